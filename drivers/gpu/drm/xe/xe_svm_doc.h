@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Copyright © 2026 Xe SVM Developers
+ */
+
+#ifndef _XE_SVM_DOC_H_
+#define _XE_SVM_DOC_H_
+
+/**
+ * DOC: Overview
+ *
+ * Shared Virtual Memory (SVM) lets a GPU program dereference the same
+ * pointers as the CPU program that launched it: anything the process got
+ * from malloc(), mmap() or its stack, with no registration, pinning or
+ * copying by the application. This is the "system allocator" model that
+ * Level Zero, OpenCL and SYCL expose as shared system USM.
+ *
+ * A VM in fault mode with SVM enabled *mirrors* a window of the process's
+ * CPU address space (the whole of it when the VM is created with the SVM
+ * flag, or the window of a CPU-address-mirror VM_BIND). GPU virtual
+ * address X in the window means CPU virtual address X. Nothing is mapped
+ * up front. A GPU access to an unmapped address raises a GPU page fault,
+ * and the fault handler makes the GPU page tables agree with the CPU page
+ * tables for a *range* around the address, moving the data into the
+ * tile's VRAM first when that pays off. When the CPU address space
+ * changes (munmap, mprotect, fork, migration, swap, ...), an MMU
+ * interval notifier zaps the affected GPU mappings before the CPU
+ * change completes; the next GPU access faults again.
+ *
+ * The SVM core is written against its own objects (the SVM context of a
+ * VM, its ranges, a device-memory region per tile) and a narrow backend
+ * interface for what only hardware can do: write and zap GPU PTEs,
+ * invalidate the GPU TLB, and copy or clear memory between system memory
+ * and VRAM. Two backends implement it:
+ *
+ * - the xe hardware backend (page tables through xe_pt, TLB invalidation
+ *   through the GuC, copies and clears through xe_migrate), fed by the
+ *   GuC page-fault path;
+ * - an emulated device (CONFIG_DRM_XE_SVM_EMU, test only), whose "VRAM"
+ *   is system memory behind real device-private struct pages and whose
+ *   GPU page table is a software one, fed by an ioctl that runs GPU
+ *   memory operations.
+ *
+ * Both backends reach the same fault handler, the same notifier code and
+ * the same uAPI argument checks, so everything except the hardware
+ * programming itself is exercised on machines with no Intel GPU.
+ */
+
+/**
+ * DOC: Ranges and chunk sizing
+ *
+ * The unit of SVM state is a *range*: a naturally aligned piece of the
+ * mirrored window, 2 MiB, 64 KiB or 4 KiB long, created on the first GPU
+ * fault inside it. The fault handler picks the largest of these sizes
+ * whose aligned chunk around the faulting address
+ *
+ * - lies inside the CPU VMA that contains the address,
+ * - lies inside the mirrored window, and
+ * - overlaps no existing range.
+ *
+ * Large ranges mean few faults and large GPU pages (a 2 MiB range backed
+ * by a transparent huge page is mapped with a single 2 MiB PTE); the
+ * smaller sizes keep a range from spilling over VMA edges and existing
+ * neighbours. Ranges are kept in an interval tree per VM. A range is never
+ * resized: when the CPU unmaps part of it, the range is marked and handed
+ * to a garbage collector, and the next fault builds new ranges that fit
+ * the new layout.
+ */
+
+/**
+ * DOC: Fault flow
+ *
+ * A GPU fault at address A in a mirrored window is served in this order:
+ *
+ * 1. Find the range containing A, or create one (see "Ranges and chunk
+ *    sizing") and register its MMU interval notifier.
+ * 2. Decide placement: VRAM of the faulting tile when the policy and the
+ *    memory kind allow it, otherwise system memory. Migration to VRAM is
+ *    best effort; on failure the fault is served from system memory.
+ * 3. Sample the notifier sequence (mmu_interval_read_begin()), take the
+ *    mmap lock for reading and call hmm_range_fault() on the range; on
+ *    -EBUSY retry, bounded by a timeout.
+ * 4. Build the device-address list (DMA-map system pages, translate
+ *    device-private pages to VRAM addresses).
+ * 5. Take the notifier lock; if mmu_interval_read_retry() says the range
+ *    changed, drop everything and go back to 3. Otherwise ask the backend
+ *    to write the GPU PTEs, with the largest page size the backing
+ *    allows, and mark the range valid while still holding the lock.
+ *
+ * Read-only CPU mappings are mapped read-only on the GPU; a GPU write to
+ * them, an access to a PROT_NONE mapping or to an address with no VMA
+ * fails the fault cleanly.
+ */
+
+/**
+ * DOC: Invalidation
+ *
+ * Each range is covered by an MMU interval notifier. Its callback runs
+ * with the CPU page tables about to change and must leave no GPU mapping
+ * of the affected addresses behind when it returns:
+ *
+ * 1. take the notifier lock for writing and bump the sequence
+ *    (mmu_interval_set_seq()), so that a fault in flight cannot commit
+ *    stale pages;
+ * 2. ask the backend to zap the GPU PTEs of the affected part and to
+ *    invalidate the GPU TLB, and wait for that;
+ * 3. DMA-unmap the affected system pages;
+ * 4. for MMU_NOTIFY_UNMAP, mark the range (partially) unmapped and queue
+ *    it for the garbage collector, which unbinds and frees it later from
+ *    process context.
+ *
+ * The callback never allocates memory and never waits on anything that
+ * reclaim may wait on; migrations started by the driver itself are
+ * recognised by their owner and not treated as invalidations.
+ */
+
+/**
+ * DOC: Locking
+ *
+ * Locks, outermost first:
+ *
+ * 1. the VM lock (&xe_vm.lock, an rw_semaphore): held for writing while
+ *    ranges are created, bound or collected, and while the mirror is
+ *    bound or unbound;
+ * 2. the process's mmap lock, taken for reading around hmm_range_fault()
+ *    and migrate_vma_setup(); never held while the VM lock is taken;
+ * 3. dma-resv locks of page-table buffer objects (hardware backend);
+ * 4. the notifier lock of the SVM context: taken for writing in the
+ *    notifier callback, for reading (or writing) around the
+ *    mmu_interval_read_retry() check and the commit of GPU PTEs. It is
+ *    reachable from reclaim, so nothing that allocates memory with
+ *    reclaim or waits for reclaim may run under it; lockdep is primed
+ *    with that rule when the context is created.
+ *
+ * The garbage-collector list has its own spinlock, innermost, taken
+ * from the notifier callback.
+ *
+ * Each function that relies on one of these rules asserts it on entry
+ * (lockdep_assert_held(), mmap_assert_locked(), might_sleep()).
+ */
+
+/**
+ * DOC: Lifetimes
+ *
+ * The SVM context of a VM holds a reference on the mm it mirrors
+ * (mmgrab(), not mmget(): the VM must not keep the address space alive)
+ * and takes a temporary mmget_not_zero() around every use of the address
+ * space, so that a process that exits makes every later fault fail
+ * cleanly. Ranges live until the garbage collector or VM destruction
+ * removes them; removing a range first zaps its GPU mapping, then
+ * removes its notifier, then unmaps its DMA addresses. A device page in
+ * VRAM keeps a reference to its allocation; the allocation goes back to
+ * the buddy allocator when its last page is freed. Device teardown
+ * migrates every live device page back to system memory first.
+ */
+
+/**
+ * DOC: Emulated device
+ *
+ * The emulated SVM device (CONFIG_DRM_XE_SVM_EMU, module xe_svm_emu) is a
+ * test-only backend in the style of lib/test_hmm.c. It exposes
+ * /dev/xe_svm_emu with one or more virtual tiles, each with an amount of
+ * emulated VRAM, both set with module parameters:
+ *
+ * - ``tiles``: number of virtual tiles (1 to 4, default 2);
+ * - ``vram_mb``: emulated VRAM per tile in MiB (1 to 4096, default 256).
+ *
+ * The information ioctl (XE_SVM_EMU_IOCTL_INFO) reports them. What runs
+ * on the emulated device is the real SVM core: real mm, HMM, migration
+ * and MMU notifiers, inside a QEMU guest. What only real hardware covers
+ * is the hardware backend's programming of page tables, the GuC fault
+ * and TLB-invalidation messages and the blitter; those are built and
+ * checked against KUnit static stubs only.
+ */
+
+#endif

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Copyright © 2026 Xe SVM Developers
+ */
+
+#ifndef _XE_SVM_EMU_UAPI_H_
+#define _XE_SVM_EMU_UAPI_H_
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/**
+ * DOC: Emulated SVM device interface
+ *
+ * The emulated SVM device is a test interface, not part of the xe uAPI:
+ * it exists so that the SVM core can be driven from user space on
+ * machines with no Intel GPU. It is a misc character device,
+ * /dev/xe_svm_emu. Every ioctl argument carries the same conventions as
+ * xe's: fields marked "in, MBZ" must be zero or the ioctl fails with
+ * -EINVAL, and fields marked "out" are written by the kernel.
+ *
+ * Errors common to every ioctl:
+ *
+ * - -EFAULT: the argument could not be copied from or to user space;
+ * - -ENOTTY: unknown ioctl number;
+ * - -EINVAL: a reserved field, a pad field or an unknown flag is not zero.
+ */
+
+/** XE_SVM_EMU_ABI_VERSION - version of this interface, reported by INFO */
+#define XE_SVM_EMU_ABI_VERSION		1
+
+/** XE_SVM_EMU_MAX_TILES - the most virtual tiles one device can have */
+#define XE_SVM_EMU_MAX_TILES		4
+
+/**
+ * struct xe_svm_emu_tile_info - description of one virtual tile
+ *
+ * Written by XE_SVM_EMU_IOCTL_INFO.
+ */
+struct xe_svm_emu_tile_info {
+	/** @vram_size: out, bytes of emulated VRAM on this tile */
+	__u64 vram_size;
+
+	/** @reserved: out, zero */
+	__u64 reserved[3];
+};
+
+/**
+ * struct xe_svm_emu_info - argument of XE_SVM_EMU_IOCTL_INFO
+ *
+ * Reports the interface version and the virtual tiles of the device.
+ *
+ * Example::
+ *
+ *	struct xe_svm_emu_info info = {};
+ *	int fd = open("/dev/xe_svm_emu", O_RDWR);
+ *
+ *	if (fd >= 0 && !ioctl(fd, XE_SVM_EMU_IOCTL_INFO, &info))
+ *		printf("%u tiles, %llu bytes of VRAM on tile 0\n",
+ *		       info.num_tiles, info.tiles[0].vram_size);
+ */
+struct xe_svm_emu_info {
+	/** @abi_version: out, XE_SVM_EMU_ABI_VERSION */
+	__u32 abi_version;
+
+	/** @num_tiles: out, number of valid entries in @tiles */
+	__u32 num_tiles;
+
+	/** @flags: in, MBZ (no flags are defined yet) */
+	__u32 flags;
+
+	/** @pad: in, MBZ */
+	__u32 pad;
+
+	/** @tiles: out, the first @num_tiles entries describe the tiles */
+	struct xe_svm_emu_tile_info tiles[XE_SVM_EMU_MAX_TILES];
+
+	/** @reserved: in, MBZ */
+	__u64 reserved[4];
+};
+
+/*
+ * ioctl type 'x' is not assigned in ioctl-number.rst; a test device does
+ * not claim it there.
+ */
+#define XE_SVM_EMU_IOCTL_INFO	_IOWR('x', 0x00, struct xe_svm_emu_info)
+
+#endif

@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Install everything the pipeline needs on a fresh Debian 12 machine and
+# provide the pinned base kernel source as a git repository in the cache.
+# Idempotent: a second run only checks and returns.
+#
+#   1. apt packages (toolchain, qemu, busybox-static, sparse, ccache, ...)
+#   2. linux-source-6.12 at the version in base/pin (newest 6.12.y, loudly,
+#      if the archive no longer has the pinned one)
+#   3. tarball SHA-256 checked against base/pin
+#   4. extracted once into $XE_SVM_CACHE/<version>/ and committed once as
+#      the "base" commit of $XE_SVM_CACHE/<version>.git (fixed identity and
+#      date, so the base commit hash is the same on every machine).
+set -e
+. "$(dirname "$0")/lib.sh"
+
+PKGS="build-essential bc bison flex libelf-dev libssl-dev cpio kmod rsync
+      xz-utils zstd ccache sparse codespell qemu-system-x86 busybox-static
+      python3 git perl"
+
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+apt_updated=
+apt_update() {
+	[ -n "$apt_updated" ] && return
+	log "apt-get update"
+	apt-get update -q >/dev/null || die "apt-get update failed"
+	apt_updated=1
+}
+if [ -n "$missing" ]; then
+	apt_update
+	log "installing:$missing"
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >/dev/null ||
+		die "apt-get install failed for:$missing"
+fi
+
+installed_version() {
+	dpkg-query -W -f='${Version}' "$BASE_PACKAGE" 2>/dev/null || true
+}
+
+USED_VERSION=$(installed_version)
+if [ "$USED_VERSION" != "$BASE_VERSION" ]; then
+	apt_update
+	log "installing $BASE_PACKAGE=$BASE_VERSION (pinned)"
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades \
+		"$BASE_PACKAGE=$BASE_VERSION" >/dev/null 2>&1; then
+		warn "the archive no longer has $BASE_PACKAGE=$BASE_VERSION (pinned in base/pin).
+!!! Falling back to the newest $BASE_PACKAGE the archive has. The series
+!!! was tested on $BASE_VERSION only; results on this base are NOT the
+!!! pinned results. Set XE_SVM_ALLOW_NEWER_BASE=1 to accept this."
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$BASE_PACKAGE" >/dev/null ||
+			die "cannot install $BASE_PACKAGE at all"
+	fi
+	USED_VERSION=$(installed_version)
+fi
+
+[ -f "$BASE_TARBALL" ] || die "$BASE_TARBALL missing after installing $BASE_PACKAGE"
+
+if [ "$USED_VERSION" = "$BASE_VERSION" ]; then
+	SHA=$(sha256sum "$BASE_TARBALL" | cut -d' ' -f1)
+	[ "$SHA" = "$BASE_SHA256" ] ||
+		die "$BASE_TARBALL ($USED_VERSION) has SHA-256 $SHA, base/pin says $BASE_SHA256"
+else
+	[ "${XE_SVM_ALLOW_NEWER_BASE:-0}" = 1 ] ||
+		die "base is $USED_VERSION, not the pinned $BASE_VERSION (set XE_SVM_ALLOW_NEWER_BASE=1 to go on)"
+	SHA=$(sha256sum "$BASE_TARBALL" | cut -d' ' -f1)
+	warn "USING UNPINNED BASE $BASE_PACKAGE=$USED_VERSION sha256=$SHA"
+fi
+
+EXTRACT=$CACHE/$USED_VERSION
+BASE_GIT=$CACHE/$USED_VERSION.git
+mkdir -p "$CACHE"
+
+if ! stamp_ok "$EXTRACT/.xe-svm-extracted" "$SHA"; then
+	log "extracting $BASE_TARBALL into $EXTRACT"
+	rm -rf "$EXTRACT" "$EXTRACT.tmp"
+	mkdir -p "$EXTRACT.tmp"
+	tar -C "$EXTRACT.tmp" --strip-components=1 -xf "$BASE_TARBALL"
+	mv "$EXTRACT.tmp" "$EXTRACT"
+	stamp_set "$EXTRACT/.xe-svm-extracted" "$SHA"
+else
+	log "base $USED_VERSION already extracted in $EXTRACT (sha256 matches)"
+fi
+
+if ! stamp_ok "$BASE_GIT/xe-svm-base" "$SHA"; then
+	log "committing the pristine base into $BASE_GIT"
+	rm -rf "$BASE_GIT"
+	git init -q --bare "$BASE_GIT"
+	export GIT_DIR=$BASE_GIT GIT_WORK_TREE=$EXTRACT
+	# --force: the tarball ships files that the kernel's own .gitignore
+	# lists; the base commit must hold exactly what the tarball holds.
+	git add --force --all -- . ':!.xe-svm-extracted'
+	GIT_AUTHOR_NAME="Debian $BASE_PACKAGE" GIT_AUTHOR_EMAIL=debian-kernel@lists.debian.org \
+	GIT_COMMITTER_NAME="Debian $BASE_PACKAGE" GIT_COMMITTER_EMAIL=debian-kernel@lists.debian.org \
+	GIT_AUTHOR_DATE=$BASE_COMMIT_DATE GIT_COMMITTER_DATE=$BASE_COMMIT_DATE \
+		git commit -q -m "Linux $BASE_KERNELVERSION from Debian $BASE_PACKAGE $USED_VERSION" \
+		-m "Pristine $BASE_TARBALL, sha256 $SHA."
+	git tag -f base >/dev/null
+	rm -f "$BASE_GIT/index"
+	unset GIT_DIR GIT_WORK_TREE
+	stamp_set "$BASE_GIT/xe-svm-base" "$SHA"
+fi
+
+mkdir -p "$BUILD"
+cat > "$BUILD/base.env" <<EOT
+BASE_USED_VERSION=$USED_VERSION
+BASE_USED_SHA256=$SHA
+BASE_GIT=$BASE_GIT
+BASE_COMMIT=$(git --git-dir="$BASE_GIT" rev-parse base)
+EOT
+log "base: $BASE_PACKAGE $USED_VERSION ($(git --git-dir="$BASE_GIT" rev-parse --short base))"
