@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: MIT
+#
+# xe SVM: the two commands that matter are
+#
+#   make demo    build everything, boot the guest, run the emulated
+#                device's demo, print a report
+#   make check   static checks, then KUnit and the end-to-end suites in
+#                the guest; ends with "N passed, N failed, N skipped"
+#
+# Both do all set-up themselves on a fresh Debian 12 machine (apt
+# packages, the pinned base source). See README.md for the rest.
+
+.PHONY: all setup tree export series gate build run demo check clean distclean help
+
+all: help
+
+help:
+	@sed -n '/^# xe SVM/,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
+	@echo "Other targets: setup tree export series gate build run clean distclean"
+
+setup:
+	@scripts/setup.sh
+
+tree:
+	@scripts/assemble.sh
+
+export:
+	@scripts/export.sh
+
+series: tree
+	@scripts/series.sh
+
+gate: tree
+	@scripts/build-kernel.sh gate
+
+build: tree
+	@scripts/build-kernel.sh guest && scripts/mkinitramfs.sh
+
+# Iterate: boot and test without static checks; E2E=prog[:subtest],... and
+# KUNIT=<suite glob> select what runs.
+run:
+	@scripts/check.sh run
+
+demo:
+	@scripts/check.sh demo
+
+check:
+	@scripts/check.sh check
+
+clean:
+	rm -rf build/guest build/gate build/initramfs build/guest-* out
+
+distclean:
+	rm -rf build out

@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# The test command ("make check") and the main job ("make demo"), from a
+# fresh clone: set-up, assembly, builds, static checks, guest run, report.
+#
+#   check.sh check   static checks + KUnit + e2e; closing line
+#                    "N passed, N failed, N skipped"; non-zero on failure
+#   check.sh demo    build, boot, run the emulated device's demo, report
+#   check.sh run     like check without the static checks and the gate
+#                    (for iterating; honours E2E= and KUNIT=)
+#
+# A step that cannot complete (a build error) is reported as one failed
+# item and the closing line is still printed.
+. "$(dirname "$0")/lib.sh"
+MODE=${1:-check}
+START=$(date +%s)
+STEPS=$BUILD/steps
+mkdir -p "$BUILD"
+: > "$STEPS"
+step() { # name command...: run a step, record its time and status
+	local name=$1 t0=$(date +%s) rc
+	shift
+	log "[$name]"
+	"$@"
+	rc=$?
+	echo "$name $rc $(( $(date +%s) - t0 ))" >> "$STEPS"
+	return $rc
+}
+fatal() { # a step that everything after it needs failed
+	echo "fail $1 $2" >> "$BUILD/static-results"
+	python3 "$REPO/scripts/report.py" --static "$BUILD/static-results" --plan "$MODE"
+	exit 1
+}
+
+step setup "$REPO/scripts/setup.sh" || { : > "$BUILD/static-results"; fatal setup "set-up failed"; }
+: > "$BUILD/static-results.pre"
+step assemble "$REPO/scripts/assemble.sh" || { : > "$BUILD/static-results"; fatal assemble "the series does not assemble"; }
+
+if [ "$MODE" = check ]; then
+	step series "$REPO/scripts/series.sh" || echo "fail series format-patch-failed" >> "$BUILD/static-results.pre"
+	step gate "$REPO/scripts/build-kernel.sh" gate || echo "fail compile-gate the-gate-build-failed(see-build/gate.log)" >> "$BUILD/static-results.pre"
+fi
+if ! step build-guest "$REPO/scripts/build-kernel.sh" guest; then
+	cp "$BUILD/static-results.pre" "$BUILD/static-results"
+	fatal guest-build "the guest kernel does not build (see build/guest-build.log)"
+fi
+step initramfs "$REPO/scripts/mkinitramfs.sh" || {
+	cp "$BUILD/static-results.pre" "$BUILD/static-results"
+	fatal initramfs "the tests or the initramfs do not build"
+}
+
+STATIC_ARGS=()
+if [ "$MODE" = check ]; then
+	step static "$REPO/scripts/static-checks.sh"
+	cat "$BUILD/static-results.pre" >> "$BUILD/static-results"
+	STATIC_ARGS=(--static "$BUILD/static-results")
+fi
+
+PLAN=check
+[ "$MODE" = demo ] && PLAN=demo
+step guest "$REPO/scripts/run-guest.sh" "$PLAN"
+
+echo
+echo "=== timings (s) ==="
+awk '{ printf "  %-12s %5d%s\n", $1, $3, ($2 != 0 ? "  (failed)" : "") }' "$STEPS"
+echo "  total        $(( $(date +%s) - START ))"
+echo
+python3 "$REPO/scripts/report.py" "${STATIC_ARGS[@]}" --plan "$PLAN" \
+	--results "$BUILD/$PLAN-results.log" --console "$BUILD/$PLAN-console.log" \
+	--machine "machine: $(nproc) CPUs, guest under QEMU $( [ "${KVM:-0}" = 1 ] && echo KVM || echo TCG), logs in $BUILD" |
+	tee "$BUILD/$PLAN-report.txt"
+exit "${PIPESTATUS[0]}"

@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Boot the guest kernel in QEMU and run a test plan.
+#
+#   run-guest.sh check|demo
+#
+# Environment:
+#   E2E=list        e2e selection (guest/init: "prog" or "prog:subtest",
+#                   comma-separated; "none" for no e2e)
+#   KUNIT=glob      run only the KUnit suites matching the glob
+#                   (kunit.filter_glob); with E2E set and KUNIT unset,
+#                   KUnit is skipped
+#   GUEST_TIMEOUT   seconds before the guest is killed (default 2400)
+#   GUEST_SMP, GUEST_MEM   vCPUs (default 2) and memory (default 3G)
+#   KVM=1           opt-in KVM acceleration; it was seen to hang at kernel
+#                   decompression on this kind of machine, so never default
+#
+# Writes $BUILD/<plan>-console.log (ttyS0: the kernel console) and
+# $BUILD/<plan>-results.log (ttyS1: the result stream of guest/init).
+set -e
+. "$(dirname "$0")/lib.sh"
+
+PLAN=${1:-check}
+CONSOLE=$BUILD/$PLAN-console.log
+RESULTS=$BUILD/$PLAN-results.log
+KERNEL=$BUILD/guest/arch/x86/boot/bzImage
+[ -f "$KERNEL" ] || die "no guest kernel at $KERNEL (run make build)"
+[ -f "$BUILD/initramfs.cpio.gz" ] || die "no initramfs (run make build)"
+
+# memmap= reserves 512 MiB at 2 GiB for test_hmm's device-coherent
+# variants (spm_addr_dev0/1 in guest/init).
+APPEND="console=ttyS0,115200 panic=-1 oops=panic loglevel=6 xe_svm.plan=$PLAN"
+APPEND="$APPEND memmap=512M\$0x80000000 transparent_hugepage=madvise"
+APPEND="$APPEND kmemleak=on hung_task_panic=0"
+[ -n "$E2E" ] && APPEND="$APPEND xe_svm.e2e=$E2E"
+if [ -n "$KUNIT" ]; then
+	APPEND="$APPEND kunit.filter_glob=$KUNIT"
+elif [ -n "$E2E" ] || [ "$PLAN" = demo ]; then
+	APPEND="$APPEND kunit.enable=0"
+fi
+
+ACCEL=(-accel tcg)
+if [ "${KVM:-0}" = 1 ]; then
+	warn "KVM=1: using KVM; nested KVM was seen to hang here at 'Decompressing Linux'"
+	ACCEL=(-enable-kvm -cpu host)
+fi
+
+: > "$CONSOLE"
+: > "$RESULTS"
+log "booting the guest ($PLAN, ${GUEST_SMP:-2} vCPUs, ${GUEST_MEM:-3G}, timeout ${GUEST_TIMEOUT:-2400} s)"
+start=$(date +%s)
+# Show the result stream live while the guest runs.
+tail -n +1 -F "$RESULTS" 2>/dev/null | grep --line-buffered -E '^(ok|not ok|@@(BEGIN|CHECK|PLAN))' |
+	sed -u 's/^/   guest| /' >&2 &
+tailpid=$!
+set +e
+timeout --kill-after=10 "${GUEST_TIMEOUT:-2400}" \
+	qemu-system-x86_64 "${ACCEL[@]}" -machine pc -smp "${GUEST_SMP:-2}" -m "${GUEST_MEM:-3G}" \
+	-display none -monitor none -no-reboot \
+	-serial "file:$CONSOLE" -serial "file:$RESULTS" \
+	-kernel "$KERNEL" -initrd "$BUILD/initramfs.cpio.gz" \
+	-append "$APPEND" < /dev/null
+rc=$?
+set -e
+sleep 1
+kill "$tailpid" 2>/dev/null || true
+wait "$tailpid" 2>/dev/null || true
+echo "qemu_rc=$rc seconds=$(( $(date +%s) - start ))" > "$BUILD/$PLAN-qemu.status"
+[ $rc = 124 ] && warn "the guest was killed after ${GUEST_TIMEOUT:-2400} s"
+log "guest finished in $(( $(date +%s) - start )) s (qemu exit $rc)"
+exit 0
