@@ -53,6 +53,7 @@ step initramfs "$REPO/scripts/mkinitramfs.sh" || {
 STATIC_ARGS=()
 if [ "$MODE" = check ]; then
 	step static "$REPO/scripts/static-checks.sh"
+	step bisect "$REPO/scripts/bisect-check.sh"
 	cat "$BUILD/static-results.pre" >> "$BUILD/static-results"
 	STATIC_ARGS=(--static "$BUILD/static-results")
 fi

@@ -17,7 +17,7 @@ set -e
 
 PKGS="build-essential bc bison flex libelf-dev libssl-dev cpio kmod rsync
       xz-utils zstd ccache sparse codespell qemu-system-x86 busybox-static
-      python3 git perl"
+      python3 python3-ply python3-git git perl"
 
 missing=
 for p in $PKGS; do

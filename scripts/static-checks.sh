@@ -29,6 +29,11 @@ result() { # ok|fail name [reason]
 	[ "$1" = ok ] && log "static: $2 ok" || log "static: $2 FAILED"
 }
 
+# checkpatch's SPDX check runs "python3" and needs Debian's python3-ply
+# and python3-git: make sure /usr/bin's python3 is the one found.
+export PATH=/usr/bin:$PATH
+CODESPELL_DICT=$(dpkg -L codespell | grep '/dictionary.txt$' | head -1)
+
 cd "$SRC"
 mapfile -t CHANGED < <(git diff --name-only base svm)
 
@@ -60,7 +65,8 @@ git worktree remove --force "$AM" >/dev/null 2>&1 || true
 # entry that the first patch adds (drivers/gpu/drm/xe/xe_svm*).
 for p in "$OUT"/series/[0-9][0-9][0-9][0-9]-*.patch; do
 	name=$(basename "$p")
-	if scripts/checkpatch.pl --strict --codespell --color=never --no-summary -q \
+	if scripts/checkpatch.pl --strict --codespell --codespellfile "$CODESPELL_DICT" \
+		--color=never --no-summary -q \
 		--ignore FILE_PATH_CHANGES "$p" > "$BUILD/checkpatch.out" 2>&1; then
 		result ok "checkpatch:$name"
 	else

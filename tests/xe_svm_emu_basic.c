@@ -7,6 +7,7 @@
  * documented errno, leaving the caller's memory untouched.
  */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>

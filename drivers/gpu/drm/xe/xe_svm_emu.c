@@ -20,7 +20,8 @@
 
 static unsigned int tiles = 2;
 module_param(tiles, uint, 0444);
-MODULE_PARM_DESC(tiles, "Number of virtual tiles (1-" __stringify(XE_SVM_EMU_MAX_TILES) ", default 2)");
+MODULE_PARM_DESC(tiles,
+		 "Number of virtual tiles (1-" __stringify(XE_SVM_EMU_MAX_TILES) ", default 2)");
 
 static unsigned int vram_mb = 256;
 module_param(vram_mb, uint, 0444);

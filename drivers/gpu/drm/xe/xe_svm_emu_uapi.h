@@ -26,10 +26,10 @@
  * - -EINVAL: a reserved field, a pad field or an unknown flag is not zero.
  */
 
-/** XE_SVM_EMU_ABI_VERSION - version of this interface, reported by INFO */
+/* Version of this interface, reported by XE_SVM_EMU_IOCTL_INFO */
 #define XE_SVM_EMU_ABI_VERSION		1
 
-/** XE_SVM_EMU_MAX_TILES - the most virtual tiles one device can have */
+/* The most virtual tiles one device can have */
 #define XE_SVM_EMU_MAX_TILES		4
 
 /**
