@@ -30,7 +30,7 @@ KERNEL=$BUILD/guest/arch/x86/boot/bzImage
 
 # memmap= reserves 512 MiB at 2 GiB for test_hmm's device-coherent
 # variants (spm_addr_dev0/1 in guest/init).
-APPEND="console=ttyS0,115200 panic=-1 oops=panic loglevel=6 xe_svm.plan=$PLAN"
+APPEND="console=ttyS0,115200 panic=-1 oops=panic reboot=t loglevel=6 xe_svm.plan=$PLAN"
 APPEND="$APPEND memmap=512M\$0x80000000 transparent_hugepage=madvise"
 APPEND="$APPEND kmemleak=on hung_task_panic=0"
 [ -n "$E2E" ] && APPEND="$APPEND xe_svm.e2e=$E2E"
@@ -50,22 +50,23 @@ fi
 : > "$RESULTS"
 log "booting the guest ($PLAN, ${GUEST_SMP:-2} vCPUs, ${GUEST_MEM:-3G}, timeout ${GUEST_TIMEOUT:-2400} s)"
 start=$(date +%s)
-# Show the result stream live while the guest runs.
-tail -n +1 -F "$RESULTS" 2>/dev/null | grep --line-buffered -E '^(ok|not ok|@@(BEGIN|CHECK|PLAN))' |
-	sed -u 's/^/   guest| /' >&2 &
-tailpid=$!
 set +e
 timeout --kill-after=10 "${GUEST_TIMEOUT:-2400}" \
 	qemu-system-x86_64 "${ACCEL[@]}" -machine pc -smp "${GUEST_SMP:-2}" -m "${GUEST_MEM:-3G}" \
 	-display none -monitor none -no-reboot \
 	-serial "file:$CONSOLE" -serial "file:$RESULTS" \
 	-kernel "$KERNEL" -initrd "$BUILD/initramfs.cpio.gz" \
-	-append "$APPEND" < /dev/null
+	-append "$APPEND" < /dev/null &
+qpid=$!
+# Show the result stream live while the guest runs; tail ends with QEMU.
+tail --pid=$qpid -n +1 -F "$RESULTS" 2>/dev/null |
+	grep --line-buffered -E '^(ok|not ok|@@(BEGIN|CHECK|PLAN))' |
+	while IFS= read -r line; do
+		printf '   guest %4ds| %s\n' $(( $(date +%s) - start )) "$line" >&2
+	done
+wait $qpid
 rc=$?
 set -e
-sleep 1
-kill "$tailpid" 2>/dev/null || true
-wait "$tailpid" 2>/dev/null || true
 echo "qemu_rc=$rc seconds=$(( $(date +%s) - start ))" > "$BUILD/$PLAN-qemu.status"
 [ $rc = 124 ] && warn "the guest was killed after ${GUEST_TIMEOUT:-2400} s"
 log "guest finished in $(( $(date +%s) - start )) s (qemu exit $rc)"
