@@ -3,9 +3,11 @@
 #
 # Every commit of the series must build on its own. Checks out each
 # commit of base..svm in a separate work tree ($BUILD/bisect-src) and
-# builds drivers/gpu/drm/xe/ with the compile-gate configuration (xe as a
-# module, DRM_XE_WERROR) in $BUILD/bisect. Appends one result line per
-# commit to $BUILD/static-results. ccache makes repeated runs cheap.
+# builds drivers/gpu/drm/xe/ in $BUILD/bisect with the gate configuration
+# minus the debug fragment: xe as a module with DRM_XE_WERROR, and no
+# lockdep, KASAN or other checkers, so this also proves the series builds
+# without them. Appends one result line per commit to
+# $BUILD/static-results. ccache makes repeated runs cheap.
 . "$(dirname "$0")/lib.sh"
 
 RES=$BUILD/static-results

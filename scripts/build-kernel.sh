@@ -6,7 +6,8 @@
 #   build-kernel.sh guest  bzImage + modules for the QEMU test guest
 #                          (tinyconfig + base + debug + svm + guest
 #                          fragments), installed into $BUILD/guest-modules
-#   build-kernel.sh gate   the compile gate: xe as a module with W=1, C=1
+#   build-kernel.sh gate   the compile gate (tinyconfig + base + debug + svm +
+#                          gate fragments): xe as a module with W=1, C=1
 #                          (sparse) and DRM_XE_WERROR; the log is kept in
 #                          $BUILD/gate.log for scripts/static-checks.sh
 #
@@ -18,7 +19,7 @@ set -e
 TARGET=$1
 case "$TARGET" in
 guest) FRAGS="base debug svm guest" ;;
-gate)  FRAGS="base svm gate" ;;
+gate)  FRAGS="base debug svm gate" ;;
 *) die "usage: $0 guest|gate" ;;
 esac
 
