@@ -61,9 +61,12 @@ def parse_ktap(lines, suite):
     stack_children = {}
     res = re.compile(r'^(\s*)(ok|not ok) (\d+)\s*-?\s*(.*?)(\s+#\s*(SKIP|TODO)\b\s*(.*))?$')
     prev_subtest = None
+    diag = []
     for line in lines:
         m = res.match(line)
         if not m:
+            if not re.match(r'^\s*(KTAP version|# Subtest:|1\.\.\d+)', line):
+                diag.append(line.strip())
             sm = re.match(r'^\s*# Subtest: (\S+)', line)
             if sm:
                 prev_subtest = sm.group(1)
@@ -78,6 +81,7 @@ def parse_ktap(lines, suite):
         stack_children[indent] = True
         subtest_header, prev_subtest = prev_subtest, None
         if had_children:
+            diag = []
             continue
         name = m.group(4).strip()
         if m.group(6) == 'SKIP':
@@ -89,7 +93,8 @@ def parse_ktap(lines, suite):
         elif m.group(2) == 'ok':
             items.append(Item('kunit', suite, name, 'pass'))
         else:
-            items.append(Item('kunit', suite, name, 'fail'))
+            items.append(Item('kunit', suite, name, 'fail', '\n'.join(diag[-12:])))
+        diag = []
     return items
 
 
@@ -113,6 +118,8 @@ def parse_tap(lines, suite, rc):
             else:
                 items.append(Item('e2e', suite, name, 'fail', '\n'.join(diag[-12:])))
             diag = []
+        elif line.startswith('# running '):
+            diag = [line]
         elif line.startswith('#'):
             diag.append(line)
     if plan is None:
