@@ -40,6 +40,12 @@ inputs_hash() {
 	} | sha256sum | cut -d' ' -f1
 }
 
+if [ -d "$SRC/.git" ] && [ "$(git -C "$SRC" rev-parse -q --verify 'base^{commit}')" != "$BASE_COMMIT" ]; then
+	warn "$SRC was assembled on another base; re-creating it"
+	[ -z "$(git -C "$SRC" diff --name-only HEAD)" ] || [ -n "$FORCE" ] ||
+		die "$SRC has local edits: run 'make export' first (or FORCE=1)"
+	rm -rf "$SRC"
+fi
 if [ ! -d "$SRC/.git" ]; then
 	log "creating the kernel tree in $SRC"
 	rm -rf "$SRC"

@@ -62,6 +62,8 @@ PLAN=check
 [ "$MODE" = demo ] && PLAN=demo
 step guest "$REPO/scripts/run-guest.sh" "$PLAN"
 
+. "$BUILD/base.env"
+MACHINE="machine: $(nproc) CPUs, guest under QEMU $( [ "${KVM:-0}" = 1 ] && echo KVM || echo TCG) with ${GUEST_SMP:-2} vCPUs; base: $BASE_PACKAGE $BASE_USED_VERSION ($( [ "$BASE_PINNED" = yes ] && echo pinned || echo "NOT the pinned $BASE_VERSION")); logs in $BUILD"
 echo
 echo "=== timings (s) ==="
 awk '{ printf "  %-12s %5d%s\n", $1, $3, ($2 != 0 ? "  (failed)" : "") }' "$STEPS"
@@ -69,6 +71,6 @@ echo "  total        $(( $(date +%s) - START ))"
 echo
 python3 "$REPO/scripts/report.py" "${STATIC_ARGS[@]}" --plan "$PLAN" \
 	--results "$BUILD/$PLAN-results.log" --console "$BUILD/$PLAN-console.log" \
-	--machine "machine: $(nproc) CPUs, guest under QEMU $( [ "${KVM:-0}" = 1 ] && echo KVM || echo TCG), logs in $BUILD" |
+	--machine "$MACHINE" |
 	tee "$BUILD/$PLAN-report.txt"
 exit "${PIPESTATUS[0]}"

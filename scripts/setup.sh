@@ -6,8 +6,9 @@
 # Idempotent: a second run only checks and returns.
 #
 #   1. apt packages (toolchain, qemu, busybox-static, sparse, ccache, ...)
-#   2. linux-source-6.12 at the version in base/pin (newest 6.12.y, loudly,
-#      if the archive no longer has the pinned one)
+#   2. linux-source-6.12 at the version in base/pin; if the archive no
+#      longer has it, the newest 6.12.y, with a loud warning, recorded in
+#      build/base.env (BASE_PINNED=no) and shown in every report
 #   3. tarball SHA-256 checked against base/pin
 #   4. extracted once into $XE_SVM_CACHE/<version>/ and committed once as
 #      the "base" commit of $XE_SVM_CACHE/<version>.git (fixed identity and
@@ -50,9 +51,10 @@ if [ "$USED_VERSION" != "$BASE_VERSION" ]; then
 	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades \
 		"$BASE_PACKAGE=$BASE_VERSION" >/dev/null 2>&1; then
 		warn "the archive no longer has $BASE_PACKAGE=$BASE_VERSION (pinned in base/pin).
-!!! Falling back to the newest $BASE_PACKAGE the archive has. The series
-!!! was tested on $BASE_VERSION only; results on this base are NOT the
-!!! pinned results. Set XE_SVM_ALLOW_NEWER_BASE=1 to accept this."
+!!! Using the newest $BASE_PACKAGE the archive has instead. The series was
+!!! tested on $BASE_VERSION only: results on this base are NOT the pinned
+!!! results, and the version used is recorded in build/base.env and
+!!! printed in every report."
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$BASE_PACKAGE" >/dev/null ||
 			die "cannot install $BASE_PACKAGE at all"
 	fi
@@ -61,15 +63,14 @@ fi
 
 [ -f "$BASE_TARBALL" ] || die "$BASE_TARBALL missing after installing $BASE_PACKAGE"
 
+SHA=$(sha256sum "$BASE_TARBALL" | cut -d' ' -f1)
 if [ "$USED_VERSION" = "$BASE_VERSION" ]; then
-	SHA=$(sha256sum "$BASE_TARBALL" | cut -d' ' -f1)
 	[ "$SHA" = "$BASE_SHA256" ] ||
 		die "$BASE_TARBALL ($USED_VERSION) has SHA-256 $SHA, base/pin says $BASE_SHA256"
+	PINNED=yes
 else
-	[ "${XE_SVM_ALLOW_NEWER_BASE:-0}" = 1 ] ||
-		die "base is $USED_VERSION, not the pinned $BASE_VERSION (set XE_SVM_ALLOW_NEWER_BASE=1 to go on)"
-	SHA=$(sha256sum "$BASE_TARBALL" | cut -d' ' -f1)
-	warn "USING UNPINNED BASE $BASE_PACKAGE=$USED_VERSION sha256=$SHA"
+	warn "USING UNPINNED BASE $BASE_PACKAGE=$USED_VERSION (sha256 $SHA); pinned is $BASE_VERSION"
+	PINNED=no
 fi
 
 EXTRACT=$CACHE/$USED_VERSION
@@ -110,6 +111,7 @@ mkdir -p "$BUILD"
 cat > "$BUILD/base.env" <<EOT
 BASE_USED_VERSION=$USED_VERSION
 BASE_USED_SHA256=$SHA
+BASE_PINNED=$PINNED
 BASE_GIT=$BASE_GIT
 BASE_COMMIT=$(git --git-dir="$BASE_GIT" rev-parse base)
 EOT

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Copyright © 2026 Xe SVM Developers
+ */
+
+#ifndef _XE_SVM_RANGE_H_
+#define _XE_SVM_RANGE_H_
+
+#include <linux/rbtree.h>
+#include <linux/types.h>
+
+struct rw_semaphore;
+
+/**
+ * struct xe_svm_range - a piece of a mirrored window with GPU state
+ *
+ * A range is naturally aligned and 2 MiB, 64 KiB or 4 KiB long (see "DOC:
+ * Ranges and chunk sizing"). Its bounds never change while it is in a
+ * tree; the fields below are protected by the lock of the tree it is in.
+ */
+struct xe_svm_range {
+	/** @rb: node in &xe_svm_range_tree.root */
+	struct rb_node rb;
+	/** @start: first byte of the range (GPU VA = CPU VA) */
+	u64 start;
+	/** @last: last byte of the range, inclusive */
+	u64 last;
+	/** @__subtree_last: interval-tree bookkeeping, internal */
+	u64 __subtree_last;
+};
+
+/**
+ * struct xe_svm_range_tree - the ranges of one SVM context
+ *
+ * An interval tree of non-overlapping &xe_svm_range. Modifying it needs
+ * @lock held for writing, looking things up needs @lock held in either
+ * mode; every function asserts that.
+ */
+struct xe_svm_range_tree {
+	/** @root: the interval tree */
+	struct rb_root_cached root;
+	/** @lock: the lock that protects @root (the VM lock), not owned */
+	struct rw_semaphore *lock;
+};
+
+/**
+ * struct xe_svm_chunk_limits - where a new range may lie
+ *
+ * Both intervals are half-open, [start, end), and page aligned.
+ */
+struct xe_svm_chunk_limits {
+	/** @vma_start: start of the CPU VMA containing the faulting address */
+	u64 vma_start;
+	/** @vma_end: end of that CPU VMA */
+	u64 vma_end;
+	/** @win_start: start of the mirrored window */
+	u64 win_start;
+	/** @win_end: end of the mirrored window */
+	u64 win_end;
+};
+
+void xe_svm_range_tree_init(struct xe_svm_range_tree *tree,
+			    struct rw_semaphore *lock);
+bool xe_svm_range_tree_empty(struct xe_svm_range_tree *tree);
+
+int xe_svm_range_chunk(struct xe_svm_range_tree *tree,
+		       const struct xe_svm_chunk_limits *lim, u64 addr,
+		       u64 *start, u64 *end);
+
+void xe_svm_range_insert(struct xe_svm_range_tree *tree,
+			 struct xe_svm_range *range);
+void xe_svm_range_remove(struct xe_svm_range_tree *tree,
+			 struct xe_svm_range *range);
+struct xe_svm_range *xe_svm_range_lookup(struct xe_svm_range_tree *tree,
+					 u64 addr);
+struct xe_svm_range *xe_svm_range_first(struct xe_svm_range_tree *tree,
+					u64 start, u64 end);
+struct xe_svm_range *xe_svm_range_next(struct xe_svm_range_tree *tree,
+				       struct xe_svm_range *range,
+				       u64 start, u64 end);
+
+/**
+ * xe_svm_range_size() - size of a range in bytes
+ * @range: the range
+ *
+ * Return: the number of bytes @range covers.
+ */
+static inline u64 xe_svm_range_size(const struct xe_svm_range *range)
+{
+	return range->last - range->start + 1;
+}
+
+#endif
