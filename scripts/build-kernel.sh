@@ -57,8 +57,11 @@ fi
 case "$TARGET" in
 guest)
 	log "building guest kernel and modules in $O"
-	"${MAKE[@]}" bzImage modules 2>&1 | tee "$BUILD/guest-build.log" | grep -E 'error|warning:|^make.*Error' || true
-	[ "${PIPESTATUS[0]}" = 0 ] || die "guest kernel build failed (see $BUILD/guest-build.log)"
+	if ! "${MAKE[@]}" bzImage modules > "$BUILD/guest-build.log" 2>&1; then
+		grep -E 'error|Error' "$BUILD/guest-build.log" | head -20
+		die "guest kernel build failed (see $BUILD/guest-build.log)"
+	fi
+	grep -E 'warning:' "$BUILD/guest-build.log" || true
 	rm -rf "$BUILD/guest-modules"
 	"${MAKE[@]}" -s INSTALL_MOD_PATH="$BUILD/guest-modules" INSTALL_MOD_STRIP=1 \
 		DEPMOD=/sbin/depmod modules_install >/dev/null

@@ -9,6 +9,7 @@
 #include <linux/bug.h>
 #include <linux/interval_tree_generic.h>
 #include <linux/lockdep.h>
+#include <linux/mm.h>
 #include <linux/rwsem.h>
 #include <linux/sizes.h>
 
