@@ -9,7 +9,12 @@
 #   series/NNNN-slug/add            files this commit adds, one repo path
 #                                   (= kernel path) per line, '#' comments
 #   series/NNNN-slug/changes.patch  optional: its changes to files that
-#                                   exist in the base (git diff format)
+#                                   exist in the base, or that an earlier
+#                                   commit of the series added (git diff)
+#
+# A file the series adds is kept in the repository in its final form; the
+# commit that adds it gets that version with the later commits' hunks for
+# it reverse-applied, so each commit shows the file as it was then.
 #
 # The commits are built with git plumbing in a private index and the work
 # tree is then moved with "git reset --hard": files whose content did not
@@ -66,22 +71,54 @@ if stamp_ok .git/xe-svm-assembled "$HASH" && [ -z "$FORCE" ]; then
 fi
 
 shopt -s nullglob
+DIRS=("$REPO"/series/[0-9]*/)
+DIRS=("${DIRS[@]%/}")
+
+# A file the series adds is kept in the repository in its final form. When
+# later commits change it (hunks for it in their changes.patch), the
+# version the adding commit gets is the final one with those later hunks
+# reverse-applied, newest first.
+declare -A ADD_BLOB ADD_MODE
+for ((a = 0; a < ${#DIRS[@]}; a++)); do
+	[ -f "${DIRS[a]}/add" ] || continue
+	while read -r f; do
+		[ -f "$REPO/$f" ] || die "$(basename "${DIRS[a]}"): adds $f, which is not in the repository"
+		[ -z "${ADD_BLOB[$f]}" ] || die "$f is added by two commits"
+		mode=100644
+		[ -x "$REPO/$f" ] && mode=100755
+		blob=$(git hash-object -w "$REPO/$f")
+		later=()
+		for ((d = a + 1; d < ${#DIRS[@]}; d++)); do
+			grep -qxF "diff --git a/$f b/$f" "${DIRS[d]}/changes.patch" 2>/dev/null &&
+				later+=("${DIRS[d]}/changes.patch")
+		done
+		if [ ${#later[@]} -gt 0 ]; then
+			tmpidx=$(mktemp)
+			GIT_INDEX_FILE=$tmpidx git read-tree --empty
+			GIT_INDEX_FILE=$tmpidx git update-index --add --cacheinfo "$mode,$blob,$f"
+			for ((i = ${#later[@]} - 1; i >= 0; i--)); do
+				GIT_INDEX_FILE=$tmpidx git apply -R --cached --include="$f" "${later[i]}" ||
+					die "$f: the hunks for it in ${later[i]#$REPO/} do not reverse-apply to the repository's version"
+			done
+			blob=$(GIT_INDEX_FILE=$tmpidx git ls-files -s -- "$f" | awk '{print $2}')
+			rm -f "$tmpidx"
+		fi
+		ADD_BLOB[$f]=$blob
+		ADD_MODE[$f]=$mode
+	done < <(grep -v -e '^#' -e '^[[:space:]]*$' "${DIRS[a]}/add")
+done
+
 export GIT_INDEX_FILE=$SRC/.git/xe-svm-index
 git read-tree base
 parent=$(git rev-parse base)
 : > .git/xe-svm-map
 n=0
-for d in "$REPO"/series/[0-9]*/; do
-	d=${d%/}
+for d in "${DIRS[@]}"; do
 	name=$(basename "$d")
 	[ -f "$d/message" ] || die "$name: no message file"
 	if [ -f "$d/add" ]; then
 		while read -r f; do
-			[ -f "$REPO/$f" ] || die "$name: adds $f, which is not in the repository"
-			mode=100644
-			[ -x "$REPO/$f" ] && mode=100755
-			blob=$(git hash-object -w "$REPO/$f")
-			git update-index --add --cacheinfo "$mode,$blob,$f"
+			git update-index --add --cacheinfo "${ADD_MODE[$f]},${ADD_BLOB[$f]},$f"
 		done < <(grep -v -e '^#' -e '^[[:space:]]*$' "$d/add")
 	fi
 	if [ -f "$d/changes.patch" ]; then
@@ -103,6 +140,12 @@ for d in "$REPO"/series/[0-9]*/; do
 done
 unset GIT_INDEX_FILE
 rm -f .git/xe-svm-index
+
+# The series must end with exactly the repository's version of each file.
+for f in "${!ADD_BLOB[@]}"; do
+	[ "$(git rev-parse "$parent:$f")" = "$(git hash-object "$REPO/$f")" ] ||
+		die "$f: the series does not end with the repository's version of it (check the later commits' hunks for it)"
+done
 
 # Local edits are fine when the new commits already hold them (that is
 # what "make export" arranges); anything else would be lost.

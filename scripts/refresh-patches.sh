@@ -10,8 +10,9 @@ set -e
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
 while read -r c d; do
+	# Everything the commit changes except the files it adds.
 	mapfile -t files < <(git diff --name-only "$c^" "$c" | while read -r f; do
-		git cat-file -e "base:$f" 2>/dev/null && echo "$f"; done)
+		git cat-file -e "$c^:$f" 2>/dev/null && echo "$f"; done)
 	if [ ${#files[@]} -gt 0 ]; then
 		git diff --no-color --no-ext-diff "$c^" "$c" -- "${files[@]}" > "$REPO/series/$d/changes.patch"
 	else
