@@ -10,13 +10,13 @@
 # Both do all set-up themselves on a fresh Debian 12 machine (apt
 # packages, the pinned base source). See README.md for the rest.
 
-.PHONY: all setup tree export series gate build run demo check clean distclean help
+.PHONY: all setup tree export series gate build run demo bench check clean distclean help
 
 all: help
 
 help:
 	@sed -n '/^# xe SVM/,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Other targets: setup tree export series gate build run clean distclean"
+	@echo "Other targets: setup tree export series gate build run bench clean distclean"
 
 setup:
 	@scripts/setup.sh
@@ -43,6 +43,10 @@ run:
 
 demo:
 	@scripts/check.sh demo
+
+# Benchmarks, not tests: ours vs test_hmm vs memcpy (BENCH_MB=N per run).
+bench:
+	@scripts/check.sh bench
 
 check:
 	@scripts/check.sh check

@@ -7,6 +7,7 @@
 #   check.sh check   static checks + KUnit + e2e; closing line
 #                    "N passed, N failed, N skipped"; non-zero on failure
 #   check.sh demo    build, boot, run the emulated device's demo, report
+#   check.sh bench   build, boot, run the benchmarks (not tests), report
 #   check.sh run     like check without the static checks and the gate
 #                    (for iterating; honours E2E= and KUNIT=)
 #
@@ -60,6 +61,7 @@ fi
 
 PLAN=check
 [ "$MODE" = demo ] && PLAN=demo
+[ "$MODE" = bench ] && PLAN=bench
 step guest "$REPO/scripts/run-guest.sh" "$PLAN"
 
 . "$BUILD/base.env"

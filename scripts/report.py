@@ -160,7 +160,7 @@ def parse_results(path):
                 items.append(Item('guest', 'kmemleak', 'no leaks after the tests',
                                   'fail' if leaks else 'pass',
                                   '\n'.join(buf[:60]) if leaks else ''))
-            elif kind == 'demo':
+            elif kind in ('demo', 'bench'):
                 sections[name] = (rc, buf)
             cur = None
         elif line.startswith('@@CHECK '):
@@ -241,12 +241,17 @@ def main():
                           'fail' if splats else 'pass', '\n\n'.join(splats[:5])))
 
     out = []
-    if a.plan == 'demo':
-        out.append('=== xe SVM demo: the emulated device ===')
+    if a.plan in ('demo', 'bench'):
+        out.append('=== xe SVM demo: the emulated device ===' if a.plan == 'demo' else
+                   '=== benchmarks (not tests; ratios from one run) ===')
         for name, (rc, buf) in sections.items():
             out += ['  ' + l for l in buf]
             if rc != '0':
                 out.append('  (%s exited with status %s)' % (name, rc))
+        if a.plan == 'bench':
+            out.append('  Note: the guest kernel runs KASAN, lockdep and kmemleak, which slow kernel')
+            out.append('  paths and not the user-space memcpy; compare kernel paths with each other')
+            out.append('  (ours vs test_hmm), and treat the ratios to memcpy as lower bounds.')
         out.append('')
 
     # Per-suite summary.

@@ -3,7 +3,7 @@
 #
 # Boot the guest kernel in QEMU and run a test plan.
 #
-#   run-guest.sh check|demo
+#   run-guest.sh check|demo|bench
 #
 # Environment:
 #   E2E=list        e2e selection (guest/init: "prog" or "prog:subtest",
@@ -13,6 +13,7 @@
 #                   KUnit is skipped
 #   GUEST_TIMEOUT   seconds before the guest is killed (default 2400)
 #   GUEST_SMP, GUEST_MEM   vCPUs (default 2) and memory (default 3G)
+#   BENCH_MB=N      MiB per benchmark measurement (bench plan, default 256)
 #   KVM=1           opt-in KVM acceleration; it was seen to hang at kernel
 #                   decompression on this kind of machine, so never default
 #
@@ -34,9 +35,10 @@ APPEND="console=ttyS0,115200 panic=-1 oops=panic reboot=t loglevel=6 xe_svm.plan
 APPEND="$APPEND memmap=512M\$0x80000000 transparent_hugepage=madvise"
 APPEND="$APPEND kmemleak=on hung_task_panic=0"
 [ -n "$E2E" ] && APPEND="$APPEND xe_svm.e2e=$E2E"
+[ -n "$BENCH_MB" ] && APPEND="$APPEND xe_svm.bench_mb=$BENCH_MB"
 if [ -n "$KUNIT" ]; then
 	APPEND="$APPEND kunit.filter_glob=$KUNIT"
-elif [ -n "$E2E" ] || [ "$PLAN" = demo ]; then
+elif [ -n "$E2E" ] || [ "$PLAN" != check ]; then
 	APPEND="$APPEND kunit.enable=0"
 fi
 
