@@ -6,17 +6,25 @@
 #ifndef _XE_SVM_RANGE_H_
 #define _XE_SVM_RANGE_H_
 
+#include <linux/list.h>
+#include <linux/mmu_notifier.h>
 #include <linux/rbtree.h>
 #include <linux/types.h>
 
 struct rw_semaphore;
+struct xe_svm;
+
+/* Bits of &xe_svm_range.flags */
+#define XE_SVM_RANGE_UNMAPPED		0	/* the CPU unmapped part or all of it */
+#define XE_SVM_RANGE_PARTIAL_UNMAP	1	/* ... only part of it */
 
 /**
  * struct xe_svm_range - a piece of a mirrored window with GPU state
  *
  * A range is naturally aligned and 2 MiB, 64 KiB or 4 KiB long (see "DOC:
  * Ranges and chunk sizing"). Its bounds never change while it is in a
- * tree; the fields below are protected by the lock of the tree it is in.
+ * tree; @rb, @start, @last and @__subtree_last are protected by the lock
+ * of the tree it is in.
  */
 struct xe_svm_range {
 	/** @rb: node in &xe_svm_range_tree.root */
@@ -27,6 +35,23 @@ struct xe_svm_range {
 	u64 last;
 	/** @__subtree_last: interval-tree bookkeeping, internal */
 	u64 __subtree_last;
+	/** @svm: the SVM context the range belongs to; constant */
+	struct xe_svm *svm;
+	/**
+	 * @notifier: MMU interval notifier covering exactly the range; its
+	 * sequence is set under &xe_svm.notifier_lock held for writing
+	 */
+	struct mmu_interval_notifier notifier;
+	/**
+	 * @gc_link: entry in &xe_svm.gc_list, protected by &xe_svm.gc_lock;
+	 * empty when the range is not queued for collection
+	 */
+	struct list_head gc_link;
+	/**
+	 * @flags: XE_SVM_RANGE_* bits, set under &xe_svm.notifier_lock held
+	 * for writing, read under it in either mode
+	 */
+	unsigned long flags;
 };
 
 /**

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0 AND MIT
+/*
+ * Copyright © 2026 Xe SVM Developers
+ */
+
+#include <kunit/test.h>
+
+#include <linux/mman.h>
+#include <linux/sizes.h>
+
+/*
+ * Included at the end of xe_svm.c. The tests run against the real mm of
+ * the KUnit thread (kunit_vm_mmap()), with a fake backend that records
+ * what the core asks it to zap. Everything that needs the mm (munmap,
+ * madvise, xe_svm_fini()) runs in the test body, never in exit handlers,
+ * which run without the mm.
+ */
+
+struct svm_test_ctx {
+	struct rw_semaphore vm_lock;
+	struct xe_svm svm;
+	/* what the fake backend was asked */
+	unsigned int zaps;
+	u64 zap_start, zap_end;
+};
+
+static void svm_test_invalidate(struct xe_svm *svm, struct xe_svm_range *range,
+				u64 start, u64 end)
+{
+	struct svm_test_ctx *ctx = container_of(svm, struct svm_test_ctx, svm);
+
+	xe_svm_assert_in_notifier(svm);
+	ctx->zaps++;
+	ctx->zap_start = start;
+	ctx->zap_end = end;
+}
+
+static const struct xe_svm_ops svm_test_ops = {
+	.invalidate = svm_test_invalidate,
+};
+
+/* An 8 MiB private anonymous mapping and an SVM context mirroring all. */
+static unsigned long svm_test_setup(struct kunit *test, struct svm_test_ctx **pctx)
+{
+	struct svm_test_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	unsigned long addr;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	addr = kunit_vm_mmap(test, NULL, 0, SZ_8M, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	KUNIT_ASSERT_NE(test, addr, 0);
+
+	init_rwsem(&ctx->vm_lock);
+	KUNIT_ASSERT_EQ(test, xe_svm_init(&ctx->svm, &svm_test_ops, current->mm,
+					  &ctx->vm_lock, 0, TASK_SIZE), 0);
+	*pctx = ctx;
+	return addr;
+}
+
+static void xe_svm_init_bad_window_test(struct kunit *test)
+{
+	struct rw_semaphore lock;
+	struct xe_svm svm;
+
+	init_rwsem(&lock);
+	KUNIT_EXPECT_EQ(test, xe_svm_init(&svm, &svm_test_ops, current->mm, &lock,
+					  SZ_2M, SZ_2M), -EINVAL);
+	KUNIT_EXPECT_EQ(test, xe_svm_init(&svm, &svm_test_ops, current->mm, &lock,
+					  SZ_4M, SZ_2M), -EINVAL);
+	KUNIT_EXPECT_EQ(test, xe_svm_init(&svm, &svm_test_ops, current->mm, &lock,
+					  100, SZ_2M), -EINVAL);
+}
+
+static void xe_svm_create_lookup_test(struct kunit *test)
+{
+	struct svm_test_ctx *ctx;
+	unsigned long addr = svm_test_setup(test, &ctx);
+	u64 x = addr + SZ_2M + SZ_1M + 5;
+	struct xe_svm_range *r, *again;
+
+	down_write(&ctx->vm_lock);
+	r = xe_svm_range_find_or_create(&ctx->svm, x);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	/* The 2 MiB block around x lies inside the 8 MiB mapping. */
+	KUNIT_EXPECT_EQ(test, r->start, ALIGN_DOWN(x, SZ_2M));
+	KUNIT_EXPECT_EQ(test, xe_svm_range_size(r), SZ_2M);
+	KUNIT_EXPECT_PTR_EQ(test, r->svm, &ctx->svm);
+
+	again = xe_svm_range_find_or_create(&ctx->svm, r->last);
+	KUNIT_EXPECT_PTR_EQ(test, again, r);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_created), 1);
+
+	/* No VMA below the mapping's start page, nothing outside the window. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_range_find_or_create(&ctx->svm, addr - 1)),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_range_find_or_create(&ctx->svm, TASK_SIZE)),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, ctx->zaps, 0);
+	up_write(&ctx->vm_lock);
+
+	xe_svm_fini(&ctx->svm);
+	/* Teardown zapped and freed the range. */
+	KUNIT_EXPECT_EQ(test, ctx->zaps, 1);
+	KUNIT_EXPECT_EQ(test, ctx->zap_start, ALIGN_DOWN(x, SZ_2M));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_destroyed), 1);
+}
+
+static void xe_svm_munmap_collects_test(struct kunit *test)
+{
+	struct svm_test_ctx *ctx;
+	unsigned long addr = svm_test_setup(test, &ctx);
+	u64 x = ALIGN(addr, SZ_2M) + SZ_2M;
+	u64 hole = x + SZ_64K;
+	struct xe_svm_range *r;
+	unsigned long flags;
+
+	down_write(&ctx->vm_lock);
+	r = xe_svm_range_find_or_create(&ctx->svm, x);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_ASSERT_EQ(test, r->start, x);
+	KUNIT_ASSERT_EQ(test, xe_svm_range_size(r), SZ_2M);
+
+	/*
+	 * Unmap one page in the middle of the range. The VM lock (taken
+	 * before the mmap lock, as documented) keeps the collector from
+	 * freeing the range while it is inspected.
+	 */
+	KUNIT_ASSERT_EQ(test, vm_munmap(hole, SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, ctx->zaps, 1);
+	KUNIT_EXPECT_EQ(test, ctx->zap_start, hole);
+	KUNIT_EXPECT_EQ(test, ctx->zap_end, hole + SZ_4K);
+	down_read(&ctx->svm.notifier_lock);
+	flags = r->flags;
+	up_read(&ctx->svm.notifier_lock);
+	KUNIT_EXPECT_TRUE(test, test_bit(XE_SVM_RANGE_UNMAPPED, &flags));
+	KUNIT_EXPECT_TRUE(test, test_bit(XE_SVM_RANGE_PARTIAL_UNMAP, &flags));
+	KUNIT_EXPECT_PTR_EQ(test, xe_svm_range_lookup(&ctx->svm.ranges, x), r);
+	up_write(&ctx->vm_lock);
+
+	/* The collector frees it from process context, zapping what is left. */
+	flush_work(&ctx->svm.gc_work);
+	down_write(&ctx->vm_lock);
+	KUNIT_EXPECT_TRUE(test, xe_svm_range_tree_empty(&ctx->svm.ranges));
+	KUNIT_EXPECT_EQ(test, ctx->zaps, 2);
+	KUNIT_EXPECT_EQ(test, ctx->zap_start, x);
+	KUNIT_EXPECT_EQ(test, ctx->zap_end, x + SZ_2M);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_destroyed), 1);
+
+	/* The hole faults cleanly; its neighbours get ranges that avoid it. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_range_find_or_create(&ctx->svm, hole)),
+			-EFAULT);
+	r = xe_svm_range_find_or_create(&ctx->svm, hole - 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_EXPECT_EQ(test, r->start, x);
+	KUNIT_EXPECT_EQ(test, xe_svm_range_size(r), SZ_64K);
+	r = xe_svm_range_find_or_create(&ctx->svm, hole + SZ_4K);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_EXPECT_EQ(test, r->start, hole + SZ_4K);
+	KUNIT_EXPECT_EQ(test, xe_svm_range_size(r), SZ_4K);
+	up_write(&ctx->vm_lock);
+
+	xe_svm_fini(&ctx->svm);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_destroyed), 3);
+}
+
+static void xe_svm_dontneed_invalidates_test(struct kunit *test)
+{
+	struct svm_test_ctx *ctx;
+	unsigned long addr = svm_test_setup(test, &ctx);
+	u64 x = ALIGN(addr, SZ_2M);
+	struct xe_svm_range *r;
+	unsigned long seq;
+
+	if (!IS_ENABLED(CONFIG_ADVISE_SYSCALLS)) {
+		xe_svm_fini(&ctx->svm);
+		kunit_skip(test, "needs CONFIG_ADVISE_SYSCALLS for madvise(MADV_DONTNEED)");
+	}
+	down_write(&ctx->vm_lock);
+	r = xe_svm_range_find_or_create(&ctx->svm, x);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	up_write(&ctx->vm_lock);
+
+	seq = mmu_interval_read_begin(&r->notifier);
+	KUNIT_ASSERT_EQ(test, do_madvise(current->mm, x + SZ_8K, SZ_4K, MADV_DONTNEED), 0);
+	KUNIT_EXPECT_EQ(test, ctx->zaps, 1);
+	KUNIT_EXPECT_EQ(test, ctx->zap_start, x + SZ_8K);
+	KUNIT_EXPECT_EQ(test, ctx->zap_end, x + SZ_8K + SZ_4K);
+
+	/* The invalidation is visible to a fault that began before it ... */
+	down_read(&ctx->svm.notifier_lock);
+	KUNIT_EXPECT_TRUE(test, mmu_interval_read_retry(&r->notifier, seq));
+	/* ... and it is not an unmap: the range stays. */
+	KUNIT_EXPECT_FALSE(test, test_bit(XE_SVM_RANGE_UNMAPPED, &r->flags));
+	up_read(&ctx->svm.notifier_lock);
+	flush_work(&ctx->svm.gc_work);
+	down_write(&ctx->vm_lock);
+	KUNIT_EXPECT_PTR_EQ(test, xe_svm_range_lookup(&ctx->svm.ranges, x), r);
+	up_write(&ctx->vm_lock);
+
+	xe_svm_fini(&ctx->svm);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_destroyed), 1);
+}
+
+static void xe_svm_fini_live_ranges_test(struct kunit *test)
+{
+	struct svm_test_ctx *ctx;
+	unsigned long addr = svm_test_setup(test, &ctx);
+	unsigned int i;
+
+	down_write(&ctx->vm_lock);
+	for (i = 0; i < 3; i++)
+		KUNIT_ASSERT_FALSE(test, IS_ERR(xe_svm_range_find_or_create(&ctx->svm,
+									      addr + i * SZ_2M)));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_created), 3);
+	up_write(&ctx->vm_lock);
+
+	xe_svm_fini(&ctx->svm);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_destroyed), 3);
+	KUNIT_EXPECT_EQ(test, ctx->zaps, 3);
+	KUNIT_EXPECT_NULL(test, ctx->svm.mm);
+}
+
+static struct kunit_case xe_svm_tests[] = {
+	KUNIT_CASE(xe_svm_init_bad_window_test),
+	KUNIT_CASE(xe_svm_create_lookup_test),
+	KUNIT_CASE(xe_svm_munmap_collects_test),
+	KUNIT_CASE(xe_svm_dontneed_invalidates_test),
+	KUNIT_CASE(xe_svm_fini_live_ranges_test),
+	{}
+};
+
+static struct kunit_suite xe_svm_test_suite = {
+	.name = "xe_svm",
+	.test_cases = xe_svm_tests,
+};
+
+kunit_test_suite(xe_svm_test_suite);

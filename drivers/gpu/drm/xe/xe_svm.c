@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright © 2026 Xe SVM Developers
+ */
+
+#include "xe_svm.h"
+
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "xe_svm_types.h"
+
+/*
+ * The SVM context: ranges, their MMU interval notifiers and the garbage
+ * collector that frees ranges the CPU unmapped. See "DOC: Invalidation",
+ * "DOC: Locking" and "DOC: Lifetimes" in xe_svm_doc.h.
+ */
+
+static void xe_svm_assert_vm_locked_write(struct xe_svm *svm)
+{
+	lockdep_assert_held_write(svm->ranges.lock);
+}
+
+static void xe_svm_assert_in_notifier(struct xe_svm *svm)
+{
+	lockdep_assert_held_write(&svm->notifier_lock);
+}
+
+static void xe_svm_range_zap_locked(struct xe_svm *svm,
+				    struct xe_svm_range *range,
+				    u64 start, u64 end)
+{
+	xe_svm_assert_in_notifier(svm);
+
+	svm->ops->invalidate(svm, range, start, end);
+}
+
+static bool xe_svm_range_invalidate(struct mmu_interval_notifier *mni,
+				    const struct mmu_notifier_range *mmu_range,
+				    unsigned long cur_seq)
+{
+	struct xe_svm_range *range = container_of(mni, struct xe_svm_range, notifier);
+	struct xe_svm *svm = range->svm;
+	u64 start, end;
+
+	/*
+	 * Zapping GPU mappings waits for the GPU TLB; a caller that cannot
+	 * block (the OOM reaper) has to skip this address space.
+	 */
+	if (!mmu_notifier_range_blockable(mmu_range))
+		return false;
+
+	down_write(&svm->notifier_lock);
+	/* First, so that a fault in flight cannot commit stale pages. */
+	mmu_interval_set_seq(mni, cur_seq);
+
+	start = max_t(u64, mmu_range->start, range->start);
+	end = min_t(u64, mmu_range->end, range->last + 1);
+	xe_svm_range_zap_locked(svm, range, start, end);
+	atomic64_inc(&svm->stats.invalidations);
+
+	if (mmu_range->event == MMU_NOTIFY_UNMAP) {
+		set_bit(XE_SVM_RANGE_UNMAPPED, &range->flags);
+		if (start != range->start || end != range->last + 1)
+			set_bit(XE_SVM_RANGE_PARTIAL_UNMAP, &range->flags);
+
+		spin_lock(&svm->gc_lock);
+		if (list_empty(&range->gc_link))
+			list_add_tail(&range->gc_link, &svm->gc_list);
+		spin_unlock(&svm->gc_lock);
+		/* queue_work() does not allocate: safe under reclaim. */
+		queue_work(system_unbound_wq, &svm->gc_work);
+	}
+	up_write(&svm->notifier_lock);
+
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops xe_svm_range_notifier_ops = {
+	.invalidate = xe_svm_range_invalidate,
+};
+
+/*
+ * Free a range: stop its notifier first, so that nothing can queue it
+ * again, then zap what is left of its GPU mapping, then unlink it.
+ */
+static void xe_svm_range_destroy(struct xe_svm *svm, struct xe_svm_range *range)
+{
+	xe_svm_assert_vm_locked_write(svm);
+
+	mmu_interval_notifier_remove(&range->notifier);
+
+	down_write(&svm->notifier_lock);
+	xe_svm_range_zap_locked(svm, range, range->start, range->last + 1);
+	up_write(&svm->notifier_lock);
+
+	spin_lock(&svm->gc_lock);
+	list_del_init(&range->gc_link);
+	spin_unlock(&svm->gc_lock);
+
+	xe_svm_range_remove(&svm->ranges, range);
+	kfree(range);
+	atomic64_inc(&svm->stats.ranges_destroyed);
+}
+
+/**
+ * xe_svm_garbage_collect() - free the ranges the CPU unmapped
+ * @svm: the SVM context
+ *
+ * Frees every range on the garbage-collector list. The GC worker calls
+ * this, and so should a fault handler before it looks up a range, so that
+ * a fault never finds a range that is on its way out.
+ *
+ * Context: process context, VM lock held for writing; may sleep.
+ */
+void xe_svm_garbage_collect(struct xe_svm *svm)
+{
+	struct xe_svm_range *range;
+	bool freed = false;
+
+	xe_svm_assert_vm_locked_write(svm);
+	might_sleep();
+
+	for (;;) {
+		spin_lock(&svm->gc_lock);
+		range = list_first_entry_or_null(&svm->gc_list,
+						 struct xe_svm_range, gc_link);
+		if (range)
+			list_del_init(&range->gc_link);
+		spin_unlock(&svm->gc_lock);
+		if (!range)
+			break;
+
+		xe_svm_range_destroy(svm, range);
+		freed = true;
+	}
+	if (freed)
+		atomic64_inc(&svm->stats.gc_runs);
+}
+
+static void xe_svm_gc_work_func(struct work_struct *work)
+{
+	struct xe_svm *svm = container_of(work, struct xe_svm, gc_work);
+
+	down_write(svm->ranges.lock);
+	xe_svm_garbage_collect(svm);
+	up_write(svm->ranges.lock);
+}
+
+/**
+ * xe_svm_range_find_or_create() - the range containing an address
+ * @svm: the SVM context
+ * @addr: an address inside the mirrored window
+ *
+ * Returns the range that contains @addr, creating it if needed: sized by
+ * xe_svm_range_chunk() against the CPU VMA that contains @addr, with an
+ * MMU interval notifier registered over exactly its bounds. Ranges the
+ * CPU unmapped are collected first.
+ *
+ * Context: process context, VM lock held for writing, mmap lock not held
+ * (taken for reading); may sleep.
+ * Return: the range, or an ERR_PTR(): -EFAULT when @addr is outside the
+ * window, not inside a CPU VMA, or the process is exiting; -ENOMEM.
+ */
+struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr)
+{
+	struct xe_svm_chunk_limits lim;
+	struct vm_area_struct *vma;
+	struct xe_svm_range *range;
+	u64 start, end;
+	int err;
+
+	xe_svm_assert_vm_locked_write(svm);
+	might_sleep();
+
+	xe_svm_garbage_collect(svm);
+	range = xe_svm_range_lookup(&svm->ranges, addr);
+	if (range)
+		return range;
+
+	if (addr < svm->win_start || addr >= svm->win_end)
+		return ERR_PTR(-EFAULT);
+	/* A process that is exiting has nothing left to mirror. */
+	if (!mmget_not_zero(svm->mm))
+		return ERR_PTR(-EFAULT);
+
+	mmap_read_lock(svm->mm);
+	vma = vma_lookup(svm->mm, addr);
+	if (vma) {
+		lim.vma_start = vma->vm_start;
+		lim.vma_end = vma->vm_end;
+		lim.win_start = svm->win_start;
+		lim.win_end = svm->win_end;
+		err = xe_svm_range_chunk(&svm->ranges, &lim, addr, &start, &end);
+	} else {
+		err = -EFAULT;
+	}
+	mmap_read_unlock(svm->mm);
+	if (err)
+		goto err_mmput;
+
+	range = kzalloc(sizeof(*range), GFP_KERNEL);
+	if (!range) {
+		err = -ENOMEM;
+		goto err_mmput;
+	}
+	range->svm = svm;
+	range->start = start;
+	range->last = end - 1;
+	INIT_LIST_HEAD(&range->gc_link);
+
+	err = mmu_interval_notifier_insert(&range->notifier, svm->mm, start,
+					   end - start, &xe_svm_range_notifier_ops);
+	if (err)
+		goto err_free;
+
+	xe_svm_range_insert(&svm->ranges, range);
+	atomic64_inc(&svm->stats.ranges_created);
+	mmput(svm->mm);
+
+	return range;
+
+err_free:
+	kfree(range);
+err_mmput:
+	mmput(svm->mm);
+	return ERR_PTR(err);
+}
+
+/**
+ * xe_svm_init() - set up the SVM context of a VM
+ * @svm: the context to initialise
+ * @ops: the backend
+ * @mm: the address space to mirror
+ * @vm_lock: the VM lock, which protects the ranges
+ * @win_start: start of the mirrored window
+ * @win_end: end of the mirrored window (exclusive)
+ *
+ * Takes an mmgrab() reference on @mm, released by xe_svm_fini().
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -EINVAL when the window is empty or not page aligned.
+ */
+int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
+		struct mm_struct *mm, struct rw_semaphore *vm_lock,
+		u64 win_start, u64 win_end)
+{
+	might_sleep();
+
+	if (!PAGE_ALIGNED(win_start) || !PAGE_ALIGNED(win_end) ||
+	    win_start >= win_end)
+		return -EINVAL;
+
+	memset(svm, 0, sizeof(*svm));
+	svm->ops = ops;
+	svm->win_start = win_start;
+	svm->win_end = win_end;
+	xe_svm_range_tree_init(&svm->ranges, vm_lock);
+	init_rwsem(&svm->notifier_lock);
+	spin_lock_init(&svm->gc_lock);
+	INIT_LIST_HEAD(&svm->gc_list);
+	INIT_WORK(&svm->gc_work, xe_svm_gc_work_func);
+
+	/*
+	 * The notifier lock is taken by MMU notifiers that reclaim can run:
+	 * tell lockdep now, so that an allocation under the lock is reported
+	 * the first time it happens, not only when reclaim hits it.
+	 */
+	if (IS_ENABLED(CONFIG_LOCKDEP)) {
+		fs_reclaim_acquire(GFP_KERNEL);
+		might_lock(&svm->notifier_lock);
+		fs_reclaim_release(GFP_KERNEL);
+	}
+
+	mmgrab(mm);
+	svm->mm = mm;
+
+	return 0;
+}
+
+/**
+ * xe_svm_fini() - tear down the SVM context of a VM
+ * @svm: the context
+ *
+ * Frees every range (each notifier is removed and the GPU mapping zapped
+ * first), waits for the garbage collector and drops the mm reference.
+ *
+ * Context: process context, VM lock not held (taken for writing); may
+ * sleep.
+ */
+void xe_svm_fini(struct xe_svm *svm)
+{
+	struct xe_svm_range *range;
+
+	might_sleep();
+
+	down_write(svm->ranges.lock);
+	while ((range = xe_svm_range_first(&svm->ranges, 0, U64_MAX)))
+		xe_svm_range_destroy(svm, range);
+	up_write(svm->ranges.lock);
+
+	/* No notifier is left to queue the worker again. */
+	cancel_work_sync(&svm->gc_work);
+	WARN_ON(!list_empty(&svm->gc_list));
+
+	mmdrop(svm->mm);
+	svm->mm = NULL;
+}
+
+#if IS_BUILTIN(CONFIG_DRM_XE_KUNIT_TEST)
+#include "tests/xe_svm_test.c"
+#endif

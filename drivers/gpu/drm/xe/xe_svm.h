@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Copyright © 2026 Xe SVM Developers
+ */
+
+#ifndef _XE_SVM_H_
+#define _XE_SVM_H_
+
+#include <linux/types.h>
+
+struct mm_struct;
+struct rw_semaphore;
+struct xe_svm;
+struct xe_svm_ops;
+struct xe_svm_range;
+
+int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
+		struct mm_struct *mm, struct rw_semaphore *vm_lock,
+		u64 win_start, u64 win_end);
+void xe_svm_fini(struct xe_svm *svm);
+
+struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr);
+void xe_svm_garbage_collect(struct xe_svm *svm);
+
+#endif

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Copyright © 2026 Xe SVM Developers
+ */
+
+#ifndef _XE_SVM_TYPES_H_
+#define _XE_SVM_TYPES_H_
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+#include "xe_svm_range.h"
+
+struct mm_struct;
+struct xe_svm;
+
+/**
+ * struct xe_svm_ops - what the SVM core asks of a backend
+ *
+ * The narrow interface between the SVM core and whatever programs the GPU
+ * (the xe hardware backend or the emulated device). It grows with the
+ * core: binding ranges and copying memory come with the fault path and
+ * migration.
+ */
+struct xe_svm_ops {
+	/**
+	 * @invalidate: zap the GPU mappings of [@start, @end) inside @range
+	 * and invalidate the GPU TLB for it; return when no GPU access can
+	 * reach those addresses any more.
+	 *
+	 * Context: called from the MMU notifier with &xe_svm.notifier_lock
+	 * held for writing, possibly from reclaim: must not allocate memory
+	 * that may reclaim nor wait on anything reclaim may wait on.
+	 */
+	void (*invalidate)(struct xe_svm *svm, struct xe_svm_range *range,
+			   u64 start, u64 end);
+};
+
+/**
+ * struct xe_svm_stats - counters of an SVM context
+ *
+ * Updated without locks; readers see a consistent value per counter only.
+ */
+struct xe_svm_stats {
+	/** @ranges_created: ranges created since the context was made */
+	atomic64_t ranges_created;
+	/** @ranges_destroyed: ranges freed since the context was made */
+	atomic64_t ranges_destroyed;
+	/** @invalidations: notifier callbacks that zapped a range */
+	atomic64_t invalidations;
+	/** @gc_runs: garbage-collector passes that freed at least a range */
+	atomic64_t gc_runs;
+};
+
+/**
+ * struct xe_svm - the SVM context of one VM
+ *
+ * Mirrors a window of one process's address space. See "DOC: Locking" for
+ * the order of the locks named here and "DOC: Lifetimes" for the
+ * references.
+ */
+struct xe_svm {
+	/**
+	 * @mm: the address space mirrored; the context holds an mmgrab()
+	 * reference (not mmget(): it must not keep the address space alive)
+	 */
+	struct mm_struct *mm;
+	/** @ops: the backend; constant */
+	const struct xe_svm_ops *ops;
+	/** @win_start: start of the mirrored window; constant */
+	u64 win_start;
+	/** @win_end: end of the mirrored window (exclusive); constant */
+	u64 win_end;
+	/** @ranges: the ranges, protected by the VM lock (&xe_svm_range_tree.lock) */
+	struct xe_svm_range_tree ranges;
+	/**
+	 * @notifier_lock: taken for writing by the notifier callback, for
+	 * reading around the commit of GPU mappings; protects
+	 * &xe_svm_range.flags and the notifier sequences. Reachable from
+	 * reclaim.
+	 */
+	struct rw_semaphore notifier_lock;
+	/** @gc_lock: protects @gc_list; innermost, taken in the notifier */
+	spinlock_t gc_lock;
+	/** @gc_list: unmapped ranges waiting for @gc_work */
+	struct list_head gc_list;
+	/** @gc_work: frees the ranges on @gc_list from process context */
+	struct work_struct gc_work;
+	/** @stats: counters */
+	struct xe_svm_stats stats;
+};
+
+#endif
