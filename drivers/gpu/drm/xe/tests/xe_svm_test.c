@@ -206,12 +206,14 @@ static void xe_svm_fini_live_ranges_test(struct kunit *test)
 {
 	struct svm_test_ctx *ctx;
 	unsigned long addr = svm_test_setup(test, &ctx);
+	struct xe_svm_range *r;
 	unsigned int i;
 
 	down_write(&ctx->vm_lock);
-	for (i = 0; i < 3; i++)
-		KUNIT_ASSERT_FALSE(test, IS_ERR(xe_svm_range_find_or_create(&ctx->svm,
-									      addr + i * SZ_2M)));
+	for (i = 0; i < 3; i++) {
+		r = xe_svm_range_find_or_create(&ctx->svm, addr + i * SZ_2M);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	}
 	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_created), 3);
 	up_write(&ctx->vm_lock);
 
