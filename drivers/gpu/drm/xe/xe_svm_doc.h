@@ -147,8 +147,9 @@
  * and takes a temporary mmget_not_zero() around every use of the address
  * space, so that a process that exits makes every later fault fail
  * cleanly. Ranges live until the garbage collector or VM destruction
- * removes them; removing a range first zaps its GPU mapping, then
- * removes its notifier, then unmaps its DMA addresses. A device page in
+ * removes them; removing a range first removes its notifier (so nothing
+ * can queue it again), then zaps what is left of its GPU mapping, then
+ * unmaps its DMA addresses. A device page in
  * VRAM keeps a reference to its allocation; the allocation goes back to
  * the buddy allocator when its last page is freed. Device teardown
  * migrates every live device page back to system memory first.
