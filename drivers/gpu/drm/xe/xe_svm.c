@@ -5,6 +5,8 @@
 
 #include "xe_svm.h"
 
+#include <linux/hmm.h>
+#include <linux/jiffies.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
@@ -229,6 +231,83 @@ err_free:
 err_mmput:
 	mmput(svm->mm);
 	return ERR_PTR(err);
+}
+
+/**
+ * xe_svm_range_populate() - map a range on the GPU from the CPU page tables
+ * @svm: the SVM context
+ * @range: a range of @svm
+ * @write: the GPU needs to write: fault the pages in writable
+ *
+ * Reads the CPU page tables of @range with hmm_range_fault(), faulting
+ * pages in as needed, and hands them to the backend's bind operation
+ * under the notifier lock once mmu_interval_read_retry() confirms that
+ * no invalidation ran since they were read. Retries until then, bounded
+ * by HMM_RANGE_DEFAULT_TIMEOUT.
+ *
+ * Context: process context, VM lock held for writing, mmap lock not held
+ * (taken for reading); may sleep.
+ * Return: 0 when @range is mapped; -EFAULT when part of it has no VMA or
+ * no access (PROT_NONE), or the process is exiting; -EPERM for @write on
+ * a read-only mapping; -EBUSY when invalidations kept racing for longer
+ * than the timeout; -ENOMEM; or the backend's error.
+ */
+int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
+			  bool write)
+{
+	unsigned long timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	unsigned long npages = xe_svm_range_size(range) >> PAGE_SHIFT;
+	struct hmm_range hmm = {
+		.notifier = &range->notifier,
+		.start = range->start,
+		.end = range->last + 1,
+		.default_flags = HMM_PFN_REQ_FAULT | (write ? HMM_PFN_REQ_WRITE : 0),
+	};
+	int err;
+
+	xe_svm_assert_vm_locked_write(svm);
+	might_sleep();
+
+	if (!mmget_not_zero(svm->mm))
+		return -EFAULT;
+
+	/* Allocated here: nothing may allocate under the notifier lock. */
+	hmm.hmm_pfns = kvmalloc_array(npages, sizeof(*hmm.hmm_pfns), GFP_KERNEL);
+	if (!hmm.hmm_pfns) {
+		err = -ENOMEM;
+		goto out_mmput;
+	}
+
+	for (;;) {
+		if (time_after(jiffies, timeout)) {
+			err = -EBUSY;
+			break;
+		}
+
+		hmm.notifier_seq = mmu_interval_read_begin(&range->notifier);
+		mmap_read_lock(svm->mm);
+		err = hmm_range_fault(&hmm);
+		mmap_read_unlock(svm->mm);
+		if (err == -EBUSY)
+			continue;
+		if (err)
+			break;
+
+		down_read(&svm->notifier_lock);
+		if (mmu_interval_read_retry(&range->notifier, hmm.notifier_seq)) {
+			up_read(&svm->notifier_lock);
+			continue;
+		}
+		/* The pages stay valid until the next invalidation takes the lock. */
+		err = svm->ops->bind(svm, range, hmm.hmm_pfns);
+		up_read(&svm->notifier_lock);
+		break;
+	}
+
+	kvfree(hmm.hmm_pfns);
+out_mmput:
+	mmput(svm->mm);
+	return err;
 }
 
 /**

@@ -20,6 +20,8 @@ int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
 void xe_svm_fini(struct xe_svm *svm);
 
 struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr);
+int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
+			  bool write);
 void xe_svm_garbage_collect(struct xe_svm *svm);
 
 #endif

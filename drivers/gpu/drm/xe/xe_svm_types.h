@@ -38,6 +38,19 @@ struct xe_svm_ops {
 	 */
 	void (*invalidate)(struct xe_svm *svm, struct xe_svm_range *range,
 			   u64 start, u64 end);
+
+	/**
+	 * @bind: map all of @range on the GPU from @pfns, one HMM pfn per
+	 * page of the range (HMM_PFN_VALID set on each; HMM_PFN_WRITE where
+	 * the GPU may write), using the largest page size the backing
+	 * allows. @pfns is only valid during the call.
+	 *
+	 * Context: called with &xe_svm.notifier_lock held for reading,
+	 * after the notifier sequence was checked: must not allocate memory
+	 * that may reclaim. Return: 0 or a negative error code.
+	 */
+	int (*bind)(struct xe_svm *svm, struct xe_svm_range *range,
+		    const unsigned long *pfns);
 };
 
 /**

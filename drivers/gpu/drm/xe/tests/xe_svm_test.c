@@ -5,8 +5,11 @@
 
 #include <kunit/test.h>
 
+#include <linux/highmem.h>
+#include <linux/hmm.h>
 #include <linux/mman.h>
 #include <linux/sizes.h>
+#include <linux/uaccess.h>
 
 /*
  * Included at the end of xe_svm.c. The tests run against the real mm of
@@ -22,6 +25,9 @@ struct svm_test_ctx {
 	/* what the fake backend was asked */
 	unsigned int zaps;
 	u64 zap_start, zap_end;
+	unsigned int binds;
+	unsigned long bound_pages, bound_valid, bound_writable;
+	u64 first_word;
 };
 
 static void svm_test_invalidate(struct xe_svm *svm, struct xe_svm_range *range,
@@ -35,8 +41,34 @@ static void svm_test_invalidate(struct xe_svm *svm, struct xe_svm_range *range,
 	ctx->zap_end = end;
 }
 
+static int svm_test_bind(struct xe_svm *svm, struct xe_svm_range *range,
+			 const unsigned long *pfns)
+{
+	struct svm_test_ctx *ctx = container_of(svm, struct svm_test_ctx, svm);
+	unsigned long i, npages = xe_svm_range_size(range) >> PAGE_SHIFT;
+	u64 *p;
+
+	lockdep_assert_held_read(&svm->notifier_lock);
+	ctx->binds++;
+	ctx->bound_pages = npages;
+	ctx->bound_valid = 0;
+	ctx->bound_writable = 0;
+	for (i = 0; i < npages; i++) {
+		ctx->bound_valid += !!(pfns[i] & HMM_PFN_VALID);
+		ctx->bound_writable += !!(pfns[i] & HMM_PFN_WRITE);
+	}
+	/* What the "GPU" would read at the start of the range. */
+	if (pfns[0] & HMM_PFN_VALID) {
+		p = kmap_local_page(hmm_pfn_to_page(pfns[0]));
+		ctx->first_word = p[0];
+		kunmap_local(p);
+	}
+	return 0;
+}
+
 static const struct xe_svm_ops svm_test_ops = {
 	.invalidate = svm_test_invalidate,
+	.bind = svm_test_bind,
 };
 
 /* An 8 MiB private anonymous mapping and an SVM context mirroring all. */
@@ -223,12 +255,88 @@ static void xe_svm_fini_live_ranges_test(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, ctx->svm.mm);
 }
 
+static void xe_svm_populate_test(struct kunit *test)
+{
+	const u64 pattern = 0x5eed5eed12345678ULL;
+	struct svm_test_ctx *ctx;
+	unsigned long addr = svm_test_setup(test, &ctx);
+	u64 x = ALIGN(addr, SZ_2M);
+	struct xe_svm_range *r;
+
+	/* The CPU writes the first word of the range. */
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)x, &pattern, sizeof(pattern)), 0);
+
+	down_write(&ctx->vm_lock);
+	r = xe_svm_range_find_or_create(&ctx->svm, x);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+
+	/* A read maps every page, none writable except those already so. */
+	KUNIT_EXPECT_EQ(test, xe_svm_range_populate(&ctx->svm, r, false), 0);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
+	KUNIT_EXPECT_EQ(test, ctx->bound_pages, SZ_2M / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, ctx->bound_valid, SZ_2M / PAGE_SIZE);
+	KUNIT_EXPECT_LT(test, ctx->bound_writable, SZ_2M / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, ctx->first_word, pattern);
+
+	/* A write faults everything in writable. */
+	KUNIT_EXPECT_EQ(test, xe_svm_range_populate(&ctx->svm, r, true), 0);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 2);
+	KUNIT_EXPECT_EQ(test, ctx->bound_writable, SZ_2M / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, ctx->first_word, pattern);
+	up_write(&ctx->vm_lock);
+
+	xe_svm_fini(&ctx->svm);
+}
+
+/* Read-only and PROT_NONE mappings, and a range whose middle went away. */
+static void xe_svm_populate_errors_test(struct kunit *test)
+{
+	struct svm_test_ctx *ctx;
+	unsigned long addr = svm_test_setup(test, &ctx);
+	unsigned long ro, none;
+	struct xe_svm_range *r;
+
+	ro = kunit_vm_mmap(test, NULL, 0, SZ_64K, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	none = kunit_vm_mmap(test, NULL, 0, SZ_64K, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(ro));
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(none));
+
+	down_write(&ctx->vm_lock);
+	r = xe_svm_range_find_or_create(&ctx->svm, ro);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_EXPECT_EQ(test, xe_svm_range_populate(&ctx->svm, r, true), -EPERM);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
+	KUNIT_EXPECT_EQ(test, xe_svm_range_populate(&ctx->svm, r, false), 0);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
+	KUNIT_EXPECT_EQ(test, ctx->bound_writable, 0);
+
+	r = xe_svm_range_find_or_create(&ctx->svm, none);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_EXPECT_EQ(test, xe_svm_range_populate(&ctx->svm, r, false), -EFAULT);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
+
+	r = xe_svm_range_find_or_create(&ctx->svm, ALIGN(addr, SZ_2M));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	up_write(&ctx->vm_lock);
+
+	/* The middle of the range goes; until collected, populating fails. */
+	down_write(&ctx->vm_lock);
+	KUNIT_ASSERT_EQ(test, vm_munmap(r->start + SZ_1M, SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, xe_svm_range_populate(&ctx->svm, r, false), -EFAULT);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
+	up_write(&ctx->vm_lock);
+
+	xe_svm_fini(&ctx->svm);
+}
+
 static struct kunit_case xe_svm_tests[] = {
 	KUNIT_CASE(xe_svm_init_bad_window_test),
 	KUNIT_CASE(xe_svm_create_lookup_test),
 	KUNIT_CASE(xe_svm_munmap_collects_test),
 	KUNIT_CASE(xe_svm_dontneed_invalidates_test),
 	KUNIT_CASE(xe_svm_fini_live_ranges_test),
+	KUNIT_CASE(xe_svm_populate_test),
+	KUNIT_CASE(xe_svm_populate_errors_test),
 	{}
 };
 
