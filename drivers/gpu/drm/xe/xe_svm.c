@@ -22,6 +22,17 @@
  * "DOC: Locking" and "DOC: Lifetimes" in xe_svm_doc.h.
  */
 
+/*
+ * The emulated test device (a separate module) drives the core through
+ * these; nothing else outside xe needs them, so they are exported, in
+ * their own namespace, only when that device is built.
+ */
+#if IS_ENABLED(CONFIG_DRM_XE_SVM_EMU)
+#define EXPORT_SYMBOL_FOR_EMU(sym) EXPORT_SYMBOL_NS_GPL(sym, DRM_XE_SVM)
+#else
+#define EXPORT_SYMBOL_FOR_EMU(sym)
+#endif
+
 static void xe_svm_assert_vm_locked_write(struct xe_svm *svm)
 {
 	lockdep_assert_held_write(svm->ranges.lock);
@@ -232,6 +243,7 @@ err_mmput:
 	mmput(svm->mm);
 	return ERR_PTR(err);
 }
+EXPORT_SYMBOL_FOR_EMU(xe_svm_range_find_or_create);
 
 /**
  * xe_svm_range_populate() - map a range on the GPU from the CPU page tables
@@ -309,6 +321,7 @@ out_mmput:
 	mmput(svm->mm);
 	return err;
 }
+EXPORT_SYMBOL_FOR_EMU(xe_svm_range_populate);
 
 /**
  * xe_svm_init() - set up the SVM context of a VM
@@ -360,6 +373,7 @@ int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
 
 	return 0;
 }
+EXPORT_SYMBOL_FOR_EMU(xe_svm_init);
 
 /**
  * xe_svm_fini() - tear down the SVM context of a VM
@@ -389,6 +403,7 @@ void xe_svm_fini(struct xe_svm *svm)
 	mmdrop(svm->mm);
 	svm->mm = NULL;
 }
+EXPORT_SYMBOL_FOR_EMU(xe_svm_fini);
 
 #if IS_BUILTIN(CONFIG_DRM_XE_KUNIT_TEST)
 #include "tests/xe_svm_test.c"

@@ -79,10 +79,64 @@ struct xe_svm_emu_info {
 	__u64 reserved[4];
 };
 
+/* Operations of struct xe_svm_emu_op */
+#define XE_SVM_EMU_OP_READ	0	/* @value = the 64-bit word at @addr */
+#define XE_SVM_EMU_OP_WRITE	1	/* the 64-bit word at @addr = @value */
+
+/**
+ * struct xe_svm_emu_op - one GPU memory operation
+ *
+ * @addr is a GPU virtual address of the file's VM, which mirrors the CPU
+ * address space of the process that opened the device: GPU address X is
+ * CPU address X. A miss or a permission mismatch in the emulated GPU page
+ * table raises a GPU fault, served by the SVM core; then the operation
+ * retries.
+ */
+struct xe_svm_emu_op {
+	/** @addr: in, GPU virtual address, 8-byte aligned */
+	__u64 addr;
+	/** @value: in for XE_SVM_EMU_OP_WRITE, out for XE_SVM_EMU_OP_READ */
+	__u64 value;
+	/** @op: in, XE_SVM_EMU_OP_* */
+	__u32 op;
+	/**
+	 * @result: out, 0 or the error of the GPU fault that failed it:
+	 * -EFAULT (no mapping, PROT_NONE), -EPERM (write to a read-only
+	 * mapping), -EBUSY (invalidations kept winning), -ENOMEM
+	 */
+	__s32 result;
+};
+
+/* The most operations one XE_SVM_EMU_IOCTL_EXEC runs */
+#define XE_SVM_EMU_MAX_OPS	(1u << 20)
+
+/**
+ * struct xe_svm_emu_exec - argument of XE_SVM_EMU_IOCTL_EXEC
+ *
+ * Runs @num_ops operations in order, as the GPU of the file's VM would.
+ * A failed operation sets its @result and the next one runs. The ioctl
+ * fails only for bad arguments (-EINVAL: MBZ fields, @num_ops 0 or above
+ * XE_SVM_EMU_MAX_OPS, an unknown @op or an unaligned @addr, in which case
+ * no operation ran) or an unreadable or unwritable @ops array (-EFAULT).
+ */
+struct xe_svm_emu_exec {
+	/** @ops: in, user pointer to an array of struct xe_svm_emu_op */
+	__u64 ops;
+	/** @num_ops: in, number of entries of @ops */
+	__u32 num_ops;
+	/** @flags: in, MBZ */
+	__u32 flags;
+	/** @faults: out, GPU faults taken while running the operations */
+	__u64 faults;
+	/** @reserved: in, MBZ */
+	__u64 reserved[2];
+};
+
 /*
  * ioctl type 'x' is not assigned in ioctl-number.rst; a test device does
  * not claim it there.
  */
 #define XE_SVM_EMU_IOCTL_INFO	_IOWR('x', 0x00, struct xe_svm_emu_info)
+#define XE_SVM_EMU_IOCTL_EXEC	_IOWR('x', 0x01, struct xe_svm_emu_exec)
 
 #endif
