@@ -23,15 +23,10 @@
  */
 
 /*
- * The emulated test device (a separate module) drives the core through
- * these; nothing else outside xe needs them, so they are exported, in
- * their own namespace, only when that device is built.
+ * The emulated test device, a separate module, drives the core through
+ * the functions exported below, in their own namespace (DRM_XE_SVM) so
+ * that nothing imports them by accident.
  */
-#if IS_ENABLED(CONFIG_DRM_XE_SVM_EMU)
-#define EXPORT_SYMBOL_FOR_EMU(sym) EXPORT_SYMBOL_NS_GPL(sym, DRM_XE_SVM)
-#else
-#define EXPORT_SYMBOL_FOR_EMU(sym)
-#endif
 
 static void xe_svm_assert_vm_locked_write(struct xe_svm *svm)
 {
@@ -243,7 +238,7 @@ err_mmput:
 	mmput(svm->mm);
 	return ERR_PTR(err);
 }
-EXPORT_SYMBOL_FOR_EMU(xe_svm_range_find_or_create);
+EXPORT_SYMBOL_NS_GPL(xe_svm_range_find_or_create, DRM_XE_SVM);
 
 /**
  * xe_svm_range_populate() - map a range on the GPU from the CPU page tables
@@ -321,7 +316,7 @@ out_mmput:
 	mmput(svm->mm);
 	return err;
 }
-EXPORT_SYMBOL_FOR_EMU(xe_svm_range_populate);
+EXPORT_SYMBOL_NS_GPL(xe_svm_range_populate, DRM_XE_SVM);
 
 /**
  * xe_svm_init() - set up the SVM context of a VM
@@ -373,7 +368,7 @@ int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
 
 	return 0;
 }
-EXPORT_SYMBOL_FOR_EMU(xe_svm_init);
+EXPORT_SYMBOL_NS_GPL(xe_svm_init, DRM_XE_SVM);
 
 /**
  * xe_svm_fini() - tear down the SVM context of a VM
@@ -403,7 +398,7 @@ void xe_svm_fini(struct xe_svm *svm)
 	mmdrop(svm->mm);
 	svm->mm = NULL;
 }
-EXPORT_SYMBOL_FOR_EMU(xe_svm_fini);
+EXPORT_SYMBOL_NS_GPL(xe_svm_fini, DRM_XE_SVM);
 
 #if IS_BUILTIN(CONFIG_DRM_XE_KUNIT_TEST)
 #include "tests/xe_svm_test.c"

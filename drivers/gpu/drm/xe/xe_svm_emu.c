@@ -90,7 +90,7 @@ struct xe_svm_emu_file {
 	struct xarray pt;
 };
 
-#define XE_SVM_EMU_PTE_WRITE	1UL
+#define XE_SVM_EMU_PTE_WRITE	BIT(0)
 
 static struct xe_svm_emu_file *to_emu_file(struct xe_svm *svm)
 {

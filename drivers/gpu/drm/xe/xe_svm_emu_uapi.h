@@ -107,8 +107,8 @@ struct xe_svm_emu_op {
 	__s32 result;
 };
 
-/* The most operations one XE_SVM_EMU_IOCTL_EXEC runs */
-#define XE_SVM_EMU_MAX_OPS	(1u << 20)
+/* The most operations one XE_SVM_EMU_IOCTL_EXEC runs (1 Mi) */
+#define XE_SVM_EMU_MAX_OPS	0x100000u
 
 /**
  * struct xe_svm_emu_exec - argument of XE_SVM_EMU_IOCTL_EXEC
