@@ -166,9 +166,19 @@
  * - ``tiles``: number of virtual tiles (1 to 4, default 2);
  * - ``vram_mb``: emulated VRAM per tile in MiB (1 to 4096, default 256).
  *
- * The information ioctl (XE_SVM_EMU_IOCTL_INFO) reports them. What runs
- * on the emulated device is the real SVM core: real mm, HMM, migration
- * and MMU notifiers, inside a QEMU guest. What only real hardware covers
+ * The information ioctl (XE_SVM_EMU_IOCTL_INFO) reports them. Each open
+ * file has a VM in fault mode that mirrors the opener's whole address
+ * space. Its GPU page table is a software one (an xarray from GPU page to
+ * pfn and write permission) that the core fills through the backend's
+ * bind operation and empties through its invalidate operation. The exec
+ * ioctl (XE_SVM_EMU_IOCTL_EXEC) runs a list of 64-bit reads and writes on
+ * GPU virtual addresses; a miss or a write through a read-only entry is a
+ * GPU fault, served by the same core functions a hardware fault handler
+ * calls, and the access retries.
+ *
+ * What runs on the emulated device is the real SVM core: real mm, HMM,
+ * migration and MMU notifiers, inside a QEMU guest. What only real
+ * hardware covers
  * is the hardware backend's programming of page tables, the GuC fault
  * and TLB-invalidation messages and the blitter; those are built and
  * checked against KUnit static stubs only.
