@@ -252,6 +252,109 @@ static void test_exec_bad_args(void)
 	close(fd);
 }
 
+static void snapshot(int fd, void *addr, uint32_t *entries, uint32_t npages)
+{
+	struct xe_svm_emu_snapshot snap = {
+		.addr = (uintptr_t)addr,
+		.entries = (uintptr_t)entries,
+		.npages = npages,
+	};
+
+	svmt_assert_ok(ioctl(fd, XE_SVM_EMU_IOCTL_SNAPSHOT, &snap));
+}
+
+static void *map_2m_aligned(size_t size, int advice)
+{
+	char *p = map(size + SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+
+	p = (char *)(((uintptr_t)p + SZ_2M - 1) & ~(SZ_2M - 1));
+	svmt_assert_ok(madvise(p, size, advice));
+	return p;
+}
+
+/* Base pages are mapped with 4 KiB GPU pages, read-only until written. */
+static void test_snapshot_4k(void)
+{
+	size_t n = SZ_2M / 8, npages = SZ_2M / 4096, i;
+	uint64_t *p = map_2m_aligned(SZ_2M, MADV_NOHUGEPAGE);
+	uint32_t *e = calloc(npages + 1, sizeof(*e));
+	struct xe_svm_emu_op *ops;
+	int fd = emu_open();
+
+	snapshot(fd, p, e, npages);
+	for (i = 0; i < npages; i++)
+		svmt_assert_eq_u64(e[i], 0);
+
+	p[0] = 1;	/* one page written by the CPU, the rest untouched */
+	ops = ops_for(p, n, XE_SVM_EMU_OP_READ, NULL);
+	svmt_assert_eq_u64(gpu_run(fd, ops, n), 1);
+	snapshot(fd, p, e, npages + 1);
+	for (i = 0; i < npages; i++) {
+		svmt_assert(e[i] & XE_SVM_EMU_SNAP_MAPPED);
+		svmt_assert_eq_u64(XE_SVM_EMU_SNAP_SHIFT(e[i]), 12);
+		svmt_assert_eq_u64(!!(e[i] & XE_SVM_EMU_SNAP_WRITE), i == 0);
+	}
+	/* The page after the 2 MiB range was never touched by the GPU. */
+	svmt_assert_eq_u64(e[npages], 0);
+
+	/* munmap zaps the GPU mapping of what went away. */
+	svmt_assert_ok(munmap(p, SZ_2M));
+	snapshot(fd, p, e, npages);
+	for (i = 0; i < npages; i++)
+		svmt_assert_eq_u64(e[i], 0);
+	close(fd);
+}
+
+/* A 2 MiB-aligned, THP-backed range is mapped with one 2 MiB GPU page. */
+static void test_thp_2m(void)
+{
+	size_t n = SZ_2M / 8, npages = SZ_2M / 4096, i;
+	uint64_t *p = map_2m_aligned(SZ_2M, MADV_HUGEPAGE);
+	uint32_t *e = calloc(npages, sizeof(*e));
+	struct xe_svm_emu_op *ops;
+	uint64_t faults;
+	int fd = emu_open();
+
+	for (i = 0; i < n; i++)
+		p[i] = pattern(i);
+	ops = ops_for(p, n, XE_SVM_EMU_OP_READ, NULL);
+	faults = gpu_run(fd, ops, n);
+	check_reads(ops, p, n);
+	svmt_assert_eq_u64(faults, 1);
+	snapshot(fd, p, e, npages);
+	if (XE_SVM_EMU_SNAP_SHIFT(e[0]) == 12)
+		svmt_skip("the kernel backed the range with base pages, not a THP");
+	for (i = 0; i < npages; i++) {
+		svmt_assert_eq_u64(e[i] & (XE_SVM_EMU_SNAP_MAPPED | XE_SVM_EMU_SNAP_WRITE),
+				   XE_SVM_EMU_SNAP_MAPPED | XE_SVM_EMU_SNAP_WRITE);
+		svmt_assert_eq_u64(XE_SVM_EMU_SNAP_SHIFT(e[i]), 21);
+	}
+	close(fd);
+}
+
+static void test_snapshot_bad_args(void)
+{
+	uint32_t e[4];
+	struct xe_svm_emu_snapshot bad[] = {
+		{ .addr = 0x100000, .entries = (uintptr_t)e, .npages = 1, .flags = 1 },
+		{ .addr = 0x100000, .entries = (uintptr_t)e, .npages = 1, .reserved = { 1, 0 } },
+		{ .addr = 0x100000, .entries = (uintptr_t)e, .npages = 1, .reserved = { 0, 1 } },
+		{ .addr = 0x100008, .entries = (uintptr_t)e, .npages = 1 },
+		{ .addr = 0x100000, .entries = (uintptr_t)e, .npages = 0 },
+		{ .addr = 0x100000, .entries = (uintptr_t)e, .npages = XE_SVM_EMU_MAX_SNAPSHOT + 1 },
+	};
+	struct xe_svm_emu_snapshot nowhere = { .addr = 0x100000, .entries = 0, .npages = 1 };
+	unsigned int i;
+	int fd = emu_open();
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		svmt_info("case %u", i);
+		svmt_assert_errno(ioctl(fd, XE_SVM_EMU_IOCTL_SNAPSHOT, &bad[i]), EINVAL);
+	}
+	svmt_assert_errno(ioctl(fd, XE_SVM_EMU_IOCTL_SNAPSHOT, &nowhere), EFAULT);
+	close(fd);
+}
+
 static const struct svmt_subtest subtests[] = {
 	{ "malloc-read", test_malloc_read },
 	{ "malloc-write", test_malloc_write },
@@ -259,6 +362,9 @@ static const struct svmt_subtest subtests[] = {
 	{ "prot-none-unmapped", test_prot_none_unmapped },
 	{ "munmap-middle", test_munmap_middle },
 	{ "exec-bad-args", test_exec_bad_args },
+	{ "snapshot-4k", test_snapshot_4k },
+	{ "thp-2m", test_thp_2m },
+	{ "snapshot-bad-args", test_snapshot_bad_args },
 };
 
 int main(int argc, char **argv)

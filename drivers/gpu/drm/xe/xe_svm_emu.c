@@ -3,6 +3,7 @@
  * Copyright © 2026 Xe SVM Developers
  */
 
+#include <linux/bitfield.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/hmm.h>
@@ -83,14 +84,27 @@ struct xe_svm_emu_file {
 	struct xe_svm svm;
 	/**
 	 * @pt: the emulated GPU page table: GPU page number -> value entry
-	 * (pfn << 1 | writable); changed under &xe_svm.notifier_lock (bind
+	 * (pfn, PTE page shift, writable; see XE_SVM_EMU_PTE_*); changed
+	 * under &xe_svm.notifier_lock (bind
 	 * holds it for reading, invalidate for writing; the xarray's own lock
 	 * orders concurrent binds), read under it
 	 */
 	struct xarray pt;
 };
 
-#define XE_SVM_EMU_PTE_WRITE	BIT(0)
+/*
+ * An emulated GPU PTE, stored per 4 KiB page: the pfn, the log2 of the
+ * size of the GPU page that maps it (as a hardware PTE would be 4 KiB,
+ * 64 KiB or 2 MiB), and the write permission.
+ */
+#define XE_SVM_EMU_PTE_WRITE		BIT(0)
+#define XE_SVM_EMU_PTE_SHIFT_MASK	GENMASK(7, 1)
+#define XE_SVM_EMU_PTE_PFN_SHIFT	8
+
+static unsigned long xe_svm_emu_pte_pfn(unsigned long pte)
+{
+	return pte >> XE_SVM_EMU_PTE_PFN_SHIFT;
+}
 
 static struct xe_svm_emu_file *to_emu_file(struct xe_svm *svm)
 {
@@ -117,8 +131,22 @@ static int xe_svm_emu_bind(struct xe_svm *svm, struct xe_svm_range *range,
 	void *old;
 
 	for (i = 0; i < npages; i++) {
-		unsigned long pte = page_to_pfn(hmm_pfn_to_page(pfns[i])) << 1;
+		unsigned long pte = page_to_pfn(hmm_pfn_to_page(pfns[i])) <<
+				    XE_SVM_EMU_PTE_PFN_SHIFT;
+		unsigned int shift = PAGE_SHIFT + hmm_pfn_to_map_order(pfns[i]);
 
+		/*
+		 * The GPU page is as large as the CPU mapping, but never larger
+		 * than the range: a range never maps memory outside itself.
+		 */
+		shift = min_t(unsigned int, shift, ilog2(xe_svm_range_size(range)));
+		if (shift >= 21)
+			shift = 21;
+		else if (shift >= 16)
+			shift = 16;
+		else
+			shift = PAGE_SHIFT;
+		pte |= FIELD_PREP(XE_SVM_EMU_PTE_SHIFT_MASK, shift);
 		if (pfns[i] & HMM_PFN_WRITE)
 			pte |= XE_SVM_EMU_PTE_WRITE;
 		/* Under the notifier lock: no allocation that may reclaim. */
@@ -251,7 +279,7 @@ static int xe_svm_emu_access(struct xe_svm_emu_file *ef, struct xe_svm_emu_op *o
 		entry = xa_load(&ef->pt, op->addr >> PAGE_SHIFT);
 		pte = xa_is_value(entry) ? xa_to_value(entry) : 0;
 		if (entry && (!write || (pte & XE_SVM_EMU_PTE_WRITE))) {
-			p = kmap_local_page(pfn_to_page(pte >> 1));
+			p = kmap_local_page(pfn_to_page(xe_svm_emu_pte_pfn(pte)));
 			if (write)
 				p[offset_in_page(op->addr) / sizeof(u64)] = op->value;
 			else
@@ -320,6 +348,46 @@ out_free:
 	return err;
 }
 
+static int xe_svm_emu_ioctl_snapshot(struct xe_svm_emu_file *ef,
+				     struct xe_svm_emu_snapshot __user *uarg)
+{
+	struct xe_svm_emu_snapshot snap;
+	u32 *entries;
+	size_t size;
+	u32 i;
+	int err;
+
+	if (copy_from_user(&snap, uarg, sizeof(snap)))
+		return -EFAULT;
+	if (snap.flags || !xe_svm_emu_mbz(snap.reserved, sizeof(snap.reserved)) ||
+	    !PAGE_ALIGNED(snap.addr) || !snap.npages ||
+	    snap.npages > XE_SVM_EMU_MAX_SNAPSHOT)
+		return -EINVAL;
+
+	size = array_size(snap.npages, sizeof(*entries));
+	entries = kvzalloc(size, GFP_KERNEL);
+	if (!entries)
+		return -ENOMEM;
+
+	down_read(&ef->svm.notifier_lock);
+	for (i = 0; i < snap.npages; i++) {
+		void *entry = xa_load(&ef->pt, (snap.addr >> PAGE_SHIFT) + i);
+		unsigned long pte;
+
+		if (!xa_is_value(entry))
+			continue;
+		pte = xa_to_value(entry);
+		entries[i] = XE_SVM_EMU_SNAP_MAPPED |
+			     (pte & XE_SVM_EMU_PTE_WRITE ? XE_SVM_EMU_SNAP_WRITE : 0) |
+			     FIELD_GET(XE_SVM_EMU_PTE_SHIFT_MASK, pte) << 8;
+	}
+	up_read(&ef->svm.notifier_lock);
+
+	err = copy_to_user(u64_to_user_ptr(snap.entries), entries, size) ? -EFAULT : 0;
+	kvfree(entries);
+	return err;
+}
+
 static long xe_svm_emu_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
@@ -331,6 +399,8 @@ static long xe_svm_emu_ioctl(struct file *file, unsigned int cmd,
 		return xe_svm_emu_ioctl_info(ef, uarg);
 	case XE_SVM_EMU_IOCTL_EXEC:
 		return xe_svm_emu_ioctl_exec(ef, uarg);
+	case XE_SVM_EMU_IOCTL_SNAPSHOT:
+		return xe_svm_emu_ioctl_snapshot(ef, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -132,11 +132,43 @@ struct xe_svm_emu_exec {
 	__u64 reserved[2];
 };
 
+/* Bits of each entry of struct xe_svm_emu_snapshot's @entries */
+#define XE_SVM_EMU_SNAP_MAPPED		(1u << 0)	/* the GPU maps the page */
+#define XE_SVM_EMU_SNAP_WRITE		(1u << 1)	/* ... writable */
+#define XE_SVM_EMU_SNAP_SHIFT(e)	(((e) >> 8) & 0xff)	/* log2 of the GPU page size */
+
+/* The most pages one XE_SVM_EMU_IOCTL_SNAPSHOT describes */
+#define XE_SVM_EMU_MAX_SNAPSHOT		0x10000u
+
+/**
+ * struct xe_svm_emu_snapshot - argument of XE_SVM_EMU_IOCTL_SNAPSHOT
+ *
+ * Describes, without faulting anything in, how the file's emulated GPU
+ * page table maps @npages pages from @addr: one __u32 per page in
+ * @entries, XE_SVM_EMU_SNAP_* bits, zero for an unmapped page. The GPU
+ * page size is the size of the GPU PTE that maps the page: 4 KiB, 64 KiB
+ * or 2 MiB. Errors: -EINVAL for MBZ fields, an unaligned @addr, @npages 0
+ * or above XE_SVM_EMU_MAX_SNAPSHOT; -EFAULT for an unwritable @entries.
+ */
+struct xe_svm_emu_snapshot {
+	/** @addr: in, GPU virtual address of the first page, page aligned */
+	__u64 addr;
+	/** @entries: in, user pointer to @npages __u32 entries (out) */
+	__u64 entries;
+	/** @npages: in, number of pages */
+	__u32 npages;
+	/** @flags: in, MBZ */
+	__u32 flags;
+	/** @reserved: in, MBZ */
+	__u64 reserved[2];
+};
+
 /*
  * ioctl type 'x' is not assigned in ioctl-number.rst; a test device does
  * not claim it there.
  */
 #define XE_SVM_EMU_IOCTL_INFO	_IOWR('x', 0x00, struct xe_svm_emu_info)
 #define XE_SVM_EMU_IOCTL_EXEC	_IOWR('x', 0x01, struct xe_svm_emu_exec)
+#define XE_SVM_EMU_IOCTL_SNAPSHOT	_IOWR('x', 0x02, struct xe_svm_emu_snapshot)
 
 #endif
