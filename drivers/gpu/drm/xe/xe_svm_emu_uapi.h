@@ -133,8 +133,8 @@ struct xe_svm_emu_exec {
 };
 
 /* Bits of each entry of struct xe_svm_emu_snapshot's @entries */
-#define XE_SVM_EMU_SNAP_MAPPED		(1u << 0)	/* the GPU maps the page */
-#define XE_SVM_EMU_SNAP_WRITE		(1u << 1)	/* ... writable */
+#define XE_SVM_EMU_SNAP_MAPPED		0x1u	/* the GPU maps the page */
+#define XE_SVM_EMU_SNAP_WRITE		0x2u	/* ... writable */
 #define XE_SVM_EMU_SNAP_SHIFT(e)	(((e) >> 8) & 0xff)	/* log2 of the GPU page size */
 
 /* The most pages one XE_SVM_EMU_IOCTL_SNAPSHOT describes */
