@@ -230,7 +230,4 @@ static const struct svmt_subtest subtests[] = {
 	{ "module-params", test_module_params },
 };
 
-int main(int argc, char **argv)
-{
-	return svmt_main(argc, argv, subtests, sizeof(subtests) / sizeof(subtests[0]));
-}
+SVMT_MAIN(subtests)

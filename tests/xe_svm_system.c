@@ -367,7 +367,4 @@ static const struct svmt_subtest subtests[] = {
 	{ "snapshot-bad-args", test_snapshot_bad_args },
 };
 
-int main(int argc, char **argv)
-{
-	return svmt_main(argc, argv, subtests, sizeof(subtests) / sizeof(subtests[0]));
-}
+SVMT_MAIN(subtests)

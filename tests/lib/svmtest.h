@@ -13,6 +13,7 @@
  *	ok 5 - vram # SKIP emulated device has no VRAM
  *
  * Usage: prog [--list] [subtest...]   (no names: run them all)
+ * A program ends with SVMT_MAIN(its array of struct svmt_subtest).
  *
  * The exit status is 0 when no subtest failed, 1 otherwise.
  */
@@ -37,6 +38,13 @@ struct svmt_subtest {
 
 int svmt_main(int argc, char **argv, const struct svmt_subtest *tests,
 	      unsigned int count);
+
+/* The main() of a test program whose subtests are the array @tests. */
+#define SVMT_MAIN(tests)						\
+int main(int argc, char **argv)						\
+{									\
+	return svmt_main(argc, argv, (tests), sizeof(tests) / sizeof((tests)[0])); \
+}
 
 /* End the running subtest. */
 void svmt_fail(const char *file, int line, const char *fmt, ...)
