@@ -162,19 +162,24 @@ static void xe_svm_gc_work_func(struct work_struct *work)
 /**
  * xe_svm_range_find_or_create() - the range containing an address
  * @svm: the SVM context
- * @addr: an address inside the mirrored window
+ * @addr: the faulting address
+ * @win_start: start of the mirrored window (the mirror binding) that
+ *             contains @addr
+ * @win_end: end of that window (exclusive)
  *
  * Returns the range that contains @addr, creating it if needed: sized by
- * xe_svm_range_chunk() against the CPU VMA that contains @addr, with an
- * MMU interval notifier registered over exactly its bounds. Ranges the
- * CPU unmapped are collected first.
+ * xe_svm_range_chunk() against the CPU VMA that contains @addr and the
+ * window [@win_start, @win_end) clipped to the window of the context,
+ * with an MMU interval notifier registered over exactly its bounds.
+ * Ranges the CPU unmapped are collected first.
  *
  * Context: process context, VM lock held for writing, mmap lock not held
  * (taken for reading); may sleep.
  * Return: the range, or an ERR_PTR(): -EFAULT when @addr is outside the
  * window, not inside a CPU VMA, or the process is exiting; -ENOMEM.
  */
-struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr)
+struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr,
+						 u64 win_start, u64 win_end)
 {
 	struct xe_svm_chunk_limits lim;
 	struct vm_area_struct *vma;
@@ -190,7 +195,9 @@ struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr)
 	if (range)
 		return range;
 
-	if (addr < svm->win_start || addr >= svm->win_end)
+	win_start = max(win_start, svm->win_start);
+	win_end = min(win_end, svm->win_end);
+	if (addr < win_start || addr >= win_end)
 		return ERR_PTR(-EFAULT);
 	/* A process that is exiting has nothing left to mirror. */
 	if (!mmget_not_zero(svm->mm))
@@ -201,8 +208,8 @@ struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr)
 	if (vma) {
 		lim.vma_start = vma->vm_start;
 		lim.vma_end = vma->vm_end;
-		lim.win_start = svm->win_start;
-		lim.win_end = svm->win_end;
+		lim.win_start = win_start;
+		lim.win_end = win_end;
 		err = xe_svm_range_chunk(&svm->ranges, &lim, addr, &start, &end);
 	} else {
 		err = -EFAULT;
@@ -275,6 +282,7 @@ int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 	xe_svm_assert_vm_locked_write(svm);
 	might_sleep();
 
+	atomic64_inc(&svm->stats.faults);
 	if (!mmget_not_zero(svm->mm))
 		return -EFAULT;
 
@@ -295,14 +303,17 @@ int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 		mmap_read_lock(svm->mm);
 		err = hmm_range_fault(&hmm);
 		mmap_read_unlock(svm->mm);
-		if (err == -EBUSY)
+		if (err == -EBUSY) {
+			atomic64_inc(&svm->stats.fault_retries);
 			continue;
+		}
 		if (err)
 			break;
 
 		down_read(&svm->notifier_lock);
 		if (mmu_interval_read_retry(&range->notifier, hmm.notifier_seq)) {
 			up_read(&svm->notifier_lock);
+			atomic64_inc(&svm->stats.fault_retries);
 			continue;
 		}
 		/* The pages stay valid until the next invalidation takes the lock. */

@@ -19,7 +19,8 @@ int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
 		u64 win_start, u64 win_end);
 void xe_svm_fini(struct xe_svm *svm);
 
-struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr);
+struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr,
+						 u64 win_start, u64 win_end);
 int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 			  bool write);
 void xe_svm_garbage_collect(struct xe_svm *svm);

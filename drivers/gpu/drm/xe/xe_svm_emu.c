@@ -7,10 +7,13 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/hmm.h>
+#include <linux/kref.h>
+#include <linux/maple_tree.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -19,13 +22,15 @@
 #include "xe_svm.h"
 #include "xe_svm_emu_uapi.h"
 #include "xe_svm_types.h"
+#include "xe_svm_uapi.h"
 
 /*
  * The emulated SVM device: a test-only backend for the SVM core, see
- * "DOC: Emulated device" in xe_svm_doc.h. Each open file has a VM that
- * mirrors the opener's address space; its GPU page table is an xarray
- * from GPU page number to (pfn, writable), filled by the core's bind
- * operation and emptied by its invalidate operation. The "GPU" accesses
+ * "DOC: Emulated device" in xe_svm_doc.h. Each open file has VMs that
+ * mirror their creator's address space in the windows bound as CPU
+ * address mirrors; a VM's GPU page table is an xarray from GPU page number
+ * to (pfn, page size, writable), filled by the core's bind operation and
+ * emptied by its invalidate operation. The "GPU" accesses
  * memory through that table only, under the notifier lock, so it can
  * never touch a page after the CPU took it away.
  */
@@ -69,27 +74,58 @@ struct xe_svm_emu_device {
 	struct xe_svm_emu_tile tiles[XE_SVM_EMU_MAX_TILES];
 };
 
+/* GPU VA space of an emulated VM: 48 bits, as on current xe hardware */
+#define XE_SVM_EMU_VA_SIZE	(1ull << 48)
+/* PAT indices the emulated device accepts (it ignores caching) */
+#define XE_SVM_EMU_PAT_ENTRIES	32
+/* The most bind ops one XE_SVM_EMU_IOCTL_VM_BIND takes */
+#define XE_SVM_EMU_MAX_BINDS	4096
+
+#define XE_SVM_EMU_VM_CREATE_FLAGS	(DRM_XE_VM_CREATE_FLAG_LR_MODE | \
+					 DRM_XE_VM_CREATE_FLAG_FAULT_MODE | \
+					 DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR)
+
+/**
+ * struct xe_svm_emu_vm - an emulated VM
+ *
+ * Mirrors the address space of the process that created it (&xe_svm.mm)
+ * in the windows bound with CPU address mirror binds. Freed when the
+ * last reference goes: the file's (dropped by VM_DESTROY or close) and
+ * one per ioctl running on it.
+ */
+struct xe_svm_emu_vm {
+	/** @ref: references, see above */
+	struct kref ref;
+	/** @flags: DRM_XE_VM_CREATE_FLAG_* it was created with; constant */
+	u32 flags;
+	/** @vm_lock: the VM lock of the emulated VM (see "DOC: Locking") */
+	struct rw_semaphore vm_lock;
+	/** @svm: the SVM context of the VM */
+	struct xe_svm svm;
+	/**
+	 * @windows: the mirrored windows, GPU VA -> non-NULL entry; changed
+	 * with @vm_lock held for writing, read with it held (plus the maple
+	 * tree's own lock)
+	 */
+	struct maple_tree windows;
+	/**
+	 * @pt: the emulated GPU page table: GPU page number -> value entry
+	 * (pfn, PTE page shift, writable; see XE_SVM_EMU_PTE_*); changed
+	 * under &xe_svm.notifier_lock (bind holds it for reading, invalidate
+	 * for writing; the xarray's own lock orders concurrent binds), read
+	 * under it
+	 */
+	struct xarray pt;
+};
+
 /**
  * struct xe_svm_emu_file - state of one open file of the device
- *
- * Each open file owns one emulated VM, in fault mode, mirroring the whole
- * address space of the process that opened the file.
  */
 struct xe_svm_emu_file {
 	/** @emu: the device this file was opened on */
 	struct xe_svm_emu_device *emu;
-	/** @vm_lock: the VM lock of the emulated VM (see "DOC: Locking") */
-	struct rw_semaphore vm_lock;
-	/** @svm: the SVM context of the emulated VM */
-	struct xe_svm svm;
-	/**
-	 * @pt: the emulated GPU page table: GPU page number -> value entry
-	 * (pfn, PTE page shift, writable; see XE_SVM_EMU_PTE_*); changed
-	 * under &xe_svm.notifier_lock (bind
-	 * holds it for reading, invalidate for writing; the xarray's own lock
-	 * orders concurrent binds), read under it
-	 */
-	struct xarray pt;
+	/** @vms: the VMs of the file by id, each holding a reference */
+	struct xarray vms;
 };
 
 /*
@@ -106,26 +142,26 @@ static unsigned long xe_svm_emu_pte_pfn(unsigned long pte)
 	return pte >> XE_SVM_EMU_PTE_PFN_SHIFT;
 }
 
-static struct xe_svm_emu_file *to_emu_file(struct xe_svm *svm)
+static struct xe_svm_emu_vm *to_emu_vm(struct xe_svm *svm)
 {
-	return container_of(svm, struct xe_svm_emu_file, svm);
+	return container_of(svm, struct xe_svm_emu_vm, svm);
 }
 
 static void xe_svm_emu_invalidate(struct xe_svm *svm, struct xe_svm_range *range,
 				  u64 start, u64 end)
 {
-	struct xe_svm_emu_file *ef = to_emu_file(svm);
+	struct xe_svm_emu_vm *vm = to_emu_vm(svm);
 	u64 addr;
 
 	/* xa_erase() never allocates: safe in the notifier. */
 	for (addr = start; addr < end; addr += PAGE_SIZE)
-		xa_erase(&ef->pt, addr >> PAGE_SHIFT);
+		xa_erase(&vm->pt, addr >> PAGE_SHIFT);
 }
 
 static int xe_svm_emu_bind(struct xe_svm *svm, struct xe_svm_range *range,
 			   const unsigned long *pfns)
 {
-	struct xe_svm_emu_file *ef = to_emu_file(svm);
+	struct xe_svm_emu_vm *vm = to_emu_vm(svm);
 	unsigned long i, npages = xe_svm_range_size(range) >> PAGE_SHIFT;
 	unsigned long first = range->start >> PAGE_SHIFT;
 	void *old;
@@ -150,7 +186,7 @@ static int xe_svm_emu_bind(struct xe_svm *svm, struct xe_svm_range *range,
 		if (pfns[i] & HMM_PFN_WRITE)
 			pte |= XE_SVM_EMU_PTE_WRITE;
 		/* Under the notifier lock: no allocation that may reclaim. */
-		old = xa_store(&ef->pt, first + i, xa_mk_value(pte), GFP_NOWAIT);
+		old = xa_store(&vm->pt, first + i, xa_mk_value(pte), GFP_NOWAIT);
 		if (xa_is_err(old)) {
 			xe_svm_emu_invalidate(svm, range, range->start, range->last + 1);
 			return xa_err(old);
@@ -167,42 +203,61 @@ static const struct xe_svm_ops xe_svm_emu_ops = {
 
 static struct xe_svm_emu_device *xe_svm_emu;
 
+static void xe_svm_emu_vm_release(struct kref *ref)
+{
+	struct xe_svm_emu_vm *vm = container_of(ref, struct xe_svm_emu_vm, ref);
+
+	xe_svm_fini(&vm->svm);
+	WARN_ON(!xa_empty(&vm->pt));
+	xa_destroy(&vm->pt);
+	mtree_destroy(&vm->windows);
+	kfree(vm);
+}
+
+static void xe_svm_emu_vm_put(struct xe_svm_emu_vm *vm)
+{
+	kref_put(&vm->ref, xe_svm_emu_vm_release);
+}
+
+static struct xe_svm_emu_vm *xe_svm_emu_vm_lookup(struct xe_svm_emu_file *ef, u32 id)
+{
+	struct xe_svm_emu_vm *vm;
+
+	xa_lock(&ef->vms);
+	vm = xa_load(&ef->vms, id);
+	if (vm)
+		kref_get(&vm->ref);
+	xa_unlock(&ef->vms);
+
+	return vm;
+}
+
 static int xe_svm_emu_open(struct inode *inode, struct file *file)
 {
 	struct xe_svm_emu_file *ef;
-	int err;
-
-	/* The VM mirrors the opener's address space: kernel threads have none. */
-	if (!current->mm)
-		return -EINVAL;
 
 	ef = kzalloc(sizeof(*ef), GFP_KERNEL);
 	if (!ef)
 		return -ENOMEM;
 
 	ef->emu = container_of(file->private_data, struct xe_svm_emu_device, misc);
-	init_rwsem(&ef->vm_lock);
-	xa_init(&ef->pt);
-	err = xe_svm_init(&ef->svm, &xe_svm_emu_ops, current->mm, &ef->vm_lock,
-			  0, TASK_SIZE);
-	if (err)
-		goto err_free;
+	xa_init_flags(&ef->vms, XA_FLAGS_ALLOC1);
 	file->private_data = ef;
 
 	return 0;
-
-err_free:
-	kfree(ef);
-	return err;
 }
 
 static int xe_svm_emu_release(struct inode *inode, struct file *file)
 {
 	struct xe_svm_emu_file *ef = file->private_data;
+	struct xe_svm_emu_vm *vm;
+	unsigned long id;
 
-	xe_svm_fini(&ef->svm);
-	WARN_ON(!xa_empty(&ef->pt));
-	xa_destroy(&ef->pt);
+	xa_for_each(&ef->vms, id, vm) {
+		xa_erase(&ef->vms, id);
+		xe_svm_emu_vm_put(vm);
+	}
+	xa_destroy(&ef->vms);
 	kfree(ef);
 
 	return 0;
@@ -229,6 +284,8 @@ static int xe_svm_emu_ioctl_info(struct xe_svm_emu_file *ef,
 
 	info.abi_version = XE_SVM_EMU_ABI_VERSION;
 	info.num_tiles = emu->num_tiles;
+	/* The emulated device always has recoverable faults. */
+	info.config_flags = xe_svm_query_config_flags(true);
 	memset(info.tiles, 0, sizeof(info.tiles));
 	for (i = 0; i < emu->num_tiles; i++)
 		info.tiles[i].vram_size = emu->tiles[i].vram_size;
@@ -239,64 +296,347 @@ static int xe_svm_emu_ioctl_info(struct xe_svm_emu_file *ef,
 	return 0;
 }
 
-/* Serve a GPU fault at @addr: the path the hardware's fault handler takes. */
-static int xe_svm_emu_gpu_fault(struct xe_svm_emu_file *ef, u64 addr, bool write)
+static int xe_svm_emu_ioctl_vm_create(struct xe_svm_emu_file *ef,
+				      struct drm_xe_vm_create __user *uarg)
 {
-	struct xe_svm_range *range;
+	struct drm_xe_vm_create args;
+	struct xe_svm_emu_vm *vm;
+	u32 id;
 	int err;
 
-	down_write(&ef->vm_lock);
-	range = xe_svm_range_find_or_create(&ef->svm, addr);
-	if (IS_ERR(range))
-		err = PTR_ERR(range);
-	else
-		err = xe_svm_range_populate(&ef->svm, range, write);
-	up_write(&ef->vm_lock);
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.extensions || !xe_svm_emu_mbz(args.reserved, sizeof(args.reserved)) ||
+	    args.flags & ~XE_SVM_EMU_VM_CREATE_FLAGS)
+		return -EINVAL;
+	if ((args.flags & DRM_XE_VM_CREATE_FLAG_FAULT_MODE) &&
+	    !(args.flags & DRM_XE_VM_CREATE_FLAG_LR_MODE))
+		return -EINVAL;
+	err = xe_svm_check_vm_create(args.flags, true);
+	if (err)
+		return err;
+	/* The VM mirrors the caller's address space: kernel threads have none. */
+	if (!current->mm)
+		return -EINVAL;
 
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL);
+	if (!vm)
+		return -ENOMEM;
+	kref_init(&vm->ref);
+	vm->flags = args.flags;
+	init_rwsem(&vm->vm_lock);
+	mt_init(&vm->windows);
+	xa_init(&vm->pt);
+	err = xe_svm_init(&vm->svm, &xe_svm_emu_ops, current->mm, &vm->vm_lock,
+			  0, XE_SVM_EMU_VA_SIZE);
+	if (err)
+		goto err_free;
+
+	if (args.flags & DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR) {
+		err = mtree_store_range(&vm->windows, 0, XE_SVM_EMU_VA_SIZE - 1,
+					xa_mk_value(1), GFP_KERNEL);
+		if (err)
+			goto err_put;
+	}
+
+	err = xa_alloc(&ef->vms, &id, vm, xa_limit_32b, GFP_KERNEL);
+	if (err)
+		goto err_put;
+
+	args.vm_id = id;
+	if (copy_to_user(uarg, &args, sizeof(args))) {
+		err = -EFAULT;
+		goto err_erase;
+	}
+
+	return 0;
+
+err_erase:
+	xa_erase(&ef->vms, id);
+err_put:
+	xe_svm_emu_vm_put(vm);
+	return err;
+
+err_free:
+	mtree_destroy(&vm->windows);
+	kfree(vm);
+	return err;
+}
+
+static int xe_svm_emu_ioctl_vm_destroy(struct xe_svm_emu_file *ef,
+				       struct drm_xe_vm_destroy __user *uarg)
+{
+	struct drm_xe_vm_destroy args;
+	struct xe_svm_emu_vm *vm;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.pad || !xe_svm_emu_mbz(args.reserved, sizeof(args.reserved)))
+		return -EINVAL;
+
+	vm = xa_erase(&ef->vms, args.vm_id);
+	if (!vm)
+		return -ENOENT;
+	xe_svm_emu_vm_put(vm);
+
+	return 0;
+}
+
+/*
+ * The emulated device has no buffer objects: a bind op is either a CPU
+ * address mirror map or an unmap; every other op is valid xe but not
+ * emulated.
+ */
+static int xe_svm_emu_check_bind_op(struct xe_svm_emu_vm *vm,
+				    const struct drm_xe_vm_bind_op *op)
+{
+	const struct xe_svm_vm_limits lim = {
+		.va_size = XE_SVM_EMU_VA_SIZE,
+		.pat_entries = XE_SVM_EMU_PAT_ENTRIES,
+		.fault_mode = vm->flags & DRM_XE_VM_CREATE_FLAG_FAULT_MODE,
+	};
+
+	if (xe_svm_bind_op_is_mirror(op))
+		return xe_svm_check_mirror_bind(op, &lim);
+	if (op->op > DRM_XE_VM_BIND_OP_PREFETCH)
+		return -EINVAL;
+	if (op->op != DRM_XE_VM_BIND_OP_UNMAP)
+		return -EOPNOTSUPP;
+	if (op->flags || op->extensions || op->obj || op->obj_offset ||
+	    op->prefetch_mem_region_instance || op->pad || op->pad2 ||
+	    !xe_svm_emu_mbz(op->reserved, sizeof(op->reserved)) ||
+	    op->pat_index >= XE_SVM_EMU_PAT_ENTRIES)
+		return -EINVAL;
+
+	return xe_svm_check_va_range(op->addr, op->range, XE_SVM_EMU_VA_SIZE);
+}
+
+static int xe_svm_emu_bind_op(struct xe_svm_emu_vm *vm,
+			      const struct drm_xe_vm_bind_op *op)
+{
+	u64 last = op->addr + op->range - 1;
+	int err;
+
+	lockdep_assert_held_write(&vm->vm_lock);
+
+	if (op->op == DRM_XE_VM_BIND_OP_MAP)
+		return mtree_store_range(&vm->windows, op->addr, last,
+					 xa_mk_value(1), GFP_KERNEL);
+
+	err = xe_svm_check_unbind(&vm->svm, op->addr, op->addr + op->range);
+	if (err)
+		return err;
+	return mtree_store_range(&vm->windows, op->addr, last, NULL, GFP_KERNEL);
+}
+
+static int xe_svm_emu_ioctl_vm_bind(struct xe_svm_emu_file *ef,
+				    struct drm_xe_vm_bind __user *uarg)
+{
+	struct drm_xe_vm_bind_op *ops;
+	struct drm_xe_vm_bind args;
+	struct xe_svm_emu_vm *vm;
+	u32 i;
+	int err = 0;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.extensions || args.pad || args.pad2 ||
+	    !xe_svm_emu_mbz(args.reserved, sizeof(args.reserved)) ||
+	    args.exec_queue_id || args.num_syncs || args.syncs ||
+	    !args.num_binds || args.num_binds > XE_SVM_EMU_MAX_BINDS)
+		return -EINVAL;
+
+	vm = xe_svm_emu_vm_lookup(ef, args.vm_id);
+	if (!vm)
+		return -ENOENT;
+
+	if (args.num_binds == 1) {
+		ops = &args.bind;
+	} else {
+		ops = kvmalloc_array(args.num_binds, sizeof(*ops), GFP_KERNEL);
+		if (!ops) {
+			err = -ENOMEM;
+			goto out_put;
+		}
+		if (copy_from_user(ops, u64_to_user_ptr(args.vector_of_binds),
+				   array_size(args.num_binds, sizeof(*ops)))) {
+			err = -EFAULT;
+			goto out_free;
+		}
+	}
+
+	/* All ops are checked before the first runs. */
+	for (i = 0; i < args.num_binds; i++) {
+		err = xe_svm_emu_check_bind_op(vm, &ops[i]);
+		if (err)
+			goto out_free;
+	}
+
+	down_write(&vm->vm_lock);
+	for (i = 0; i < args.num_binds; i++) {
+		err = xe_svm_emu_bind_op(vm, &ops[i]);
+		if (err)
+			break;
+	}
+	up_write(&vm->vm_lock);
+
+out_free:
+	if (ops != &args.bind)
+		kvfree(ops);
+out_put:
+	xe_svm_emu_vm_put(vm);
 	return err;
 }
 
 /*
- * One GPU access. The page table entry and the page it points to stay
- * valid while the notifier lock is held for reading: an invalidation must
- * take it for writing before the CPU may free or change the page. A write
- * goes only through a writable entry, which hmm_range_fault() made from a
- * writable, dirty CPU PTE, so the data reaches file-backed pages too.
+ * Serve a GPU fault at @addr: the path the hardware's fault handler
+ * takes. Like xe's handler looking up the VMA of the fault, it finds the
+ * mirrored window that contains @addr, then hands it to the SVM core.
  */
-static int xe_svm_emu_access(struct xe_svm_emu_file *ef, struct xe_svm_emu_op *op,
-			     u64 *faults)
+static int xe_svm_emu_gpu_fault(struct xe_svm_emu_vm *vm, u64 addr, bool write)
 {
-	bool write = op->op == XE_SVM_EMU_OP_WRITE;
-	unsigned int try;
+	MA_STATE(mas, &vm->windows, addr, addr);
+	struct xe_svm_range *range;
+	u64 win_start, win_end;
+	void *window;
 	int err;
 
-	for (try = 0; try < XE_SVM_EMU_FAULT_TRIES; try++) {
+	if (!(vm->flags & DRM_XE_VM_CREATE_FLAG_FAULT_MODE))
+		return -EFAULT;
+
+	down_write(&vm->vm_lock);
+	mtree_lock(&vm->windows);
+	window = mas_walk(&mas);
+	win_start = mas.index;
+	win_end = (u64)mas.last + 1;
+	mtree_unlock(&vm->windows);
+
+	if (!window) {
+		err = -EFAULT;
+		goto out_unlock;
+	}
+
+	range = xe_svm_range_find_or_create(&vm->svm, addr, win_start, win_end);
+	if (IS_ERR(range))
+		err = PTR_ERR(range);
+	else
+		err = xe_svm_range_populate(&vm->svm, range, write);
+
+out_unlock:
+	up_write(&vm->vm_lock);
+	return err;
+}
+
+static bool xe_svm_emu_op_writes(const struct xe_svm_emu_op *op)
+{
+	return op->op == XE_SVM_EMU_OP_WRITE || op->op == XE_SVM_EMU_OP_ATOMIC_ADD ||
+	       op->op == XE_SVM_EMU_OP_FILL;
+}
+
+/*
+ * Run @op on the words [@addr, @end) of one page, mapped at @p; @index is
+ * the index of the word at @addr within the whole op. Returns false once
+ * a COMPARE found its mismatch (the op is done).
+ */
+static bool xe_svm_emu_op_page(struct xe_svm_emu_op *op, u64 *p, u64 addr,
+			       u64 end, u64 index)
+{
+	for (; addr < end; addr += sizeof(u64), index++) {
+		u64 *w = &p[offset_in_page(addr) / sizeof(u64)];
+
+		switch (op->op) {
+		case XE_SVM_EMU_OP_READ:
+			op->out = READ_ONCE(*w);
+			break;
+		case XE_SVM_EMU_OP_WRITE:
+			WRITE_ONCE(*w, op->value);
+			break;
+		case XE_SVM_EMU_OP_ATOMIC_ADD:
+			/* A device atomic: atomic against CPU atomics too. */
+			op->out = atomic64_fetch_add(op->value, (atomic64_t *)w);
+			break;
+		case XE_SVM_EMU_OP_FILL:
+			WRITE_ONCE(*w, op->value + index * op->step);
+			break;
+		case XE_SVM_EMU_OP_COMPARE:
+			if (READ_ONCE(*w) != op->value + index * op->step) {
+				op->out = index * sizeof(u64);
+				return false;
+			}
+			break;
+		}
+	}
+
+	return true;
+}
+
+/*
+ * Run one operation, page by page. A page table entry and the page it
+ * points to stay valid while the notifier lock is held for reading: an
+ * invalidation must take it for writing before the CPU may free or change
+ * the page. A write goes only through a writable entry, which
+ * hmm_range_fault() made from a writable, dirty CPU PTE, so the data
+ * reaches file-backed pages too.
+ */
+static int xe_svm_emu_run_op(struct xe_svm_emu_vm *vm, struct xe_svm_emu_op *op,
+			     u64 *faults)
+{
+	bool write = xe_svm_emu_op_writes(op);
+	u64 addr = op->addr;
+	u64 end = addr + (op->size ?: sizeof(u64));
+	unsigned int tries = 0;
+	int err;
+
+	op->out = op->op == XE_SVM_EMU_OP_COMPARE ? XE_SVM_EMU_COMPARE_EQUAL : 0;
+	while (addr < end) {
+		u64 page_end = min(end, (u64)PAGE_ALIGN(addr + 1));
 		unsigned long pte;
+		bool more;
 		void *entry;
 		u64 *p;
 
-		down_read(&ef->svm.notifier_lock);
-		entry = xa_load(&ef->pt, op->addr >> PAGE_SHIFT);
+		down_read(&vm->svm.notifier_lock);
+		entry = xa_load(&vm->pt, addr >> PAGE_SHIFT);
 		pte = xa_is_value(entry) ? xa_to_value(entry) : 0;
 		if (entry && (!write || (pte & XE_SVM_EMU_PTE_WRITE))) {
 			p = kmap_local_page(pfn_to_page(xe_svm_emu_pte_pfn(pte)));
-			if (write)
-				p[offset_in_page(op->addr) / sizeof(u64)] = op->value;
-			else
-				op->value = p[offset_in_page(op->addr) / sizeof(u64)];
+			more = xe_svm_emu_op_page(op, p, addr, page_end,
+						  (addr - op->addr) / sizeof(u64));
 			kunmap_local(p);
-			up_read(&ef->svm.notifier_lock);
-			return 0;
+			up_read(&vm->svm.notifier_lock);
+			if (!more)
+				return 0;
+			addr = page_end;
+			tries = 0;
+			continue;
 		}
-		up_read(&ef->svm.notifier_lock);
+		up_read(&vm->svm.notifier_lock);
 
+		if (++tries > XE_SVM_EMU_FAULT_TRIES)
+			return -EBUSY;
 		(*faults)++;
-		err = xe_svm_emu_gpu_fault(ef, op->addr, write);
+		err = xe_svm_emu_gpu_fault(vm, addr, write);
 		if (err)
 			return err;
 	}
 
-	return -EBUSY;
+	return 0;
+}
+
+static int xe_svm_emu_check_op(const struct xe_svm_emu_op *op)
+{
+	u64 end;
+
+	if (op->op > XE_SVM_EMU_OP_MAX || !IS_ALIGNED(op->addr, sizeof(u64)))
+		return -EINVAL;
+	if (op->op != XE_SVM_EMU_OP_FILL && op->op != XE_SVM_EMU_OP_COMPARE)
+		return op->size || op->step ? -EINVAL : 0;
+	if (!op->size || !IS_ALIGNED(op->size, sizeof(u64)) ||
+	    op->size > XE_SVM_EMU_MAX_OP_SIZE ||
+	    check_add_overflow(op->addr, op->size, &end))
+		return -EINVAL;
+
+	return 0;
 }
 
 static int xe_svm_emu_ioctl_exec(struct xe_svm_emu_file *ef,
@@ -304,6 +644,7 @@ static int xe_svm_emu_ioctl_exec(struct xe_svm_emu_file *ef,
 {
 	struct xe_svm_emu_exec exec;
 	struct xe_svm_emu_op *ops;
+	struct xe_svm_emu_vm *vm;
 	u64 faults = 0;
 	size_t size;
 	u32 i;
@@ -311,30 +652,39 @@ static int xe_svm_emu_ioctl_exec(struct xe_svm_emu_file *ef,
 
 	if (copy_from_user(&exec, uarg, sizeof(exec)))
 		return -EFAULT;
-	if (exec.flags || !xe_svm_emu_mbz(exec.reserved, sizeof(exec.reserved)) ||
+	if (exec.flags || exec.pad || !xe_svm_emu_mbz(exec.reserved, sizeof(exec.reserved)) ||
 	    !exec.num_ops || exec.num_ops > XE_SVM_EMU_MAX_OPS)
 		return -EINVAL;
-	/* Faults use the opener's mm: another process must not drive them. */
-	if (current->mm != ef->svm.mm)
-		return -EINVAL;
+
+	vm = xe_svm_emu_vm_lookup(ef, exec.vm_id);
+	if (!vm)
+		return -ENOENT;
+	/* Faults use the creator's mm: another process must not drive them. */
+	if (current->mm != vm->svm.mm) {
+		err = -EINVAL;
+		goto out_put;
+	}
 
 	size = array_size(exec.num_ops, sizeof(*ops));
 	ops = kvmalloc(size, GFP_KERNEL);
-	if (!ops)
-		return -ENOMEM;
+	if (!ops) {
+		err = -ENOMEM;
+		goto out_put;
+	}
 	if (copy_from_user(ops, u64_to_user_ptr(exec.ops), size)) {
 		err = -EFAULT;
 		goto out_free;
 	}
 	for (i = 0; i < exec.num_ops; i++) {
-		if (ops[i].op > XE_SVM_EMU_OP_WRITE || !IS_ALIGNED(ops[i].addr, sizeof(u64))) {
-			err = -EINVAL;
+		err = xe_svm_emu_check_op(&ops[i]);
+		if (err)
 			goto out_free;
-		}
 	}
 
-	for (i = 0; i < exec.num_ops; i++)
-		ops[i].result = xe_svm_emu_access(ef, &ops[i], &faults);
+	for (i = 0; i < exec.num_ops; i++) {
+		ops[i].result = xe_svm_emu_run_op(vm, &ops[i], &faults);
+		cond_resched();
+	}
 
 	exec.faults = faults;
 	if (copy_to_user(u64_to_user_ptr(exec.ops), ops, size) ||
@@ -345,6 +695,8 @@ static int xe_svm_emu_ioctl_exec(struct xe_svm_emu_file *ef,
 
 out_free:
 	kvfree(ops);
+out_put:
+	xe_svm_emu_vm_put(vm);
 	return err;
 }
 
@@ -352,6 +704,7 @@ static int xe_svm_emu_ioctl_snapshot(struct xe_svm_emu_file *ef,
 				     struct xe_svm_emu_snapshot __user *uarg)
 {
 	struct xe_svm_emu_snapshot snap;
+	struct xe_svm_emu_vm *vm;
 	u32 *entries;
 	size_t size;
 	u32 i;
@@ -359,19 +712,25 @@ static int xe_svm_emu_ioctl_snapshot(struct xe_svm_emu_file *ef,
 
 	if (copy_from_user(&snap, uarg, sizeof(snap)))
 		return -EFAULT;
-	if (snap.flags || !xe_svm_emu_mbz(snap.reserved, sizeof(snap.reserved)) ||
+	if (snap.flags || snap.pad || !xe_svm_emu_mbz(snap.reserved, sizeof(snap.reserved)) ||
 	    !PAGE_ALIGNED(snap.addr) || !snap.npages ||
 	    snap.npages > XE_SVM_EMU_MAX_SNAPSHOT)
 		return -EINVAL;
 
+	vm = xe_svm_emu_vm_lookup(ef, snap.vm_id);
+	if (!vm)
+		return -ENOENT;
+
 	size = array_size(snap.npages, sizeof(*entries));
 	entries = kvzalloc(size, GFP_KERNEL);
-	if (!entries)
-		return -ENOMEM;
+	if (!entries) {
+		err = -ENOMEM;
+		goto out_put;
+	}
 
-	down_read(&ef->svm.notifier_lock);
+	down_read(&vm->svm.notifier_lock);
 	for (i = 0; i < snap.npages; i++) {
-		void *entry = xa_load(&ef->pt, (snap.addr >> PAGE_SHIFT) + i);
+		void *entry = xa_load(&vm->pt, (snap.addr >> PAGE_SHIFT) + i);
 		unsigned long pte;
 
 		if (!xa_is_value(entry))
@@ -381,10 +740,44 @@ static int xe_svm_emu_ioctl_snapshot(struct xe_svm_emu_file *ef,
 			     (pte & XE_SVM_EMU_PTE_WRITE ? XE_SVM_EMU_SNAP_WRITE : 0) |
 			     FIELD_GET(XE_SVM_EMU_PTE_SHIFT_MASK, pte) << 8;
 	}
-	up_read(&ef->svm.notifier_lock);
+	up_read(&vm->svm.notifier_lock);
 
 	err = copy_to_user(u64_to_user_ptr(snap.entries), entries, size) ? -EFAULT : 0;
 	kvfree(entries);
+out_put:
+	xe_svm_emu_vm_put(vm);
+	return err;
+}
+
+static int xe_svm_emu_ioctl_stats(struct xe_svm_emu_file *ef,
+				  struct xe_svm_emu_stats __user *uarg)
+{
+	struct xe_svm_emu_stats st;
+	struct xe_svm_stats *s;
+	struct xe_svm_emu_vm *vm;
+	int err = 0;
+
+	if (copy_from_user(&st, uarg, sizeof(st)))
+		return -EFAULT;
+	if (st.flags || !xe_svm_emu_mbz(st.reserved, sizeof(st.reserved)))
+		return -EINVAL;
+
+	vm = xe_svm_emu_vm_lookup(ef, st.vm_id);
+	if (!vm)
+		return -ENOENT;
+
+	s = &vm->svm.stats;
+	st.faults = atomic64_read(&s->faults);
+	st.fault_retries = atomic64_read(&s->fault_retries);
+	st.invalidations = atomic64_read(&s->invalidations);
+	st.ranges_destroyed = atomic64_read(&s->ranges_destroyed);
+	st.ranges_created = atomic64_read(&s->ranges_created);
+	st.ranges_live = st.ranges_created - st.ranges_destroyed;
+	st.gc_runs = atomic64_read(&s->gc_runs);
+
+	if (copy_to_user(uarg, &st, sizeof(st)))
+		err = -EFAULT;
+	xe_svm_emu_vm_put(vm);
 	return err;
 }
 
@@ -401,6 +794,14 @@ static long xe_svm_emu_ioctl(struct file *file, unsigned int cmd,
 		return xe_svm_emu_ioctl_exec(ef, uarg);
 	case XE_SVM_EMU_IOCTL_SNAPSHOT:
 		return xe_svm_emu_ioctl_snapshot(ef, uarg);
+	case XE_SVM_EMU_IOCTL_VM_CREATE:
+		return xe_svm_emu_ioctl_vm_create(ef, uarg);
+	case XE_SVM_EMU_IOCTL_VM_DESTROY:
+		return xe_svm_emu_ioctl_vm_destroy(ef, uarg);
+	case XE_SVM_EMU_IOCTL_VM_BIND:
+		return xe_svm_emu_ioctl_vm_bind(ef, uarg);
+	case XE_SVM_EMU_IOCTL_STATS:
+		return xe_svm_emu_ioctl_stats(ef, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -9,6 +9,8 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
+#include <drm/xe_drm.h>
+
 /**
  * DOC: Emulated SVM device interface
  *
@@ -27,7 +29,7 @@
  */
 
 /* Version of this interface, reported by XE_SVM_EMU_IOCTL_INFO */
-#define XE_SVM_EMU_ABI_VERSION		1
+#define XE_SVM_EMU_ABI_VERSION		2
 
 /* The most virtual tiles one device can have */
 #define XE_SVM_EMU_MAX_TILES		4
@@ -48,7 +50,9 @@ struct xe_svm_emu_tile_info {
 /**
  * struct xe_svm_emu_info - argument of XE_SVM_EMU_IOCTL_INFO
  *
- * Reports the interface version and the virtual tiles of the device.
+ * Reports the interface version, the xe config-query flags the device
+ * would report (so that %DRM_XE_QUERY_CONFIG_FLAG_HAS_CPU_ADDR_MIRROR can
+ * be tested) and the virtual tiles of the device.
  *
  * Example::
  *
@@ -72,6 +76,12 @@ struct xe_svm_emu_info {
 	/** @pad: in, MBZ */
 	__u32 pad;
 
+	/**
+	 * @config_flags: out, the DRM_XE_QUERY_CONFIG_FLAG_* bits the xe
+	 * config query reports for this device
+	 */
+	__u64 config_flags;
+
 	/** @tiles: out, the first @num_tiles entries describe the tiles */
 	struct xe_svm_emu_tile_info tiles[XE_SVM_EMU_MAX_TILES];
 
@@ -79,53 +89,107 @@ struct xe_svm_emu_info {
 	__u64 reserved[4];
 };
 
+/*
+ * VMs. XE_SVM_EMU_IOCTL_VM_CREATE, XE_SVM_EMU_IOCTL_VM_DESTROY and
+ * XE_SVM_EMU_IOCTL_VM_BIND take the xe structures (struct drm_xe_vm_create,
+ * struct drm_xe_vm_destroy and struct drm_xe_vm_bind from drm/xe_drm.h)
+ * and validate them with the same SVM code as the xe ioctls, so that
+ * bad-input tests exercise that code. The emulated device has no buffer
+ * objects, exec queues or syncs; what it supports:
+ *
+ * - VM_CREATE: flags %DRM_XE_VM_CREATE_FLAG_LR_MODE,
+ *   %DRM_XE_VM_CREATE_FLAG_FAULT_MODE and
+ *   %DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR (the VM mirrors the whole CPU
+ *   address space of the calling process from creation). A VM mirrors the
+ *   address space of the process that created it; only that process may
+ *   run operations on it. -EINVAL for bad flags or MBZ fields.
+ * - VM_DESTROY: -ENOENT for an unknown @vm_id, -EINVAL for MBZ fields.
+ * - VM_BIND: @num_binds 1 (the op in @bind) or more (@vector_of_binds),
+ *   @num_syncs 0, @exec_queue_id 0; each op is a
+ *   %DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR map (adds a mirrored window) or
+ *   an unmap (removes mirrored windows; -EBUSY while ranges are live in
+ *   them). The ops are all checked before any runs; a failed op leaves the
+ *   ones before it done. -ENOENT for an unknown @vm_id.
+ */
+
 /* Operations of struct xe_svm_emu_op */
-#define XE_SVM_EMU_OP_READ	0	/* @value = the 64-bit word at @addr */
+#define XE_SVM_EMU_OP_READ	0	/* @out = the 64-bit word at @addr */
 #define XE_SVM_EMU_OP_WRITE	1	/* the 64-bit word at @addr = @value */
+#define XE_SVM_EMU_OP_ATOMIC_ADD 2	/* @out = word at @addr; word += @value */
+#define XE_SVM_EMU_OP_FILL	3	/* word i of [@addr, +@size) = @value + i * @step */
+#define XE_SVM_EMU_OP_COMPARE	4	/* @out = offset of first word != @value + i * @step */
+#define XE_SVM_EMU_OP_MAX	XE_SVM_EMU_OP_COMPARE
+
+/* @out of XE_SVM_EMU_OP_COMPARE when every word matched */
+#define XE_SVM_EMU_COMPARE_EQUAL	(~0ull)
 
 /**
  * struct xe_svm_emu_op - one GPU memory operation
  *
- * @addr is a GPU virtual address of the file's VM, which mirrors the CPU
- * address space of the process that opened the device: GPU address X is
- * CPU address X. A miss or a permission mismatch in the emulated GPU page
- * table raises a GPU fault, served by the SVM core; then the operation
- * retries.
+ * @addr is a GPU virtual address of the VM; inside a mirrored window GPU
+ * address X is CPU address X of the process that created the VM. A miss
+ * or a permission mismatch in the emulated GPU page table raises a GPU
+ * fault, served by the SVM core; then the operation retries. An
+ * operation that spans pages faults page by page.
  */
 struct xe_svm_emu_op {
 	/** @addr: in, GPU virtual address, 8-byte aligned */
 	__u64 addr;
-	/** @value: in for XE_SVM_EMU_OP_WRITE, out for XE_SVM_EMU_OP_READ */
+	/**
+	 * @size: in, bytes for XE_SVM_EMU_OP_FILL and XE_SVM_EMU_OP_COMPARE
+	 * (a non-zero multiple of 8, at most XE_SVM_EMU_MAX_OP_SIZE); MBZ
+	 * for the other operations
+	 */
+	__u64 size;
+	/** @value: in, the value written, added, or of the first word */
 	__u64 value;
+	/** @step: in, increment per word of FILL and COMPARE; MBZ otherwise */
+	__u64 step;
+	/**
+	 * @out: out, the word read (READ), the word before the add
+	 * (ATOMIC_ADD), the byte offset of the first mismatch or
+	 * XE_SVM_EMU_COMPARE_EQUAL (COMPARE); zero otherwise
+	 */
+	__u64 out;
 	/** @op: in, XE_SVM_EMU_OP_* */
 	__u32 op;
 	/**
-	 * @result: out, 0 or the error of the GPU fault that failed it:
-	 * -EFAULT (no mapping, PROT_NONE), -EPERM (write to a read-only
-	 * mapping), -EBUSY (invalidations kept winning), -ENOMEM
+	 * @result: out, 0 or the error of the GPU fault that stopped it:
+	 * -EFAULT (not mirrored, no CPU mapping, PROT_NONE, or the VM is not
+	 * in fault mode), -EPERM (write to a read-only mapping), -EBUSY
+	 * (invalidations kept winning), -ENOMEM. A FILL that failed part way
+	 * wrote the words before the failing page.
 	 */
 	__s32 result;
 };
 
 /* The most operations one XE_SVM_EMU_IOCTL_EXEC runs (1 Mi) */
 #define XE_SVM_EMU_MAX_OPS	0x100000u
+/* The most bytes one FILL or COMPARE covers (4 GiB) */
+#define XE_SVM_EMU_MAX_OP_SIZE	(1ull << 32)
 
 /**
  * struct xe_svm_emu_exec - argument of XE_SVM_EMU_IOCTL_EXEC
  *
- * Runs @num_ops operations in order, as the GPU of the file's VM would.
- * A failed operation sets its @result and the next one runs. The ioctl
- * fails only for bad arguments (-EINVAL: MBZ fields, @num_ops 0 or above
- * XE_SVM_EMU_MAX_OPS, an unknown @op or an unaligned @addr, in which case
- * no operation ran) or an unreadable or unwritable @ops array (-EFAULT).
+ * Runs @num_ops operations in order on VM @vm_id, as the GPU would. A
+ * failed operation sets its @result and the next one runs. The ioctl
+ * fails only for bad arguments, in which case no operation ran: -EINVAL
+ * (MBZ fields, @num_ops 0 or above XE_SVM_EMU_MAX_OPS, an unknown @op, an
+ * unaligned @addr, a bad @size or @step, a range that wraps, or a caller
+ * other than the process that created the VM), -ENOENT (unknown @vm_id),
+ * -EFAULT (unreadable or unwritable @ops).
  */
 struct xe_svm_emu_exec {
 	/** @ops: in, user pointer to an array of struct xe_svm_emu_op */
 	__u64 ops;
 	/** @num_ops: in, number of entries of @ops */
 	__u32 num_ops;
+	/** @vm_id: in, the VM */
+	__u32 vm_id;
 	/** @flags: in, MBZ */
 	__u32 flags;
+	/** @pad: in, MBZ */
+	__u32 pad;
 	/** @faults: out, GPU faults taken while running the operations */
 	__u64 faults;
 	/** @reserved: in, MBZ */
@@ -143,12 +207,13 @@ struct xe_svm_emu_exec {
 /**
  * struct xe_svm_emu_snapshot - argument of XE_SVM_EMU_IOCTL_SNAPSHOT
  *
- * Describes, without faulting anything in, how the file's emulated GPU
- * page table maps @npages pages from @addr: one __u32 per page in
+ * Describes, without faulting anything in, how the emulated GPU page
+ * table of VM @vm_id maps @npages pages from @addr: one __u32 per page in
  * @entries, XE_SVM_EMU_SNAP_* bits, zero for an unmapped page. The GPU
  * page size is the size of the GPU PTE that maps the page: 4 KiB, 64 KiB
  * or 2 MiB. Errors: -EINVAL for MBZ fields, an unaligned @addr, @npages 0
- * or above XE_SVM_EMU_MAX_SNAPSHOT; -EFAULT for an unwritable @entries.
+ * or above XE_SVM_EMU_MAX_SNAPSHOT; -ENOENT for an unknown @vm_id;
+ * -EFAULT for an unwritable @entries.
  */
 struct xe_svm_emu_snapshot {
 	/** @addr: in, GPU virtual address of the first page, page aligned */
@@ -157,10 +222,44 @@ struct xe_svm_emu_snapshot {
 	__u64 entries;
 	/** @npages: in, number of pages */
 	__u32 npages;
+	/** @vm_id: in, the VM */
+	__u32 vm_id;
 	/** @flags: in, MBZ */
 	__u32 flags;
+	/** @pad: in, MBZ */
+	__u32 pad;
 	/** @reserved: in, MBZ */
 	__u64 reserved[2];
+};
+
+/**
+ * struct xe_svm_emu_stats - argument of XE_SVM_EMU_IOCTL_STATS
+ *
+ * The SVM counters of VM @vm_id, counted since it was created (except
+ * @ranges_live, the ranges that exist now). Errors: -EINVAL for MBZ
+ * fields, -ENOENT for an unknown @vm_id.
+ */
+struct xe_svm_emu_stats {
+	/** @vm_id: in, the VM */
+	__u32 vm_id;
+	/** @flags: in, MBZ */
+	__u32 flags;
+	/** @faults: out, GPU faults served (successfully or not) */
+	__u64 faults;
+	/** @fault_retries: out, hmm_range_fault() passes redone after a race */
+	__u64 fault_retries;
+	/** @invalidations: out, notifier callbacks that zapped a range */
+	__u64 invalidations;
+	/** @ranges_created: out, ranges created */
+	__u64 ranges_created;
+	/** @ranges_destroyed: out, ranges freed */
+	__u64 ranges_destroyed;
+	/** @ranges_live: out, ranges that exist now */
+	__u64 ranges_live;
+	/** @gc_runs: out, garbage-collector passes that freed a range */
+	__u64 gc_runs;
+	/** @reserved: in, MBZ */
+	__u64 reserved[4];
 };
 
 /*
@@ -170,5 +269,9 @@ struct xe_svm_emu_snapshot {
 #define XE_SVM_EMU_IOCTL_INFO	_IOWR('x', 0x00, struct xe_svm_emu_info)
 #define XE_SVM_EMU_IOCTL_EXEC	_IOWR('x', 0x01, struct xe_svm_emu_exec)
 #define XE_SVM_EMU_IOCTL_SNAPSHOT	_IOWR('x', 0x02, struct xe_svm_emu_snapshot)
+#define XE_SVM_EMU_IOCTL_VM_CREATE	_IOWR('x', 0x03, struct drm_xe_vm_create)
+#define XE_SVM_EMU_IOCTL_VM_DESTROY	_IOW('x', 0x04, struct drm_xe_vm_destroy)
+#define XE_SVM_EMU_IOCTL_VM_BIND	_IOW('x', 0x05, struct drm_xe_vm_bind)
+#define XE_SVM_EMU_IOCTL_STATS		_IOWR('x', 0x06, struct xe_svm_emu_stats)
 
 #endif

@@ -59,6 +59,10 @@ struct xe_svm_ops {
  * Updated without locks; readers see a consistent value per counter only.
  */
 struct xe_svm_stats {
+	/** @faults: GPU faults served (xe_svm_range_populate() calls) */
+	atomic64_t faults;
+	/** @fault_retries: hmm_range_fault() passes redone after a race */
+	atomic64_t fault_retries;
 	/** @ranges_created: ranges created since the context was made */
 	atomic64_t ranges_created;
 	/** @ranges_destroyed: ranges freed since the context was made */
@@ -84,9 +88,12 @@ struct xe_svm {
 	struct mm_struct *mm;
 	/** @ops: the backend; constant */
 	const struct xe_svm_ops *ops;
-	/** @win_start: start of the mirrored window; constant */
+	/**
+	 * @win_start: start of the part of the GPU VA space that may be
+	 * mirrored (mirror bindings lie inside it); constant
+	 */
 	u64 win_start;
-	/** @win_end: end of the mirrored window (exclusive); constant */
+	/** @win_end: end of that part (exclusive); constant */
 	u64 win_end;
 	/** @ranges: the ranges, protected by the VM lock (&xe_svm_range_tree.lock) */
 	struct xe_svm_range_tree ranges;

@@ -90,6 +90,12 @@ static unsigned long svm_test_setup(struct kunit *test, struct svm_test_ctx **pc
 	return addr;
 }
 
+/* A GPU fault at @addr in a mirror binding that covers all of the window. */
+static struct xe_svm_range *svm_test_find_or_create(struct svm_test_ctx *ctx, u64 addr)
+{
+	return xe_svm_range_find_or_create(&ctx->svm, addr, 0, U64_MAX);
+}
+
 static void xe_svm_init_bad_window_test(struct kunit *test)
 {
 	struct rw_semaphore lock;
@@ -112,21 +118,21 @@ static void xe_svm_create_lookup_test(struct kunit *test)
 	struct xe_svm_range *r, *again;
 
 	down_write(&ctx->vm_lock);
-	r = xe_svm_range_find_or_create(&ctx->svm, x);
+	r = svm_test_find_or_create(ctx, x);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 	/* The 2 MiB block around x lies inside the 8 MiB mapping. */
 	KUNIT_EXPECT_EQ(test, r->start, ALIGN_DOWN(x, SZ_2M));
 	KUNIT_EXPECT_EQ(test, xe_svm_range_size(r), SZ_2M);
 	KUNIT_EXPECT_PTR_EQ(test, r->svm, &ctx->svm);
 
-	again = xe_svm_range_find_or_create(&ctx->svm, r->last);
+	again = svm_test_find_or_create(ctx, r->last);
 	KUNIT_EXPECT_PTR_EQ(test, again, r);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_created), 1);
 
 	/* No VMA below the mapping's start page, nothing outside the window. */
-	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_range_find_or_create(&ctx->svm, addr - 1)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(svm_test_find_or_create(ctx, addr - 1)),
 			-EFAULT);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_range_find_or_create(&ctx->svm, TASK_SIZE)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(svm_test_find_or_create(ctx, TASK_SIZE)),
 			-EFAULT);
 	KUNIT_EXPECT_EQ(test, ctx->zaps, 0);
 	up_write(&ctx->vm_lock);
@@ -148,7 +154,7 @@ static void xe_svm_munmap_collects_test(struct kunit *test)
 	unsigned long flags;
 
 	down_write(&ctx->vm_lock);
-	r = xe_svm_range_find_or_create(&ctx->svm, x);
+	r = svm_test_find_or_create(ctx, x);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 	KUNIT_ASSERT_EQ(test, r->start, x);
 	KUNIT_ASSERT_EQ(test, xe_svm_range_size(r), SZ_2M);
@@ -180,13 +186,13 @@ static void xe_svm_munmap_collects_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_destroyed), 1);
 
 	/* The hole faults cleanly; its neighbours get ranges that avoid it. */
-	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_range_find_or_create(&ctx->svm, hole)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(svm_test_find_or_create(ctx, hole)),
 			-EFAULT);
-	r = xe_svm_range_find_or_create(&ctx->svm, hole - 1);
+	r = svm_test_find_or_create(ctx, hole - 1);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 	KUNIT_EXPECT_EQ(test, r->start, x);
 	KUNIT_EXPECT_EQ(test, xe_svm_range_size(r), SZ_64K);
-	r = xe_svm_range_find_or_create(&ctx->svm, hole + SZ_4K);
+	r = svm_test_find_or_create(ctx, hole + SZ_4K);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 	KUNIT_EXPECT_EQ(test, r->start, hole + SZ_4K);
 	KUNIT_EXPECT_EQ(test, xe_svm_range_size(r), SZ_4K);
@@ -209,7 +215,7 @@ static void xe_svm_dontneed_invalidates_test(struct kunit *test)
 		kunit_skip(test, "needs CONFIG_ADVISE_SYSCALLS for madvise(MADV_DONTNEED)");
 	}
 	down_write(&ctx->vm_lock);
-	r = xe_svm_range_find_or_create(&ctx->svm, x);
+	r = svm_test_find_or_create(ctx, x);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 	up_write(&ctx->vm_lock);
 
@@ -243,7 +249,7 @@ static void xe_svm_fini_live_ranges_test(struct kunit *test)
 
 	down_write(&ctx->vm_lock);
 	for (i = 0; i < 3; i++) {
-		r = xe_svm_range_find_or_create(&ctx->svm, addr + i * SZ_2M);
+		r = svm_test_find_or_create(ctx, addr + i * SZ_2M);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 	}
 	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_created), 3);
@@ -267,7 +273,7 @@ static void xe_svm_populate_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)x, &pattern, sizeof(pattern)), 0);
 
 	down_write(&ctx->vm_lock);
-	r = xe_svm_range_find_or_create(&ctx->svm, x);
+	r = svm_test_find_or_create(ctx, x);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 
 	/* A read maps every page, none writable except those already so. */
@@ -302,7 +308,7 @@ static void xe_svm_populate_errors_test(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(none));
 
 	down_write(&ctx->vm_lock);
-	r = xe_svm_range_find_or_create(&ctx->svm, ro);
+	r = svm_test_find_or_create(ctx, ro);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 	KUNIT_EXPECT_EQ(test, xe_svm_range_populate(&ctx->svm, r, true), -EPERM);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
@@ -310,12 +316,12 @@ static void xe_svm_populate_errors_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
 	KUNIT_EXPECT_EQ(test, ctx->bound_writable, 0);
 
-	r = xe_svm_range_find_or_create(&ctx->svm, none);
+	r = svm_test_find_or_create(ctx, none);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 	KUNIT_EXPECT_EQ(test, xe_svm_range_populate(&ctx->svm, r, false), -EFAULT);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
 
-	r = xe_svm_range_find_or_create(&ctx->svm, ALIGN(addr, SZ_2M));
+	r = svm_test_find_or_create(ctx, ALIGN(addr, SZ_2M));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 	up_write(&ctx->vm_lock);
 
