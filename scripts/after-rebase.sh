@@ -5,7 +5,9 @@
 # ($XE_SVM_BUILD/src), e.g. after "git commit --fixup=<commit>" and
 # "git rebase -i --autosquash base": the way to change a hunk of a commit
 # that is not the last one touching its file. The series must keep its
-# commits in the same order (one per series directory). Updates the
+# one commit per series directory, in the order of the directory names
+# (create the directory of a new commit, with its message and add
+# files, before running this). Updates the
 # commit map, regenerates every changes.patch and copies the final
 # version of every file the series adds; "make tree" afterwards must
 # reproduce the same history content.
@@ -16,7 +18,7 @@ cd "$SRC"
 [ -z "$(git status --porcelain --untracked-files=no)" ] ||
 	die "$SRC has uncommitted changes: commit them (--fixup) and rebase first"
 mapfile -t commits < <(git rev-list --reverse base..HEAD)
-mapfile -t dirs < <(cut -d' ' -f2 .git/xe-svm-map)
+mapfile -t dirs < <(cd "$REPO/series" && ls -d [0-9]*-*/ | tr -d /)
 [ ${#commits[@]} -eq ${#dirs[@]} ] ||
 	die "${#commits[@]} commits on base but ${#dirs[@]} series directories"
 for i in "${!commits[@]}"; do

@@ -14,6 +14,9 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
+#include <drm/drm_print.h>
+
+#include "xe_svm_trace.h"
 #include "xe_svm_types.h"
 
 /*
@@ -62,12 +65,14 @@ static bool xe_svm_range_invalidate(struct mmu_interval_notifier *mni,
 	if (!mmu_notifier_range_blockable(mmu_range))
 		return false;
 
+	start = max_t(u64, mmu_range->start, range->start);
+	end = min_t(u64, mmu_range->end, range->last + 1);
+	trace_xe_svm_invalidate_begin(range, start, end, mmu_range->event);
+
 	down_write(&svm->notifier_lock);
 	/* First, so that a fault in flight cannot commit stale pages. */
 	mmu_interval_set_seq(mni, cur_seq);
 
-	start = max_t(u64, mmu_range->start, range->start);
-	end = min_t(u64, mmu_range->end, range->last + 1);
 	xe_svm_range_zap_locked(svm, range, start, end);
 	atomic64_inc(&svm->stats.invalidations);
 
@@ -84,6 +89,7 @@ static bool xe_svm_range_invalidate(struct mmu_interval_notifier *mni,
 		queue_work(system_unbound_wq, &svm->gc_work);
 	}
 	up_write(&svm->notifier_lock);
+	trace_xe_svm_invalidate_end(range);
 
 	return true;
 }
@@ -99,6 +105,7 @@ static const struct mmu_interval_notifier_ops xe_svm_range_notifier_ops = {
 static void xe_svm_range_destroy(struct xe_svm *svm, struct xe_svm_range *range)
 {
 	xe_svm_assert_vm_locked_write(svm);
+	trace_xe_svm_range_destroy(range);
 
 	mmu_interval_notifier_remove(&range->notifier);
 
@@ -128,7 +135,7 @@ static void xe_svm_range_destroy(struct xe_svm *svm, struct xe_svm_range *range)
 void xe_svm_garbage_collect(struct xe_svm *svm)
 {
 	struct xe_svm_range *range;
-	bool freed = false;
+	unsigned int freed = 0;
 
 	xe_svm_assert_vm_locked_write(svm);
 	might_sleep();
@@ -144,10 +151,12 @@ void xe_svm_garbage_collect(struct xe_svm *svm)
 			break;
 
 		xe_svm_range_destroy(svm, range);
-		freed = true;
+		freed++;
 	}
-	if (freed)
+	if (freed) {
 		atomic64_inc(&svm->stats.gc_runs);
+		trace_xe_svm_gc(svm, freed);
+	}
 }
 
 static void xe_svm_gc_work_func(struct work_struct *work)
@@ -235,6 +244,7 @@ struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr,
 
 	xe_svm_range_insert(&svm->ranges, range);
 	atomic64_inc(&svm->stats.ranges_created);
+	trace_xe_svm_range_create(range);
 	mmput(svm->mm);
 
 	return range;
@@ -328,6 +338,72 @@ out_mmput:
 	return err;
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_range_populate, DRM_XE_SVM);
+
+/**
+ * xe_svm_fault() - serve a GPU page fault in a mirrored window
+ * @svm: the SVM context
+ * @addr: the faulting GPU virtual address (= CPU virtual address)
+ * @win_start: start of the mirror binding that contains @addr
+ * @win_end: its end (exclusive)
+ * @write: the GPU access writes
+ *
+ * The fault handler of both backends: finds or creates the range around
+ * @addr (xe_svm_range_find_or_create()) and maps it on the GPU
+ * (xe_svm_range_populate()).
+ *
+ * Context: process context, VM lock held for writing, mmap lock not held;
+ * may sleep.
+ * Return: 0 when the GPU may retry the access; otherwise the error of
+ * xe_svm_range_find_or_create() or xe_svm_range_populate().
+ */
+int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
+		 bool write)
+{
+	u64 retries = atomic64_read(&svm->stats.fault_retries);
+	struct xe_svm_range *range;
+	int err;
+
+	xe_svm_assert_vm_locked_write(svm);
+	might_sleep();
+
+	trace_xe_svm_fault_begin(svm, addr, write);
+	range = xe_svm_range_find_or_create(svm, addr, win_start, win_end);
+	if (IS_ERR(range))
+		err = PTR_ERR(range);
+	else
+		err = xe_svm_range_populate(svm, range, write);
+	/* Exact: faults of one context are serialised by the VM lock. */
+	trace_xe_svm_fault_end(svm, addr, err,
+			       atomic64_read(&svm->stats.fault_retries) - retries);
+
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_fault, DRM_XE_SVM);
+
+/**
+ * xe_svm_stats_print() - print the counters of an SVM context
+ * @svm: the SVM context
+ * @p: where to print them (a debugfs file, the kernel log...)
+ *
+ * One "name: value" line per counter, for debugfs.
+ *
+ * Context: any context the printer allows; takes no lock.
+ */
+void xe_svm_stats_print(struct xe_svm *svm, struct drm_printer *p)
+{
+	const struct xe_svm_stats *st = &svm->stats;
+	s64 created = atomic64_read(&st->ranges_created);
+	s64 destroyed = atomic64_read(&st->ranges_destroyed);
+
+	drm_printf(p, "faults: %lld\n", atomic64_read(&st->faults));
+	drm_printf(p, "fault_retries: %lld\n", atomic64_read(&st->fault_retries));
+	drm_printf(p, "invalidations: %lld\n", atomic64_read(&st->invalidations));
+	drm_printf(p, "ranges_created: %lld\n", created);
+	drm_printf(p, "ranges_destroyed: %lld\n", destroyed);
+	drm_printf(p, "ranges_live: %lld\n", created - destroyed);
+	drm_printf(p, "gc_runs: %lld\n", atomic64_read(&st->gc_runs));
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_stats_print, DRM_XE_SVM);
 
 /**
  * xe_svm_init() - set up the SVM context of a VM

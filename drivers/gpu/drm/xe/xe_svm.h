@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 
+struct drm_printer;
 struct mm_struct;
 struct rw_semaphore;
 struct xe_svm;
@@ -24,5 +25,8 @@ struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr,
 int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 			  bool write);
 void xe_svm_garbage_collect(struct xe_svm *svm);
+int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
+		 bool write);
+void xe_svm_stats_print(struct xe_svm *svm, struct drm_printer *p);
 
 #endif

@@ -4,6 +4,7 @@
  */
 
 #include <linux/bitfield.h>
+#include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/hmm.h>
@@ -17,7 +18,10 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/seq_file.h>
 #include <linux/xarray.h>
+
+#include <drm/drm_print.h>
 
 #include "xe_svm.h"
 #include "xe_svm_emu_uapi.h"
@@ -116,6 +120,11 @@ struct xe_svm_emu_vm {
 	 * under it
 	 */
 	struct xarray pt;
+	/**
+	 * @debugfs: its file of counters, xe_svm_emu/pid<creator>-vm<id>
+	 * in debugfs
+	 */
+	struct dentry *debugfs;
 };
 
 /**
@@ -202,11 +211,24 @@ static const struct xe_svm_ops xe_svm_emu_ops = {
 };
 
 static struct xe_svm_emu_device *xe_svm_emu;
+static struct dentry *xe_svm_emu_debugfs_root;
+
+static int xe_svm_emu_vm_stats_show(struct seq_file *m, void *data)
+{
+	struct xe_svm_emu_vm *vm = m->private;
+	struct drm_printer p = drm_seq_file_printer(m);
+
+	xe_svm_stats_print(&vm->svm, &p);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(xe_svm_emu_vm_stats);
 
 static void xe_svm_emu_vm_release(struct kref *ref)
 {
 	struct xe_svm_emu_vm *vm = container_of(ref, struct xe_svm_emu_vm, ref);
 
+	/* Waits for readers of the file. */
+	debugfs_remove(vm->debugfs);
 	xe_svm_fini(&vm->svm);
 	WARN_ON(!xa_empty(&vm->pt));
 	xa_destroy(&vm->pt);
@@ -301,6 +323,7 @@ static int xe_svm_emu_ioctl_vm_create(struct xe_svm_emu_file *ef,
 {
 	struct drm_xe_vm_create args;
 	struct xe_svm_emu_vm *vm;
+	char name[32];
 	u32 id;
 	int err;
 
@@ -342,6 +365,11 @@ static int xe_svm_emu_ioctl_vm_create(struct xe_svm_emu_file *ef,
 	err = xa_alloc(&ef->vms, &id, vm, xa_limit_32b, GFP_KERNEL);
 	if (err)
 		goto err_put;
+
+	/* Debugfs errors are not fatal: the counters are also in STATS. */
+	snprintf(name, sizeof(name), "pid%d-vm%u", task_tgid_nr(current), id);
+	vm->debugfs = debugfs_create_file(name, 0444, xe_svm_emu_debugfs_root, vm,
+					  &xe_svm_emu_vm_stats_fops);
 
 	args.vm_id = id;
 	if (copy_to_user(uarg, &args, sizeof(args))) {
@@ -496,7 +524,6 @@ out_put:
 static int xe_svm_emu_gpu_fault(struct xe_svm_emu_vm *vm, u64 addr, bool write)
 {
 	MA_STATE(mas, &vm->windows, addr, addr);
-	struct xe_svm_range *range;
 	u64 win_start, win_end;
 	void *window;
 	int err;
@@ -516,11 +543,7 @@ static int xe_svm_emu_gpu_fault(struct xe_svm_emu_vm *vm, u64 addr, bool write)
 		goto out_unlock;
 	}
 
-	range = xe_svm_range_find_or_create(&vm->svm, addr, win_start, win_end);
-	if (IS_ERR(range))
-		err = PTR_ERR(range);
-	else
-		err = xe_svm_range_populate(&vm->svm, range, write);
+	err = xe_svm_fault(&vm->svm, addr, win_start, win_end, write);
 
 out_unlock:
 	up_write(&vm->vm_lock);
@@ -855,9 +878,10 @@ static int __init xe_svm_emu_init(void)
 	emu->misc.minor = MISC_DYNAMIC_MINOR;
 	emu->misc.name = "xe_svm_emu";
 	emu->misc.fops = &xe_svm_emu_fops;
+	xe_svm_emu_debugfs_root = debugfs_create_dir("xe_svm_emu", NULL);
 	err = misc_register(&emu->misc);
 	if (err)
-		goto err_free;
+		goto err_debugfs;
 
 	xe_svm_emu = emu;
 	pr_info("xe_svm_emu: %u tiles, %u MiB of emulated VRAM each\n",
@@ -865,7 +889,8 @@ static int __init xe_svm_emu_init(void)
 
 	return 0;
 
-err_free:
+err_debugfs:
+	debugfs_remove_recursive(xe_svm_emu_debugfs_root);
 	kfree(emu);
 	return err;
 }
@@ -873,6 +898,7 @@ err_free:
 static void __exit xe_svm_emu_exit(void)
 {
 	misc_deregister(&xe_svm_emu->misc);
+	debugfs_remove_recursive(xe_svm_emu_debugfs_root);
 	kfree(xe_svm_emu);
 }
 
