@@ -156,6 +156,22 @@
  */
 
 /**
+ * DOC: Tracing and counters
+ *
+ * The tracepoints of trace system ``xe_svm`` follow a range through its
+ * life: xe_svm_range_create, xe_svm_fault_begin and xe_svm_fault_end
+ * (with the error and the number of hmm_range_fault() passes redone
+ * because an invalidation won the race), xe_svm_invalidate_begin (the
+ * zapped bounds and the notifier event) and xe_svm_invalidate_end,
+ * xe_svm_gc and xe_svm_range_destroy. Each event names its SVM context,
+ * so one VM can be followed among many. Each context also keeps counters
+ * (&struct xe_svm_stats) that xe_svm_stats_print() prints for debugfs::
+ *
+ *	echo 1 > /sys/kernel/tracing/events/xe_svm/enable
+ *	cat /sys/kernel/tracing/trace_pipe
+ */
+
+/**
  * DOC: Emulated device
  *
  * The emulated SVM device (CONFIG_DRM_XE_SVM_EMU, module xe_svm_emu) is a
@@ -166,15 +182,26 @@
  * - ``tiles``: number of virtual tiles (1 to 4, default 2);
  * - ``vram_mb``: emulated VRAM per tile in MiB (1 to 4096, default 256).
  *
- * The information ioctl (XE_SVM_EMU_IOCTL_INFO) reports them. Each open
- * file has a VM in fault mode that mirrors the opener's whole address
- * space. Its GPU page table is a software one (an xarray from GPU page to
- * pfn and write permission) that the core fills through the backend's
- * bind operation and empties through its invalidate operation. The exec
- * ioctl (XE_SVM_EMU_IOCTL_EXEC) runs a list of 64-bit reads and writes on
- * GPU virtual addresses; a miss or a write through a read-only entry is a
- * GPU fault, served by the same core functions a hardware fault handler
- * calls, and the access retries.
+ * The information ioctl (XE_SVM_EMU_IOCTL_INFO) reports them, with the
+ * config-query flags an xe device would report. VMs are made, bound and
+ * destroyed with the xe structures (struct drm_xe_vm_create, struct
+ * drm_xe_vm_bind, struct drm_xe_vm_destroy), checked by the same
+ * functions as the xe ioctls (see "SVM uAPI checks"): a VM created with
+ * %DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR mirrors its creator's whole
+ * address space, and a fault-mode VM mirrors the windows bound with
+ * %DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR. A VM's GPU page table is a
+ * software one (an xarray from GPU page to pfn, GPU page size and write
+ * permission) that the core fills through the backend's bind operation
+ * and empties through its invalidate operation. The exec ioctl
+ * (XE_SVM_EMU_IOCTL_EXEC) runs a list of GPU memory operations (read,
+ * write, atomic add, fill and compare, the last two over any number of
+ * pages) on GPU virtual addresses; a miss or a write through a read-only
+ * entry is a GPU fault, which the device hands to xe_svm_fault() inside
+ * the mirror window that contains the address, as the hardware fault
+ * handler does, and the access retries. XE_SVM_EMU_IOCTL_SNAPSHOT reports
+ * per page what the GPU page table maps (page size, permission) and
+ * XE_SVM_EMU_IOCTL_STATS the counters of a VM's SVM context, which are
+ * also in debugfs (xe_svm_emu/pid<creator>-vm<id>).
  *
  * What runs on the emulated device is the real SVM core: real mm, HMM,
  * migration and MMU notifiers, inside a QEMU guest. What only real
