@@ -5,6 +5,7 @@
 
 #include "xe_svm.h"
 
+#include <linux/dma-mapping.h>
 #include <linux/hmm.h>
 #include <linux/jiffies.h>
 #include <linux/lockdep.h>
@@ -41,13 +42,121 @@ static void xe_svm_assert_in_notifier(struct xe_svm *svm)
 	lockdep_assert_held_write(&svm->notifier_lock);
 }
 
+/*
+ * DMA mappings of a range: one chunk per physically contiguous piece the
+ * CPU maps as one (a THP is one 2 MiB chunk), see "DOC: Fault flow".
+ */
+
+static void xe_svm_dma_unmap_chunk(struct xe_svm *svm, struct xe_svm_dma_chunk *c)
+{
+	dma_unmap_page(svm->dma_dev, c->addr, PAGE_SIZE << c->order,
+		       DMA_BIDIRECTIONAL);
+	c->mapped = false;
+	atomic64_sub(1 << c->order, &svm->stats.dma_mapped_pages);
+}
+
+/* Unmap every chunk of @dma and free it. */
+static void xe_svm_dma_free(struct xe_svm *svm, struct xe_svm_dma_chunk *dma,
+			    unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (dma[i].mapped)
+			xe_svm_dma_unmap_chunk(svm, &dma[i]);
+	kvfree(dma);
+}
+
+/*
+ * The order of the chunk that starts at page @i of @npages: the largest
+ * naturally aligned piece inside the one CPU page-table entry that maps
+ * page @i (hmm_pfn_to_map_order()), never past the end of the range.
+ */
+static unsigned int xe_svm_dma_chunk_order(const unsigned long *pfns,
+					   unsigned long i, unsigned long npages)
+{
+	unsigned int order = hmm_pfn_to_map_order(pfns[i]);
+
+	while (order && (!IS_ALIGNED(i, 1ul << order) || i + (1ul << order) > npages))
+		order--;
+
+	return order;
+}
+
+/* DMA-map the pages @pfns of @range, in chunks (exactly as many as needed). */
+static struct xe_svm_dma_chunk *xe_svm_dma_map(struct xe_svm *svm,
+					       struct xe_svm_range *range,
+					       const unsigned long *pfns,
+					       unsigned int *nr)
+{
+	unsigned long i, npages = xe_svm_range_size(range) >> PAGE_SHIFT;
+	struct xe_svm_dma_chunk *dma;
+	unsigned int n = 0, order;
+
+	for (i = 0; i < npages; i += 1ul << order) {
+		order = xe_svm_dma_chunk_order(pfns, i, npages);
+		n++;
+	}
+	dma = kvmalloc_array(n, sizeof(*dma), GFP_KERNEL);
+	if (!dma)
+		return ERR_PTR(-ENOMEM);
+
+	n = 0;
+	for (i = 0; i < npages; i += 1ul << order) {
+		struct xe_svm_dma_chunk *c = &dma[n];
+
+		order = xe_svm_dma_chunk_order(pfns, i, npages);
+		c->addr = dma_map_page(svm->dma_dev, hmm_pfn_to_page(pfns[i]), 0,
+				       PAGE_SIZE << order, DMA_BIDIRECTIONAL);
+		if (dma_mapping_error(svm->dma_dev, c->addr)) {
+			xe_svm_dma_free(svm, dma, n);
+			return ERR_PTR(-EFAULT);
+		}
+		c->order = order;
+		c->mapped = true;
+		atomic64_add(1ul << order, &svm->stats.dma_mapped_pages);
+		n++;
+	}
+
+	*nr = n;
+	return dma;
+}
+
+/*
+ * Zap the GPU mapping of [@start, @end) in @range, then unmap the DMA
+ * chunks under it. A chunk is mapped and unmapped whole, so the zap grows
+ * to the chunks the interval touches: the GPU must never keep a mapping
+ * of a page whose DMA mapping is gone.
+ */
 static void xe_svm_range_zap_locked(struct xe_svm *svm,
 				    struct xe_svm_range *range,
 				    u64 start, u64 end)
 {
+	u64 zap_start = start, zap_end = end, addr = range->start;
+	unsigned int i;
+
 	xe_svm_assert_in_notifier(svm);
 
-	svm->ops->invalidate(svm, range, start, end);
+	for (i = 0; i < range->dma_nr; i++) {
+		u64 size = PAGE_SIZE << range->dma[i].order;
+
+		if (range->dma[i].mapped && addr < end && addr + size > start) {
+			zap_start = min(zap_start, addr);
+			zap_end = max(zap_end, addr + size);
+		}
+		addr += size;
+	}
+
+	svm->ops->invalidate(svm, range, zap_start, zap_end);
+
+	addr = range->start;
+	for (i = 0; i < range->dma_nr; i++) {
+		u64 size = PAGE_SIZE << range->dma[i].order;
+
+		if (range->dma[i].mapped && addr < end && addr + size > start)
+			xe_svm_dma_unmap_chunk(svm, &range->dma[i]);
+		addr += size;
+	}
 }
 
 static bool xe_svm_range_invalidate(struct mmu_interval_notifier *mni,
@@ -118,6 +227,8 @@ static void xe_svm_range_destroy(struct xe_svm *svm, struct xe_svm_range *range)
 	spin_unlock(&svm->gc_lock);
 
 	xe_svm_range_remove(&svm->ranges, range);
+	/* The zap above unmapped every chunk. */
+	kvfree(range->dma);
 	kfree(range);
 	atomic64_inc(&svm->stats.ranges_destroyed);
 }
@@ -287,6 +398,8 @@ int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 		.end = range->last + 1,
 		.default_flags = HMM_PFN_REQ_FAULT | (write ? HMM_PFN_REQ_WRITE : 0),
 	};
+	struct xe_svm_dma_chunk *dma;
+	unsigned int dma_nr;
 	int err;
 
 	xe_svm_assert_vm_locked_write(svm);
@@ -320,15 +433,31 @@ int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 		if (err)
 			break;
 
+		/* Mapping may allocate (IOMMU, bounce buffers): not under the lock. */
+		dma = xe_svm_dma_map(svm, range, hmm.hmm_pfns, &dma_nr);
+		if (IS_ERR(dma)) {
+			err = PTR_ERR(dma);
+			break;
+		}
+
 		down_read(&svm->notifier_lock);
 		if (mmu_interval_read_retry(&range->notifier, hmm.notifier_seq)) {
 			up_read(&svm->notifier_lock);
+			xe_svm_dma_free(svm, dma, dma_nr);
 			atomic64_inc(&svm->stats.fault_retries);
 			continue;
 		}
-		/* The pages stay valid until the next invalidation takes the lock. */
+		/*
+		 * The pages stay valid until the next invalidation takes the
+		 * lock. The bind replaces every GPU PTE of the range, so the
+		 * chunks of an earlier populate are unused once it returns.
+		 */
+		swap(range->dma, dma);
+		swap(range->dma_nr, dma_nr);
 		err = svm->ops->bind(svm, range, hmm.hmm_pfns);
 		up_read(&svm->notifier_lock);
+		if (dma)
+			xe_svm_dma_free(svm, dma, dma_nr);
 		break;
 	}
 
@@ -402,6 +531,7 @@ void xe_svm_stats_print(struct xe_svm *svm, struct drm_printer *p)
 	drm_printf(p, "ranges_destroyed: %lld\n", destroyed);
 	drm_printf(p, "ranges_live: %lld\n", created - destroyed);
 	drm_printf(p, "gc_runs: %lld\n", atomic64_read(&st->gc_runs));
+	drm_printf(p, "dma_mapped_pages: %lld\n", atomic64_read(&st->dma_mapped_pages));
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_stats_print, DRM_XE_SVM);
 
@@ -409,6 +539,7 @@ EXPORT_SYMBOL_NS_GPL(xe_svm_stats_print, DRM_XE_SVM);
  * xe_svm_init() - set up the SVM context of a VM
  * @svm: the context to initialise
  * @ops: the backend
+ * @dma_dev: the device that DMA-maps system pages for the GPU
  * @mm: the address space to mirror
  * @vm_lock: the VM lock, which protects the ranges
  * @win_start: start of the mirrored window
@@ -420,8 +551,8 @@ EXPORT_SYMBOL_NS_GPL(xe_svm_stats_print, DRM_XE_SVM);
  * Return: 0, or -EINVAL when the window is empty or not page aligned.
  */
 int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
-		struct mm_struct *mm, struct rw_semaphore *vm_lock,
-		u64 win_start, u64 win_end)
+		struct device *dma_dev, struct mm_struct *mm,
+		struct rw_semaphore *vm_lock, u64 win_start, u64 win_end)
 {
 	might_sleep();
 
@@ -431,6 +562,7 @@ int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
 
 	memset(svm, 0, sizeof(*svm));
 	svm->ops = ops;
+	svm->dma_dev = dma_dev;
 	svm->win_start = win_start;
 	svm->win_end = win_end;
 	xe_svm_range_tree_init(&svm->ranges, vm_lock);
@@ -481,6 +613,7 @@ void xe_svm_fini(struct xe_svm *svm)
 	/* No notifier is left to queue the worker again. */
 	cancel_work_sync(&svm->gc_work);
 	WARN_ON(!list_empty(&svm->gc_list));
+	WARN_ON(atomic64_read(&svm->stats.dma_mapped_pages));
 
 	mmdrop(svm->mm);
 	svm->mm = NULL;

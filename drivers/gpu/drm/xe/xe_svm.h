@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 
+struct device;
 struct drm_printer;
 struct mm_struct;
 struct rw_semaphore;
@@ -16,8 +17,8 @@ struct xe_svm_ops;
 struct xe_svm_range;
 
 int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
-		struct mm_struct *mm, struct rw_semaphore *vm_lock,
-		u64 win_start, u64 win_end);
+		struct device *dma_dev, struct mm_struct *mm,
+		struct rw_semaphore *vm_lock, u64 win_start, u64 win_end);
 void xe_svm_fini(struct xe_svm *svm);
 
 struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr,

@@ -5,6 +5,7 @@
 
 #include <linux/bitfield.h>
 #include <linux/debugfs.h>
+#include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/hmm.h>
@@ -350,8 +351,8 @@ static int xe_svm_emu_ioctl_vm_create(struct xe_svm_emu_file *ef,
 	init_rwsem(&vm->vm_lock);
 	mt_init(&vm->windows);
 	xa_init(&vm->pt);
-	err = xe_svm_init(&vm->svm, &xe_svm_emu_ops, current->mm, &vm->vm_lock,
-			  0, XE_SVM_EMU_VA_SIZE);
+	err = xe_svm_init(&vm->svm, &xe_svm_emu_ops, ef->emu->misc.this_device,
+			  current->mm, &vm->vm_lock, 0, XE_SVM_EMU_VA_SIZE);
 	if (err)
 		goto err_free;
 
@@ -797,6 +798,7 @@ static int xe_svm_emu_ioctl_stats(struct xe_svm_emu_file *ef,
 	st.ranges_created = atomic64_read(&s->ranges_created);
 	st.ranges_live = st.ranges_created - st.ranges_destroyed;
 	st.gc_runs = atomic64_read(&s->gc_runs);
+	st.dma_mapped_pages = atomic64_read(&s->dma_mapped_pages);
 
 	if (copy_to_user(uarg, &st, sizeof(st)))
 		err = -EFAULT;
@@ -882,6 +884,13 @@ static int __init xe_svm_emu_init(void)
 	err = misc_register(&emu->misc);
 	if (err)
 		goto err_debugfs;
+	/*
+	 * The "GPU" DMA-maps the pages it maps, like a real device: with
+	 * CONFIG_DMA_API_DEBUG every mapping is checked and accounted.
+	 */
+	err = dma_coerce_mask_and_coherent(emu->misc.this_device, DMA_BIT_MASK(64));
+	if (err)
+		goto err_deregister;
 
 	xe_svm_emu = emu;
 	pr_info("xe_svm_emu: %u tiles, %u MiB of emulated VRAM each\n",
@@ -889,6 +898,8 @@ static int __init xe_svm_emu_init(void)
 
 	return 0;
 
+err_deregister:
+	misc_deregister(&emu->misc);
 err_debugfs:
 	debugfs_remove_recursive(xe_svm_emu_debugfs_root);
 	kfree(emu);

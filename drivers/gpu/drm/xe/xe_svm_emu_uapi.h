@@ -258,8 +258,10 @@ struct xe_svm_emu_stats {
 	__u64 ranges_live;
 	/** @gc_runs: out, garbage-collector passes that freed a range */
 	__u64 gc_runs;
+	/** @dma_mapped_pages: out, pages DMA-mapped for the GPU now */
+	__u64 dma_mapped_pages;
 	/** @reserved: in, MBZ */
-	__u64 reserved[4];
+	__u64 reserved[3];
 };
 
 /*

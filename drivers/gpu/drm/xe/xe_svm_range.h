@@ -19,6 +19,22 @@ struct xe_svm;
 #define XE_SVM_RANGE_PARTIAL_UNMAP	1	/* ... only part of it */
 
 /**
+ * struct xe_svm_dma_chunk - a DMA-mapped piece of a range
+ *
+ * The pages the CPU maps with one page-table entry (a THP, or one page),
+ * mapped for the device as one piece of 2^@order pages; the chunks of a
+ * range follow each other in address order from its start.
+ */
+struct xe_svm_dma_chunk {
+	/** @addr: device address of the first page */
+	dma_addr_t addr;
+	/** @order: log2 of the number of pages */
+	u8 order;
+	/** @mapped: the DMA mapping exists (cleared when it is unmapped) */
+	bool mapped;
+};
+
+/**
  * struct xe_svm_range - a piece of a mirrored window with GPU state
  *
  * A range is naturally aligned and 2 MiB, 64 KiB or 4 KiB long (see "DOC:
@@ -52,6 +68,14 @@ struct xe_svm_range {
 	 * for writing, read under it in either mode
 	 */
 	unsigned long flags;
+	/**
+	 * @dma: the DMA chunks the GPU mapping uses, @dma_nr of them; set
+	 * under &xe_svm.notifier_lock (for reading, by the one populate the
+	 * VM lock allows) and unmapped under it held for writing
+	 */
+	struct xe_svm_dma_chunk *dma;
+	/** @dma_nr: number of entries of @dma */
+	unsigned int dma_nr;
 };
 
 /**

@@ -42,8 +42,10 @@ struct xe_svm_ops {
 	/**
 	 * @bind: map all of @range on the GPU from @pfns, one HMM pfn per
 	 * page of the range (HMM_PFN_VALID set on each; HMM_PFN_WRITE where
-	 * the GPU may write), using the largest page size the backing
-	 * allows. @pfns is only valid during the call.
+	 * the GPU may write), at the device addresses of
+	 * &xe_svm_range.dma, using the largest page size the backing allows
+	 * (at most the size of each DMA chunk). Replaces every GPU PTE of
+	 * the range. @pfns is only valid during the call.
 	 *
 	 * Context: called with &xe_svm.notifier_lock held for reading,
 	 * after the notifier sequence was checked: must not allocate memory
@@ -71,6 +73,8 @@ struct xe_svm_stats {
 	atomic64_t invalidations;
 	/** @gc_runs: garbage-collector passes that freed at least a range */
 	atomic64_t gc_runs;
+	/** @dma_mapped_pages: pages DMA-mapped for the GPU now */
+	atomic64_t dma_mapped_pages;
 };
 
 /**
@@ -88,6 +92,8 @@ struct xe_svm {
 	struct mm_struct *mm;
 	/** @ops: the backend; constant */
 	const struct xe_svm_ops *ops;
+	/** @dma_dev: the device system pages are DMA-mapped for; constant */
+	struct device *dma_dev;
 	/**
 	 * @win_start: start of the part of the GPU VA space that may be
 	 * mirrored (mirror bindings lie inside it); constant

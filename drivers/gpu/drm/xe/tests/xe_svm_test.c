@@ -3,8 +3,10 @@
  * Copyright © 2026 Xe SVM Developers
  */
 
+#include <kunit/device.h>
 #include <kunit/test.h>
 
+#include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/hmm.h>
 #include <linux/mman.h>
@@ -27,6 +29,7 @@ struct svm_test_ctx {
 	u64 zap_start, zap_end;
 	unsigned int binds;
 	unsigned long bound_pages, bound_valid, bound_writable;
+	unsigned int bound_max_order;
 	u64 first_word;
 };
 
@@ -53,7 +56,10 @@ static int svm_test_bind(struct xe_svm *svm, struct xe_svm_range *range,
 	ctx->bound_pages = npages;
 	ctx->bound_valid = 0;
 	ctx->bound_writable = 0;
+	ctx->bound_max_order = 0;
 	for (i = 0; i < npages; i++) {
+		ctx->bound_max_order = max(ctx->bound_max_order,
+					   hmm_pfn_to_map_order(pfns[i]));
 		ctx->bound_valid += !!(pfns[i] & HMM_PFN_VALID);
 		ctx->bound_writable += !!(pfns[i] & HMM_PFN_WRITE);
 	}
@@ -75,16 +81,19 @@ static const struct xe_svm_ops svm_test_ops = {
 static unsigned long svm_test_setup(struct kunit *test, struct svm_test_ctx **pctx)
 {
 	struct svm_test_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	struct device *dev = kunit_device_register(test, "xe_svm_test");
 	unsigned long addr;
 
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	KUNIT_ASSERT_EQ(test, dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64)), 0);
 	addr = kunit_vm_mmap(test, NULL, 0, SZ_8M, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
 	KUNIT_ASSERT_NE(test, addr, 0);
 
 	init_rwsem(&ctx->vm_lock);
-	KUNIT_ASSERT_EQ(test, xe_svm_init(&ctx->svm, &svm_test_ops, current->mm,
+	KUNIT_ASSERT_EQ(test, xe_svm_init(&ctx->svm, &svm_test_ops, dev, current->mm,
 					  &ctx->vm_lock, 0, TASK_SIZE), 0);
 	*pctx = ctx;
 	return addr;
@@ -102,11 +111,11 @@ static void xe_svm_init_bad_window_test(struct kunit *test)
 	struct xe_svm svm;
 
 	init_rwsem(&lock);
-	KUNIT_EXPECT_EQ(test, xe_svm_init(&svm, &svm_test_ops, current->mm, &lock,
+	KUNIT_EXPECT_EQ(test, xe_svm_init(&svm, &svm_test_ops, NULL, current->mm, &lock,
 					  SZ_2M, SZ_2M), -EINVAL);
-	KUNIT_EXPECT_EQ(test, xe_svm_init(&svm, &svm_test_ops, current->mm, &lock,
+	KUNIT_EXPECT_EQ(test, xe_svm_init(&svm, &svm_test_ops, NULL, current->mm, &lock,
 					  SZ_4M, SZ_2M), -EINVAL);
-	KUNIT_EXPECT_EQ(test, xe_svm_init(&svm, &svm_test_ops, current->mm, &lock,
+	KUNIT_EXPECT_EQ(test, xe_svm_init(&svm, &svm_test_ops, NULL, current->mm, &lock,
 					  100, SZ_2M), -EINVAL);
 }
 
@@ -335,6 +344,63 @@ static void xe_svm_populate_errors_test(struct kunit *test)
 	xe_svm_fini(&ctx->svm);
 }
 
+/* Pages are DMA-mapped per CPU mapping, and unmapped with what the CPU drops. */
+static void xe_svm_dma_test(struct kunit *test)
+{
+	struct svm_test_ctx *ctx;
+	unsigned long addr = svm_test_setup(test, &ctx);
+	atomic64_t *mapped = &ctx->svm.stats.dma_mapped_pages;
+	u64 x = ALIGN(addr, SZ_2M), y = x + SZ_2M;
+	struct xe_svm_range *r;
+
+	if (!IS_ENABLED(CONFIG_ADVISE_SYSCALLS))
+		kunit_skip(test, "needs CONFIG_ADVISE_SYSCALLS for madvise()");
+	KUNIT_ASSERT_EQ(test, do_madvise(current->mm, x, SZ_2M, MADV_NOHUGEPAGE), 0);
+	KUNIT_ASSERT_EQ(test, do_madvise(current->mm, y, SZ_2M, MADV_HUGEPAGE), 0);
+
+	/* Base pages: one chunk per page, all unmapped with the range. */
+	down_write(&ctx->vm_lock);
+	r = svm_test_find_or_create(ctx, x);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_ASSERT_EQ(test, xe_svm_range_populate(&ctx->svm, r, true), 0);
+	KUNIT_EXPECT_EQ(test, ctx->bound_max_order, 0);
+	KUNIT_EXPECT_EQ(test, r->dma_nr, SZ_2M / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, atomic64_read(mapped), SZ_2M / PAGE_SIZE);
+	/* Populating again replaces the chunks, it does not add to them. */
+	KUNIT_ASSERT_EQ(test, xe_svm_range_populate(&ctx->svm, r, true), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(mapped), SZ_2M / PAGE_SIZE);
+	up_write(&ctx->vm_lock);
+
+	/* DONTNEED of one page: exactly that page is zapped and unmapped. */
+	KUNIT_ASSERT_EQ(test, do_madvise(current->mm, x + SZ_64K, SZ_4K, MADV_DONTNEED), 0);
+	KUNIT_EXPECT_EQ(test, ctx->zap_start, x + SZ_64K);
+	KUNIT_EXPECT_EQ(test, ctx->zap_end, x + SZ_64K + SZ_4K);
+	KUNIT_EXPECT_EQ(test, atomic64_read(mapped), SZ_2M / PAGE_SIZE - 1);
+
+	/* A THP is one chunk: dropping a page of it zaps all of it. */
+	down_write(&ctx->vm_lock);
+	r = svm_test_find_or_create(ctx, y);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_ASSERT_EQ(test, xe_svm_range_populate(&ctx->svm, r, true), 0);
+	up_write(&ctx->vm_lock);
+	if (ctx->bound_max_order == PMD_SHIFT - PAGE_SHIFT) {
+		KUNIT_EXPECT_EQ(test, r->dma_nr, 1);
+		KUNIT_EXPECT_EQ(test, atomic64_read(mapped), 2 * SZ_2M / PAGE_SIZE - 1);
+		KUNIT_ASSERT_EQ(test, do_madvise(current->mm, y + SZ_4K, SZ_4K,
+						 MADV_DONTNEED), 0);
+		KUNIT_EXPECT_EQ(test, ctx->zap_start, y);
+		KUNIT_EXPECT_EQ(test, ctx->zap_end, y + SZ_2M);
+		KUNIT_EXPECT_EQ(test, atomic64_read(mapped), SZ_2M / PAGE_SIZE - 1);
+	} else {
+		/* No THP to be had: base pages again. */
+		KUNIT_EXPECT_EQ(test, r->dma_nr, SZ_2M / PAGE_SIZE);
+		kunit_info(test, "no THP for the 2 MiB range, huge chunk not checked\n");
+	}
+
+	xe_svm_fini(&ctx->svm);
+	KUNIT_EXPECT_EQ(test, atomic64_read(mapped), 0);
+}
+
 static struct kunit_case xe_svm_tests[] = {
 	KUNIT_CASE(xe_svm_init_bad_window_test),
 	KUNIT_CASE(xe_svm_create_lookup_test),
@@ -343,6 +409,7 @@ static struct kunit_case xe_svm_tests[] = {
 	KUNIT_CASE(xe_svm_fini_live_ranges_test),
 	KUNIT_CASE(xe_svm_populate_test),
 	KUNIT_CASE(xe_svm_populate_errors_test),
+	KUNIT_CASE(xe_svm_dma_test),
 	{}
 };
 
