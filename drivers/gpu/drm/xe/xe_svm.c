@@ -50,7 +50,7 @@ static void xe_svm_assert_in_notifier(struct xe_svm *svm)
 static void xe_svm_dma_unmap_chunk(struct xe_svm *svm, struct xe_svm_dma_chunk *c)
 {
 	dma_unmap_page(svm->dma_dev, c->addr, PAGE_SIZE << c->order,
-		       DMA_BIDIRECTIONAL);
+		       c->write ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE);
 	c->mapped = false;
 	atomic64_sub(1 << c->order, &svm->stats.dma_mapped_pages);
 }
@@ -106,8 +106,15 @@ static struct xe_svm_dma_chunk *xe_svm_dma_map(struct xe_svm *svm,
 		struct xe_svm_dma_chunk *c = &dma[n];
 
 		order = xe_svm_dma_chunk_order(pfns, i, npages);
+		/*
+		 * One CPU PTE, one permission. Read-only pages (the zero page
+		 * among them, mapped many times over) are only read by the
+		 * device.
+		 */
+		c->write = pfns[i] & HMM_PFN_WRITE;
 		c->addr = dma_map_page(svm->dma_dev, hmm_pfn_to_page(pfns[i]), 0,
-				       PAGE_SIZE << order, DMA_BIDIRECTIONAL);
+				       PAGE_SIZE << order,
+				       c->write ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE);
 		if (dma_mapping_error(svm->dma_dev, c->addr)) {
 			xe_svm_dma_free(svm, dma, n);
 			return ERR_PTR(-EFAULT);

@@ -32,6 +32,11 @@ struct xe_svm_dma_chunk {
 	u8 order;
 	/** @mapped: the DMA mapping exists (cleared when it is unmapped) */
 	bool mapped;
+	/**
+	 * @write: the device may write the pages (DMA_BIDIRECTIONAL);
+	 * otherwise it only reads them (DMA_TO_DEVICE)
+	 */
+	bool write;
 };
 
 /**
