@@ -440,6 +440,21 @@ int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 		if (err)
 			break;
 
+		/*
+		 * A range mapped before (a read fault, now a write fault) is
+		 * zapped and unmapped first: the DMA API does not allow a page
+		 * to be mapped twice for a device that writes it.
+		 */
+		if (range->dma_nr) {
+			down_write(&svm->notifier_lock);
+			xe_svm_range_zap_locked(svm, range, range->start, range->last + 1);
+			dma = range->dma;
+			range->dma = NULL;
+			range->dma_nr = 0;
+			up_write(&svm->notifier_lock);
+			kvfree(dma);
+		}
+
 		/* Mapping may allocate (IOMMU, bounce buffers): not under the lock. */
 		dma = xe_svm_dma_map(svm, range, hmm.hmm_pfns, &dma_nr);
 		if (IS_ERR(dma)) {
@@ -456,15 +471,12 @@ int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 		}
 		/*
 		 * The pages stay valid until the next invalidation takes the
-		 * lock. The bind replaces every GPU PTE of the range, so the
-		 * chunks of an earlier populate are unused once it returns.
+		 * lock. The chunks of an earlier populate were unmapped above.
 		 */
-		swap(range->dma, dma);
-		swap(range->dma_nr, dma_nr);
+		range->dma = dma;
+		range->dma_nr = dma_nr;
 		err = svm->ops->bind(svm, range, hmm.hmm_pfns);
 		up_read(&svm->notifier_lock);
-		if (dma)
-			xe_svm_dma_free(svm, dma, dma_nr);
 		break;
 	}
 
