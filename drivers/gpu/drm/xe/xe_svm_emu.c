@@ -80,7 +80,7 @@ struct xe_svm_emu_device {
 };
 
 /* GPU VA space of an emulated VM: 48 bits, as on current xe hardware */
-#define XE_SVM_EMU_VA_SIZE	(1ull << 48)
+#define XE_SVM_EMU_VA_SIZE	BIT_ULL(48)
 /* PAT indices the emulated device accepts (it ignores caching) */
 #define XE_SVM_EMU_PAT_ENTRIES	32
 /* The most bind ops one XE_SVM_EMU_IOCTL_VM_BIND takes */
@@ -613,7 +613,7 @@ static int xe_svm_emu_run_op(struct xe_svm_emu_vm *vm, struct xe_svm_emu_op *op,
 
 	op->out = op->op == XE_SVM_EMU_OP_COMPARE ? XE_SVM_EMU_COMPARE_EQUAL : 0;
 	while (addr < end) {
-		u64 page_end = min(end, (u64)PAGE_ALIGN(addr + 1));
+		u64 page_end = min_t(u64, end, PAGE_ALIGN(addr + 1));
 		unsigned long pte;
 		bool more;
 		void *entry;

@@ -6,6 +6,7 @@
 #ifndef _XE_SVM_EMU_UAPI_H_
 #define _XE_SVM_EMU_UAPI_H_
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -166,7 +167,7 @@ struct xe_svm_emu_op {
 /* The most operations one XE_SVM_EMU_IOCTL_EXEC runs (1 Mi) */
 #define XE_SVM_EMU_MAX_OPS	0x100000u
 /* The most bytes one FILL or COMPARE covers (4 GiB) */
-#define XE_SVM_EMU_MAX_OP_SIZE	(1ull << 32)
+#define XE_SVM_EMU_MAX_OP_SIZE	_BITULL(32)
 
 /**
  * struct xe_svm_emu_exec - argument of XE_SVM_EMU_IOCTL_EXEC

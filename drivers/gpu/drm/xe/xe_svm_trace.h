@@ -129,6 +129,7 @@ TRACE_EVENT(xe_svm_gc,
 /* This part must be outside protection */
 #undef TRACE_INCLUDE_PATH
 #undef TRACE_INCLUDE_FILE
-#define TRACE_INCLUDE_PATH ../../drivers/gpu/drm/xe
+/* Found through -I$(src), see the Makefile. */
+#define TRACE_INCLUDE_PATH .
 #define TRACE_INCLUDE_FILE xe_svm_trace
 #include <trace/define_trace.h>
