@@ -3,8 +3,11 @@
  * Copyright © 2026 Xe SVM Developers
  *
  * xe_svm_emu_basic: the emulated SVM device opens, describes its tiles
- * as its module parameters say, and rejects bad arguments with the
- * documented errno, leaving the caller's memory untouched.
+ * as its module parameters say (interface version 2, with the xe config
+ * flags it reports), and rejects bad INFO arguments and unknown ioctls
+ * with the documented errno, leaving the caller's memory untouched; bad
+ * module parameters fail the load. The VM, bind, exec, snapshot and stats
+ * ioctls are covered by xe_svm_uapi and xe_svm_system.
  */
 #include <fcntl.h>
 #include <stddef.h>
@@ -15,22 +18,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "xe_svm_emu_uapi.h"
-#include "lib/svmtest.h"
+#include "lib/emu.h"
 
-#define EMU_DEV "/dev/xe_svm_emu"
 #define EMU_PARAMS "/sys/module/xe_svm_emu/parameters/"
 
-static int emu_open(void)
-{
-	int fd = open(EMU_DEV, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0 && errno == ENOENT)
-		svmt_skip(EMU_DEV " does not exist (xe_svm_emu not loaded)");
-	if (fd < 0)
-		svmt_fail(__FILE__, __LINE__, "open " EMU_DEV ": %s", strerror(errno));
-	return fd;
-}
+/* The config-query flags the emulated device reports. */
+#define EMU_CONFIG_FLAGS DRM_XE_QUERY_CONFIG_FLAG_HAS_CPU_ADDR_MIRROR
+/* Every config-query flag xe_drm.h defines. */
+#define KNOWN_CONFIG_FLAGS (DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM | \
+			    DRM_XE_QUERY_CONFIG_FLAG_HAS_CPU_ADDR_MIRROR)
 
 static void test_open_close(void)
 {
@@ -71,7 +67,13 @@ static void check_info_matches_params(int fd)
 	}
 	svmt_assert_eq_u64(info.flags, 0);
 	svmt_assert_eq_u64(info.pad, 0);
-	svmt_info("%u tiles, %llu MiB of VRAM each", info.num_tiles, vram_mb);
+	/* Written (the 0xa5 pattern has unknown bits), and CPU mirroring on. */
+	svmt_assert_eq_u64(info.config_flags & ~(uint64_t)KNOWN_CONFIG_FLAGS, 0);
+	svmt_assert_eq_u64(info.config_flags & EMU_CONFIG_FLAGS, EMU_CONFIG_FLAGS);
+	svmt_assert_eq_u64(info.reserved[0], 0);
+	svmt_assert_eq_u64(info.reserved[3], 0);
+	svmt_info("%u tiles, %llu MiB of VRAM each, config flags 0x%llx", info.num_tiles,
+		  vram_mb, (unsigned long long)info.config_flags);
 }
 
 static void test_info(void)
@@ -146,7 +148,12 @@ static void test_info_efault(void)
 
 static void test_bad_ioctl(void)
 {
-	struct xe_svm_emu_info info;
+	/* Large enough for every struct the wrong-size numbers name. */
+	union {
+		struct xe_svm_emu_info info;
+		struct drm_xe_vm_bind bind;
+		struct xe_svm_emu_stats stats;
+	} info;
 	int fd = emu_open();
 
 	memset(&info, 0, sizeof(info));
@@ -155,6 +162,16 @@ static void test_bad_ioctl(void)
 	svmt_assert_errno(ioctl(fd, _IOWR('x', 0x00, uint64_t), &info), ENOTTY);
 	svmt_assert_errno(ioctl(fd, _IOR('x', 0x00, struct xe_svm_emu_info), &info), ENOTTY);
 	svmt_assert_errno(ioctl(fd, _IO('x', 0x00), 0), ENOTTY);
+	/* The first number after the last ioctl. */
+	svmt_assert_errno(ioctl(fd, _IOWR('x', 0x07, struct xe_svm_emu_stats), &info), ENOTTY);
+	/* The VM ioctls' numbers with another size or direction. */
+	svmt_assert_errno(ioctl(fd, _IOW('x', 0x03, struct drm_xe_vm_create), &info), ENOTTY);
+	svmt_assert_errno(ioctl(fd, _IOWR('x', 0x03, uint64_t), &info), ENOTTY);
+	svmt_assert_errno(ioctl(fd, _IOWR('x', 0x04, struct drm_xe_vm_destroy), &info), ENOTTY);
+	svmt_assert_errno(ioctl(fd, _IOWR('x', 0x05, struct drm_xe_vm_bind), &info), ENOTTY);
+	svmt_assert_errno(ioctl(fd, _IOW('x', 0x06, struct xe_svm_emu_stats), &info), ENOTTY);
+	/* The DRM ioctl numbers of xe are not this device's. */
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_VM_CREATE, &info), ENOTTY);
 	close(fd);
 }
 
