@@ -111,6 +111,7 @@ static void test_info_mbz(void)
 		memset(&info, 0, sizeof(info));
 		info.num_tiles = 0xdeadbeef;
 		info.abi_version = 0xdeadbeef;
+		info.config_flags = 0x5a5a5a5a5a5a5a5aULL;
 		if (cases[i].size == 4)
 			memcpy((char *)&info + cases[i].offset, &v32, 4);
 		else

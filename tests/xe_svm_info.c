@@ -2,38 +2,93 @@
 /*
  * Copyright © 2026 Xe SVM Developers
  *
- * xe_svm_info: print what the emulated SVM device reports (the demo).
+ * xe_svm_info: print what the emulated SVM device reports (the demo):
+ * interface version, the xe config flags (CPU address mirroring), the
+ * tiles; then show SVM at work: the "GPU" fills a malloc'd buffer through
+ * a CPU-address-mirror VM, the CPU checks it, and the VM's counters are
+ * printed. Exit status 0 when all of that worked.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "xe_svm_emu_uapi.h"
+#include "lib/emu.h"
+
+#define DEMO_SIZE	(8UL << 20)
+#define DEMO_VALUE	0x53564d0000000000ULL
+#define DEMO_STEP	1ULL
+
+static int demo(int fd)
+{
+	struct xe_svm_emu_stats st;
+	struct xe_svm_emu_op op;
+	uint64_t faults, *buf, i;
+	uint32_t vm;
+	int err;
+
+	err = __emu_vm_create(fd, EMU_VM_MIRROR, &vm);
+	if (err) {
+		fprintf(stderr, "xe_svm_info: VM_CREATE: %s\n", strerror(-err));
+		return 1;
+	}
+	buf = malloc(DEMO_SIZE);
+	if (!buf)
+		return 1;
+
+	op = emu_op_fill(buf, DEMO_SIZE, DEMO_VALUE, DEMO_STEP);
+	err = __emu_exec(fd, vm, &op, 1, &faults);
+	if (err || op.result) {
+		fprintf(stderr, "xe_svm_info: GPU fill: %s\n",
+			strerror(err ? -err : -op.result));
+		return 1;
+	}
+	for (i = 0; i < DEMO_SIZE / 8; i++) {
+		if (buf[i] != DEMO_VALUE + i * DEMO_STEP) {
+			fprintf(stderr, "xe_svm_info: word %llu: CPU reads 0x%llx\n",
+				(unsigned long long)i, (unsigned long long)buf[i]);
+			return 1;
+		}
+	}
+	err = __emu_stats(fd, vm, &st);
+	if (err) {
+		fprintf(stderr, "xe_svm_info: STATS: %s\n", strerror(-err));
+		return 1;
+	}
+	printf("  SVM: the GPU filled %lu MiB of malloc'd memory, the CPU read it back\n",
+	       DEMO_SIZE >> 20);
+	printf("       %llu GPU faults, %llu ranges, %llu pages DMA-mapped\n",
+	       (unsigned long long)faults, (unsigned long long)st.ranges_live,
+	       (unsigned long long)st.dma_mapped_pages);
+	free(buf);
+	return __emu_vm_destroy(fd, vm) ? 1 : 0;
+}
 
 int main(void)
 {
 	struct xe_svm_emu_info info;
 	unsigned long long total = 0;
 	unsigned int i;
-	int fd;
+	int fd, err;
 
-	fd = open("/dev/xe_svm_emu", O_RDWR | O_CLOEXEC);
+	fd = __emu_open();
 	if (fd < 0) {
-		fprintf(stderr, "xe_svm_info: cannot open /dev/xe_svm_emu: %s\n",
-			strerror(errno));
+		fprintf(stderr, "xe_svm_info: cannot open " EMU_DEV ": %s\n", strerror(-fd));
 		return 1;
 	}
 	memset(&info, 0, sizeof(info));
-	if (ioctl(fd, XE_SVM_EMU_IOCTL_INFO, &info)) {
-		fprintf(stderr, "xe_svm_info: INFO ioctl failed: %s\n", strerror(errno));
+	err = __emu_info(fd, &info);
+	if (err) {
+		fprintf(stderr, "xe_svm_info: INFO ioctl failed: %s\n", strerror(-err));
 		return 1;
 	}
 
-	printf("Emulated xe SVM device /dev/xe_svm_emu (interface version %u)\n",
+	printf("Emulated xe SVM device " EMU_DEV " (interface version %u)\n",
 	       info.abi_version);
+	printf("  config flags: 0x%llx (CPU address mirroring: %s)\n",
+	       (unsigned long long)info.config_flags,
+	       info.config_flags & DRM_XE_QUERY_CONFIG_FLAG_HAS_CPU_ADDR_MIRROR ?
+	       "yes" : "no");
 	printf("  tiles: %u\n", info.num_tiles);
 	for (i = 0; i < info.num_tiles; i++) {
 		printf("  tile %u: %llu MiB of emulated VRAM\n", i,
@@ -41,6 +96,8 @@ int main(void)
 		total += info.tiles[i].vram_size;
 	}
 	printf("  total emulated VRAM: %llu MiB\n", total >> 20);
+
+	err = demo(fd);
 	close(fd);
-	return 0;
+	return err;
 }

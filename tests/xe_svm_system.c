@@ -48,8 +48,6 @@
 #define V3	0x5555aaaa5555aaaaULL
 #define S3	0x3ULL
 
-#define THP_ZERO_PAGE "/sys/kernel/mm/transparent_hugepage/use_zero_page"
-
 static void check_reads(struct xe_svm_emu_op *ops, const uint64_t *want, size_t n)
 {
 	uint64_t *got = calloc(n, sizeof(*got));
@@ -369,12 +367,14 @@ static void test_snapshot_4k(void)
 	}
 	/* The page after the 2 MiB range was never touched by the GPU. */
 	svmt_assert_eq_u64(e[npages], 0);
+	svmt_assert_eq_u64(emu_stats(&vm).dma_mapped_pages, npages);
 
-	/* munmap zaps the GPU mapping of what went away. */
+	/* munmap zaps the GPU mapping of what went away, and its DMA mapping. */
 	svmt_assert_ok(munmap(p, SZ_2M));
 	emu_snapshot(&vm, p, e, npages);
 	for (i = 0; i < npages; i++)
 		svmt_assert_eq_u64(e[i], 0);
+	svmt_assert_eq_u64(emu_stats(&vm).dma_mapped_pages, 0);
 	emu_vm_close(&vm);
 }
 
@@ -577,6 +577,7 @@ static void test_fill_compare(void)
 	svmt_assert_eq_u64(st1.faults - st0.faults, 2);
 	svmt_assert_eq_u64(st1.ranges_created - st0.ranges_created, 2);
 	svmt_assert_eq_u64(st1.ranges_live, 2);
+	svmt_assert_eq_u64(st1.dma_mapped_pages, size / SZ_4K);
 	emu_assert_linear(p, n, V1, S1);
 
 	emu_assert_result(emu_compare(&vm, p, size, V1, S1, &out), 0);
@@ -643,18 +644,17 @@ static void test_untouched_vs_initialised(void)
 	struct emu_vm vm = emu_vm_open_mirror();
 	uint64_t *a = emu_anon_2m(size), *b = emu_anon_2m(size), *m;
 	struct xe_svm_emu_stats st0 = emu_stats(&vm), st1;
-	bool zero_ro = svmt_read_ll(THP_ZERO_PAGE) != 0;
 
-	/* Base pages for a: khugepaged must not collapse them mid-test. */
+	/*
+	 * Base pages for a: reads map the 4 KiB zero page, and khugepaged
+	 * does not collapse the pages under the fault counts.
+	 */
 	svmt_assert_ok(madvise(a, size, MADV_NOHUGEPAGE));
 	emu_fill_linear(b, n, V1, S1);
 
 	emu_assert_gpu_linear(&vm, a, size, 0, 0);
 	svmt_assert_eq_u64(vm.faults, 2);
-	if (zero_ro)
-		snap_check_all(&vm, a, size, false);
-	else
-		svmt_info("THP use_zero_page is 0: untouched reads may map writable pages");
+	snap_check_all(&vm, a, size, false);
 	emu_assert_gpu_linear(&vm, b, size, V1, S1);
 	svmt_assert_eq_u64(vm.faults, 2);
 	snap_check_all(&vm, b, size, true);
@@ -664,8 +664,7 @@ static void test_untouched_vs_initialised(void)
 
 	/* Writes: the untouched buffer faults again (same ranges), b doesn't. */
 	emu_assert_result(emu_fill(&vm, a, size, V2, S2), 0);
-	if (zero_ro)
-		svmt_assert_eq_u64(vm.faults, 2);
+	svmt_assert_eq_u64(vm.faults, 2);
 	snap_check_all(&vm, a, size, true);
 	emu_assert_linear(a, n, V2, S2);
 	emu_assert_result(emu_fill(&vm, b, size, V3, S3), 0);
@@ -957,6 +956,7 @@ static void test_mprotect_change(void)
 	svmt_assert(st1.invalidations > st0.invalidations);
 	emu_snapshot(&vm, p, e, size / SZ_4K);
 	check_snap_none(e, size / SZ_4K);
+	svmt_assert_eq_u64(st1.dma_mapped_pages, 0);
 	emu_assert_result(emu_read(&vm, &p[10], NULL), -EFAULT);
 	emu_assert_result(emu_write(&vm, &p[11], 43), -EFAULT);
 	emu_assert_result(emu_compare(&vm, p, size, V1, S1, NULL), -EFAULT);
@@ -1006,6 +1006,7 @@ static void test_munmap_partial(void)
 	svmt_assert_eq_u64(st1.ranges_created - st0.ranges_created, 60);
 	svmt_assert_eq_u64(st1.ranges_destroyed - st0.ranges_destroyed, 1);
 	svmt_assert_eq_u64(st1.ranges_live, 60);
+	svmt_assert_eq_u64(st1.dma_mapped_pages, npages - 2);
 	svmt_assert(st1.invalidations > st0.invalidations);
 	svmt_assert(st1.gc_runs > st0.gc_runs);
 
@@ -1174,6 +1175,7 @@ static void test_madv_dontneed(void)
 	e = emu_snapshot_alloc(&vm, p, size);
 	check_snap_none(e, size / SZ_4K);
 	free(e);
+	svmt_assert_eq_u64(emu_stats(&vm).dma_mapped_pages, 0);
 	/* Same range (not an unmap), refaulted: zeros. */
 	emu_assert_gpu_linear(&vm, p, size, 0, 0);
 	svmt_assert_eq_u64(vm.faults, 1);
@@ -1182,6 +1184,7 @@ static void test_madv_dontneed(void)
 	svmt_assert_eq_u64(st1.faults - st0.faults, 1);
 	svmt_assert_eq_u64(st1.ranges_created, st0.ranges_created);
 	svmt_assert_eq_u64(st1.ranges_destroyed, st0.ranges_destroyed);
+	svmt_assert_eq_u64(st1.dma_mapped_pages, size / SZ_4K);
 	emu_assert_linear(p, n, 0, 0);
 
 	/* Rewrite and re-read. */
@@ -1302,6 +1305,7 @@ static void test_threads(void)
 	svmt_assert_eq_u64(st1.ranges_created - st0.ranges_created, 4);
 	svmt_assert_eq_u64(st1.ranges_live, 4);
 	svmt_assert_eq_u64(st1.ranges_destroyed, 0);
+	svmt_assert_eq_u64(st1.dma_mapped_pages, THR_SIZE / SZ_4K);
 	svmt_assert(st1.faults - st0.faults >= 4);
 	svmt_assert(st1.faults - st0.faults <= faults);
 	emu_vm_close(&vm);
@@ -1417,7 +1421,7 @@ struct race {
 	uint64_t gen[RACE_SLOTS];
 	uint64_t gen_lo[RACE_SLOTS];
 	uint64_t gen_hi[RACE_SLOTS];
-	int stop;
+	uint64_t stop;
 	unsigned long changes;
 };
 
@@ -1511,7 +1515,7 @@ static void *race_cpu_thread(void *arg)
 	/* Leave every slot a fresh read-write page for the final pass. */
 	for (s = 0; s < RACE_SLOTS; s++)
 		race_replace(r, s);
-	st((uint64_t *)&r->stop, 1);
+	st(&r->stop, 1);
 	return NULL;
 }
 
@@ -1634,7 +1638,7 @@ static void test_race_munmap(void)
 	svmt_assert(!pthread_create(&cpu, NULL, race_cpu_thread, r));
 
 	for (it = 1; !last; it++) {
-		last = ld((uint64_t *)&r->stop);	/* one last pass once the CPU is done */
+		last = ld(&r->stop);	/* one last pass once the CPU is done */
 		for (s = 0; s < RACE_SLOTS; s++) {
 			uint64_t *a = slot_addr(r, s);
 			struct xe_svm_emu_op *o = &ops[s * RACE_OPS];
@@ -1749,6 +1753,7 @@ static void test_vm_destroy_live(void)
 	svmt_assert_eq_u64(st.faults, 1);
 	svmt_assert_eq_u64(st.ranges_created, 1);
 	svmt_assert_eq_u64(st.ranges_live, 1);
+	svmt_assert_eq_u64(st.dma_mapped_pages, SZ_2M / SZ_4K);
 
 	/* Destroying b with live ranges, then closing with c still there. */
 	emu_vm_destroy(&b);
@@ -1857,9 +1862,9 @@ static const struct svmt_subtest subtests[] = {
 	{ "mremap", test_mremap },
 	{ "fork", test_fork },
 	{ "madv-dontneed", test_madv_dontneed },
-	{ "threads", test_threads },
-	{ "processes", test_processes },
-	{ "race-munmap", test_race_munmap },
+	{ "threads", test_threads, 300 },
+	{ "processes", test_processes, 300 },
+	{ "race-munmap", test_race_munmap, 180 },
 	{ "vm-destroy-live", test_vm_destroy_live },
 	{ "exit-live", test_exit_live },
 };

@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright © 2026 Xe SVM Developers
+ *
+ * Helpers for the emulated SVM device, see emu.h.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "emu.h"
+
+/* --- device ------------------------------------------------------- */
+
+int __emu_open(void)
+{
+	int fd = open(EMU_DEV, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int emu_open(void)
+{
+	int fd = __emu_open();
+
+	if (fd == -ENOENT)
+		svmt_skip(EMU_DEV " does not exist (xe_svm_emu not loaded)");
+	if (fd < 0)
+		svmt_fail(__FILE__, __LINE__, "open " EMU_DEV ": %s", strerror(-fd));
+	/* The tests count pages and ranges in 4 KiB pages. */
+	svmt_assert_eq_u64(sysconf(_SC_PAGESIZE), SZ_4K);
+	return fd;
+}
+
+static int ioctl_err(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) ? -errno : 0;
+}
+
+int __emu_info(int fd, struct xe_svm_emu_info *info)
+{
+	return ioctl_err(fd, XE_SVM_EMU_IOCTL_INFO, info);
+}
+
+/* --- VMs ---------------------------------------------------------- */
+
+int __emu_vm_create(int fd, uint32_t flags, uint32_t *id)
+{
+	struct drm_xe_vm_create create = { .flags = flags };
+	int err = ioctl_err(fd, XE_SVM_EMU_IOCTL_VM_CREATE, &create);
+
+	if (!err)
+		*id = create.vm_id;
+	return err;
+}
+
+int __emu_vm_destroy(int fd, uint32_t id)
+{
+	struct drm_xe_vm_destroy destroy = { .vm_id = id };
+
+	return ioctl_err(fd, XE_SVM_EMU_IOCTL_VM_DESTROY, &destroy);
+}
+
+struct emu_vm emu_vm_create(int fd, uint32_t flags)
+{
+	struct emu_vm vm = { .fd = fd };
+	int err = __emu_vm_create(fd, flags, &vm.id);
+
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "VM_CREATE flags 0x%x: %s", flags,
+			  strerror(-err));
+	svmt_assert(vm.id >= 1);
+	return vm;
+}
+
+struct emu_vm emu_vm_open_mirror(void)
+{
+	return emu_vm_create(emu_open(), EMU_VM_MIRROR);
+}
+
+void emu_vm_destroy(struct emu_vm *vm)
+{
+	int err = __emu_vm_destroy(vm->fd, vm->id);
+
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "VM_DESTROY %u: %s", vm->id,
+			  strerror(-err));
+	vm->id = 0;
+}
+
+void emu_vm_close(struct emu_vm *vm)
+{
+	emu_vm_destroy(vm);
+	svmt_assert_ok(close(vm->fd));
+	vm->fd = -1;
+}
+
+bool emu_vm_exists(int fd, uint32_t id)
+{
+	struct xe_svm_emu_stats st;
+	int err = __emu_stats(fd, id, &st);
+
+	if (err && err != -ENOENT)
+		svmt_fail(__FILE__, __LINE__, "STATS of VM %u: %s", id, strerror(-err));
+	return !err;
+}
+
+struct drm_xe_vm_bind_op emu_bind_op(uint32_t op, uint32_t flags,
+				     uint64_t addr, uint64_t range)
+{
+	struct drm_xe_vm_bind_op b = {
+		.op = op,
+		.flags = flags,
+		.addr = addr,
+		.range = range,
+	};
+
+	return b;
+}
+
+int __emu_vm_bind(int fd, struct drm_xe_vm_bind *bind)
+{
+	return ioctl_err(fd, XE_SVM_EMU_IOCTL_VM_BIND, bind);
+}
+
+int __emu_bind_ops(int fd, uint32_t vm, struct drm_xe_vm_bind_op *ops,
+		   uint32_t n)
+{
+	struct drm_xe_vm_bind bind = { .vm_id = vm, .num_binds = n };
+
+	if (n == 1)
+		bind.bind = ops[0];
+	else
+		bind.vector_of_binds = (uintptr_t)ops;
+	return __emu_vm_bind(fd, &bind);
+}
+
+int __emu_mirror(int fd, uint32_t vm, uint64_t addr, uint64_t range)
+{
+	struct drm_xe_vm_bind_op op =
+		emu_bind_op(DRM_XE_VM_BIND_OP_MAP,
+			    DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR, addr, range);
+
+	return __emu_bind_ops(fd, vm, &op, 1);
+}
+
+int __emu_unmirror(int fd, uint32_t vm, uint64_t addr, uint64_t range)
+{
+	struct drm_xe_vm_bind_op op =
+		emu_bind_op(DRM_XE_VM_BIND_OP_UNMAP, 0, addr, range);
+
+	return __emu_bind_ops(fd, vm, &op, 1);
+}
+
+void emu_mirror(struct emu_vm *vm, const void *addr, size_t size)
+{
+	int err = __emu_mirror(vm->fd, vm->id, (uintptr_t)addr, size);
+
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "mirror [%p, +0x%zx): %s", addr, size,
+			  strerror(-err));
+}
+
+void emu_unmirror(struct emu_vm *vm, const void *addr, size_t size)
+{
+	int err = __emu_unmirror(vm->fd, vm->id, (uintptr_t)addr, size);
+
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "unmirror [%p, +0x%zx): %s", addr, size,
+			  strerror(-err));
+}
+
+/* --- GPU operations ----------------------------------------------- */
+
+/* result 1 and out ~0: the kernel must overwrite both. */
+static struct xe_svm_emu_op op_init(uint32_t op, const void *addr)
+{
+	struct xe_svm_emu_op o = {
+		.addr = (uintptr_t)addr,
+		.op = op,
+		.out = 0xbad0bad0bad0bad0ULL,
+		.result = 1,
+	};
+
+	return o;
+}
+
+struct xe_svm_emu_op emu_op_read(const void *addr)
+{
+	return op_init(XE_SVM_EMU_OP_READ, addr);
+}
+
+struct xe_svm_emu_op emu_op_write(void *addr, uint64_t value)
+{
+	struct xe_svm_emu_op o = op_init(XE_SVM_EMU_OP_WRITE, addr);
+
+	o.value = value;
+	return o;
+}
+
+struct xe_svm_emu_op emu_op_atomic_add(void *addr, uint64_t value)
+{
+	struct xe_svm_emu_op o = op_init(XE_SVM_EMU_OP_ATOMIC_ADD, addr);
+
+	o.value = value;
+	return o;
+}
+
+struct xe_svm_emu_op emu_op_fill(void *addr, size_t size, uint64_t value,
+				 uint64_t step)
+{
+	struct xe_svm_emu_op o = op_init(XE_SVM_EMU_OP_FILL, addr);
+
+	o.size = size;
+	o.value = value;
+	o.step = step;
+	return o;
+}
+
+struct xe_svm_emu_op emu_op_compare(const void *addr, size_t size,
+				    uint64_t value, uint64_t step)
+{
+	struct xe_svm_emu_op o = op_init(XE_SVM_EMU_OP_COMPARE, addr);
+
+	o.size = size;
+	o.value = value;
+	o.step = step;
+	return o;
+}
+
+struct xe_svm_emu_op *emu_ops_words(const void *p, size_t nwords, uint32_t op,
+				    const uint64_t *values)
+{
+	struct xe_svm_emu_op *ops = calloc(nwords, sizeof(*ops));
+	size_t i;
+
+	svmt_assert(ops);
+	for (i = 0; i < nwords; i++) {
+		ops[i] = op_init(op, (const uint64_t *)p + i);
+		ops[i].value = values ? values[i] : 0;
+	}
+	return ops;
+}
+
+int __emu_exec(int fd, uint32_t vm, struct xe_svm_emu_op *ops, uint32_t n,
+	       uint64_t *faults)
+{
+	struct xe_svm_emu_exec exec = {
+		.ops = (uintptr_t)ops,
+		.num_ops = n,
+		.vm_id = vm,
+	};
+	int err = ioctl_err(fd, XE_SVM_EMU_IOCTL_EXEC, &exec);
+
+	if (!err && faults)
+		*faults = exec.faults;
+	return err;
+}
+
+uint64_t emu_exec(struct emu_vm *vm, struct xe_svm_emu_op *ops, size_t n)
+{
+	int err;
+
+	svmt_assert(n >= 1 && n <= XE_SVM_EMU_MAX_OPS);
+	err = __emu_exec(vm->fd, vm->id, ops, n, &vm->faults);
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "EXEC of %zu ops on VM %u: %s", n,
+			  vm->id, strerror(-err));
+	return vm->faults;
+}
+
+static int exec1(struct emu_vm *vm, struct xe_svm_emu_op *op)
+{
+	emu_exec(vm, op, 1);
+	return op->result;
+}
+
+int emu_read(struct emu_vm *vm, const void *addr, uint64_t *out)
+{
+	struct xe_svm_emu_op op = emu_op_read(addr);
+	int r = exec1(vm, &op);
+
+	if (out)
+		*out = op.out;
+	return r;
+}
+
+int emu_write(struct emu_vm *vm, void *addr, uint64_t value)
+{
+	struct xe_svm_emu_op op = emu_op_write(addr, value);
+
+	return exec1(vm, &op);
+}
+
+int emu_atomic_add(struct emu_vm *vm, void *addr, uint64_t value,
+		   uint64_t *old)
+{
+	struct xe_svm_emu_op op = emu_op_atomic_add(addr, value);
+	int r = exec1(vm, &op);
+
+	if (old)
+		*old = op.out;
+	return r;
+}
+
+int emu_fill(struct emu_vm *vm, void *addr, size_t size, uint64_t value,
+	     uint64_t step)
+{
+	struct xe_svm_emu_op op = emu_op_fill(addr, size, value, step);
+
+	return exec1(vm, &op);
+}
+
+int emu_compare(struct emu_vm *vm, const void *addr, size_t size,
+		uint64_t value, uint64_t step, uint64_t *out)
+{
+	struct xe_svm_emu_op op = emu_op_compare(addr, size, value, step);
+	int r = exec1(vm, &op);
+
+	if (out)
+		*out = op.out;
+	return r;
+}
+
+/* --- snapshots and counters --------------------------------------- */
+
+int __emu_snapshot(int fd, uint32_t vm, uint64_t addr, uint32_t *entries,
+		   uint32_t npages)
+{
+	struct xe_svm_emu_snapshot snap = {
+		.addr = addr,
+		.entries = (uintptr_t)entries,
+		.npages = npages,
+		.vm_id = vm,
+	};
+
+	return ioctl_err(fd, XE_SVM_EMU_IOCTL_SNAPSHOT, &snap);
+}
+
+void emu_snapshot(struct emu_vm *vm, const void *addr, uint32_t *entries,
+		  uint32_t npages)
+{
+	int err = __emu_snapshot(vm->fd, vm->id, (uintptr_t)addr, entries, npages);
+
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "SNAPSHOT of %u pages at %p: %s",
+			  npages, addr, strerror(-err));
+}
+
+uint32_t *emu_snapshot_alloc(struct emu_vm *vm, const void *addr, size_t size)
+{
+	size_t npages = size / SZ_4K;
+	uint32_t *e = calloc(npages, sizeof(*e));
+
+	svmt_assert(e && npages >= 1 && npages <= XE_SVM_EMU_MAX_SNAPSHOT);
+	emu_snapshot(vm, addr, e, npages);
+	return e;
+}
+
+int __emu_stats(int fd, uint32_t vm, struct xe_svm_emu_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->vm_id = vm;
+	return ioctl_err(fd, XE_SVM_EMU_IOCTL_STATS, st);
+}
+
+struct xe_svm_emu_stats emu_stats(struct emu_vm *vm)
+{
+	struct xe_svm_emu_stats st;
+	int err = __emu_stats(vm->fd, vm->id, &st);
+
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "STATS of VM %u: %s", vm->id,
+			  strerror(-err));
+	return st;
+}
+
+/* --- CPU memory ----------------------------------------------------- */
+
+void *emu_mmap(size_t size, int prot, int flags, int fd, off_t off)
+{
+	void *p = mmap(NULL, size, prot, flags, fd, off);
+
+	if (p == MAP_FAILED)
+		svmt_fail(__FILE__, __LINE__, "mmap of 0x%zx bytes, prot 0x%x, flags 0x%x: %s",
+			  size, prot, flags, strerror(errno));
+	return p;
+}
+
+void *emu_map_aligned(size_t size, size_t align, int prot, int flags,
+		      int fd, off_t off)
+{
+	/* Room for the buffer, the alignment and a guard page each side. */
+	size_t res_size = size + 2 * align;
+	char *res = emu_mmap(res_size, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *p = (char *)(((uintptr_t)res + align) & ~(uintptr_t)(align - 1));
+	void *q;
+
+	/* p > res: there is a PROT_NONE guard below and above the buffer. */
+	svmt_assert(p > res && p + size < res + res_size);
+	q = mmap(p, size, prot, flags | MAP_FIXED, fd, off);
+	if (q == MAP_FAILED)
+		svmt_fail(__FILE__, __LINE__, "mmap at %p of 0x%zx bytes, flags 0x%x: %s",
+			  (void *)p, size, flags, strerror(errno));
+	svmt_assert(q == p);
+	return p;
+}
+
+void *emu_anon_2m(size_t size)
+{
+	return emu_map_aligned(size, SZ_2M, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+uint64_t emu_pattern(uint64_t seed, uint64_t i)
+{
+	uint64_t x = (seed + 1) * 0x9e3779b97f4a7c15ULL + i * 0xbf58476d1ce4e5b9ULL;
+
+	x ^= x >> 31;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 29;
+	return x;
+}
+
+void emu_fill_pattern(uint64_t *p, size_t nwords, uint64_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < nwords; i++)
+		p[i] = emu_pattern(seed, i);
+}
+
+void emu_fill_linear(uint64_t *p, size_t nwords, uint64_t value, uint64_t step)
+{
+	size_t i;
+
+	for (i = 0; i < nwords; i++)
+		p[i] = value + i * step;
+}
+
+/* --- assertions ------------------------------------------------------ */
+
+const char *emu_errname(int err)
+{
+	switch (err) {
+	case 0: return "0";
+	case -EFAULT: return "-EFAULT";
+	case -EPERM: return "-EPERM";
+	case -EBUSY: return "-EBUSY";
+	case -ENOMEM: return "-ENOMEM";
+	case -EINVAL: return "-EINVAL";
+	case -ENOENT: return "-ENOENT";
+	case -EOPNOTSUPP: return "-EOPNOTSUPP";
+	case 1: return "1 (never written)";
+	default: return "(other)";
+	}
+}
+
+void emu_assert_result_at(const char *file, int line, const char *what,
+			  int64_t got, int64_t want)
+{
+	if (got != want)
+		svmt_fail(file, line, "%s: got %" PRId64 " %s, expected %" PRId64 " %s",
+			  what, got, emu_errname(got), want, emu_errname(want));
+}
+
+void emu_assert_linear_at(const char *file, int line, const uint64_t *p,
+			  size_t nwords, uint64_t value, uint64_t step)
+{
+	size_t i, bad = 0, first = 0;
+
+	for (i = 0; i < nwords; i++) {
+		if (p[i] != value + i * step) {
+			if (!bad)
+				first = i;
+			bad++;
+		}
+	}
+	if (bad)
+		svmt_fail(file, line, "%zu of %zu words differ; first at word %zu (%p): "
+			  "got 0x%016" PRIx64 ", expected 0x%016" PRIx64, bad, nwords,
+			  first, (void *)&p[first], p[first], value + first * step);
+}
+
+void emu_assert_pattern_at(const char *file, int line, const uint64_t *p,
+			   size_t nwords, uint64_t seed)
+{
+	size_t i, bad = 0, first = 0;
+
+	for (i = 0; i < nwords; i++) {
+		if (p[i] != emu_pattern(seed, i)) {
+			if (!bad)
+				first = i;
+			bad++;
+		}
+	}
+	if (bad)
+		svmt_fail(file, line, "%zu of %zu words differ; first at word %zu (%p): "
+			  "got 0x%016" PRIx64 ", expected 0x%016" PRIx64, bad, nwords,
+			  first, (void *)&p[first], p[first], emu_pattern(seed, first));
+}
+
+void emu_assert_gpu_linear_at(const char *file, int line, struct emu_vm *vm,
+			      const void *addr, size_t size, uint64_t value,
+			      uint64_t step)
+{
+	uint64_t out;
+	int r = emu_compare(vm, addr, size, value, step, &out);
+
+	if (r)
+		svmt_fail(file, line, "GPU COMPARE of [%p, +0x%zx) failed: %d %s",
+			  addr, size, r, emu_errname(r));
+	if (out != XE_SVM_EMU_COMPARE_EQUAL)
+		svmt_fail(file, line, "GPU COMPARE of [%p, +0x%zx): first mismatch at "
+			  "byte offset 0x%" PRIx64 " (CPU sees 0x%016" PRIx64
+			  ", expected 0x%016" PRIx64 ")", addr, size, out,
+			  out < size ? *(const uint64_t *)((const char *)addr + out) : 0,
+			  value + out / 8 * step);
+}
+
+void emu_print_stats(const char *what, const struct xe_svm_emu_stats *st)
+{
+	svmt_info("%s: faults %" PRIu64 ", retries %" PRIu64 ", invalidations %"
+		  PRIu64 ", ranges created %" PRIu64 " destroyed %" PRIu64
+		  " live %" PRIu64 ", gc runs %" PRIu64 ", DMA-mapped pages %" PRIu64,
+		  what, (uint64_t)st->faults, (uint64_t)st->fault_retries,
+		  (uint64_t)st->invalidations, (uint64_t)st->ranges_created,
+		  (uint64_t)st->ranges_destroyed, (uint64_t)st->ranges_live,
+		  (uint64_t)st->gc_runs, (uint64_t)st->dma_mapped_pages);
+}
+
+void emu_assert_stats_same_at(const char *file, int line,
+			      const struct xe_svm_emu_stats *a,
+			      const struct xe_svm_emu_stats *b)
+{
+#define CMP(f) do {							\
+	if (a->f != b->f)						\
+		svmt_fail(file, line, "stats." #f " changed: %" PRIu64	\
+			  " -> %" PRIu64, (uint64_t)a->f, (uint64_t)b->f);			\
+} while (0)
+	CMP(faults);
+	CMP(fault_retries);
+	CMP(invalidations);
+	CMP(ranges_created);
+	CMP(ranges_destroyed);
+	CMP(ranges_live);
+	CMP(gc_runs);
+	CMP(dma_mapped_pages);
+#undef CMP
+}
+
+/* --- child processes --------------------------------------------------- */
+
+pid_t emu_fork(void (*fn)(void *), void *arg)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	svmt_assert(pid >= 0);
+	if (pid == 0) {
+		fn(arg);
+		fflush(stdout);
+		_exit(0);
+	}
+	return pid;
+}
+
+void emu_wait_ok_at(const char *file, int line, pid_t pid)
+{
+	int status;
+	pid_t w;
+
+	do {
+		w = waitpid(pid, &status, 0);
+	} while (w < 0 && errno == EINTR);
+	if (w != pid)
+		svmt_fail(file, line, "waitpid(%d): %s", (int)pid, strerror(errno));
+	if (WIFSIGNALED(status))
+		svmt_fail(file, line, "child %d killed by signal %d", (int)pid,
+			  WTERMSIG(status));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		svmt_fail(file, line, "child %d failed (exit status %d)", (int)pid,
+			  WEXITSTATUS(status));
+}

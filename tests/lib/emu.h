@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Copyright © 2026 Xe SVM Developers
+ *
+ * emu: helpers for driving the emulated SVM device (/dev/xe_svm_emu,
+ * interface version 2) from the end-to-end tests.
+ *
+ * Naming: a function whose name starts with "__" does the raw ioctl and
+ * returns 0 or -errno, never ends the subtest (the bad-argument tests and
+ * the tools use those); the others assert success and end the subtest
+ * with a failure otherwise.
+ *
+ * A VM is handled as a struct emu_vm: the device file it lives on, its
+ * id, and the GPU-fault count (struct xe_svm_emu_exec.faults) of the
+ * last EXEC run through it.
+ */
+#ifndef EMU_H
+#define EMU_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "xe_svm_emu_uapi.h"
+#include "svmtest.h"
+
+#define EMU_DEV		"/dev/xe_svm_emu"
+
+#define SZ_4K		0x1000UL
+#define SZ_64K		0x10000UL
+#define SZ_2M		0x200000UL
+
+/* GPU virtual addresses are 48 bits wide. */
+#define EMU_VA_END	(1ULL << 48)
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* A VM in fault mode that mirrors the whole CPU address space. */
+#define EMU_VM_MIRROR	(DRM_XE_VM_CREATE_FLAG_LR_MODE |		\
+			 DRM_XE_VM_CREATE_FLAG_FAULT_MODE |		\
+			 DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR)
+/* A VM in fault mode that mirrors nothing until a window is bound. */
+#define EMU_VM_FAULT	(DRM_XE_VM_CREATE_FLAG_LR_MODE |		\
+			 DRM_XE_VM_CREATE_FLAG_FAULT_MODE)
+
+struct emu_vm {
+	int fd;
+	uint32_t id;
+	/* exec.faults of the last EXEC run with emu_exec() & co. */
+	uint64_t faults;
+};
+
+/* --- device ------------------------------------------------------- */
+
+/* Open the device; skips the subtest when it does not exist. */
+int emu_open(void);
+/* Open the device: the fd or -errno. Never ends the subtest. */
+int __emu_open(void);
+int __emu_info(int fd, struct xe_svm_emu_info *info);
+
+/* --- VMs ---------------------------------------------------------- */
+
+int __emu_vm_create(int fd, uint32_t flags, uint32_t *id);
+int __emu_vm_destroy(int fd, uint32_t id);
+struct emu_vm emu_vm_create(int fd, uint32_t flags);
+/* Open the device and create a mirror VM (EMU_VM_MIRROR) on it. */
+struct emu_vm emu_vm_open_mirror(void);
+void emu_vm_destroy(struct emu_vm *vm);
+/* Destroy the VM and close its file. */
+void emu_vm_close(struct emu_vm *vm);
+/* Whether @id names a VM of @fd (probed with STATS: ENOENT = no). */
+bool emu_vm_exists(int fd, uint32_t id);
+
+/*
+ * One bind op: DRM_XE_VM_BIND_OP_MAP with DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR
+ * adds a mirrored window, DRM_XE_VM_BIND_OP_UNMAP removes one.
+ */
+struct drm_xe_vm_bind_op emu_bind_op(uint32_t op, uint32_t flags,
+				     uint64_t addr, uint64_t range);
+int __emu_vm_bind(int fd, struct drm_xe_vm_bind *bind);
+int __emu_bind_ops(int fd, uint32_t vm, struct drm_xe_vm_bind_op *ops,
+		   uint32_t n);
+int __emu_mirror(int fd, uint32_t vm, uint64_t addr, uint64_t range);
+int __emu_unmirror(int fd, uint32_t vm, uint64_t addr, uint64_t range);
+void emu_mirror(struct emu_vm *vm, const void *addr, size_t size);
+void emu_unmirror(struct emu_vm *vm, const void *addr, size_t size);
+
+/* --- GPU operations ----------------------------------------------- */
+
+struct xe_svm_emu_op emu_op_read(const void *addr);
+struct xe_svm_emu_op emu_op_write(void *addr, uint64_t value);
+struct xe_svm_emu_op emu_op_atomic_add(void *addr, uint64_t value);
+struct xe_svm_emu_op emu_op_fill(void *addr, size_t size, uint64_t value,
+				 uint64_t step);
+struct xe_svm_emu_op emu_op_compare(const void *addr, size_t size,
+				    uint64_t value, uint64_t step);
+/* One op per word of [p, p + nwords words); values may be NULL (all 0). */
+struct xe_svm_emu_op *emu_ops_words(const void *p, size_t nwords, uint32_t op,
+				    const uint64_t *values);
+
+/* EXEC: 0 or -errno; *faults (may be NULL) gets exec.faults on success. */
+int __emu_exec(int fd, uint32_t vm, struct xe_svm_emu_op *ops, uint32_t n,
+	       uint64_t *faults);
+/* EXEC that must succeed; returns exec.faults (also left in vm->faults). */
+uint64_t emu_exec(struct emu_vm *vm, struct xe_svm_emu_op *ops, size_t n);
+
+/* Single operations: each returns the op's result (0 or -errno). */
+int emu_read(struct emu_vm *vm, const void *addr, uint64_t *out);
+int emu_write(struct emu_vm *vm, void *addr, uint64_t value);
+int emu_atomic_add(struct emu_vm *vm, void *addr, uint64_t value,
+		   uint64_t *old);
+int emu_fill(struct emu_vm *vm, void *addr, size_t size, uint64_t value,
+	     uint64_t step);
+/* *out: byte offset of the first mismatch or XE_SVM_EMU_COMPARE_EQUAL. */
+int emu_compare(struct emu_vm *vm, const void *addr, size_t size,
+		uint64_t value, uint64_t step, uint64_t *out);
+
+/* --- snapshots and counters --------------------------------------- */
+
+int __emu_snapshot(int fd, uint32_t vm, uint64_t addr, uint32_t *entries,
+		   uint32_t npages);
+void emu_snapshot(struct emu_vm *vm, const void *addr, uint32_t *entries,
+		  uint32_t npages);
+/* A malloc'd snapshot of the pages of [addr, addr + size). */
+uint32_t *emu_snapshot_alloc(struct emu_vm *vm, const void *addr, size_t size);
+
+int __emu_stats(int fd, uint32_t vm, struct xe_svm_emu_stats *st);
+struct xe_svm_emu_stats emu_stats(struct emu_vm *vm);
+
+/* --- CPU memory ----------------------------------------------------- */
+
+/* mmap() that must succeed. */
+void *emu_mmap(size_t size, int prot, int flags, int fd, off_t off);
+/*
+ * A mapping of exactly [p, p + size) with p aligned to @align, with a
+ * PROT_NONE guard mapping on each side so that it never merges with a
+ * neighbour: the CPU VMA is exactly the buffer. @flags as for mmap()
+ * (MAP_FIXED is added); @fd and @off for file mappings (fd -1: anonymous).
+ */
+void *emu_map_aligned(size_t size, size_t align, int prot, int flags,
+		      int fd, off_t off);
+/* Anonymous private read-write memory, 2 MiB aligned. */
+void *emu_anon_2m(size_t size);
+
+/* A well-mixed pattern word: different for each (seed, i). */
+uint64_t emu_pattern(uint64_t seed, uint64_t i);
+void emu_fill_pattern(uint64_t *p, size_t nwords, uint64_t seed);
+/* p[i] = value + i * step: what XE_SVM_EMU_OP_FILL writes. */
+void emu_fill_linear(uint64_t *p, size_t nwords, uint64_t value, uint64_t step);
+
+/* --- assertions ------------------------------------------------------ */
+
+const char *emu_errname(int err);
+
+/* The result of an op (0 or -errno) is exactly @want. */
+#define emu_assert_result(got, want) \
+	emu_assert_result_at(__FILE__, __LINE__, #got, (got), (want))
+void emu_assert_result_at(const char *file, int line, const char *what,
+			  int64_t got, int64_t want);
+
+/* Every word i of p[0..nwords) is value + i * step. */
+#define emu_assert_linear(p, nwords, value, step) \
+	emu_assert_linear_at(__FILE__, __LINE__, (p), (nwords), (value), (step))
+void emu_assert_linear_at(const char *file, int line, const uint64_t *p,
+			  size_t nwords, uint64_t value, uint64_t step);
+
+/* Every word i of p[0..nwords) is emu_pattern(seed, i). */
+#define emu_assert_pattern(p, nwords, seed) \
+	emu_assert_pattern_at(__FILE__, __LINE__, (p), (nwords), (seed))
+void emu_assert_pattern_at(const char *file, int line, const uint64_t *p,
+			   size_t nwords, uint64_t seed);
+
+/* GPU COMPARE of [addr, +size) against value + i * step matches. */
+#define emu_assert_gpu_linear(vm, addr, size, value, step) \
+	emu_assert_gpu_linear_at(__FILE__, __LINE__, (vm), (addr), (size), \
+				 (value), (step))
+void emu_assert_gpu_linear_at(const char *file, int line, struct emu_vm *vm,
+			      const void *addr, size_t size, uint64_t value,
+			      uint64_t step);
+
+/* Two STATS results are identical, field by field. */
+#define emu_assert_stats_same(a, b) \
+	emu_assert_stats_same_at(__FILE__, __LINE__, (a), (b))
+void emu_assert_stats_same_at(const char *file, int line,
+			      const struct xe_svm_emu_stats *a,
+			      const struct xe_svm_emu_stats *b);
+void emu_print_stats(const char *what, const struct xe_svm_emu_stats *st);
+
+/* --- child processes --------------------------------------------------- */
+
+/*
+ * Run fn(arg) in a child process, which exits 0 when fn returns (a failed
+ * assertion in it exits non-zero). Returns the child's pid.
+ */
+pid_t emu_fork(void (*fn)(void *), void *arg);
+/* Wait for a child of emu_fork(); it must have exited 0. */
+#define emu_wait_ok(pid) emu_wait_ok_at(__FILE__, __LINE__, (pid))
+void emu_wait_ok_at(const char *file, int line, pid_t pid);
+
+#endif
