@@ -45,12 +45,19 @@ static void xe_svm_assert_in_notifier(struct xe_svm *svm)
 /*
  * DMA mappings of a range: one chunk per physically contiguous piece the
  * CPU maps as one (a THP is one 2 MiB chunk), see "DOC: Fault flow".
+ *
+ * SVM needs a device that snoops the CPU caches: the CPU and the GPU use
+ * the same pages at the same time, with no hand-over point where cache
+ * maintenance could go. The mappings therefore skip CPU syncs
+ * (DMA_ATTR_SKIP_CPU_SYNC), which is also what lets several VMs of one
+ * device map the same shared page at once.
  */
 
 static void xe_svm_dma_unmap_chunk(struct xe_svm *svm, struct xe_svm_dma_chunk *c)
 {
-	dma_unmap_page(svm->dma_dev, c->addr, PAGE_SIZE << c->order,
-		       c->write ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE);
+	dma_unmap_page_attrs(svm->dma_dev, c->addr, PAGE_SIZE << c->order,
+			     c->write ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE,
+			     DMA_ATTR_SKIP_CPU_SYNC);
 	c->mapped = false;
 	atomic64_sub(1 << c->order, &svm->stats.dma_mapped_pages);
 }
@@ -112,9 +119,10 @@ static struct xe_svm_dma_chunk *xe_svm_dma_map(struct xe_svm *svm,
 		 * device.
 		 */
 		c->write = pfns[i] & HMM_PFN_WRITE;
-		c->addr = dma_map_page(svm->dma_dev, hmm_pfn_to_page(pfns[i]), 0,
-				       PAGE_SIZE << order,
-				       c->write ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE);
+		c->addr = dma_map_page_attrs(svm->dma_dev, hmm_pfn_to_page(pfns[i]), 0,
+					     PAGE_SIZE << order,
+					     c->write ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE,
+					     DMA_ATTR_SKIP_CPU_SYNC);
 		if (dma_mapping_error(svm->dma_dev, c->addr)) {
 			xe_svm_dma_free(svm, dma, n);
 			return ERR_PTR(-EFAULT);
@@ -127,6 +135,17 @@ static struct xe_svm_dma_chunk *xe_svm_dma_map(struct xe_svm *svm,
 
 	*nr = n;
 	return dma;
+}
+
+static bool xe_svm_dma_all_writable(const struct xe_svm_range *range)
+{
+	unsigned int i;
+
+	for (i = 0; i < range->dma_nr; i++)
+		if (!range->dma[i].write)
+			return false;
+
+	return true;
 }
 
 /*
@@ -155,6 +174,8 @@ static void xe_svm_range_zap_locked(struct xe_svm *svm,
 	}
 
 	svm->ops->invalidate(svm, range, zap_start, zap_end);
+	clear_bit(XE_SVM_RANGE_GPU_VALID, &range->flags);
+	clear_bit(XE_SVM_RANGE_GPU_WRITE, &range->flags);
 
 	addr = range->start;
 	for (i = 0; i < range->dma_nr; i++) {
@@ -476,6 +497,11 @@ int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 		range->dma = dma;
 		range->dma_nr = dma_nr;
 		err = svm->ops->bind(svm, range, hmm.hmm_pfns);
+		if (!err) {
+			set_bit(XE_SVM_RANGE_GPU_VALID, &range->flags);
+			if (xe_svm_dma_all_writable(range))
+				set_bit(XE_SVM_RANGE_GPU_WRITE, &range->flags);
+		}
 		up_read(&svm->notifier_lock);
 		break;
 	}
@@ -487,6 +513,44 @@ out_mmput:
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_range_populate, DRM_XE_SVM);
 
+/* Is the range already mapped as the access needs (another fault did it)? */
+static bool xe_svm_range_gpu_valid(struct xe_svm *svm, struct xe_svm_range *range,
+				   bool write)
+{
+	bool valid;
+
+	down_read(&svm->notifier_lock);
+	valid = test_bit(XE_SVM_RANGE_GPU_VALID, &range->flags) &&
+		(!write || test_bit(XE_SVM_RANGE_GPU_WRITE, &range->flags));
+	up_read(&svm->notifier_lock);
+
+	return valid;
+}
+
+/*
+ * Does the range stick out of the CPU VMA that now contains @addr? A
+ * range is sized against one VMA when it is made; mprotect() or a new
+ * mapping may split that VMA later without unmapping anything, and a
+ * range that spans VMAs with different rights can then never be
+ * populated as a whole.
+ */
+static bool xe_svm_range_outgrew_vma(struct xe_svm *svm, struct xe_svm_range *range,
+				     u64 addr)
+{
+	struct vm_area_struct *vma;
+	bool outgrew;
+
+	if (!mmget_not_zero(svm->mm))
+		return false;
+	mmap_read_lock(svm->mm);
+	vma = vma_lookup(svm->mm, addr);
+	outgrew = vma && (vma->vm_start > range->start || vma->vm_end <= range->last);
+	mmap_read_unlock(svm->mm);
+	mmput(svm->mm);
+
+	return outgrew;
+}
+
 /**
  * xe_svm_fault() - serve a GPU page fault in a mirrored window
  * @svm: the SVM context
@@ -497,7 +561,10 @@ EXPORT_SYMBOL_NS_GPL(xe_svm_range_populate, DRM_XE_SVM);
  *
  * The fault handler of both backends: finds or creates the range around
  * @addr (xe_svm_range_find_or_create()) and maps it on the GPU
- * (xe_svm_range_populate()).
+ * (xe_svm_range_populate()). A range another fault already mapped as
+ * needed is left alone (faults of several GPU threads on one range). A
+ * range that failed to populate because the CPU VMA around @addr no
+ * longer covers it is replaced by one sized to the new layout.
  *
  * Context: process context, VM lock held for writing, mmap lock not held;
  * may sleep.
@@ -516,10 +583,20 @@ int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
 
 	trace_xe_svm_fault_begin(svm, addr, write);
 	range = xe_svm_range_find_or_create(svm, addr, win_start, win_end);
-	if (IS_ERR(range))
+	if (IS_ERR(range)) {
 		err = PTR_ERR(range);
-	else
+	} else if (xe_svm_range_gpu_valid(svm, range, write)) {
+		err = 0;
+	} else {
 		err = xe_svm_range_populate(svm, range, write);
+		if ((err == -EFAULT || err == -EPERM) &&
+		    xe_svm_range_outgrew_vma(svm, range, addr)) {
+			xe_svm_range_destroy(svm, range);
+			range = xe_svm_range_find_or_create(svm, addr, win_start, win_end);
+			err = IS_ERR(range) ? PTR_ERR(range) :
+			      xe_svm_range_populate(svm, range, write);
+		}
+	}
 	/* Exact: faults of one context are serialised by the VM lock. */
 	trace_xe_svm_fault_end(svm, addr, err,
 			       atomic64_read(&svm->stats.fault_retries) - retries);

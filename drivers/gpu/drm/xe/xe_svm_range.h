@@ -17,6 +17,8 @@ struct xe_svm;
 /* Bits of &xe_svm_range.flags */
 #define XE_SVM_RANGE_UNMAPPED		0	/* the CPU unmapped part or all of it */
 #define XE_SVM_RANGE_PARTIAL_UNMAP	1	/* ... only part of it */
+#define XE_SVM_RANGE_GPU_VALID		2	/* the GPU maps all of it */
+#define XE_SVM_RANGE_GPU_WRITE		3	/* ... all of it writable */
 
 /**
  * struct xe_svm_dma_chunk - a DMA-mapped piece of a range
@@ -69,8 +71,10 @@ struct xe_svm_range {
 	 */
 	struct list_head gc_link;
 	/**
-	 * @flags: XE_SVM_RANGE_* bits, set under &xe_svm.notifier_lock held
-	 * for writing, read under it in either mode
+	 * @flags: XE_SVM_RANGE_* bits, read under &xe_svm.notifier_lock in
+	 * either mode. The UNMAPPED bits are set with it held for writing;
+	 * the GPU_* bits are set with it held for reading by the one populate
+	 * the VM lock lets run, and cleared with it held for writing.
 	 */
 	unsigned long flags;
 	/**
