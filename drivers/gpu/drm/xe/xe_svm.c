@@ -113,24 +113,30 @@ static struct xe_svm_dma_chunk *xe_svm_dma_map(struct xe_svm *svm,
 		struct xe_svm_dma_chunk *c = &dma[n];
 
 		order = xe_svm_dma_chunk_order(pfns, i, npages);
-		/*
-		 * One CPU PTE, one permission. Read-only pages (the zero page
-		 * among them, mapped many times over) are only read by the
-		 * device.
-		 */
+		c->order = order;
+		/* One CPU PTE, one permission: read-only pages are only read. */
 		c->write = pfns[i] & HMM_PFN_WRITE;
+		c->mapped = false;
+		c->addr = 0;
+		/*
+		 * Untouched memory that was read maps the zero page, possibly
+		 * thousands of times: the backend maps it as zeros instead.
+		 */
+		c->zero = is_zero_pfn(page_to_pfn(hmm_pfn_to_page(pfns[i])));
+		n++;
+		if (c->zero)
+			continue;
+
 		c->addr = dma_map_page_attrs(svm->dma_dev, hmm_pfn_to_page(pfns[i]), 0,
 					     PAGE_SIZE << order,
 					     c->write ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE,
 					     DMA_ATTR_SKIP_CPU_SYNC);
 		if (dma_mapping_error(svm->dma_dev, c->addr)) {
-			xe_svm_dma_free(svm, dma, n);
+			xe_svm_dma_free(svm, dma, n - 1);
 			return ERR_PTR(-EFAULT);
 		}
-		c->order = order;
 		c->mapped = true;
 		atomic64_add(1ul << order, &svm->stats.dma_mapped_pages);
-		n++;
 	}
 
 	*nr = n;

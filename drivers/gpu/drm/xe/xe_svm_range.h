@@ -39,6 +39,12 @@ struct xe_svm_dma_chunk {
 	 * otherwise it only reads them (DMA_TO_DEVICE)
 	 */
 	bool write;
+	/**
+	 * @zero: the page is the shared zero page (untouched memory read):
+	 * not DMA-mapped (it would be mapped once per use), the backend maps
+	 * it so that GPU reads return zeros; @addr and @mapped are unused
+	 */
+	bool zero;
 };
 
 /**
