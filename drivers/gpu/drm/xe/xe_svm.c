@@ -137,6 +137,7 @@ static struct xe_svm_dma_chunk *xe_svm_dma_map(struct xe_svm *svm,
 		}
 		c->mapped = true;
 		atomic64_add(1ul << order, &svm->stats.dma_mapped_pages);
+		cond_resched();
 	}
 
 	*nr = n;
@@ -187,8 +188,11 @@ static void xe_svm_range_zap_locked(struct xe_svm *svm,
 	for (i = 0; i < range->dma_nr; i++) {
 		u64 size = PAGE_SIZE << range->dma[i].order;
 
-		if (range->dma[i].mapped && addr < end && addr + size > start)
+		if (range->dma[i].mapped && addr < end && addr + size > start) {
 			xe_svm_dma_unmap_chunk(svm, &range->dma[i]);
+			/* Notifiers here are blockable; a 1 GiB munmap is long. */
+			cond_resched();
+		}
 		addr += size;
 	}
 }
