@@ -80,12 +80,34 @@
  * 3. Sample the notifier sequence (mmu_interval_read_begin()), take the
  *    mmap lock for reading and call hmm_range_fault() on the range; on
  *    -EBUSY retry, bounded by a timeout.
- * 4. Build the device-address list (DMA-map system pages, translate
- *    device-private pages to VRAM addresses).
+ * 4. Build the device-address list: DMA-map the pages for the backend's
+ *    device in *chunks*, one per CPU page-table entry clipped to the range
+ *    (a THP is one 2 MiB chunk, which is what lets the backend write one
+ *    2 MiB GPU PTE for it). This happens before the notifier lock is
+ *    taken, as mapping may allocate. The shared zero page (untouched
+ *    memory that was read) is not mapped: the backend maps it so that
+ *    reads return zeros, instead of one DMA mapping per use of one page.
+ *    Chunks mapped by an earlier populate of the range are zapped and
+ *    unmapped first, since the DMA API does not allow a page to be mapped
+ *    twice for a device that writes it.
  * 5. Take the notifier lock; if mmu_interval_read_retry() says the range
  *    changed, drop everything and go back to 3. Otherwise ask the backend
  *    to write the GPU PTEs, with the largest page size the backing
  *    allows, and mark the range valid while still holding the lock.
+ *
+ * A fault on a range that is already valid for the access (several GPU
+ * threads faulted on it at once) returns at once. A range that cannot be
+ * populated because the CPU VMA around the address no longer covers it
+ * (mprotect() split the VMA) is replaced by one sized to the new layout.
+ *
+ * SVM needs a device that snoops the CPU caches: CPU and GPU use the same
+ * pages at the same time, with no hand-over point where cache
+ * maintenance could go, so the DMA mappings skip CPU syncs.
+ *
+ * Per-range metadata, x86-64: &struct xe_svm_range is 176 bytes (its MMU
+ * interval notifier is 80 of them) plus 16 bytes per DMA chunk, so 192
+ * bytes for a 2 MiB range backed by a THP and 8368 bytes for one backed
+ * by 512 base pages; the backend's page tables come on top.
  *
  * Read-only CPU mappings are mapped read-only on the GPU; a GPU write to
  * them, an access to a PROT_NONE mapping or to an address with no VMA
