@@ -55,10 +55,14 @@ static void xe_svm_assert_in_notifier(struct xe_svm *svm)
 
 static void xe_svm_dma_unmap_chunk(struct xe_svm *svm, struct xe_svm_dma_chunk *c)
 {
+	c->mapped = false;
+	/* The zero page's one mapping belongs to the context. */
+	if (c->zero)
+		return;
+
 	dma_unmap_page_attrs(svm->dma_dev, c->addr, PAGE_SIZE << c->order,
 			     c->write ? DMA_BIDIRECTIONAL : DMA_TO_DEVICE,
 			     DMA_ATTR_SKIP_CPU_SYNC);
-	c->mapped = false;
 	atomic64_sub(1 << c->order, &svm->stats.dma_mapped_pages);
 }
 
@@ -116,13 +120,13 @@ static struct xe_svm_dma_chunk *xe_svm_dma_map(struct xe_svm *svm,
 		c->order = order;
 		/* One CPU PTE, one permission: read-only pages are only read. */
 		c->write = pfns[i] & HMM_PFN_WRITE;
-		c->mapped = false;
-		c->addr = 0;
 		/*
 		 * Untouched memory that was read maps the zero page, possibly
-		 * thousands of times: the backend maps it as zeros instead.
+		 * thousands of times: every use shares the context's mapping.
 		 */
 		c->zero = is_zero_pfn(page_to_pfn(hmm_pfn_to_page(pfns[i])));
+		c->mapped = c->zero;
+		c->addr = svm->zero_dma;
 		n++;
 		if (c->zero)
 			continue;
@@ -651,10 +655,13 @@ EXPORT_SYMBOL_NS_GPL(xe_svm_stats_print, DRM_XE_SVM);
  * @win_start: start of the mirrored window
  * @win_end: end of the mirrored window (exclusive)
  *
- * Takes an mmgrab() reference on @mm, released by xe_svm_fini().
+ * Takes an mmgrab() reference on @mm and maps the zero page for @dma_dev
+ * (every range that reads untouched memory shares that mapping), both
+ * released by xe_svm_fini().
  *
  * Context: process context; may sleep.
- * Return: 0, or -EINVAL when the window is empty or not page aligned.
+ * Return: 0, -EINVAL when the window is empty or not page aligned, or
+ * -ENOMEM when the zero page cannot be mapped.
  */
 int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
 		struct device *dma_dev, struct mm_struct *mm,
@@ -687,6 +694,11 @@ int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
 		might_lock(&svm->notifier_lock);
 		fs_reclaim_release(GFP_KERNEL);
 	}
+
+	svm->zero_dma = dma_map_page_attrs(dma_dev, ZERO_PAGE(0), 0, PAGE_SIZE,
+					   DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
+	if (dma_mapping_error(dma_dev, svm->zero_dma))
+		return -ENOMEM;
 
 	mmgrab(mm);
 	svm->mm = mm;
@@ -721,6 +733,8 @@ void xe_svm_fini(struct xe_svm *svm)
 	WARN_ON(!list_empty(&svm->gc_list));
 	WARN_ON(atomic64_read(&svm->stats.dma_mapped_pages));
 
+	dma_unmap_page_attrs(svm->dma_dev, svm->zero_dma, PAGE_SIZE, DMA_TO_DEVICE,
+			     DMA_ATTR_SKIP_CPU_SYNC);
 	mmdrop(svm->mm);
 	svm->mm = NULL;
 }

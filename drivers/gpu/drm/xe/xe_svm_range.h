@@ -41,8 +41,8 @@ struct xe_svm_dma_chunk {
 	bool write;
 	/**
 	 * @zero: the page is the shared zero page (untouched memory read):
-	 * not DMA-mapped (it would be mapped once per use), the backend maps
-	 * it so that GPU reads return zeros; @addr and @mapped are unused
+	 * @addr is &xe_svm.zero_dma, the one mapping every use shares, so
+	 * the chunk is not unmapped itself and not counted as mapped pages
 	 */
 	bool zero;
 };
@@ -91,6 +91,21 @@ struct xe_svm_range {
 	struct xe_svm_dma_chunk *dma;
 	/** @dma_nr: number of entries of @dma */
 	unsigned int dma_nr;
+	/**
+	 * @tiles_bound: backend state, a mask of tile ids: the page tables
+	 * of these tiles hold (possibly zapped) entries for the range, so a
+	 * new bind there rewrites entries already accounted for. Set when a
+	 * bind commits, under &xe_svm.notifier_lock held for reading and
+	 * the VM lock held for writing; never cleared while the range lives.
+	 */
+	u8 tiles_bound;
+	/**
+	 * @tiles_mapped: backend state, a mask of tile ids: the GPU may
+	 * translate addresses of the range through these tiles' page
+	 * tables. Set with @tiles_bound; cleared by the backend's invalidate
+	 * operation under &xe_svm.notifier_lock held for writing.
+	 */
+	u8 tiles_mapped;
 };
 
 /**

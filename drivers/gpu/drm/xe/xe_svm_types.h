@@ -45,7 +45,12 @@ struct xe_svm_ops {
 	 * the GPU may write), at the device addresses of
 	 * &xe_svm_range.dma, using the largest page size the backing allows
 	 * (at most the size of each DMA chunk). Replaces every GPU PTE of
-	 * the range. @pfns is only valid during the call.
+	 * the range. @pfns is only valid during the call. A backend whose
+	 * page-table writes allocate may instead record @range here and
+	 * write the PTEs after xe_svm_fault() returns, still under the VM
+	 * lock, if it checks under &xe_svm.notifier_lock, before the PTEs
+	 * become visible, that every chunk of &xe_svm_range.dma is still
+	 * mapped and the range is not unmapped (the xe backend does so).
 	 *
 	 * Context: called with &xe_svm.notifier_lock held for reading,
 	 * after the notifier sequence was checked: must not allocate memory
@@ -94,6 +99,11 @@ struct xe_svm {
 	const struct xe_svm_ops *ops;
 	/** @dma_dev: the device system pages are DMA-mapped for; constant */
 	struct device *dma_dev;
+	/**
+	 * @zero_dma: the zero page mapped for @dma_dev, read-only, shared by
+	 * every chunk that maps it; constant
+	 */
+	dma_addr_t zero_dma;
 	/**
 	 * @win_start: start of the part of the GPU VA space that may be
 	 * mirrored (mirror bindings lie inside it); constant

@@ -1,0 +1,1211 @@
+// SPDX-License-Identifier: GPL-2.0 AND MIT
+/*
+ * Copyright © 2026 Xe SVM Developers
+ */
+
+#include <kunit/static_stub.h>
+#include <kunit/test.h>
+#include <kunit/test-bug.h>
+
+#include <drm/drm_gem.h>
+
+#include "tests/xe_kunit_helpers.h"
+#include "tests/xe_pci_test.h"
+#include "xe_bo.h"
+#include "xe_svm_range.h"
+#include "xe_tile.h"
+
+/*
+ * Included at the end of xe_svm_xe.c. The device is a fake Lunar Lake
+ * (xe_pci_fake_data: one tile with a primary and a media GT, atomics on
+ * system memory), edited per test where another shape is needed (a
+ * second tile, no atomics on system memory). VMs and ranges are built by
+ * hand; the calls that reach the core's fault path, the page-table code
+ * or the GuC are replaced with static stubs that record what the backend
+ * asks. The real pre-commit check runs inside the fake bind, the way the
+ * page-table code calls it.
+ */
+
+#define SVMXE_TEST_ASID		0x2a
+#define SVMXE_TEST_MAX_SEGS	32
+#define SVMXE_TEST_MAX_INVALS	8
+
+struct svmxe_test {
+	struct xe_device *xe;
+	struct xe_vm *vm;
+	/* the range the fake core fault populates and arms */
+	struct xe_svm_range *range;
+
+	/* svmxe_core_fault() */
+	unsigned int faults;
+	int fault_ret;
+	u64 fault_addr, fault_start, fault_end;
+	bool fault_write;
+
+	/* svmxe_run_bind() */
+	unsigned int binds;
+	unsigned int races;	/* binds that an invalidation hits first */
+	int bind_ret;		/* returned instead of running the pre-commit */
+	u64 bind_start, bind_size;
+	u32 bind_flags;
+	u16 bind_pat;
+	u8 bind_tile_mask, bind_tile_present;
+	bool bind_sg_ok;
+	unsigned int bind_segs;
+	dma_addr_t bind_seg_dma[SVMXE_TEST_MAX_SEGS];
+	u32 bind_seg_len[SVMXE_TEST_MAX_SEGS];
+	DECLARE_BITMAP(bind_ro, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
+	struct svmxe_layout bind_layout;
+
+	/* svmxe_invalidate() */
+	unsigned int wait_binds, zaps, invals, tlb_waits;
+	bool zap_ret;
+	u8 zapped_tiles;
+	u64 zap_start, zap_end;
+	struct {
+		struct xe_gt *gt;
+		u64 start, end;
+		u32 asid;
+	} inval[SVMXE_TEST_MAX_INVALS];
+};
+
+static struct svmxe_test *svmxe_test_ctx(void)
+{
+	return kunit_get_current_test()->priv;
+}
+
+/* Fakes of the seams */
+
+static int svmxe_test_core_fault(struct xe_vm *vm, u64 addr, u64 start,
+				 u64 end, bool write)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+	struct xe_svm_range *range = ctx->range;
+	unsigned int i;
+	int err;
+
+	ctx->faults++;
+	ctx->fault_addr = addr;
+	ctx->fault_start = start;
+	ctx->fault_end = end;
+	ctx->fault_write = write;
+	if (ctx->fault_ret)
+		return ctx->fault_ret;
+
+	/* populate: the chunks are (re)mapped, then the backend is armed */
+	down_read(&vm->svm.notifier_lock);
+	for (i = 0; i < range->dma_nr; i++)
+		range->dma[i].mapped = true;
+	err = vm->svm.ops->bind(&vm->svm, range, NULL);
+	up_read(&vm->svm.notifier_lock);
+
+	return err;
+}
+
+static int svmxe_test_run_bind(struct xe_vm *vm, struct xe_vma *vma,
+			       u8 tile_mask)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+	struct svmxe_range_vma *rvma = to_svmxe_range_vma(vma);
+	struct xe_vma_op op = {};
+	struct xe_vma_ops vops = {};
+	struct scatterlist *sg;
+	unsigned int i;
+	int err = 0;
+	u64 addr;
+	u8 id;
+
+	ctx->binds++;
+	ctx->bind_start = xe_vma_start(vma);
+	ctx->bind_size = xe_vma_size(vma);
+	ctx->bind_flags = vma->gpuva.flags;
+	ctx->bind_pat = vma->pat_index;
+	ctx->bind_tile_mask = tile_mask;
+	ctx->bind_tile_present = vma->tile_present;
+	ctx->bind_sg_ok = xe_svm_xe_range_vma_sg(vma) == &rvma->sgt;
+	ctx->bind_segs = 0;
+	for_each_sgtable_dma_sg(&rvma->sgt, sg, i) {
+		if (i < SVMXE_TEST_MAX_SEGS) {
+			ctx->bind_seg_dma[i] = sg_dma_address(sg);
+			ctx->bind_seg_len[i] = sg_dma_len(sg);
+		}
+		ctx->bind_segs++;
+	}
+	bitmap_zero(ctx->bind_ro, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
+	for (addr = xe_vma_start(vma); addr < xe_vma_end(vma); addr += PAGE_SIZE)
+		if (!xe_svm_xe_range_vma_writable(vma, addr))
+			__set_bit((addr - xe_vma_start(vma)) >> PAGE_SHIFT,
+				  ctx->bind_ro);
+	svmxe_layout(&rvma->sgt, xe_vma_start(vma), &ctx->bind_layout);
+
+	if (ctx->bind_ret)
+		return ctx->bind_ret;
+
+	/* An invalidation wins the race: it unmaps a chunk. */
+	if (ctx->races) {
+		ctx->races--;
+		down_write(&vm->svm.notifier_lock);
+		rvma->range->dma[0].mapped = false;
+		up_write(&vm->svm.notifier_lock);
+	}
+
+	/* What the page-table code does around the commit, per tile */
+	INIT_LIST_HEAD(&vops.list);
+	op.base.op = DRM_GPUVA_OP_MAP;
+	op.map.vma = vma;
+	list_add(&op.link, &vops.list);
+	for (id = 0; id < XE_MAX_TILES_PER_DEVICE && !err; id++) {
+		if (!(tile_mask & BIT(id)))
+			continue;
+		err = xe_svm_xe_pt_pre_commit(vm, &vops, id);
+		if (!err) {
+			xe_svm_xe_assert_commit_locked(vm);
+			xe_svm_xe_pt_post_commit(vm);
+		}
+	}
+
+	return err;
+}
+
+static void svmxe_test_wait_binds(struct xe_vm *vm)
+{
+	svmxe_test_ctx()->wait_binds++;
+}
+
+static bool svmxe_test_zap(struct xe_tile *tile, struct xe_vm *vm, u64 start,
+			   u64 end)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+
+	lockdep_assert_held_write(&vm->svm.notifier_lock);
+	ctx->zaps++;
+	ctx->zapped_tiles |= BIT(tile->id);
+	ctx->zap_start = start;
+	ctx->zap_end = end;
+
+	return ctx->zap_ret;
+}
+
+static int svmxe_test_tlb_inval(struct xe_gt *gt,
+				struct xe_gt_tlb_invalidation_fence *fence,
+				u64 start, u64 end, u32 asid)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+
+	if (ctx->invals < SVMXE_TEST_MAX_INVALS) {
+		ctx->inval[ctx->invals].gt = gt;
+		ctx->inval[ctx->invals].start = start;
+		ctx->inval[ctx->invals].end = end;
+		ctx->inval[ctx->invals].asid = asid;
+	}
+	ctx->invals++;
+
+	return 0;
+}
+
+static void svmxe_test_tlb_wait(struct xe_gt_tlb_invalidation_fence *fence)
+{
+	svmxe_test_ctx()->tlb_waits++;
+}
+
+/* Fixtures */
+
+static int svmxe_test_init(struct kunit *test)
+{
+	struct xe_pci_fake_data fake = {
+		.platform = XE_LUNARLAKE,
+		.subplatform = XE_SUBPLATFORM_NONE,
+		.graphics_verx100 = 2004,
+		.media_verx100 = 2000,
+		.graphics_step = STEP_A0,
+		.media_step = STEP_A0,
+	};
+	struct svmxe_test *ctx;
+	struct xe_vm *vm;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+
+	test->priv = &fake;
+	xe_kunit_helper_xe_device_test_init(test);
+	ctx->xe = test->priv;
+	ctx->xe->pat.n_entries = 8;
+	ctx->xe->pat.idx[XE_CACHE_WB] = 2;
+
+	vm = kunit_kzalloc(test, sizeof(*vm), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vm);
+	vm->xe = ctx->xe;
+	vm->size = 1ull << 48;
+	vm->flags = XE_VM_FLAG_LR_MODE | XE_VM_FLAG_FAULT_MODE | XE_VM_FLAG_SVM;
+	vm->usm.asid = SVMXE_TEST_ASID;
+	init_rwsem(&vm->lock);
+	vm->svm.ops = &xe_svm_xe_ops;
+	vm->svm.win_end = vm->size;
+	xe_svm_range_tree_init(&vm->svm.ranges, &vm->lock);
+	init_rwsem(&vm->svm.notifier_lock);
+	spin_lock_init(&vm->svm.gc_lock);
+	INIT_LIST_HEAD(&vm->svm.gc_list);
+	ctx->vm = vm;
+
+	ctx->zap_ret = true;
+	test->priv = ctx;
+
+	kunit_activate_static_stub(test, svmxe_core_fault, svmxe_test_core_fault);
+	kunit_activate_static_stub(test, svmxe_run_bind, svmxe_test_run_bind);
+	kunit_activate_static_stub(test, svmxe_wait_binds, svmxe_test_wait_binds);
+	kunit_activate_static_stub(test, svmxe_zap, svmxe_test_zap);
+	kunit_activate_static_stub(test, svmxe_tlb_inval, svmxe_test_tlb_inval);
+	kunit_activate_static_stub(test, svmxe_tlb_wait, svmxe_test_tlb_wait);
+
+	return 0;
+}
+
+/* Make the device a two-tile one (tile 1 has no media GT). */
+static void svmxe_test_add_tile(struct kunit *test, struct svmxe_test *ctx)
+{
+	struct xe_device *xe = ctx->xe;
+
+	KUNIT_ASSERT_EQ(test, xe->info.tile_count, 1);
+	KUNIT_ASSERT_EQ(test, xe_tile_init_early(&xe->tiles[1], xe, 1), 0);
+	xe->info.tile_count = 2;
+}
+
+/*
+ * A range at @start made of @nr chunks of order @order, at DMA addresses
+ * from @dma, @gap bytes apart, writable except chunks [@ro, @ro + @ro_nr).
+ */
+static struct xe_svm_range *svmxe_test_range(struct kunit *test,
+					     struct xe_vm *vm, u64 start,
+					     unsigned int nr, u8 order,
+					     dma_addr_t dma, u64 gap,
+					     unsigned int ro, unsigned int ro_nr)
+{
+	struct xe_svm_range *range;
+	unsigned int i;
+
+	range = kunit_kzalloc(test, sizeof(*range), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, range);
+	range->dma = kunit_kcalloc(test, nr, sizeof(*range->dma), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, range->dma);
+
+	for (i = 0; i < nr; i++) {
+		range->dma[i].addr = dma;
+		range->dma[i].order = order;
+		range->dma[i].mapped = true;
+		range->dma[i].write = i < ro || i >= ro + ro_nr;
+		dma += (PAGE_SIZE << order) + gap;
+	}
+	range->dma_nr = nr;
+	range->svm = &vm->svm;
+	range->start = start;
+	range->last = start + ((u64)nr * PAGE_SIZE << order) - 1;
+	INIT_LIST_HEAD(&range->gc_link);
+	RB_CLEAR_NODE(&range->rb);
+
+	return range;
+}
+
+/* A VMA that is only a node of the test gpuvm (or of nothing) */
+static struct xe_vma *svmxe_test_vma(struct kunit *test, struct xe_vm *vm,
+				     u64 start, u64 size, u32 flags, u16 pat)
+{
+	struct xe_vma *vma;
+
+	vma = kunit_kzalloc(test, sizeof(*vma), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+	vma->gpuva.vm = &vm->gpuvm;
+	vma->gpuva.va.addr = start;
+	vma->gpuva.va.range = size;
+	vma->gpuva.flags = flags;
+	INIT_LIST_HEAD(&vma->gpuva.gem.entry);
+	vma->pat_index = pat;
+
+	return vma;
+}
+
+static void svmxe_test_gpuvm_free(struct drm_gpuvm *gpuvm)
+{
+}
+
+static const struct drm_gpuvm_ops svmxe_test_gpuvm_ops = {
+	.vm_free = svmxe_test_gpuvm_free,
+};
+
+static void svmxe_test_gpuvm_fini(void *arg)
+{
+	struct xe_vm *vm = arg;
+	struct drm_gpuva *va, *next;
+
+	drm_gpuvm_for_each_va_safe(va, next, &vm->gpuvm)
+		drm_gpuva_remove(va);
+	drm_gpuvm_put(&vm->gpuvm);
+}
+
+static void svmxe_test_gpuvm_init(struct kunit *test, struct xe_vm *vm)
+{
+	struct drm_gem_object *r_obj;
+
+	r_obj = drm_gpuvm_resv_object_alloc(&vm->xe->drm);
+	KUNIT_ASSERT_NOT_NULL(test, r_obj);
+	drm_gpuvm_init(&vm->gpuvm, "svmxe-test", 0, &vm->xe->drm, r_obj, 0,
+		       vm->size, 0, 0, &svmxe_test_gpuvm_ops);
+	drm_gem_object_put(r_obj);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, svmxe_test_gpuvm_fini, vm), 0);
+}
+
+static struct xe_vma *svmxe_test_insert_vma(struct kunit *test,
+					    struct xe_vm *vm, u64 start,
+					    u64 size, u32 flags)
+{
+	struct xe_vma *vma = svmxe_test_vma(test, vm, start, size, flags, 0);
+
+	KUNIT_ASSERT_EQ(test, drm_gpuva_insert(&vm->gpuvm, &vma->gpuva), 0);
+
+	return vma;
+}
+
+/* Page sizes chosen per chunk layout */
+
+struct svmxe_size_case {
+	const char *name;
+	u64 start;
+	unsigned int nr;
+	u8 order;
+	dma_addr_t dma;
+	u64 gap;
+	unsigned int ro, ro_nr;
+	unsigned int segs, pages_2m, pages_64k, pages_4k;
+};
+
+static const struct svmxe_size_case svmxe_size_cases[] = {
+	{ "THP at 2M-aligned DMA", SZ_2M, 1, 9, 0x40000000, 0, 0, 0,
+	  1, 1, 0, 0 },
+	{ "THP at 64K-aligned DMA", SZ_2M, 1, 9, 0x40010000, 0, 0, 0,
+	  1, 0, 32, 0 },
+	{ "THP at 4K-aligned DMA", SZ_2M, 1, 9, 0x40001000, 0, 0, 0,
+	  1, 0, 0, 512 },
+	{ "split THP, contiguous 4K chunks", 2 * SZ_2M, 512, 0, 0x40000000, 0,
+	  0, 0, 1, 1, 0, 0 },
+	{ "2M of contiguous 4K at 64K-aligned DMA", 2 * SZ_2M, 512, 0,
+	  0x40010000, 0, 0, 0, 1, 0, 32, 0 },
+	{ "16 contiguous 4K at 64K-aligned DMA", SZ_64K, 16, 0, 0x50000000, 0,
+	  0, 0, 1, 0, 1, 0 },
+	{ "16 contiguous 4K at 4K-aligned DMA", SZ_64K, 16, 0, 0x50001000, 0,
+	  0, 0, 1, 0, 0, 16 },
+	{ "16 scattered 4K", SZ_64K, 16, 0, 0x50000000, SZ_4K, 0, 0,
+	  16, 0, 0, 16 },
+	{ "16 contiguous 4K, one read-only", SZ_64K, 16, 0, 0x50000000, 0, 3, 1,
+	  3, 0, 0, 16 },
+	{ "32 contiguous 4K, second 64K read-only", 2 * SZ_64K, 32, 0,
+	  0x50000000, 0, 16, 16, 2, 0, 2, 0 },
+	{ "64K piece of a THP", 3 * SZ_64K, 1, 4, 0x60030000, 0, 0, 0,
+	  1, 0, 1, 0 },
+	{ "4K chunk", 0x7000, 1, 0, 0x70000000, 0, 0, 1, 1, 0, 0, 1 },
+};
+
+static void svmxe_size_case_desc(const struct svmxe_size_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(svmxe_size, svmxe_size_cases, svmxe_size_case_desc);
+
+static void svmxe_page_size_test(struct kunit *test)
+{
+	const struct svmxe_size_case *c = test->param_value;
+	struct svmxe_test *ctx = test->priv;
+	struct xe_vm *vm = ctx->vm;
+	struct svmxe_range_vma *rvma;
+	struct xe_svm_range *range;
+	struct svmxe_layout lay;
+	u64 addr;
+
+	range = svmxe_test_range(test, vm, c->start, c->nr, c->order, c->dma,
+				 c->gap, c->ro, c->ro_nr);
+
+	down_write(&vm->lock);
+	rvma = svmxe_range_vma_create(vm, range, 0);
+	up_write(&vm->lock);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rvma);
+
+	svmxe_layout(&rvma->sgt, range->start, &lay);
+	KUNIT_EXPECT_EQ(test, lay.segs, c->segs);
+	KUNIT_EXPECT_EQ(test, lay.pages_2m, c->pages_2m);
+	KUNIT_EXPECT_EQ(test, lay.pages_64k, c->pages_64k);
+	KUNIT_EXPECT_EQ(test, lay.pages_4k, c->pages_4k);
+	/* the pages cover the range exactly */
+	KUNIT_EXPECT_EQ(test, (u64)lay.pages_2m * SZ_2M +
+			(u64)lay.pages_64k * SZ_64K + (u64)lay.pages_4k * SZ_4K,
+			xe_svm_range_size(range));
+
+	for (addr = range->start; addr <= range->last; addr += PAGE_SIZE) {
+		unsigned int chunk = ((addr - range->start) >> PAGE_SHIFT) >> c->order;
+
+		KUNIT_EXPECT_EQ_MSG(test, xe_svm_xe_range_vma_writable(&rvma->vma, addr),
+				    chunk < c->ro || chunk >= c->ro + c->ro_nr,
+				    "page %llx", addr);
+	}
+
+	svmxe_range_vma_destroy(rvma);
+}
+
+/* What the commit asks the page-table code to do */
+
+static void svmxe_bind_request_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	const u64 start = 0x7f0000010000ull;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+	unsigned int i;
+	int err;
+
+	/* 16 pages, DMA-contiguous, chunk 5 read-only: 3 segments */
+	range = svmxe_test_range(test, vm, start, 16, 0, 0x80000000, 0, 5, 1);
+
+	down_write(&vm->lock);
+	err = svmxe_commit(vm, tile, range, 3);
+	up_write(&vm->lock);
+
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_ASSERT_EQ(test, ctx->binds, 1);
+	KUNIT_EXPECT_EQ(test, ctx->bind_start, start);
+	KUNIT_EXPECT_EQ(test, ctx->bind_size, SZ_64K);
+	KUNIT_EXPECT_TRUE(test, ctx->bind_flags & XE_VMA_SVM_RANGE);
+	KUNIT_EXPECT_FALSE(test, ctx->bind_flags & XE_VMA_CPU_ADDR_MIRROR);
+	KUNIT_EXPECT_FALSE(test, ctx->bind_flags & XE_VMA_READ_ONLY);
+	KUNIT_EXPECT_EQ(test, !!(ctx->bind_flags & XE_VMA_ATOMIC_PTE_BIT),
+			!!ctx->xe->info.has_atomic_enable_pte_bit);
+	KUNIT_EXPECT_EQ(test, ctx->bind_pat, 3);
+	KUNIT_EXPECT_EQ(test, ctx->bind_tile_mask, BIT(0));
+	KUNIT_EXPECT_EQ(test, ctx->bind_tile_present, 0);
+	KUNIT_EXPECT_TRUE(test, ctx->bind_sg_ok);
+
+	KUNIT_ASSERT_EQ(test, ctx->bind_segs, 3);
+	KUNIT_EXPECT_EQ(test, ctx->bind_seg_dma[0], 0x80000000);
+	KUNIT_EXPECT_EQ(test, ctx->bind_seg_len[0], 5 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, ctx->bind_seg_dma[1], 0x80005000);
+	KUNIT_EXPECT_EQ(test, ctx->bind_seg_len[1], SZ_4K);
+	KUNIT_EXPECT_EQ(test, ctx->bind_seg_dma[2], 0x80006000);
+	KUNIT_EXPECT_EQ(test, ctx->bind_seg_len[2], 10 * SZ_4K);
+	for (i = 0; i < 16; i++)
+		KUNIT_EXPECT_EQ_MSG(test, test_bit(i, ctx->bind_ro), i == 5,
+				    "page %u", i);
+	/* the read-only page breaks the only 64K block */
+	KUNIT_EXPECT_EQ(test, ctx->bind_layout.pages_64k, 0);
+	KUNIT_EXPECT_EQ(test, ctx->bind_layout.pages_4k, 16);
+
+	/* the pre-commit marked the range bound and mapped on tile 0 */
+	KUNIT_EXPECT_EQ(test, range->tiles_bound, BIT(0));
+	KUNIT_EXPECT_EQ(test, range->tiles_mapped, BIT(0));
+}
+
+static void svmxe_bind_second_tile_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+	int err;
+
+	svmxe_test_add_tile(test, ctx);
+	range = svmxe_test_range(test, vm, SZ_2M, 1, 9, 0x40000000, 0, 0, 0);
+	/* bound on tile 0 before, zapped since */
+	range->tiles_bound = BIT(0);
+
+	down_write(&vm->lock);
+	err = svmxe_commit(vm, &ctx->xe->tiles[1], range, 2);
+	up_write(&vm->lock);
+
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_ASSERT_EQ(test, ctx->binds, 1);
+	/* both tiles; tile 0's entries are accounted for already */
+	KUNIT_EXPECT_EQ(test, ctx->bind_tile_mask, BIT(0) | BIT(1));
+	KUNIT_EXPECT_EQ(test, ctx->bind_tile_present, BIT(0));
+	KUNIT_EXPECT_EQ(test, ctx->bind_layout.pages_2m, 1);
+	KUNIT_EXPECT_EQ(test, range->tiles_bound, BIT(0) | BIT(1));
+	KUNIT_EXPECT_EQ(test, range->tiles_mapped, BIT(0) | BIT(1));
+}
+
+static void svmxe_bind_stale_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+	int err;
+
+	range = svmxe_test_range(test, vm, SZ_64K, 16, 0, 0x50000000, 0, 0, 0);
+
+	/* a chunk was unmapped since populate: no bind at all */
+	range->dma[7].mapped = false;
+	down_write(&vm->lock);
+	err = svmxe_commit(vm, tile, range, 0);
+	up_write(&vm->lock);
+	KUNIT_EXPECT_EQ(test, err, -EAGAIN);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
+
+	/* the CPU unmapped the range */
+	range->dma[7].mapped = true;
+	set_bit(XE_SVM_RANGE_UNMAPPED, &range->flags);
+	down_write(&vm->lock);
+	err = svmxe_commit(vm, tile, range, 0);
+	up_write(&vm->lock);
+	KUNIT_EXPECT_EQ(test, err, -EAGAIN);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
+	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
+
+	/* the bind itself fails: the error comes back, nothing is marked */
+	clear_bit(XE_SVM_RANGE_UNMAPPED, &range->flags);
+	ctx->bind_ret = -ENOMEM;
+	down_write(&vm->lock);
+	err = svmxe_commit(vm, tile, range, 0);
+	up_write(&vm->lock);
+	KUNIT_EXPECT_EQ(test, err, -ENOMEM);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
+	KUNIT_EXPECT_EQ(test, range->tiles_bound, 0);
+	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
+}
+
+/* The check made under the notifier lock before the PTEs become visible */
+
+static void svmxe_pre_commit_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_vm *vm = ctx->vm;
+	struct svmxe_range_vma *rvma;
+	struct xe_svm_range *range;
+	struct xe_vma_op op = {}, other = {};
+	struct xe_vma_ops vops = {};
+	struct xe_vma *bo_vma;
+	int err;
+
+	range = svmxe_test_range(test, vm, SZ_64K, 16, 0, 0x50000000, 0, 0, 0);
+	bo_vma = svmxe_test_vma(test, vm, SZ_1G, SZ_2M, 0, 0);
+
+	down_write(&vm->lock);
+	rvma = svmxe_range_vma_create(vm, range, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rvma);
+
+	INIT_LIST_HEAD(&vops.list);
+	other.base.op = DRM_GPUVA_OP_MAP;
+	other.map.vma = bo_vma;
+	list_add_tail(&other.link, &vops.list);
+	op.base.op = DRM_GPUVA_OP_MAP;
+	op.map.vma = &rvma->vma;
+	list_add_tail(&op.link, &vops.list);
+
+	/* an invalidation unmapped a chunk: -EAGAIN, lock dropped */
+	range->dma[15].mapped = false;
+	err = xe_svm_xe_pt_pre_commit(vm, &vops, 0);
+	KUNIT_EXPECT_EQ(test, err, -EAGAIN);
+	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
+	KUNIT_EXPECT_TRUE(test, down_write_trylock(&vm->svm.notifier_lock));
+	up_write(&vm->svm.notifier_lock);
+
+	/* the CPU unmapped the range: -EAGAIN */
+	range->dma[15].mapped = true;
+	set_bit(XE_SVM_RANGE_UNMAPPED, &range->flags);
+	err = xe_svm_xe_pt_pre_commit(vm, &vops, 0);
+	KUNIT_EXPECT_EQ(test, err, -EAGAIN);
+	KUNIT_EXPECT_EQ(test, range->tiles_bound, 0);
+
+	/* valid: 0, lock held for reading, range marked on that tile only */
+	clear_bit(XE_SVM_RANGE_UNMAPPED, &range->flags);
+	err = xe_svm_xe_pt_pre_commit(vm, &vops, 1);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	if (!err) {
+		KUNIT_EXPECT_FALSE(test, down_write_trylock(&vm->svm.notifier_lock));
+		xe_svm_xe_pt_post_commit(vm);
+	}
+	KUNIT_EXPECT_EQ(test, range->tiles_bound, BIT(1));
+	KUNIT_EXPECT_EQ(test, range->tiles_mapped, BIT(1));
+	KUNIT_EXPECT_TRUE(test, down_write_trylock(&vm->svm.notifier_lock));
+	up_write(&vm->svm.notifier_lock);
+
+	svmxe_range_vma_destroy(rvma);
+	up_write(&vm->lock);
+}
+
+/* Invalidation: what is zapped and which TLBs are invalidated */
+
+static void svmxe_invalidate_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	const u64 start = 0x7f0000200000ull;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, tile->media_gt);
+	range = svmxe_test_range(test, vm, start, 1, 9, 0x40000000, 0, 0, 0);
+	range->tiles_bound = BIT(0);
+	range->tiles_mapped = BIT(0);
+
+	/* the CPU changes 4K in the middle: the whole range goes */
+	down_write(&vm->svm.notifier_lock);
+	vm->svm.ops->invalidate(&vm->svm, range, start + SZ_64K,
+				start + SZ_64K + SZ_4K);
+	up_write(&vm->svm.notifier_lock);
+
+	KUNIT_EXPECT_EQ(test, ctx->wait_binds, 1);
+	KUNIT_EXPECT_EQ(test, ctx->zaps, 1);
+	KUNIT_EXPECT_EQ(test, ctx->zapped_tiles, BIT(0));
+	KUNIT_EXPECT_EQ(test, ctx->zap_start, start);
+	KUNIT_EXPECT_EQ(test, ctx->zap_end, start + SZ_2M);
+
+	KUNIT_ASSERT_EQ(test, ctx->invals, 2);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->inval[0].gt, tile->primary_gt);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->inval[1].gt, tile->media_gt);
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ(test, ctx->inval[i].start, start);
+		KUNIT_EXPECT_EQ(test, ctx->inval[i].end, start + SZ_2M);
+		KUNIT_EXPECT_EQ(test, ctx->inval[i].asid, SVMXE_TEST_ASID);
+	}
+	KUNIT_EXPECT_EQ(test, ctx->tlb_waits, 2);
+
+	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
+	KUNIT_EXPECT_EQ(test, range->tiles_bound, BIT(0));
+}
+
+static void svmxe_invalidate_second_tile_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+
+	svmxe_test_add_tile(test, ctx);
+	range = svmxe_test_range(test, vm, SZ_64K, 16, 0, 0x50000000, 0, 0, 0);
+	range->tiles_bound = BIT(0) | BIT(1);
+	range->tiles_mapped = BIT(1);
+
+	down_write(&vm->svm.notifier_lock);
+	vm->svm.ops->invalidate(&vm->svm, range, SZ_64K, 2 * SZ_64K);
+	up_write(&vm->svm.notifier_lock);
+
+	/* only tile 1, which has no media GT */
+	KUNIT_EXPECT_EQ(test, ctx->zaps, 1);
+	KUNIT_EXPECT_EQ(test, ctx->zapped_tiles, BIT(1));
+	KUNIT_ASSERT_EQ(test, ctx->invals, 1);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->inval[0].gt, ctx->xe->tiles[1].primary_gt);
+	KUNIT_EXPECT_EQ(test, ctx->inval[0].start, SZ_64K);
+	KUNIT_EXPECT_EQ(test, ctx->inval[0].end, 2 * SZ_64K);
+	KUNIT_EXPECT_EQ(test, ctx->inval[0].asid, SVMXE_TEST_ASID);
+	KUNIT_EXPECT_EQ(test, ctx->tlb_waits, 1);
+	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
+}
+
+static void svmxe_invalidate_unmapped_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+
+	range = svmxe_test_range(test, vm, SZ_64K, 16, 0, 0x50000000, 0, 0, 0);
+
+	/* never bound, or bound and zapped already: nothing at all */
+	range->tiles_bound = BIT(0);
+	down_write(&vm->svm.notifier_lock);
+	vm->svm.ops->invalidate(&vm->svm, range, SZ_64K, 2 * SZ_64K);
+	up_write(&vm->svm.notifier_lock);
+
+	KUNIT_EXPECT_EQ(test, ctx->wait_binds, 0);
+	KUNIT_EXPECT_EQ(test, ctx->zaps, 0);
+	KUNIT_EXPECT_EQ(test, ctx->invals, 0);
+	KUNIT_EXPECT_EQ(test, ctx->tlb_waits, 0);
+
+	/* mapped, but the zap found nothing to clear: no TLB invalidation */
+	range->tiles_mapped = BIT(0);
+	ctx->zap_ret = false;
+	down_write(&vm->svm.notifier_lock);
+	vm->svm.ops->invalidate(&vm->svm, range, SZ_64K, 2 * SZ_64K);
+	up_write(&vm->svm.notifier_lock);
+
+	KUNIT_EXPECT_EQ(test, ctx->zaps, 1);
+	KUNIT_EXPECT_EQ(test, ctx->invals, 0);
+	KUNIT_EXPECT_EQ(test, ctx->tlb_waits, 0);
+	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
+}
+
+/*
+ * The leaf zap on a fake page-table tree. Each table's entries live in
+ * plain memory behind its fake BO's vmap, every entry nonzero at first.
+ */
+
+struct svmxe_test_pt {
+	struct xe_pt pt;
+	struct xe_bo bo;
+	struct xe_ptw *children[XE_PDES];
+	u64 entries[XE_PDES];
+};
+
+static struct svmxe_test_pt *svmxe_test_pt(struct kunit *test,
+					   unsigned int level)
+{
+	struct svmxe_test_pt *t;
+	unsigned int i;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->pt.level = level;
+	t->pt.bo = &t->bo;
+	iosys_map_set_vaddr(&t->bo.vmap, t->entries);
+	if (level)
+		t->pt.base.children = t->children;
+	for (i = 0; i < XE_PDES; i++)
+		t->entries[i] = ((u64)(level + 1) << 52) | (i << 12) | 1;
+
+	return t;
+}
+
+static void svmxe_test_pt_link(struct svmxe_test_pt *parent,
+			       unsigned int idx, struct svmxe_test_pt *child)
+{
+	parent->children[idx] = &child->pt.base;
+}
+
+/* Nonzero entries of [first, first + n) */
+static unsigned int svmxe_test_pt_live(const struct svmxe_test_pt *t,
+				       unsigned int first, unsigned int n)
+{
+	unsigned int i, live = 0;
+
+	for (i = first; i < first + n; i++)
+		live += !!t->entries[i];
+
+	return live;
+}
+
+static void svmxe_zap_leaves_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	struct svmxe_test_pt *root, *l2, *l1, *l0;
+	const u64 base = SZ_1G;	/* root entry 0, level-2 entry 1 */
+	struct xe_vm *vm = ctx->vm;
+
+	/*
+	 * Level 1 entry 3 points to a 4K table, entry 5 is a 2M leaf,
+	 * level 2 entry 2 is empty.
+	 */
+	root = svmxe_test_pt(test, 3);
+	l2 = svmxe_test_pt(test, 2);
+	l1 = svmxe_test_pt(test, 1);
+	l0 = svmxe_test_pt(test, 0);
+	svmxe_test_pt_link(root, 0, l2);
+	svmxe_test_pt_link(l2, 1, l1);
+	svmxe_test_pt_link(l1, 3, l0);
+	vm->pt_root[tile->id] = &root->pt;
+
+	/* 64K inside the 4K table: 16 PTEs, nothing above */
+	KUNIT_EXPECT_TRUE(test, xe_pt_zap_range_leaves(tile, vm,
+						       base + 3 * SZ_2M + SZ_64K,
+						       base + 3 * SZ_2M + 2 * SZ_64K));
+	KUNIT_EXPECT_EQ(test, svmxe_test_pt_live(l0, 16, 16), 0);
+	KUNIT_EXPECT_EQ(test, svmxe_test_pt_live(l0, 0, 16), 16);
+	KUNIT_EXPECT_EQ(test, svmxe_test_pt_live(l0, 32, XE_PDES - 32),
+			XE_PDES - 32);
+	KUNIT_EXPECT_EQ(test, svmxe_test_pt_live(l1, 0, XE_PDES), XE_PDES);
+	KUNIT_EXPECT_EQ(test, svmxe_test_pt_live(l2, 0, XE_PDES), XE_PDES);
+	KUNIT_EXPECT_EQ(test, svmxe_test_pt_live(root, 0, XE_PDES), XE_PDES);
+
+	/* the 2M leaf goes, its neighbours stay */
+	KUNIT_EXPECT_TRUE(test, xe_pt_zap_range_leaves(tile, vm,
+						       base + 5 * SZ_2M,
+						       base + 6 * SZ_2M));
+	KUNIT_EXPECT_EQ(test, l1->entries[5], 0);
+	KUNIT_EXPECT_EQ(test, svmxe_test_pt_live(l1, 0, 5), 5);
+	KUNIT_EXPECT_EQ(test, svmxe_test_pt_live(l1, 6, XE_PDES - 6),
+			XE_PDES - 6);
+
+	/*
+	 * A whole 2M over a 4K table: all its PTEs go, but the directory
+	 * entry stays, so that a later smaller range can reuse the table.
+	 */
+	KUNIT_EXPECT_TRUE(test, xe_pt_zap_range_leaves(tile, vm,
+						       base + 3 * SZ_2M,
+						       base + 4 * SZ_2M));
+	KUNIT_EXPECT_EQ(test, svmxe_test_pt_live(l0, 0, XE_PDES), 0);
+	KUNIT_EXPECT_NE(test, l1->entries[3], 0);
+	KUNIT_EXPECT_PTR_EQ(test, l1->children[3], &l0->pt.base);
+
+	/* an empty level-2 entry wider than the range is left alone */
+	KUNIT_EXPECT_FALSE(test, xe_pt_zap_range_leaves(tile, vm, SZ_2G,
+							SZ_2G + SZ_2M));
+	KUNIT_EXPECT_EQ(test, svmxe_test_pt_live(l2, 0, XE_PDES), XE_PDES);
+
+	vm->pt_root[tile->id] = NULL;
+	KUNIT_EXPECT_FALSE(test, xe_pt_zap_range_leaves(tile, vm, base,
+							base + SZ_2M));
+}
+
+/* The fault handler */
+
+static void svmxe_fault_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	const u64 base = 0x100000000ull;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_vma *mirror;
+	int err;
+
+	mirror = svmxe_test_vma(test, vm, base, SZ_1G, XE_VMA_CPU_ADDR_MIRROR, 5);
+	ctx->range = svmxe_test_range(test, vm, base + SZ_2M, 1, 9, 0x40000000,
+				      0, 0, 0);
+
+	down_write(&vm->lock);
+	KUNIT_EXPECT_TRUE(test, xe_svm_xe_fault_is_mirrored(vm, mirror));
+
+	/* a read: populated read-only, bound with the mirror's PAT */
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M + SZ_4K,
+					 false, false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 1);
+	KUNIT_EXPECT_EQ(test, ctx->fault_addr, base + SZ_2M + SZ_4K);
+	KUNIT_EXPECT_EQ(test, ctx->fault_start, base);
+	KUNIT_EXPECT_EQ(test, ctx->fault_end, base + SZ_1G);
+	KUNIT_EXPECT_FALSE(test, ctx->fault_write);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
+	KUNIT_EXPECT_EQ(test, ctx->bind_start, base + SZ_2M);
+	KUNIT_EXPECT_EQ(test, ctx->bind_pat, 5);
+	KUNIT_EXPECT_EQ(test, ctx->range->tiles_mapped, BIT(0));
+	KUNIT_EXPECT_NULL(test, vm->svm_armed);
+
+	/* a write, then an atomic: both populate for writing */
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, true,
+					 false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_TRUE(test, ctx->fault_write);
+	ctx->fault_write = false;
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, true,
+					 true);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_TRUE(test, ctx->fault_write);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 3);
+	up_write(&vm->lock);
+}
+
+static void svmxe_fault_retry_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	struct xe_vm *vm = ctx->vm;
+	struct xe_vma *mirror;
+	int err;
+
+	mirror = svmxe_test_vma(test, vm, 0, SZ_1G, XE_VMA_CPU_ADDR_MIRROR, 0);
+	ctx->range = svmxe_test_range(test, vm, SZ_64K, 16, 0, 0x50000000, 0,
+				      0, 0);
+
+	down_write(&vm->lock);
+
+	/* one invalidation races the bind: the second try succeeds */
+	ctx->races = 1;
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, SZ_64K, false, false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 2);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 2);
+	KUNIT_EXPECT_EQ(test, ctx->range->tiles_mapped, BIT(0));
+
+	/* invalidations keep winning: bounded, then -EBUSY */
+	ctx->faults = 0;
+	ctx->binds = 0;
+	ctx->races = UINT_MAX;
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, SZ_64K, false, false);
+	KUNIT_EXPECT_EQ(test, err, -EBUSY);
+	KUNIT_EXPECT_EQ(test, ctx->faults, XE_SVM_XE_FAULT_TRIES);
+	KUNIT_EXPECT_EQ(test, ctx->binds, XE_SVM_XE_FAULT_TRIES);
+
+	/* the range stays unmapped by the CPU: no bind is even tried */
+	ctx->faults = 0;
+	ctx->binds = 0;
+	ctx->races = 0;
+	set_bit(XE_SVM_RANGE_UNMAPPED, &ctx->range->flags);
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, SZ_64K, false, false);
+	KUNIT_EXPECT_EQ(test, err, -EBUSY);
+	KUNIT_EXPECT_EQ(test, ctx->faults, XE_SVM_XE_FAULT_TRIES);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
+
+	up_write(&vm->lock);
+}
+
+static void svmxe_fault_errors_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	struct xe_vm *vm = ctx->vm;
+	struct xe_vma *mirror;
+	int err;
+
+	mirror = svmxe_test_vma(test, vm, 0, SZ_1G, XE_VMA_CPU_ADDR_MIRROR, 0);
+	ctx->range = svmxe_test_range(test, vm, SZ_64K, 16, 0, 0x50000000, 0,
+				      0, 0);
+
+	down_write(&vm->lock);
+
+	/* the core's error comes back, nothing is bound */
+	ctx->fault_ret = -EFAULT;
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, SZ_64K, true, false);
+	KUNIT_EXPECT_EQ(test, err, -EFAULT);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 1);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
+	ctx->fault_ret = 0;
+
+	/* atomics without device atomics on system memory (PVC) */
+	ctx->xe->info.has_device_atomics_on_smem = 0;
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, SZ_64K, true, true);
+	KUNIT_EXPECT_EQ(test, err, -EACCES);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 1);
+	/* ... plain writes are fine there */
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, SZ_64K, true, false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 2);
+	ctx->xe->info.has_device_atomics_on_smem = 1;
+
+	/* banned VM */
+	vm->flags |= XE_VM_FLAG_BANNED;
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, SZ_64K, false, false);
+	KUNIT_EXPECT_EQ(test, err, -ENOENT);
+	vm->flags &= ~XE_VM_FLAG_BANNED;
+
+	/* SVM torn down */
+	vm->flags &= ~XE_VM_FLAG_SVM;
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, SZ_64K, false, false);
+	KUNIT_EXPECT_EQ(test, err, -ENOENT);
+	vm->flags |= XE_VM_FLAG_SVM;
+
+	/* outside the VM */
+	vm->flags |= XE_VM_FLAG_CPU_ADDR_MIRROR;
+	err = xe_svm_xe_handle_pagefault(vm, tile, NULL, vm->size, false, false);
+	KUNIT_EXPECT_EQ(test, err, -EFAULT);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 2);
+
+	up_write(&vm->lock);
+}
+
+/* A VM that mirrors everything no VMA covers */
+
+static void svmxe_fault_gap_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	struct xe_vm *vm = ctx->vm;
+	struct xe_vma *bo, *mirror;
+	int err;
+
+	svmxe_test_gpuvm_init(test, vm);
+	bo = svmxe_test_insert_vma(test, vm, SZ_1M, SZ_1M, 0);
+	mirror = svmxe_test_insert_vma(test, vm, 16 * SZ_1M, SZ_1M,
+				       XE_VMA_CPU_ADDR_MIRROR);
+	svmxe_test_insert_vma(test, vm, 8 * SZ_1M, SZ_1M, 0);
+
+	down_write(&vm->lock);
+
+	/* plain fault-mode VM: no VMA means no mirror */
+	KUNIT_EXPECT_FALSE(test, xe_svm_xe_fault_is_mirrored(vm, NULL));
+	KUNIT_EXPECT_FALSE(test, xe_svm_xe_fault_is_mirrored(vm, bo));
+	KUNIT_EXPECT_TRUE(test, xe_svm_xe_fault_is_mirrored(vm, mirror));
+
+	vm->flags |= XE_VM_FLAG_CPU_ADDR_MIRROR;
+	KUNIT_EXPECT_TRUE(test, xe_svm_xe_fault_is_mirrored(vm, NULL));
+	KUNIT_EXPECT_FALSE(test, xe_svm_xe_fault_is_mirrored(vm, bo));
+
+	/* between two VMAs */
+	ctx->range = svmxe_test_range(test, vm, 4 * SZ_1M, 1, 9, 0x40000000, 0,
+				      0, 0);
+	err = xe_svm_xe_handle_pagefault(vm, tile, NULL, 4 * SZ_1M + SZ_4K,
+					 false, false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->fault_start, 2 * SZ_1M);
+	KUNIT_EXPECT_EQ(test, ctx->fault_end, 8 * SZ_1M);
+	KUNIT_EXPECT_EQ(test, ctx->bind_pat, ctx->xe->pat.idx[XE_CACHE_WB]);
+
+	/* below the first VMA */
+	ctx->range = svmxe_test_range(test, vm, SZ_64K, 16, 0, 0x50000000, 0,
+				      0, 0);
+	err = xe_svm_xe_handle_pagefault(vm, tile, NULL, SZ_64K, false, false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->fault_start, 0);
+	KUNIT_EXPECT_EQ(test, ctx->fault_end, SZ_1M);
+
+	/* between a VMA and a mirror VMA */
+	ctx->range = svmxe_test_range(test, vm, 10 * SZ_1M, 16, 0, 0x50000000,
+				      0, 0, 0);
+	err = xe_svm_xe_handle_pagefault(vm, tile, NULL, 10 * SZ_1M, false,
+					 false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->fault_start, 9 * SZ_1M);
+	KUNIT_EXPECT_EQ(test, ctx->fault_end, 16 * SZ_1M);
+
+	/* above the last VMA */
+	ctx->range = svmxe_test_range(test, vm, SZ_1G, 16, 0, 0x50000000, 0,
+				      0, 0);
+	err = xe_svm_xe_handle_pagefault(vm, tile, NULL, SZ_1G, false, false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->fault_start, 17 * SZ_1M);
+	KUNIT_EXPECT_EQ(test, ctx->fault_end, vm->size);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 4);
+
+	up_write(&vm->lock);
+}
+
+/* VM_BIND and VM_CREATE checks */
+
+static void svmxe_bind_op_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+	struct drm_xe_vm_bind_op op;
+	const struct drm_xe_vm_bind_op mirror = {
+		.op = DRM_XE_VM_BIND_OP_MAP,
+		.flags = DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR,
+		.addr = 0,
+		.range = SZ_1G,
+		.pat_index = 2,
+	};
+
+	svmxe_test_gpuvm_init(test, vm);
+	svmxe_test_insert_vma(test, vm, SZ_4G, SZ_1G, XE_VMA_CPU_ADDR_MIRROR);
+	svmxe_test_insert_vma(test, vm, SZ_8G, SZ_1G, 0);
+	range = svmxe_test_range(test, vm, SZ_4G + SZ_2M, 1, 9, 0x40000000,
+				 0, 0, 0);
+
+	down_write(&vm->lock);
+	xe_svm_range_insert(&vm->svm.ranges, range);
+
+	/* mirror MAP */
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &mirror), 0);
+	op = mirror;
+	op.obj = 1;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), -EINVAL);
+	op = mirror;
+	op.flags |= DRM_XE_VM_BIND_FLAG_READONLY;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), -EINVAL);
+	op = mirror;
+	op.op = DRM_XE_VM_BIND_OP_UNMAP;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), -EINVAL);
+	op = mirror;
+	op.pat_index = 8;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), -EINVAL);
+	op = mirror;
+	op.addr = vm->size - SZ_1G + SZ_4K;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), -EINVAL);
+	/* over a live range: allowed, the range stays mirrored */
+	op = mirror;
+	op.addr = SZ_4G;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), 0);
+
+	/* UNMAP over a live range, or beside it */
+	op = (struct drm_xe_vm_bind_op){ .op = DRM_XE_VM_BIND_OP_UNMAP,
+		.addr = SZ_4G, .range = SZ_1G };
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), -EBUSY);
+	op.addr = SZ_4G + SZ_2M + SZ_1M;
+	op.range = SZ_4K;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), -EBUSY);
+	op.addr = SZ_4G + 2 * SZ_2M;
+	op.range = SZ_2M;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), 0);
+
+	/* a buffer object MAP over a live range */
+	op = (struct drm_xe_vm_bind_op){ .op = DRM_XE_VM_BIND_OP_MAP,
+		.obj = 1, .addr = SZ_4G, .range = 4 * SZ_2M };
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), -EBUSY);
+	op.addr = SZ_4G + SZ_1G;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), 0);
+	op = (struct drm_xe_vm_bind_op){ .op = DRM_XE_VM_BIND_OP_MAP_USERPTR,
+		.addr = SZ_4G + SZ_2M, .range = SZ_4K };
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), -EBUSY);
+
+	/* PREFETCH over a mirror, or only over a BO */
+	op = (struct drm_xe_vm_bind_op){ .op = DRM_XE_VM_BIND_OP_PREFETCH,
+		.addr = SZ_4G + SZ_1G - SZ_4K, .range = SZ_8K };
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), -EINVAL);
+	op.addr = SZ_8G;
+	op.range = SZ_1G;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), 0);
+
+	/* a VM without SVM: no mirror, no -EBUSY */
+	vm->flags &= ~XE_VM_FLAG_SVM;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &mirror), -EINVAL);
+	op = (struct drm_xe_vm_bind_op){ .op = DRM_XE_VM_BIND_OP_UNMAP,
+		.addr = SZ_4G, .range = SZ_1G };
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), 0);
+	vm->flags |= XE_VM_FLAG_SVM;
+
+	/* not in fault mode */
+	vm->flags &= ~XE_VM_FLAG_FAULT_MODE;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &mirror), -EINVAL);
+	vm->flags |= XE_VM_FLAG_FAULT_MODE;
+
+	/* once the CPU unmapped it and it was collected, UNMAP goes through */
+	xe_svm_range_remove(&vm->svm.ranges, range);
+	op = (struct drm_xe_vm_bind_op){ .op = DRM_XE_VM_BIND_OP_UNMAP,
+		.addr = SZ_4G, .range = SZ_1G };
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), 0);
+
+	up_write(&vm->lock);
+}
+
+static void svmxe_vm_create_query_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_device *xe = ctx->xe;
+	const u32 fault = DRM_XE_VM_CREATE_FLAG_LR_MODE |
+		DRM_XE_VM_CREATE_FLAG_FAULT_MODE;
+	const u32 mirror = DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR;
+
+	KUNIT_EXPECT_TRUE(test, xe_svm_xe_can_mirror(xe));
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_query_config_flags(xe),
+			DRM_XE_QUERY_CONFIG_FLAG_HAS_CPU_ADDR_MIRROR);
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_vm_create(xe, fault | mirror), 0);
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_vm_create(xe, fault), 0);
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_vm_create(xe, mirror), -EINVAL);
+	KUNIT_EXPECT_EQ(test,
+			xe_svm_xe_check_vm_create(xe, DRM_XE_VM_CREATE_FLAG_LR_MODE |
+						  mirror), -EINVAL);
+
+	/* no recoverable faults: nothing to offer */
+	xe->info.has_usm = 0;
+	KUNIT_EXPECT_FALSE(test, xe_svm_xe_can_mirror(xe));
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_query_config_flags(xe), 0);
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_vm_create(xe, fault | mirror),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_vm_create(xe, fault), 0);
+	xe->info.has_usm = 1;
+
+	/* a VF does not own its page tables */
+	xe->sriov.__mode = XE_SRIOV_MODE_VF;
+	KUNIT_EXPECT_FALSE(test, xe_svm_xe_can_mirror(xe));
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_query_config_flags(xe), 0);
+	xe->sriov.__mode = XE_SRIOV_MODE_NONE;
+}
+
+static struct kunit_case xe_svm_xe_tests[] = {
+	KUNIT_CASE_PARAM(svmxe_page_size_test, svmxe_size_gen_params),
+	KUNIT_CASE(svmxe_bind_request_test),
+	KUNIT_CASE(svmxe_bind_second_tile_test),
+	KUNIT_CASE(svmxe_bind_stale_test),
+	KUNIT_CASE(svmxe_pre_commit_test),
+	KUNIT_CASE(svmxe_invalidate_test),
+	KUNIT_CASE(svmxe_invalidate_second_tile_test),
+	KUNIT_CASE(svmxe_invalidate_unmapped_test),
+	KUNIT_CASE(svmxe_zap_leaves_test),
+	KUNIT_CASE(svmxe_fault_test),
+	KUNIT_CASE(svmxe_fault_retry_test),
+	KUNIT_CASE(svmxe_fault_errors_test),
+	KUNIT_CASE(svmxe_fault_gap_test),
+	KUNIT_CASE(svmxe_bind_op_test),
+	KUNIT_CASE(svmxe_vm_create_query_test),
+	{}
+};
+
+static struct kunit_suite xe_svm_xe_test_suite = {
+	.name = "xe_svm_xe",
+	.init = svmxe_test_init,
+	.test_cases = xe_svm_xe_tests,
+};
+
+kunit_test_suite(xe_svm_xe_test_suite);

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Copyright © 2026 Xe SVM Developers
+ */
+
+#ifndef _XE_SVM_XE_H_
+#define _XE_SVM_XE_H_
+
+#include <linux/errno.h>
+#include <linux/types.h>
+
+#include <drm/xe_drm.h>
+
+struct drm_xe_vm_bind_op;
+struct sg_table;
+struct xe_device;
+struct xe_tile;
+struct xe_vm;
+struct xe_vma;
+struct xe_vma_ops;
+
+#if IS_ENABLED(CONFIG_DRM_XE_SVM)
+
+/* uAPI flags SVM adds to VM_CREATE and VM_BIND */
+#define XE_SVM_XE_VM_CREATE_FLAGS	DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR
+#define XE_SVM_XE_VM_BIND_FLAGS		DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR
+
+bool xe_svm_xe_can_mirror(struct xe_device *xe);
+u64 xe_svm_xe_query_config_flags(struct xe_device *xe);
+int xe_svm_xe_check_vm_create(struct xe_device *xe, u32 flags);
+int xe_svm_xe_vm_init(struct xe_vm *vm, u32 flags);
+void xe_svm_xe_vm_fini(struct xe_vm *vm);
+int xe_svm_xe_check_bind_op(struct xe_vm *vm,
+			    const struct drm_xe_vm_bind_op *op);
+bool xe_svm_xe_fault_is_mirrored(struct xe_vm *vm, struct xe_vma *vma);
+int xe_svm_xe_handle_pagefault(struct xe_vm *vm, struct xe_tile *tile,
+			       struct xe_vma *vma, u64 addr, bool write,
+			       bool atomic);
+
+int xe_svm_xe_pt_pre_commit(struct xe_vm *vm, struct xe_vma_ops *vops,
+			    u8 tile_id);
+void xe_svm_xe_pt_post_commit(struct xe_vm *vm);
+void xe_svm_xe_assert_commit_locked(struct xe_vm *vm);
+struct sg_table *xe_svm_xe_range_vma_sg(struct xe_vma *vma);
+bool xe_svm_xe_range_vma_writable(struct xe_vma *vma, u64 addr);
+
+#else
+
+#define XE_SVM_XE_VM_CREATE_FLAGS	0
+#define XE_SVM_XE_VM_BIND_FLAGS		0
+
+static inline bool xe_svm_xe_can_mirror(struct xe_device *xe)
+{
+	return false;
+}
+
+static inline u64 xe_svm_xe_query_config_flags(struct xe_device *xe)
+{
+	return 0;
+}
+
+static inline int xe_svm_xe_check_vm_create(struct xe_device *xe, u32 flags)
+{
+	return 0;
+}
+
+static inline int xe_svm_xe_vm_init(struct xe_vm *vm, u32 flags)
+{
+	return 0;
+}
+
+static inline void xe_svm_xe_vm_fini(struct xe_vm *vm)
+{
+}
+
+static inline int xe_svm_xe_check_bind_op(struct xe_vm *vm,
+					  const struct drm_xe_vm_bind_op *op)
+{
+	return 0;
+}
+
+static inline bool xe_svm_xe_fault_is_mirrored(struct xe_vm *vm,
+					       struct xe_vma *vma)
+{
+	return false;
+}
+
+static inline int xe_svm_xe_handle_pagefault(struct xe_vm *vm,
+					     struct xe_tile *tile,
+					     struct xe_vma *vma, u64 addr,
+					     bool write, bool atomic)
+{
+	return -EINVAL;
+}
+
+static inline int xe_svm_xe_pt_pre_commit(struct xe_vm *vm,
+					  struct xe_vma_ops *vops, u8 tile_id)
+{
+	return 0;
+}
+
+static inline void xe_svm_xe_pt_post_commit(struct xe_vm *vm)
+{
+}
+
+static inline void xe_svm_xe_assert_commit_locked(struct xe_vm *vm)
+{
+}
+
+static inline struct sg_table *xe_svm_xe_range_vma_sg(struct xe_vma *vma)
+{
+	return NULL;
+}
+
+static inline bool xe_svm_xe_range_vma_writable(struct xe_vma *vma, u64 addr)
+{
+	return true;
+}
+
+#endif
+
+#endif
