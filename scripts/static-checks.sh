@@ -14,7 +14,8 @@
 #                   of the file did not already have fails
 #   gate-warnings   gcc W=1 and sparse diagnostics from the compile gate
 #                   (scripts/build-kernel.sh gate) in files the series adds
-#                   or changes
+#                   or changes, except those the base already has there
+#                   (configs/gate-base-diagnostics, per file and message)
 #   xe-module-symbols  every symbol xe.ko (built as a module in the gate)
 #                   imports is exported by the guest kernel or its modules
 #                   (the gate and the guest share every option but DRM/xe
@@ -111,7 +112,24 @@ if [ ! -f "$GL" ]; then
 	result fail gate-warnings "no compile-gate log ($GL): run scripts/build-kernel.sh gate"
 else
 	pat=$(printf '%s\n' "${CHANGED[@]}" | sed 's/[.]/[.]/g' | paste -sd'|')
-	grep -E "(^|/)($pat):[0-9]+(:[0-9]+)?: (warning|error)" "$GL" > "$BUILD/gate-ours.log" || true
+	grep -E "(^|/)($pat):[0-9]+(:[0-9]+)?: (warning|error)" "$GL" > "$BUILD/gate-all.log" || true
+	# Leave out what the base already had (configs/gate-base-diagnostics).
+	python3 - "$REPO/configs/gate-base-diagnostics" "$BUILD/gate-all.log" \
+		> "$BUILD/gate-ours.log" <<'PY'
+import re, sys
+known = {}
+for line in open(sys.argv[1]):
+    if line.strip() and not line.startswith('#'):
+        f, msg, count = [x.strip() for x in line.split('|')][:3]
+        known[(f, msg)] = int(count)
+for line in open(sys.argv[2]):
+    m = re.search(r'(drivers/\S+?):\d+(?::\d+)?: (.*)$', line.rstrip())
+    key = (m.group(1), m.group(2)) if m else None
+    if key in known and known[key] > 0:
+        known[key] -= 1
+        continue
+    sys.stdout.write(line)
+PY
 	others=$(grep -cE ':[0-9]+(:[0-9]+)?: (warning|error)' "$GL" || true)
 	if [ -s "$BUILD/gate-ours.log" ]; then
 		{ echo "== compile gate diagnostics in files of the series"; cat "$BUILD/gate-ours.log"; } >> "$DETAILS"

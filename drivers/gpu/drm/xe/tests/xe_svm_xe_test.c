@@ -331,14 +331,21 @@ static const struct drm_gpuvm_ops svmxe_test_gpuvm_ops = {
 	.vm_free = svmxe_test_gpuvm_free,
 };
 
+/*
+ * KUnit runs cleanups in reverse order: each VMA is removed from the
+ * gpuvm (svmxe_test_remove_vma()) before its memory is freed, and all of
+ * them before the gpuvm itself goes.
+ */
 static void svmxe_test_gpuvm_fini(void *arg)
 {
 	struct xe_vm *vm = arg;
-	struct drm_gpuva *va, *next;
 
-	drm_gpuvm_for_each_va_safe(va, next, &vm->gpuvm)
-		drm_gpuva_remove(va);
 	drm_gpuvm_put(&vm->gpuvm);
+}
+
+static void svmxe_test_remove_vma(void *arg)
+{
+	drm_gpuva_remove(arg);
 }
 
 static void svmxe_test_gpuvm_init(struct kunit *test, struct xe_vm *vm)
@@ -360,6 +367,8 @@ static struct xe_vma *svmxe_test_insert_vma(struct kunit *test,
 	struct xe_vma *vma = svmxe_test_vma(test, vm, start, size, flags, 0);
 
 	KUNIT_ASSERT_EQ(test, drm_gpuva_insert(&vm->gpuvm, &vma->gpuva), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, svmxe_test_remove_vma,
+							&vma->gpuva), 0);
 
 	return vma;
 }
