@@ -572,6 +572,9 @@ static bool xe_svm_range_outgrew_vma(struct xe_svm *svm, struct xe_svm_range *ra
  * @win_start: start of the mirror binding that contains @addr
  * @win_end: its end (exclusive)
  * @write: the GPU access writes
+ * @rangep: if not NULL, set to the range on success: when the range was
+ *          already mapped as needed, the backend's bind did not run, and a
+ *          backend that binds per tile may still have to map it
  *
  * The fault handler of both backends: finds or creates the range around
  * @addr (xe_svm_range_find_or_create()) and maps it on the GPU
@@ -586,7 +589,7 @@ static bool xe_svm_range_outgrew_vma(struct xe_svm *svm, struct xe_svm_range *ra
  * xe_svm_range_find_or_create() or xe_svm_range_populate().
  */
 int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
-		 bool write)
+		 bool write, struct xe_svm_range **rangep)
 {
 	u64 retries = atomic64_read(&svm->stats.fault_retries);
 	struct xe_svm_range *range;
@@ -614,6 +617,8 @@ int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
 	/* Exact: faults of one context are serialised by the VM lock. */
 	trace_xe_svm_fault_end(svm, addr, err,
 			       atomic64_read(&svm->stats.fault_retries) - retries);
+	if (!err && rangep)
+		*rangep = range;
 
 	return err;
 }

@@ -27,7 +27,7 @@ int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 			  bool write);
 void xe_svm_garbage_collect(struct xe_svm *svm);
 int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
-		 bool write);
+		 bool write, struct xe_svm_range **rangep);
 void xe_svm_stats_print(struct xe_svm *svm, struct drm_printer *p);
 
 #endif

@@ -544,7 +544,7 @@ static int xe_svm_emu_gpu_fault(struct xe_svm_emu_vm *vm, u64 addr, bool write)
 		goto out_unlock;
 	}
 
-	err = xe_svm_fault(&vm->svm, addr, win_start, win_end, write);
+	err = xe_svm_fault(&vm->svm, addr, win_start, win_end, write, NULL);
 
 out_unlock:
 	up_write(&vm->vm_lock);

@@ -115,11 +115,29 @@ static struct xe_vm *svm_to_vm(struct xe_svm *svm)
  */
 
 static int svmxe_core_fault(struct xe_vm *vm, u64 addr, u64 start, u64 end,
-			    bool write)
+			    bool write, struct xe_svm_range **rangep)
 {
-	KUNIT_STATIC_STUB_REDIRECT(svmxe_core_fault, vm, addr, start, end, write);
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_core_fault, vm, addr, start, end, write,
+				   rangep);
 
-	return xe_svm_fault(&vm->svm, addr, start, end, write);
+	return xe_svm_fault(&vm->svm, addr, start, end, write, rangep);
+}
+
+/*
+ * The core found @range already mapped as the access needs and did not
+ * bind it: is it mapped on @tile too? Otherwise it still has to be bound
+ * there (another tile faulted first, or an earlier commit failed).
+ */
+static bool svmxe_range_mapped_on(struct xe_vm *vm, struct xe_svm_range *range,
+				  struct xe_tile *tile)
+{
+	bool mapped;
+
+	down_read(&vm->svm.notifier_lock);
+	mapped = range->tiles_mapped & BIT(tile->id);
+	up_read(&vm->svm.notifier_lock);
+
+	return mapped;
 }
 
 /*
@@ -701,14 +719,21 @@ int xe_svm_xe_handle_pagefault(struct xe_vm *vm, struct xe_tile *tile,
 
 	for (tries = 0; tries < XE_SVM_XE_FAULT_TRIES; tries++) {
 		vm->svm_armed = NULL;
-		err = svmxe_core_fault(vm, addr, start, end, write || atomic);
+		range = NULL;
+		err = svmxe_core_fault(vm, addr, start, end, write || atomic, &range);
 		if (err)
 			return err;
 
-		range = vm->svm_armed;
-		vm->svm_armed = NULL;
-		if (drm_WARN_ON(&vm->xe->drm, !range))
+		if (vm->svm_armed) {
+			/* The core populated the range and armed it. */
+			range = vm->svm_armed;
+			vm->svm_armed = NULL;
+		} else if (drm_WARN_ON(&vm->xe->drm, !range)) {
 			return -EINVAL;
+		} else if (svmxe_range_mapped_on(vm, range, tile)) {
+			/* Another fault mapped it here already. */
+			return 0;
+		}
 
 		err = svmxe_commit(vm, tile, range, pat_index);
 		if (err != -EAGAIN)

@@ -39,6 +39,7 @@ struct svmxe_test {
 	/* svmxe_core_fault() */
 	unsigned int faults;
 	int fault_ret;
+	bool fault_valid;	/* the core finds the range valid: no bind */
 	u64 fault_addr, fault_start, fault_end;
 	bool fault_write;
 
@@ -77,7 +78,7 @@ static struct svmxe_test *svmxe_test_ctx(void)
 /* Fakes of the seams */
 
 static int svmxe_test_core_fault(struct xe_vm *vm, u64 addr, u64 start,
-				 u64 end, bool write)
+				 u64 end, bool write, struct xe_svm_range **rangep)
 {
 	struct svmxe_test *ctx = svmxe_test_ctx();
 	struct xe_svm_range *range = ctx->range;
@@ -91,6 +92,10 @@ static int svmxe_test_core_fault(struct xe_vm *vm, u64 addr, u64 start,
 	ctx->fault_write = write;
 	if (ctx->fault_ret)
 		return ctx->fault_ret;
+	if (ctx->fault_valid) {
+		*rangep = range;
+		return 0;
+	}
 
 	/* populate: the chunks are (re)mapped, then the backend is armed */
 	down_read(&vm->svm.notifier_lock);
@@ -98,6 +103,8 @@ static int svmxe_test_core_fault(struct xe_vm *vm, u64 addr, u64 start,
 		range->dma[i].mapped = true;
 	err = vm->svm.ops->bind(&vm->svm, range, NULL);
 	up_read(&vm->svm.notifier_lock);
+	if (!err)
+		*rangep = range;
 
 	return err;
 }
@@ -896,6 +903,46 @@ static void svmxe_fault_test(struct kunit *test)
 	up_write(&vm->lock);
 }
 
+/*
+ * A range the core already had mapped as needed is not bound again; the
+ * backend still binds it on a tile where it is not mapped yet.
+ */
+static void svmxe_fault_valid_range_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	const u64 base = 0x100000000ull;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_vma *mirror;
+	int err;
+
+	mirror = svmxe_test_vma(test, vm, base, SZ_1G, XE_VMA_CPU_ADDR_MIRROR, 5);
+	ctx->range = svmxe_test_range(test, vm, base + SZ_2M, 1, 9, 0x40000000,
+				      0, 0, 0);
+	ctx->fault_valid = true;
+
+	down_write(&vm->lock);
+	/* mapped on this tile: a spurious fault, nothing to do */
+	ctx->range->tiles_mapped = BIT(tile->id);
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, false,
+					 false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 1);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
+
+	/* valid for the core but mapped on no tile (a commit failed): bind */
+	ctx->range->tiles_mapped = 0;
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, false,
+					 false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 2);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
+	KUNIT_EXPECT_EQ(test, ctx->bind_start, base + SZ_2M);
+	KUNIT_EXPECT_EQ(test, ctx->range->tiles_mapped, BIT(tile->id));
+	KUNIT_EXPECT_NULL(test, vm->svm_armed);
+	up_write(&vm->lock);
+}
+
 static void svmxe_fault_retry_test(struct kunit *test)
 {
 	struct svmxe_test *ctx = test->priv;
@@ -1205,6 +1252,7 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_fault_test),
 	KUNIT_CASE(svmxe_fault_retry_test),
 	KUNIT_CASE(svmxe_fault_errors_test),
+	KUNIT_CASE(svmxe_fault_valid_range_test),
 	KUNIT_CASE(svmxe_fault_gap_test),
 	KUNIT_CASE(svmxe_bind_op_test),
 	KUNIT_CASE(svmxe_vm_create_query_test),
