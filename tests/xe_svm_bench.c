@@ -64,17 +64,11 @@ static void *map_anon_thp(size_t size)
 	return (void *)(((uintptr_t)p + SZ_2M - 1) & ~(SZ_2M - 1));
 }
 
+/* 2 MiB aligned (ranges are whole 2 MiB blocks), base pages only. */
 static void *map_anon(size_t size)
 {
-	void *p = mmap(NULL, size + SZ_2M, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = map_anon_thp(size);
 
-	if (p == MAP_FAILED) {
-		perror("mmap");
-		exit(1);
-	}
-	/* 2 MiB-align so that ranges are whole 2 MiB blocks. */
-	p = (void *)(((uintptr_t)p + SZ_2M - 1) & ~(SZ_2M - 1));
 	/* THP off: test_hmm migrates base pages only in 6.12. */
 	madvise(p, size, MADV_NOHUGEPAGE);
 	return p;
