@@ -729,8 +729,11 @@ void xe_svm_fini(struct xe_svm *svm)
 	might_sleep();
 
 	down_write(svm->ranges.lock);
-	while ((range = xe_svm_range_first(&svm->ranges, 0, U64_MAX)))
+	while ((range = xe_svm_range_first(&svm->ranges, 0, U64_MAX))) {
 		xe_svm_range_destroy(svm, range);
+		/* A VM may have a hundred thousand ranges. */
+		cond_resched();
+	}
 	up_write(svm->ranges.lock);
 
 	/* No notifier is left to queue the worker again. */
