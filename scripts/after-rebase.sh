@@ -14,6 +14,8 @@
 set -e
 . "$(dirname "$0")/lib.sh"
 cd "$SRC"
+[ ! -d .git/rebase-merge ] && [ ! -d .git/rebase-apply ] ||
+	die "a rebase is in progress in $SRC: finish it (git rebase --continue) or abort it"
 
 [ -z "$(git status --porcelain --untracked-files=no)" ] ||
 	die "$SRC has uncommitted changes: commit them (--fixup) and rebase first"

@@ -63,6 +63,9 @@ if [ ! -d "$SRC/.git" ]; then
 	git -C "$SRC" checkout -q -B svm base
 fi
 cd "$SRC"
+# A history being rewritten (see README) is not a tree to build.
+[ ! -d .git/rebase-merge ] && [ ! -d .git/rebase-apply ] ||
+	die "a rebase is in progress in $SRC: finish it (git rebase --continue) or abort it"
 
 HASH=$(inputs_hash)
 if stamp_ok .git/xe-svm-assembled "$HASH" && [ -z "$FORCE" ]; then

@@ -305,6 +305,7 @@ void xe_svm_garbage_collect(struct xe_svm *svm)
 
 		xe_svm_range_destroy(svm, range);
 		freed++;
+		cond_resched();
 	}
 	if (freed) {
 		atomic64_inc(&svm->stats.gc_runs);
