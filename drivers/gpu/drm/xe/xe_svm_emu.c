@@ -760,7 +760,9 @@ static int xe_svm_emu_ioctl_snapshot(struct xe_svm_emu_file *ef,
 		if (!xa_is_value(entry))
 			continue;
 		pte = xa_to_value(entry);
-		entries[i] = XE_SVM_EMU_SNAP_MAPPED |
+		if (is_device_private_page(pfn_to_page(xe_svm_emu_pte_pfn(pte))))
+			entries[i] |= XE_SVM_EMU_SNAP_VRAM;
+		entries[i] |= XE_SVM_EMU_SNAP_MAPPED |
 			     (pte & XE_SVM_EMU_PTE_WRITE ? XE_SVM_EMU_SNAP_WRITE : 0) |
 			     FIELD_GET(XE_SVM_EMU_PTE_SHIFT_MASK, pte) << 8;
 	}

@@ -200,6 +200,7 @@ struct xe_svm_emu_exec {
 /* Bits of each entry of struct xe_svm_emu_snapshot's @entries */
 #define XE_SVM_EMU_SNAP_MAPPED		0x1u	/* the GPU maps the page */
 #define XE_SVM_EMU_SNAP_WRITE		0x2u	/* ... writable */
+#define XE_SVM_EMU_SNAP_VRAM		0x4u	/* ... in a tile's VRAM (else system memory) */
 #define XE_SVM_EMU_SNAP_SHIFT(e)	(((e) >> 8) & 0xff)	/* log2 of the GPU page size */
 
 /* The most pages one XE_SVM_EMU_IOCTL_SNAPSHOT describes */
@@ -212,7 +213,8 @@ struct xe_svm_emu_exec {
  * table of VM @vm_id maps @npages pages from @addr: one __u32 per page in
  * @entries, XE_SVM_EMU_SNAP_* bits, zero for an unmapped page. The GPU
  * page size is the size of the GPU PTE that maps the page: 4 KiB, 64 KiB
- * or 2 MiB. Errors: -EINVAL for MBZ fields, an unaligned @addr, @npages 0
+ * or 2 MiB. A mapped page is in system memory unless XE_SVM_EMU_SNAP_VRAM
+ * says it is in a tile's emulated VRAM (a device-private page). Errors: -EINVAL for MBZ fields, an unaligned @addr, @npages 0
  * or above XE_SVM_EMU_MAX_SNAPSHOT; -ENOENT for an unknown @vm_id;
  * -EFAULT for an unwritable @entries.
  */

@@ -6,10 +6,12 @@
 #include "xe_svm_xe.h"
 
 #include <linux/bitmap.h>
+#include <linux/debugfs.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
 #include <linux/lockdep.h>
 #include <linux/scatterlist.h>
+#include <linux/seq_file.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -917,6 +919,44 @@ int xe_svm_xe_check_bind_op(struct xe_vm *vm,
 		/* UNMAP_ALL only unbinds buffer objects */
 		return 0;
 	}
+}
+
+static int svmxe_debugfs_show(struct seq_file *m, void *data)
+{
+	struct xe_device *xe = m->private;
+	struct drm_printer p = drm_seq_file_printer(m);
+	unsigned long asid;
+	struct xe_vm *vm;
+
+	/* A VM leaves asid_to_vm under this lock before it is freed. */
+	down_read(&xe->usm.lock);
+	xa_for_each(&xe->usm.asid_to_vm, asid, vm) {
+		if (!(READ_ONCE(vm->flags) & XE_VM_FLAG_SVM))
+			continue;
+		drm_printf(&p, "vm asid %lu:\n", asid);
+		xe_svm_stats_print(&vm->svm, &p);
+	}
+	up_read(&xe->usm.lock);
+
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(svmxe_debugfs);
+
+/**
+ * xe_svm_xe_debugfs_register() - add the SVM counters file to debugfs
+ * @xe: the device
+ * @root: its debugfs directory
+ *
+ * The file "svm" lists, for each VM with an SVM context (by ASID), the
+ * counters xe_svm_stats_print() prints. Nothing on devices that cannot
+ * mirror.
+ *
+ * Context: process context, at device registration.
+ */
+void xe_svm_xe_debugfs_register(struct xe_device *xe, struct dentry *root)
+{
+	if (xe_svm_xe_can_mirror(xe))
+		debugfs_create_file("svm", 0400, root, xe, &svmxe_debugfs_fops);
 }
 
 #if IS_BUILTIN(CONFIG_DRM_XE_KUNIT_TEST)

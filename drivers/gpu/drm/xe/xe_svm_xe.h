@@ -11,6 +11,7 @@
 
 #include <drm/xe_drm.h>
 
+struct dentry;
 struct drm_xe_vm_bind_op;
 struct sg_table;
 struct xe_device;
@@ -43,6 +44,7 @@ void xe_svm_xe_pt_post_commit(struct xe_vm *vm);
 void xe_svm_xe_assert_commit_locked(struct xe_vm *vm);
 struct sg_table *xe_svm_xe_range_vma_sg(struct xe_vma *vma);
 bool xe_svm_xe_range_vma_writable(struct xe_vma *vma, u64 addr);
+void xe_svm_xe_debugfs_register(struct xe_device *xe, struct dentry *root);
 
 #else
 
@@ -110,6 +112,11 @@ static inline void xe_svm_xe_assert_commit_locked(struct xe_vm *vm)
 static inline struct sg_table *xe_svm_xe_range_vma_sg(struct xe_vma *vma)
 {
 	return NULL;
+}
+
+static inline void xe_svm_xe_debugfs_register(struct xe_device *xe,
+					      struct dentry *root)
+{
 }
 
 static inline bool xe_svm_xe_range_vma_writable(struct xe_vma *vma, u64 addr)
