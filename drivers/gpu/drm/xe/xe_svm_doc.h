@@ -188,7 +188,9 @@
  * zapped bounds and the notifier event) and xe_svm_invalidate_end,
  * xe_svm_gc and xe_svm_range_destroy. Each event names its SVM context,
  * so one VM can be followed among many. Each context also keeps counters
- * (&struct xe_svm_stats) that xe_svm_stats_print() prints for debugfs::
+ * (&struct xe_svm_stats) that xe_svm_stats_print() prints for debugfs: the
+ * xe device's ``svm`` file lists them per VM (by ASID), the emulated
+ * device has one file per VM. Tracing::
  *
  *	echo 1 > /sys/kernel/tracing/events/xe_svm/enable
  *	cat /sys/kernel/tracing/trace_pipe
