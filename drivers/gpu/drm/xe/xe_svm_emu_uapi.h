@@ -214,7 +214,8 @@ struct xe_svm_emu_exec {
  * @entries, XE_SVM_EMU_SNAP_* bits, zero for an unmapped page. The GPU
  * page size is the size of the GPU PTE that maps the page: 4 KiB, 64 KiB
  * or 2 MiB. A mapped page is in system memory unless XE_SVM_EMU_SNAP_VRAM
- * says it is in a tile's emulated VRAM (a device-private page). Errors: -EINVAL for MBZ fields, an unaligned @addr, @npages 0
+ * says it is in a tile's emulated VRAM (a device-private page).
+ * Errors: -EINVAL for MBZ fields, an unaligned @addr, @npages 0
  * or above XE_SVM_EMU_MAX_SNAPSHOT; -ENOENT for an unknown @vm_id;
  * -EFAULT for an unwritable @entries.
  */
