@@ -7,6 +7,7 @@
 
 #include <linux/dma-mapping.h>
 #include <linux/hmm.h>
+#include <linux/hugetlb.h>
 #include <linux/jiffies.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
@@ -411,6 +412,33 @@ err_mmput:
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_range_find_or_create, DRM_XE_SVM);
 
+/*
+ * In 6.12, hmm_range_fault() faults a hugetlb page whose page table does
+ * not exist yet (the walk's pte_hole case) with the hugetlb VMA lock held
+ * for reading, and the fault takes that lock again: a recursive read of an
+ * rwsem, which lockdep reports and which deadlocks if a writer queues in
+ * between. Fault hugetlb ranges in through the ordinary fault path first,
+ * so that the walk finds page-table entries; its entry handler drops the
+ * lock before faulting. Errors are left for hmm_range_fault() to report.
+ */
+static void xe_svm_prefault_hugetlb(struct mm_struct *mm,
+				    struct xe_svm_range *range, bool write)
+{
+	struct vm_area_struct *vma;
+	unsigned long addr;
+
+	mmap_assert_locked(mm);
+
+	vma = vma_lookup(mm, range->start);
+	if (!vma || !is_vm_hugetlb_page(vma))
+		return;
+
+	for (addr = range->start; addr <= range->last;
+	     addr += huge_page_size(hstate_vma(vma)))
+		if (fixup_user_fault(mm, addr, write ? FAULT_FLAG_WRITE : 0, NULL))
+			return;
+}
+
 /**
  * xe_svm_range_populate() - map a range on the GPU from the CPU page tables
  * @svm: the SVM context
@@ -467,6 +495,7 @@ int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 
 		hmm.notifier_seq = mmu_interval_read_begin(&range->notifier);
 		mmap_read_lock(svm->mm);
+		xe_svm_prefault_hugetlb(svm->mm, range, write);
 		err = hmm_range_fault(&hmm);
 		mmap_read_unlock(svm->mm);
 		if (err == -EBUSY) {
