@@ -468,13 +468,25 @@ void emu_assert_result_at(const char *file, int line, const char *what,
 			  what, got, emu_errname(got), want, emu_errname(want));
 }
 
-void emu_assert_linear_at(const char *file, int line, const uint64_t *p,
-			  size_t nwords, uint64_t value, uint64_t step)
+/* The expected value of word @i: linear (value + i * step) or a pattern. */
+struct emu_expect {
+	bool pattern;
+	uint64_t value, step, seed;
+};
+
+static uint64_t emu_expected(const struct emu_expect *e, size_t i)
+{
+	return e->pattern ? emu_pattern(e->seed, i) : e->value + i * e->step;
+}
+
+/* Fail with the first bad word and how many differ. */
+static void emu_assert_words_at(const char *file, int line, const uint64_t *p,
+				size_t nwords, const struct emu_expect *e)
 {
 	size_t i, bad = 0, first = 0;
 
 	for (i = 0; i < nwords; i++) {
-		if (p[i] != value + i * step) {
+		if (p[i] != emu_expected(e, i)) {
 			if (!bad)
 				first = i;
 			bad++;
@@ -483,25 +495,23 @@ void emu_assert_linear_at(const char *file, int line, const uint64_t *p,
 	if (bad)
 		svmt_fail(file, line, "%zu of %zu words differ; first at word %zu (%p): "
 			  "got 0x%016" PRIx64 ", expected 0x%016" PRIx64, bad, nwords,
-			  first, (void *)&p[first], p[first], value + first * step);
+			  first, (void *)&p[first], p[first], emu_expected(e, first));
+}
+
+void emu_assert_linear_at(const char *file, int line, const uint64_t *p,
+			  size_t nwords, uint64_t value, uint64_t step)
+{
+	const struct emu_expect e = { .value = value, .step = step };
+
+	emu_assert_words_at(file, line, p, nwords, &e);
 }
 
 void emu_assert_pattern_at(const char *file, int line, const uint64_t *p,
 			   size_t nwords, uint64_t seed)
 {
-	size_t i, bad = 0, first = 0;
+	const struct emu_expect e = { .pattern = true, .seed = seed };
 
-	for (i = 0; i < nwords; i++) {
-		if (p[i] != emu_pattern(seed, i)) {
-			if (!bad)
-				first = i;
-			bad++;
-		}
-	}
-	if (bad)
-		svmt_fail(file, line, "%zu of %zu words differ; first at word %zu (%p): "
-			  "got 0x%016" PRIx64 ", expected 0x%016" PRIx64, bad, nwords,
-			  first, (void *)&p[first], p[first], emu_pattern(seed, first));
+	emu_assert_words_at(file, line, p, nwords, &e);
 }
 
 void emu_assert_gpu_linear_at(const char *file, int line, struct emu_vm *vm,
