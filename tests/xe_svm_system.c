@@ -3,7 +3,9 @@
  * Copyright © 2026 Xe SVM Developers
  *
  * xe_svm_system: the emulated GPU reads and writes ordinary process
- * memory through the SVM core (system memory only: no migration yet).
+ * memory through the SVM core, in system memory only: every VM it makes
+ * is set to XE_SVM_EMU_PLACE_SYSTEM, so nothing migrates to the emulated
+ * VRAM (xe_svm_migrate tests that).
  *
  * Unless a subtest says otherwise it uses a VM created with
  * DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR (GPU address X = CPU address X
@@ -1843,6 +1845,12 @@ static void test_exit_live(void)
 	vm = emu_vm_open_mirror();
 	emu_assert_gpu_linear(&vm, p, SZ_2M, V3, S3);
 	emu_vm_close(&vm);
+}
+
+/* Every VM of this program keeps its memory in system memory. */
+__attribute__((constructor)) static void system_memory_only(void)
+{
+	emu_vm_default_placement = XE_SVM_EMU_PLACE_SYSTEM;
 }
 
 static const struct svmt_subtest subtests[] = {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,6 +65,8 @@ int __emu_vm_destroy(int fd, uint32_t id)
 	return ioctl_err(fd, XE_SVM_EMU_IOCTL_VM_DESTROY, &destroy);
 }
 
+int emu_vm_default_placement = -1;
+
 struct emu_vm emu_vm_create(int fd, uint32_t flags)
 {
 	struct emu_vm vm = { .fd = fd };
@@ -73,6 +76,8 @@ struct emu_vm emu_vm_create(int fd, uint32_t flags)
 		svmt_fail(__FILE__, __LINE__, "VM_CREATE flags 0x%x: %s", flags,
 			  strerror(-err));
 	svmt_assert(vm.id >= 1);
+	if (emu_vm_default_placement >= 0)
+		emu_vm_placement(&vm, emu_vm_default_placement, 0);
 	return vm;
 }
 
@@ -378,6 +383,63 @@ struct xe_svm_emu_stats emu_stats(struct emu_vm *vm)
 	return st;
 }
 
+/* --- device memory (VRAM) and migration ---------------------------- */
+
+int __emu_vm_placement(int fd, uint32_t vm, uint32_t placement, uint32_t tile)
+{
+	struct xe_svm_emu_vm_placement arg = {
+		.vm_id = vm,
+		.placement = placement,
+		.tile = tile,
+	};
+
+	return ioctl_err(fd, XE_SVM_EMU_IOCTL_VM_PLACEMENT, &arg);
+}
+
+void emu_vm_placement(struct emu_vm *vm, uint32_t placement, uint32_t tile)
+{
+	int err = __emu_vm_placement(vm->fd, vm->id, placement, tile);
+
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "VM_PLACEMENT %u of VM %u (tile %u): %s",
+			  placement, vm->id, tile, strerror(-err));
+}
+
+int __emu_tile_stats(int fd, uint32_t tile, struct xe_svm_emu_tile_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->tile = tile;
+	return ioctl_err(fd, XE_SVM_EMU_IOCTL_TILE_STATS, st);
+}
+
+struct xe_svm_emu_tile_stats emu_tile_stats(int fd, uint32_t tile)
+{
+	struct xe_svm_emu_tile_stats st;
+	int err = __emu_tile_stats(fd, tile, &st);
+
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "TILE_STATS of tile %u: %s", tile,
+			  strerror(-err));
+	return st;
+}
+
+void emu_fail_next(const char *knob, unsigned int n)
+{
+	char path[128], val[16];
+	int fd, len;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/xe_svm_emu/%s", knob);
+	fd = open(path, O_WRONLY);
+	if (fd < 0 && access("/sys/kernel/debug/xe_svm_emu", F_OK))
+		svmt_skip("no %s: debugfs not mounted or no emulated device", path);
+	if (fd < 0)
+		svmt_fail(__FILE__, __LINE__, "open %s: %s", path, strerror(errno));
+	len = snprintf(val, sizeof(val), "%u\n", n);
+	if (write(fd, val, len) != len)
+		svmt_fail(__FILE__, __LINE__, "write %s: %s", path, strerror(errno));
+	close(fd);
+}
+
 /* --- CPU memory ----------------------------------------------------- */
 
 void *emu_mmap(size_t size, int prot, int flags, int fd, off_t off)
@@ -596,4 +658,77 @@ void emu_wait_ok_at(const char *file, int line, pid_t pid)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		svmt_fail(file, line, "child %d failed (exit status %d)", (int)pid,
 			  WEXITSTATUS(status));
+}
+
+/* --- migration tests ----------------------------------------------------- */
+
+uint64_t emu_vram_in_use(int fd, uint32_t tile)
+{
+	return emu_tile_stats(fd, tile).vram_pages_in_use;
+}
+
+void emu_assert_vram_in_use_at(const char *file, int line, int fd,
+			       uint32_t tile, uint64_t want)
+{
+	uint64_t got = emu_vram_in_use(fd, tile);
+	unsigned int i;
+
+	/* 100 polls of 50 ms. */
+	for (i = 0; got != want && i < 100; i++) {
+		usleep(50 * 1000);
+		got = emu_vram_in_use(fd, tile);
+	}
+	if (got != want)
+		svmt_fail(file, line, "tile %u: %" PRIu64 " VRAM pages in use, expected %"
+			  PRIu64 " (waited 5 s)", tile, got, want);
+}
+
+void emu_print_tile_stats(const char *what,
+			  const struct xe_svm_emu_tile_stats *st)
+{
+	svmt_info("%s: tile %u: VRAM pages %" PRIu64 ", in use %" PRIu64
+		  ", migrated to VRAM %" PRIu64 ", to RAM %" PRIu64 ", bytes copied %"
+		  PRIu64 ", CPU faults %" PRIu64 ", alloc failures %" PRIu64
+		  ", copy failures %" PRIu64, what, st->tile,
+		  (uint64_t)st->vram_pages, (uint64_t)st->vram_pages_in_use,
+		  (uint64_t)st->migrated_to_vram, (uint64_t)st->migrated_to_ram,
+		  (uint64_t)st->bytes_copied, (uint64_t)st->cpu_faults,
+		  (uint64_t)st->alloc_failures, (uint64_t)st->copy_failures);
+}
+
+int emu_tmp_file(char *path, size_t len, size_t size, uint64_t value,
+		 uint64_t step)
+{
+	static unsigned int seq;
+	uint64_t *buf = malloc(size);
+	int fd;
+
+	svmt_assert(buf);
+	if (mkdir("/tmp/xe_svm_test", 0700) && errno != EEXIST)
+		svmt_fail(__FILE__, __LINE__, "mkdir /tmp/xe_svm_test: %s", strerror(errno));
+	snprintf(path, len, "/tmp/xe_svm_test/emu.%d.%u", (int)getpid(), seq++);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		svmt_fail(__FILE__, __LINE__, "create %s: %s", path, strerror(errno));
+	emu_fill_linear(buf, size / 8, value, step);
+	svmt_assert_eq_u64(pwrite(fd, buf, size, 0), size);
+	free(buf);
+	return fd;
+}
+
+void *emu_map_huge(size_t size, int flags, int fd)
+{
+	size_t res_size = size + 2 * SZ_2M;
+	char *res = emu_mmap(res_size, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *p = (char *)(((uintptr_t)res + SZ_2M) & ~(uintptr_t)(SZ_2M - 1));
+	void *q = mmap(p, size, PROT_READ | PROT_WRITE, flags | MAP_FIXED, fd, 0);
+
+	if (q == MAP_FAILED && (errno == ENOMEM || errno == EINVAL))
+		svmt_skip("no 2 MiB huge pages to map (%s)", strerror(errno));
+	if (q == MAP_FAILED)
+		svmt_fail(__FILE__, __LINE__, "mmap of 0x%zx bytes of huge pages: %s",
+			  size, strerror(errno));
+	svmt_assert(q == p);
+	return p;
 }

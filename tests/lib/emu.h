@@ -3,7 +3,7 @@
  * Copyright © 2026 Xe SVM Developers
  *
  * emu: helpers for driving the emulated SVM device (/dev/xe_svm_emu,
- * interface version 2) from the end-to-end tests.
+ * interface version 3) from the end-to-end tests.
  *
  * Naming: a function whose name starts with "__" does the raw ioctl and
  * returns 0 or -errno, never ends the subtest (the bad-argument tests and
@@ -127,6 +127,28 @@ uint32_t *emu_snapshot_alloc(struct emu_vm *vm, const void *addr, size_t size);
 int __emu_stats(int fd, uint32_t vm, struct xe_svm_emu_stats *st);
 struct xe_svm_emu_stats emu_stats(struct emu_vm *vm);
 
+/* --- device memory (VRAM) and migration ---------------------------- */
+
+/*
+ * Placement every VM made by emu_vm_create() gets (XE_SVM_EMU_PLACE_*),
+ * or -1 for the device's default (VRAM of tile 0). A program that tests
+ * system memory only sets it to XE_SVM_EMU_PLACE_SYSTEM before its
+ * subtests run.
+ */
+extern int emu_vm_default_placement;
+
+int __emu_vm_placement(int fd, uint32_t vm, uint32_t placement, uint32_t tile);
+void emu_vm_placement(struct emu_vm *vm, uint32_t placement, uint32_t tile);
+int __emu_tile_stats(int fd, uint32_t tile, struct xe_svm_emu_tile_stats *st);
+struct xe_svm_emu_tile_stats emu_tile_stats(int fd, uint32_t tile);
+/*
+ * Make the next @n operations of a fault-injection knob fail: @knob is
+ * "fail_vram_alloc", "fail_copy_to_vram" or "fail_copy_to_ram" (files in
+ * /sys/kernel/debug/xe_svm_emu). Skips the subtest when debugfs is not
+ * mounted.
+ */
+void emu_fail_next(const char *knob, unsigned int n);
+
 /* --- CPU memory ----------------------------------------------------- */
 
 /* mmap() that must succeed. */
@@ -196,5 +218,36 @@ pid_t emu_fork(void (*fn)(void *), void *arg);
 /* Wait for a child of emu_fork(); it must have exited 0. */
 #define emu_wait_ok(pid) emu_wait_ok_at(__FILE__, __LINE__, (pid))
 void emu_wait_ok_at(const char *file, int line, pid_t pid);
+
+/* --- migration tests ----------------------------------------------------- */
+
+/* TILE_STATS.vram_pages_in_use of @tile now. */
+uint64_t emu_vram_in_use(int fd, uint32_t tile);
+/*
+ * TILE_STATS.vram_pages_in_use of @tile is exactly @want, or becomes it
+ * within a few seconds: a device page freed by a munmap, an exit or a
+ * migration may be given back by a worker. Fails the subtest otherwise.
+ */
+#define emu_assert_vram_in_use(fd, tile, want) \
+	emu_assert_vram_in_use_at(__FILE__, __LINE__, (fd), (tile), (want))
+void emu_assert_vram_in_use_at(const char *file, int line, int fd,
+			       uint32_t tile, uint64_t want);
+void emu_print_tile_stats(const char *what,
+			  const struct xe_svm_emu_tile_stats *st);
+
+/*
+ * A new file of @size bytes under /tmp/xe_svm_test holding the words
+ * value + i * step; its name is written to @path (@len bytes). Returns
+ * the file, open read-write.
+ */
+int emu_tmp_file(char *path, size_t len, size_t size, uint64_t value,
+		 uint64_t step);
+/*
+ * @size bytes of 2 MiB hugetlbfs pages at a 2 MiB-aligned address, with
+ * PROT_NONE guards: @flags MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, or
+ * MAP_SHARED with a hugetlbfs file @fd. Skips the subtest when there are
+ * no huge pages to map.
+ */
+void *emu_map_huge(size_t size, int flags, int fd);
 
 #endif

@@ -18,6 +18,8 @@
 
 #include <drm/drm_print.h>
 
+#include "xe_svm_devmem.h"
+#include "xe_svm_migrate.h"
 #include "xe_svm_trace.h"
 #include "xe_svm_types.h"
 
@@ -57,8 +59,11 @@ static void xe_svm_assert_in_notifier(struct xe_svm *svm)
 static void xe_svm_dma_unmap_chunk(struct xe_svm *svm, struct xe_svm_dma_chunk *c)
 {
 	c->mapped = false;
-	/* The zero page's one mapping belongs to the context. */
-	if (c->zero)
+	/*
+	 * The zero page's one mapping belongs to the context; device pages
+	 * are never DMA-mapped.
+	 */
+	if (c->zero || c->devmem)
 		return;
 
 	dma_unmap_page_attrs(svm->dma_dev, c->addr, PAGE_SIZE << c->order,
@@ -95,6 +100,57 @@ static unsigned int xe_svm_dma_chunk_order(const unsigned long *pfns,
 	return order;
 }
 
+/*
+ * A device page of our own owner at page @i: the GPU maps it from VRAM,
+ * where it needs no DMA mapping. HMM returns device pages of another
+ * owner only after migrating them back, so every device page is ours.
+ */
+static bool xe_svm_pfn_is_devmem(const unsigned long *pfns, unsigned long i)
+{
+	return is_device_private_page(hmm_pfn_to_page(pfns[i]));
+}
+
+/*
+ * The order of a chunk of device pages that starts at page @i: the
+ * largest GPU page size (2 MiB, 64 KiB, 4 KiB) whose pages are all device
+ * pages that follow each other in one region's VRAM, aligned in VRAM as
+ * in the range, never past the end of the range.
+ */
+static unsigned int xe_svm_devmem_chunk_order(const unsigned long *pfns,
+					      unsigned long i, unsigned long npages)
+{
+	static const unsigned int orders[] = { 9, 4 };
+	struct page *first = hmm_pfn_to_page(pfns[i]);
+	unsigned long pfn = page_to_pfn(first), j;
+	unsigned int k;
+
+	for (k = 0; k < ARRAY_SIZE(orders); k++) {
+		unsigned long n = 1ul << orders[k];
+
+		if (!IS_ALIGNED(i, n) || i + n > npages ||
+		    !IS_ALIGNED(xe_svm_devmem_page_offset(first) >> PAGE_SHIFT, n))
+			continue;
+		for (j = 1; j < n; j++)
+			if (!xe_svm_pfn_is_devmem(pfns, i + j) ||
+			    page_to_pfn(hmm_pfn_to_page(pfns[i + j])) != pfn + j ||
+			    (pfns[i + j] & HMM_PFN_WRITE) != (pfns[i] & HMM_PFN_WRITE))
+				break;
+		if (j == n)
+			return orders[k];
+	}
+
+	return 0;
+}
+
+static unsigned int xe_svm_chunk_order(const unsigned long *pfns,
+				       unsigned long i, unsigned long npages)
+{
+	if (xe_svm_pfn_is_devmem(pfns, i))
+		return xe_svm_devmem_chunk_order(pfns, i, npages);
+
+	return xe_svm_dma_chunk_order(pfns, i, npages);
+}
+
 /* DMA-map the pages @pfns of @range, in chunks (exactly as many as needed). */
 static struct xe_svm_dma_chunk *xe_svm_dma_map(struct xe_svm *svm,
 					       struct xe_svm_range *range,
@@ -106,7 +162,7 @@ static struct xe_svm_dma_chunk *xe_svm_dma_map(struct xe_svm *svm,
 	unsigned int n = 0, order;
 
 	for (i = 0; i < npages; i += 1ul << order) {
-		order = xe_svm_dma_chunk_order(pfns, i, npages);
+		order = xe_svm_chunk_order(pfns, i, npages);
 		n++;
 	}
 	dma = kvmalloc_array(n, sizeof(*dma), GFP_KERNEL);
@@ -117,10 +173,21 @@ static struct xe_svm_dma_chunk *xe_svm_dma_map(struct xe_svm *svm,
 	for (i = 0; i < npages; i += 1ul << order) {
 		struct xe_svm_dma_chunk *c = &dma[n];
 
-		order = xe_svm_dma_chunk_order(pfns, i, npages);
+		order = xe_svm_chunk_order(pfns, i, npages);
 		c->order = order;
 		/* One CPU PTE, one permission: read-only pages are only read. */
 		c->write = pfns[i] & HMM_PFN_WRITE;
+		c->devmem = xe_svm_pfn_is_devmem(pfns, i);
+		if (c->devmem) {
+			struct page *page = hmm_pfn_to_page(pfns[i]);
+
+			c->zero = false;
+			c->mapped = true;
+			c->addr = xe_svm_page_to_devmem(page)->dpa_base +
+				  xe_svm_devmem_page_offset(page);
+			n++;
+			continue;
+		}
 		/*
 		 * Untouched memory that was read maps the zero page, possibly
 		 * thousands of times: every use shares the context's mapping.
@@ -468,6 +535,8 @@ int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 		.start = range->start,
 		.end = range->last + 1,
 		.default_flags = HMM_PFN_REQ_FAULT | (write ? HMM_PFN_REQ_WRITE : 0),
+		/* Our device pages are mapped where they are, in VRAM. */
+		.dev_private_owner = svm->pgmap_owner,
 	};
 	struct xe_svm_dma_chunk *dma;
 	unsigned int dma_nr;
@@ -601,14 +670,15 @@ static bool xe_svm_range_outgrew_vma(struct xe_svm *svm, struct xe_svm_range *ra
  * @addr: the faulting GPU virtual address (= CPU virtual address)
  * @win_start: start of the mirror binding that contains @addr
  * @win_end: its end (exclusive)
- * @write: the GPU access writes
+ * @access: XE_SVM_ACCESS_* bits of the GPU access
  * @rangep: if not NULL, set to the range on success: when the range was
  *          already mapped as needed, the backend's bind did not run, and a
  *          backend that binds per tile may still have to map it
  *
  * The fault handler of both backends: finds or creates the range around
- * @addr (xe_svm_range_find_or_create()) and maps it on the GPU
- * (xe_svm_range_populate()). A range another fault already mapped as
+ * @addr (xe_svm_range_find_or_create()), migrates it to VRAM if the
+ * placement policy says so (xe_svm_range_place(), best effort) and maps
+ * it on the GPU (xe_svm_range_populate()). A range another fault already mapped as
  * needed is left alone (faults of several GPU threads on one range). A
  * range that failed to populate because the CPU VMA around @addr no
  * longer covers it is replaced by one sized to the new layout.
@@ -619,8 +689,9 @@ static bool xe_svm_range_outgrew_vma(struct xe_svm *svm, struct xe_svm_range *ra
  * xe_svm_range_find_or_create() or xe_svm_range_populate().
  */
 int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
-		 bool write, struct xe_svm_range **rangep)
+		 unsigned int access, struct xe_svm_range **rangep)
 {
+	bool write = access & (XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC);
 	u64 retries = atomic64_read(&svm->stats.fault_retries);
 	struct xe_svm_range *range;
 	int err;
@@ -635,6 +706,7 @@ int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
 	} else if (xe_svm_range_gpu_valid(svm, range, write)) {
 		err = 0;
 	} else {
+		xe_svm_range_place(svm, range, access & XE_SVM_ACCESS_ATOMIC);
 		err = xe_svm_range_populate(svm, range, write);
 		if ((err == -EFAULT || err == -EPERM) &&
 		    xe_svm_range_outgrew_vma(svm, range, addr)) {
@@ -677,6 +749,8 @@ void xe_svm_stats_print(struct xe_svm *svm, struct drm_printer *p)
 	drm_printf(p, "ranges_live: %lld\n", created - destroyed);
 	drm_printf(p, "gc_runs: %lld\n", atomic64_read(&st->gc_runs));
 	drm_printf(p, "dma_mapped_pages: %lld\n", atomic64_read(&st->dma_mapped_pages));
+	drm_printf(p, "vram_migrations: %lld\n", atomic64_read(&st->vram_migrations));
+	drm_printf(p, "vram_fallbacks: %lld\n", atomic64_read(&st->vram_fallbacks));
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_stats_print, DRM_XE_SVM);
 

@@ -6,7 +6,12 @@
 #ifndef _XE_SVM_H_
 #define _XE_SVM_H_
 
+#include <linux/bits.h>
 #include <linux/types.h>
+
+/* Access bits of xe_svm_fault() */
+#define XE_SVM_ACCESS_WRITE	BIT(0)	/* the GPU writes */
+#define XE_SVM_ACCESS_ATOMIC	BIT(1)	/* a device atomic that needs VRAM (writes too) */
 
 struct device;
 struct drm_printer;
@@ -27,7 +32,7 @@ int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 			  bool write);
 void xe_svm_garbage_collect(struct xe_svm *svm);
 int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
-		 bool write, struct xe_svm_range **rangep);
+		 unsigned int access, struct xe_svm_range **rangep);
 void xe_svm_stats_print(struct xe_svm *svm, struct drm_printer *p);
 
 #endif

@@ -5,8 +5,10 @@
 
 #include <linux/bitfield.h>
 #include <linux/debugfs.h>
+#include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
 #include <linux/fs.h>
+#include <linux/gpu_buddy.h>
 #include <linux/highmem.h>
 #include <linux/hmm.h>
 #include <linux/kref.h>
@@ -15,6 +17,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -25,6 +28,7 @@
 #include <drm/drm_print.h>
 
 #include "xe_svm.h"
+#include "xe_svm_devmem.h"
 #include "xe_svm_emu_uapi.h"
 #include "xe_svm_types.h"
 #include "xe_svm_uapi.h"
@@ -38,6 +42,12 @@
  * emptied by its invalidate operation. The "GPU" accesses
  * memory through that table only, under the notifier lock, so it can
  * never touch a page after the CPU took it away.
+ *
+ * Each tile has emulated VRAM: a device-private region of the SVM core
+ * (xe_svm_devmem.c) over a buddy allocator of vram_mb MiB, backed by
+ * ordinary pages the "GPU" reaches through the device page's VRAM
+ * offset, and a copy engine that moves pages between system memory and
+ * that backing from a worker, signalling a fence when done.
  */
 
 /* GPU fault attempts per operation before it gives up with -EBUSY */
@@ -62,13 +72,34 @@ struct xe_svm_emu_tile {
 	unsigned int id;
 	/** @vram_size: bytes of emulated VRAM; constant after init */
 	u64 vram_size;
+	/** @buddy: the VRAM allocator, as TTM's VRAM manager has one */
+	struct gpu_buddy buddy;
+	/** @buddy_lock: serialises @buddy */
+	struct mutex buddy_lock;
+	/** @devmem: the VRAM as device-private pages */
+	struct xe_svm_devmem devmem;
+	/**
+	 * @backing: the page that holds the data of each VRAM page, by VRAM
+	 * page number; allocated on first use and kept until unload (like
+	 * real VRAM, it keeps stale data when freed); set with cmpxchg()
+	 */
+	struct page **backing;
+	/** @copy_wq: the copy engine, one request at a time, in order */
+	struct workqueue_struct *copy_wq;
+	/** @fence_context: the copy engine's fence timeline */
+	u64 fence_context;
+	/** @fence_seqno: the last seqno handed out on @fence_context */
+	atomic64_t fence_seqno;
+	/** @fence_lock: the lock of the copy engine's fences */
+	spinlock_t fence_lock;
 };
 
 /**
  * struct xe_svm_emu_device - the emulated SVM device
  *
  * There is one instance per loaded module. Every field is written once
- * at module init and only read afterwards, so nothing here needs a lock.
+ * at module init and only read afterwards, except the tiles' VRAM and
+ * the fault-injection counters, which have their own locking.
  */
 struct xe_svm_emu_device {
 	/** @misc: the /dev/xe_svm_emu character device */
@@ -77,6 +108,10 @@ struct xe_svm_emu_device {
 	unsigned int num_tiles;
 	/** @tiles: the virtual tiles */
 	struct xe_svm_emu_tile tiles[XE_SVM_EMU_MAX_TILES];
+	/** @fail_copy_to_vram: test hook, fail the next this many copies to VRAM */
+	atomic_t fail_copy_to_vram;
+	/** @fail_copy_to_ram: test hook, fail the next this many copies from VRAM */
+	atomic_t fail_copy_to_ram;
 };
 
 /* GPU VA space of an emulated VM: 48 bits, as on current xe hardware */
@@ -152,6 +187,146 @@ static unsigned long xe_svm_emu_pte_pfn(unsigned long pte)
 	return pte >> XE_SVM_EMU_PTE_PFN_SHIFT;
 }
 
+static struct xe_svm_emu_device *xe_svm_emu;
+
+static struct xe_svm_emu_tile *to_emu_tile(struct xe_svm_devmem *dm)
+{
+	return container_of(dm, struct xe_svm_emu_tile, devmem);
+}
+
+/* The page that holds the data of a device page, or NULL if none yet. */
+static struct page *xe_svm_emu_backing(struct page *dev)
+{
+	struct xe_svm_emu_tile *tile = to_emu_tile(xe_svm_page_to_devmem(dev));
+
+	return READ_ONCE(tile->backing[xe_svm_devmem_page_offset(dev) >> PAGE_SHIFT]);
+}
+
+/* The backing page of a device page, allocated on first use. */
+static struct page *xe_svm_emu_backing_get(struct xe_svm_emu_tile *tile,
+					   struct page *dev)
+{
+	struct page **slot = &tile->backing[xe_svm_devmem_page_offset(dev) >> PAGE_SHIFT];
+	struct page *page = READ_ONCE(*slot), *old;
+
+	if (page)
+		return page;
+	/* Not zeroed: like VRAM, it holds whatever was there. */
+	page = alloc_page(GFP_HIGHUSER);
+	if (!page)
+		return NULL;
+	old = cmpxchg(slot, NULL, page);
+	if (old) {
+		__free_page(page);
+		return old;
+	}
+
+	return page;
+}
+
+/**
+ * struct xe_svm_emu_copy - one request to the copy engine of a tile
+ *
+ * The page arrays belong to the submitter, which waits for @fence before
+ * it touches them again.
+ */
+struct xe_svm_emu_copy {
+	/** @fence: signals completion; first, so dma_fence_free() frees the request */
+	struct dma_fence fence;
+	/** @work: the engine's work item */
+	struct work_struct work;
+	/** @tile: the tile whose engine runs it */
+	struct xe_svm_emu_tile *tile;
+	/** @sys: system pages (NULL with @to_vram: clear) */
+	struct page **sys;
+	/** @dev: device pages of @tile */
+	struct page **dev;
+	/** @npages: entries of @sys and @dev */
+	unsigned long npages;
+	/** @to_vram: direction */
+	bool to_vram;
+	/** @fail: injected failure: copy half, then fail with -EIO */
+	bool fail;
+};
+
+static const char *xe_svm_emu_fence_driver_name(struct dma_fence *fence)
+{
+	return "xe_svm_emu";
+}
+
+static const char *xe_svm_emu_fence_timeline_name(struct dma_fence *fence)
+{
+	return "copy";
+}
+
+static const struct dma_fence_ops xe_svm_emu_fence_ops = {
+	.get_driver_name = xe_svm_emu_fence_driver_name,
+	.get_timeline_name = xe_svm_emu_fence_timeline_name,
+};
+
+static void xe_svm_emu_copy_work(struct work_struct *work)
+{
+	struct xe_svm_emu_copy *req = container_of(work, struct xe_svm_emu_copy, work);
+	unsigned long i, n = req->fail ? req->npages / 2 : req->npages;
+
+	for (i = 0; i < n; i++) {
+		struct page *vram = xe_svm_emu_backing(req->dev[i]);
+
+		if (!req->to_vram)
+			copy_highpage(req->sys[i], vram);
+		else if (req->sys[i])
+			copy_highpage(vram, req->sys[i]);
+		else
+			clear_highpage(vram);
+		cond_resched();
+	}
+	if (req->fail)
+		dma_fence_set_error(&req->fence, -EIO);
+	dma_fence_signal(&req->fence);
+	dma_fence_put(&req->fence);
+}
+
+/* The copy engine: see &xe_svm_devmem_ops.copy. */
+static struct dma_fence *xe_svm_emu_copy(struct xe_svm_devmem *dm, struct page **sys,
+					 struct page **dev, unsigned long npages,
+					 bool to_vram)
+{
+	struct xe_svm_emu_tile *tile = to_emu_tile(dm);
+	struct xe_svm_emu_copy *req;
+	unsigned long i;
+
+	might_sleep();
+
+	/* VRAM pages get their backing here, where allocating may sleep. */
+	for (i = 0; i < npages; i++)
+		if (!xe_svm_emu_backing_get(tile, dev[i]))
+			return ERR_PTR(-ENOMEM);
+
+	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	if (!req)
+		return ERR_PTR(-ENOMEM);
+
+	req->tile = tile;
+	req->sys = sys;
+	req->dev = dev;
+	req->npages = npages;
+	req->to_vram = to_vram;
+	req->fail = atomic_add_unless(to_vram ? &xe_svm_emu->fail_copy_to_vram :
+				      &xe_svm_emu->fail_copy_to_ram, -1, 0);
+	INIT_WORK(&req->work, xe_svm_emu_copy_work);
+	dma_fence_init(&req->fence, &xe_svm_emu_fence_ops, &tile->fence_lock,
+		       tile->fence_context, atomic64_inc_return(&tile->fence_seqno));
+	/* One reference for the caller, one for the engine. */
+	dma_fence_get(&req->fence);
+	queue_work(tile->copy_wq, &req->work);
+
+	return &req->fence;
+}
+
+static const struct xe_svm_devmem_ops xe_svm_emu_devmem_ops = {
+	.copy = xe_svm_emu_copy,
+};
+
 static struct xe_svm_emu_vm *to_emu_vm(struct xe_svm *svm)
 {
 	return container_of(svm, struct xe_svm_emu_vm, svm);
@@ -172,34 +347,41 @@ static int xe_svm_emu_bind(struct xe_svm *svm, struct xe_svm_range *range,
 			   const unsigned long *pfns)
 {
 	struct xe_svm_emu_vm *vm = to_emu_vm(svm);
-	unsigned long i, npages = xe_svm_range_size(range) >> PAGE_SHIFT;
 	unsigned long first = range->start >> PAGE_SHIFT;
+	unsigned long i = 0, j, chunk_pages;
+	unsigned int c, shift;
 	void *old;
 
-	for (i = 0; i < npages; i++) {
-		unsigned long pte = page_to_pfn(hmm_pfn_to_page(pfns[i])) <<
-				    XE_SVM_EMU_PTE_PFN_SHIFT;
-		unsigned int shift = PAGE_SHIFT + hmm_pfn_to_map_order(pfns[i]);
-
-		/*
-		 * The GPU page is as large as the CPU mapping, but never larger
-		 * than the range: a range never maps memory outside itself.
-		 */
-		shift = min_t(unsigned int, shift, ilog2(xe_svm_range_size(range)));
+	/*
+	 * One GPU page per chunk: a chunk is what one CPU page-table entry
+	 * maps (a THP), or a run of device pages contiguous in VRAM, already
+	 * clipped to the range; as hardware would, use the largest of 4 KiB,
+	 * 64 KiB and 2 MiB that fits.
+	 */
+	for (c = 0; c < range->dma_nr; c++, i += chunk_pages) {
+		chunk_pages = 1ul << range->dma[c].order;
+		shift = PAGE_SHIFT + range->dma[c].order;
 		if (shift >= 21)
 			shift = 21;
 		else if (shift >= 16)
 			shift = 16;
 		else
 			shift = PAGE_SHIFT;
-		pte |= FIELD_PREP(XE_SVM_EMU_PTE_SHIFT_MASK, shift);
-		if (pfns[i] & HMM_PFN_WRITE)
-			pte |= XE_SVM_EMU_PTE_WRITE;
-		/* Under the notifier lock: no allocation that may reclaim. */
-		old = xa_store(&vm->pt, first + i, xa_mk_value(pte), GFP_NOWAIT);
-		if (xa_is_err(old)) {
-			xe_svm_emu_invalidate(svm, range, range->start, range->last + 1);
-			return xa_err(old);
+
+		for (j = i; j < i + chunk_pages; j++) {
+			unsigned long pte = page_to_pfn(hmm_pfn_to_page(pfns[j])) <<
+					    XE_SVM_EMU_PTE_PFN_SHIFT;
+
+			pte |= FIELD_PREP(XE_SVM_EMU_PTE_SHIFT_MASK, shift);
+			if (pfns[j] & HMM_PFN_WRITE)
+				pte |= XE_SVM_EMU_PTE_WRITE;
+			/* Under the notifier lock: no allocation that may reclaim. */
+			old = xa_store(&vm->pt, first + j, xa_mk_value(pte), GFP_NOWAIT);
+			if (xa_is_err(old)) {
+				xe_svm_emu_invalidate(svm, range, range->start,
+						      range->last + 1);
+				return xa_err(old);
+			}
 		}
 	}
 
@@ -211,7 +393,6 @@ static const struct xe_svm_ops xe_svm_emu_ops = {
 	.bind = xe_svm_emu_bind,
 };
 
-static struct xe_svm_emu_device *xe_svm_emu;
 static struct dentry *xe_svm_emu_debugfs_root;
 
 static int xe_svm_emu_vm_stats_show(struct seq_file *m, void *data)
@@ -355,6 +536,10 @@ static int xe_svm_emu_ioctl_vm_create(struct xe_svm_emu_file *ef,
 			  current->mm, &vm->vm_lock, 0, XE_SVM_EMU_VA_SIZE);
 	if (err)
 		goto err_free;
+	/* Every tile's VRAM is CPU memory: any VM may map any tile's pages. */
+	vm->svm.pgmap_owner = ef->emu;
+	vm->svm.vram = &ef->emu->tiles[0].devmem;
+	vm->svm.preferred = XE_SVM_PLACE_VRAM;
 
 	if (args.flags & DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR) {
 		err = mtree_store_range(&vm->windows, 0, XE_SVM_EMU_VA_SIZE - 1,
@@ -522,7 +707,8 @@ out_put:
  * takes. Like xe's handler looking up the VMA of the fault, it finds the
  * mirrored window that contains @addr, then hands it to the SVM core.
  */
-static int xe_svm_emu_gpu_fault(struct xe_svm_emu_vm *vm, u64 addr, bool write)
+static int xe_svm_emu_gpu_fault(struct xe_svm_emu_vm *vm, u64 addr,
+				unsigned int access)
 {
 	MA_STATE(mas, &vm->windows, addr, addr);
 	u64 win_start, win_end;
@@ -544,7 +730,7 @@ static int xe_svm_emu_gpu_fault(struct xe_svm_emu_vm *vm, u64 addr, bool write)
 		goto out_unlock;
 	}
 
-	err = xe_svm_fault(&vm->svm, addr, win_start, win_end, write, NULL);
+	err = xe_svm_fault(&vm->svm, addr, win_start, win_end, access, NULL);
 
 out_unlock:
 	up_write(&vm->vm_lock);
@@ -555,6 +741,37 @@ static bool xe_svm_emu_op_writes(const struct xe_svm_emu_op *op)
 {
 	return op->op == XE_SVM_EMU_OP_WRITE || op->op == XE_SVM_EMU_OP_ATOMIC_ADD ||
 	       op->op == XE_SVM_EMU_OP_FILL;
+}
+
+/*
+ * The XE_SVM_ACCESS_* of a GPU fault for @op. Like a discrete GPU, the
+ * emulated device wants its atomics in VRAM, except in a VM told to keep
+ * everything in system memory, where it does them there (as a device
+ * with PCIe atomics would).
+ */
+static unsigned int xe_svm_emu_op_access(struct xe_svm_emu_vm *vm,
+					 const struct xe_svm_emu_op *op)
+{
+	if (op->op == XE_SVM_EMU_OP_ATOMIC_ADD &&
+	    READ_ONCE(vm->svm.preferred) == XE_SVM_PLACE_VRAM)
+		return XE_SVM_ACCESS_ATOMIC;
+
+	return xe_svm_emu_op_writes(op) ? XE_SVM_ACCESS_WRITE : 0;
+}
+
+/*
+ * The page the "GPU" reads and writes for an emulated PTE: a system
+ * page, or the backing of a VRAM page. The copy that migrated a page to
+ * VRAM gave it its backing before the page could be mapped.
+ */
+static struct page *xe_svm_emu_pte_page(unsigned long pte)
+{
+	struct page *page = pfn_to_page(xe_svm_emu_pte_pfn(pte));
+
+	if (is_device_private_page(page))
+		return xe_svm_emu_backing(page);
+
+	return page;
 }
 
 /*
@@ -605,6 +822,7 @@ static bool xe_svm_emu_op_page(struct xe_svm_emu_op *op, u64 *p, u64 addr,
 static int xe_svm_emu_run_op(struct xe_svm_emu_vm *vm, struct xe_svm_emu_op *op,
 			     u64 *faults)
 {
+	unsigned int access = xe_svm_emu_op_access(vm, op);
 	bool write = xe_svm_emu_op_writes(op);
 	u64 addr = op->addr;
 	u64 end = addr + (op->size ?: sizeof(u64));
@@ -622,8 +840,9 @@ static int xe_svm_emu_run_op(struct xe_svm_emu_vm *vm, struct xe_svm_emu_op *op,
 		down_read(&vm->svm.notifier_lock);
 		entry = xa_load(&vm->pt, addr >> PAGE_SHIFT);
 		pte = xa_is_value(entry) ? xa_to_value(entry) : 0;
-		if (entry && (!write || (pte & XE_SVM_EMU_PTE_WRITE))) {
-			p = kmap_local_page(pfn_to_page(xe_svm_emu_pte_pfn(pte)));
+		if (entry && (!write || (pte & XE_SVM_EMU_PTE_WRITE)) &&
+		    !WARN_ON_ONCE(!xe_svm_emu_pte_page(pte))) {
+			p = kmap_local_page(xe_svm_emu_pte_page(pte));
 			more = xe_svm_emu_op_page(op, p, addr, page_end,
 						  (addr - op->addr) / sizeof(u64));
 			kunmap_local(p);
@@ -639,7 +858,7 @@ static int xe_svm_emu_run_op(struct xe_svm_emu_vm *vm, struct xe_svm_emu_op *op,
 		if (++tries > XE_SVM_EMU_FAULT_TRIES)
 			return -EBUSY;
 		(*faults)++;
-		err = xe_svm_emu_gpu_fault(vm, addr, write);
+		err = xe_svm_emu_gpu_fault(vm, addr, access);
 		if (err)
 			return err;
 	}
@@ -801,11 +1020,67 @@ static int xe_svm_emu_ioctl_stats(struct xe_svm_emu_file *ef,
 	st.ranges_live = st.ranges_created - st.ranges_destroyed;
 	st.gc_runs = atomic64_read(&s->gc_runs);
 	st.dma_mapped_pages = atomic64_read(&s->dma_mapped_pages);
+	st.vram_migrations = atomic64_read(&s->vram_migrations);
+	st.vram_fallbacks = atomic64_read(&s->vram_fallbacks);
 
 	if (copy_to_user(uarg, &st, sizeof(st)))
 		err = -EFAULT;
 	xe_svm_emu_vm_put(vm);
 	return err;
+}
+
+static int xe_svm_emu_ioctl_vm_placement(struct xe_svm_emu_file *ef,
+					 struct xe_svm_emu_vm_placement __user *uarg)
+{
+	struct xe_svm_emu_vm_placement args;
+	struct xe_svm_emu_vm *vm;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || !xe_svm_emu_mbz(args.reserved, sizeof(args.reserved)) ||
+	    (args.placement != XE_SVM_EMU_PLACE_VRAM &&
+	     args.placement != XE_SVM_EMU_PLACE_SYSTEM) ||
+	    args.tile >= ef->emu->num_tiles)
+		return -EINVAL;
+
+	vm = xe_svm_emu_vm_lookup(ef, args.vm_id);
+	if (!vm)
+		return -ENOENT;
+
+	/* Faults read both under the VM lock. */
+	down_write(&vm->vm_lock);
+	vm->svm.vram = &ef->emu->tiles[args.tile].devmem;
+	WRITE_ONCE(vm->svm.preferred, args.placement == XE_SVM_EMU_PLACE_VRAM ?
+		   XE_SVM_PLACE_VRAM : XE_SVM_PLACE_SYSTEM);
+	up_write(&vm->vm_lock);
+
+	xe_svm_emu_vm_put(vm);
+	return 0;
+}
+
+static int xe_svm_emu_ioctl_tile_stats(struct xe_svm_emu_file *ef,
+				       struct xe_svm_emu_tile_stats __user *uarg)
+{
+	struct xe_svm_emu_tile_stats st;
+	struct xe_svm_devmem_stats *s;
+
+	if (copy_from_user(&st, uarg, sizeof(st)))
+		return -EFAULT;
+	if (st.flags || !xe_svm_emu_mbz(st.reserved, sizeof(st.reserved)) ||
+	    st.tile >= ef->emu->num_tiles)
+		return -EINVAL;
+
+	s = &ef->emu->tiles[st.tile].devmem.stats;
+	st.vram_pages = ef->emu->tiles[st.tile].vram_size >> PAGE_SHIFT;
+	st.vram_pages_in_use = atomic64_read(&s->pages_in_use);
+	st.migrated_to_vram = atomic64_read(&s->migrated_to_vram);
+	st.migrated_to_ram = atomic64_read(&s->migrated_to_ram);
+	st.bytes_copied = atomic64_read(&s->bytes_copied);
+	st.cpu_faults = atomic64_read(&s->cpu_faults);
+	st.alloc_failures = atomic64_read(&s->alloc_failures);
+	st.copy_failures = atomic64_read(&s->copy_failures);
+
+	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
 static long xe_svm_emu_ioctl(struct file *file, unsigned int cmd,
@@ -829,6 +1104,10 @@ static long xe_svm_emu_ioctl(struct file *file, unsigned int cmd,
 		return xe_svm_emu_ioctl_vm_bind(ef, uarg);
 	case XE_SVM_EMU_IOCTL_STATS:
 		return xe_svm_emu_ioctl_stats(ef, uarg);
+	case XE_SVM_EMU_IOCTL_VM_PLACEMENT:
+		return xe_svm_emu_ioctl_vm_placement(ef, uarg);
+	case XE_SVM_EMU_IOCTL_TILE_STATS:
+		return xe_svm_emu_ioctl_tile_stats(ef, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -859,6 +1138,103 @@ static int xe_svm_emu_check_params(void)
 	return 0;
 }
 
+/*
+ * Tear down the VRAM of a tile: the core moves every page still in VRAM
+ * back to system memory first, in whatever process maps it.
+ */
+static void xe_svm_emu_tile_fini(struct xe_svm_emu_tile *tile)
+{
+	unsigned long i;
+
+	xe_svm_devmem_fini(&tile->devmem);
+	destroy_workqueue(tile->copy_wq);
+	gpu_buddy_fini(&tile->buddy);
+	mutex_destroy(&tile->buddy_lock);
+	for (i = 0; i < tile->vram_size >> PAGE_SHIFT; i++)
+		if (tile->backing[i])
+			__free_page(tile->backing[i]);
+	kvfree(tile->backing);
+}
+
+static int xe_svm_emu_tile_init(struct xe_svm_emu_device *emu,
+				struct xe_svm_emu_tile *tile, unsigned int id)
+{
+	char name[32];
+	int err;
+
+	tile->id = id;
+	tile->vram_size = (u64)vram_mb << 20;
+	mutex_init(&tile->buddy_lock);
+	spin_lock_init(&tile->fence_lock);
+	tile->fence_context = dma_fence_context_alloc(1);
+
+	tile->backing = kvcalloc(tile->vram_size >> PAGE_SHIFT, sizeof(*tile->backing),
+				 GFP_KERNEL);
+	if (!tile->backing) {
+		err = -ENOMEM;
+		goto err_mutex;
+	}
+	err = gpu_buddy_init(&tile->buddy, tile->vram_size, PAGE_SIZE);
+	if (err)
+		goto err_backing;
+	tile->copy_wq = alloc_ordered_workqueue("xe_svm_emu_copy%u", 0, id);
+	if (!tile->copy_wq) {
+		err = -ENOMEM;
+		goto err_buddy;
+	}
+	snprintf(name, sizeof(name), "xe_svm_emu tile%u VRAM", id);
+	err = xe_svm_devmem_init(&tile->devmem, &xe_svm_emu_devmem_ops, &tile->buddy,
+				 &tile->buddy_lock, tile->vram_size, 0, emu, name);
+	if (err)
+		goto err_wq;
+
+	return 0;
+
+err_wq:
+	destroy_workqueue(tile->copy_wq);
+err_buddy:
+	gpu_buddy_fini(&tile->buddy);
+err_backing:
+	kvfree(tile->backing);
+err_mutex:
+	mutex_destroy(&tile->buddy_lock);
+	return err;
+}
+
+/* Fault injection: "fail the next N" knobs, see struct xe_svm_emu_tile_stats. */
+static int xe_svm_emu_fail_vram_alloc_get(void *data, u64 *val)
+{
+	struct xe_svm_emu_device *emu = data;
+
+	*val = atomic_read(&emu->tiles[0].devmem.fail_alloc);
+	return 0;
+}
+
+static int xe_svm_emu_fail_vram_alloc_set(void *data, u64 val)
+{
+	struct xe_svm_emu_device *emu = data;
+	unsigned int i;
+
+	if (val > INT_MAX)
+		return -EINVAL;
+	for (i = 0; i < emu->num_tiles; i++)
+		atomic_set(&emu->tiles[i].devmem.fail_alloc, val);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(xe_svm_emu_fail_vram_alloc_fops, xe_svm_emu_fail_vram_alloc_get,
+			 xe_svm_emu_fail_vram_alloc_set, "%llu\n");
+
+static void xe_svm_emu_debugfs_init(struct xe_svm_emu_device *emu)
+{
+	xe_svm_emu_debugfs_root = debugfs_create_dir("xe_svm_emu", NULL);
+	debugfs_create_file_unsafe("fail_vram_alloc", 0600, xe_svm_emu_debugfs_root, emu,
+				   &xe_svm_emu_fail_vram_alloc_fops);
+	debugfs_create_atomic_t("fail_copy_to_vram", 0600, xe_svm_emu_debugfs_root,
+				&emu->fail_copy_to_vram);
+	debugfs_create_atomic_t("fail_copy_to_ram", 0600, xe_svm_emu_debugfs_root,
+				&emu->fail_copy_to_ram);
+}
+
 static int __init xe_svm_emu_init(void)
 {
 	struct xe_svm_emu_device *emu;
@@ -872,17 +1248,20 @@ static int __init xe_svm_emu_init(void)
 	emu = kzalloc(sizeof(*emu), GFP_KERNEL);
 	if (!emu)
 		return -ENOMEM;
+	/* The copy engine reads the fault-injection counters from here. */
+	xe_svm_emu = emu;
 
-	emu->num_tiles = tiles;
-	for (i = 0; i < emu->num_tiles; i++) {
-		emu->tiles[i].id = i;
-		emu->tiles[i].vram_size = (u64)vram_mb << 20;
+	for (i = 0; i < tiles; i++) {
+		err = xe_svm_emu_tile_init(emu, &emu->tiles[i], i);
+		if (err)
+			goto err_tiles;
+		emu->num_tiles++;
 	}
 
 	emu->misc.minor = MISC_DYNAMIC_MINOR;
 	emu->misc.name = "xe_svm_emu";
 	emu->misc.fops = &xe_svm_emu_fops;
-	xe_svm_emu_debugfs_root = debugfs_create_dir("xe_svm_emu", NULL);
+	xe_svm_emu_debugfs_init(emu);
 	err = misc_register(&emu->misc);
 	if (err)
 		goto err_debugfs;
@@ -894,7 +1273,6 @@ static int __init xe_svm_emu_init(void)
 	if (err)
 		goto err_deregister;
 
-	xe_svm_emu = emu;
 	pr_info("xe_svm_emu: %u tiles, %u MiB of emulated VRAM each\n",
 		emu->num_tiles, vram_mb);
 
@@ -904,13 +1282,22 @@ err_deregister:
 	misc_deregister(&emu->misc);
 err_debugfs:
 	debugfs_remove_recursive(xe_svm_emu_debugfs_root);
+err_tiles:
+	while (emu->num_tiles)
+		xe_svm_emu_tile_fini(&emu->tiles[--emu->num_tiles]);
+	xe_svm_emu = NULL;
 	kfree(emu);
 	return err;
 }
 
 static void __exit xe_svm_emu_exit(void)
 {
+	unsigned int i;
+
 	misc_deregister(&xe_svm_emu->misc);
+	/* No file is open; processes may still have data in VRAM. */
+	for (i = 0; i < xe_svm_emu->num_tiles; i++)
+		xe_svm_emu_tile_fini(&xe_svm_emu->tiles[i]);
 	debugfs_remove_recursive(xe_svm_emu_debugfs_root);
 	kfree(xe_svm_emu);
 }

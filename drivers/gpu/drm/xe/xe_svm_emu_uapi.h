@@ -30,7 +30,7 @@
  */
 
 /* Version of this interface, reported by XE_SVM_EMU_IOCTL_INFO */
-#define XE_SVM_EMU_ABI_VERSION		2
+#define XE_SVM_EMU_ABI_VERSION		3
 
 /* The most virtual tiles one device can have */
 #define XE_SVM_EMU_MAX_TILES		4
@@ -264,8 +264,90 @@ struct xe_svm_emu_stats {
 	__u64 gc_runs;
 	/** @dma_mapped_pages: out, pages DMA-mapped for the GPU now */
 	__u64 dma_mapped_pages;
+	/**
+	 * @vram_migrations: out, GPU faults that moved pages of their range
+	 * to VRAM
+	 */
+	__u64 vram_migrations;
+	/**
+	 * @vram_fallbacks: out, GPU faults whose range the placement policy
+	 * wanted in VRAM but that were served from system memory (no VRAM
+	 * could be allocated, or the copy failed)
+	 */
+	__u64 vram_fallbacks;
 	/** @reserved: in, MBZ */
-	__u64 reserved[3];
+	__u64 reserved[1];
+};
+
+/* Placements of struct xe_svm_emu_vm_placement */
+#define XE_SVM_EMU_PLACE_VRAM		0	/* the default: VRAM of @tile when policy allows */
+#define XE_SVM_EMU_PLACE_SYSTEM		1	/* never migrate: system memory only */
+
+/**
+ * struct xe_svm_emu_vm_placement - argument of XE_SVM_EMU_IOCTL_VM_PLACEMENT
+ *
+ * Sets where the GPU faults of VM @vm_id place memory from now on. With
+ * XE_SVM_EMU_PLACE_VRAM (the default of a new VM, on tile 0) a GPU fault
+ * migrates the pages of its range to the VRAM of @tile when the placement
+ * policy allows it (see "DOC: Migration" in xe_svm_doc.h: anonymous
+ * private memory, ranges of at least 64 KiB, or a device atomic); with
+ * XE_SVM_EMU_PLACE_SYSTEM nothing migrates (pages already in VRAM stay
+ * there until the CPU touches them). Errors: -EINVAL for MBZ fields, an
+ * unknown @placement or a @tile the device does not have; -ENOENT for an
+ * unknown @vm_id.
+ */
+struct xe_svm_emu_vm_placement {
+	/** @vm_id: in, the VM */
+	__u32 vm_id;
+	/** @placement: in, XE_SVM_EMU_PLACE_* */
+	__u32 placement;
+	/** @tile: in, the tile whose VRAM XE_SVM_EMU_PLACE_VRAM uses */
+	__u32 tile;
+	/** @flags: in, MBZ */
+	__u32 flags;
+	/** @reserved: in, MBZ */
+	__u64 reserved[2];
+};
+
+/**
+ * struct xe_svm_emu_tile_stats - argument of XE_SVM_EMU_IOCTL_TILE_STATS
+ *
+ * The device-memory counters of tile @tile, counted since the module was
+ * loaded (except @vram_pages_in_use, the pages in use now). Pages count
+ * 4 KiB each. Errors: -EINVAL for MBZ fields or a @tile the device does
+ * not have.
+ *
+ * Fault injection (debugfs, for tests): writing N to
+ * xe_svm_emu/fail_vram_alloc, xe_svm_emu/fail_copy_to_vram or
+ * xe_svm_emu/fail_copy_to_ram makes the next N VRAM allocations, copies
+ * to VRAM or copies to system memory of any tile fail. A failed
+ * allocation or copy to VRAM leaves the data in system memory and the GPU
+ * access is served from there; a failed copy to system memory on a CPU
+ * fault leaves the data in VRAM and the faulting thread gets SIGBUS.
+ */
+struct xe_svm_emu_tile_stats {
+	/** @tile: in, the tile */
+	__u32 tile;
+	/** @flags: in, MBZ */
+	__u32 flags;
+	/** @vram_pages: out, pages of VRAM the tile has */
+	__u64 vram_pages;
+	/** @vram_pages_in_use: out, device pages holding data now */
+	__u64 vram_pages_in_use;
+	/** @migrated_to_vram: out, pages moved from system memory to VRAM */
+	__u64 migrated_to_vram;
+	/** @migrated_to_ram: out, pages moved from VRAM to system memory */
+	__u64 migrated_to_ram;
+	/** @bytes_copied: out, bytes the copy engine copied, both ways */
+	__u64 bytes_copied;
+	/** @cpu_faults: out, CPU faults on VRAM pages (migrate_to_ram calls) */
+	__u64 cpu_faults;
+	/** @alloc_failures: out, VRAM allocations that failed */
+	__u64 alloc_failures;
+	/** @copy_failures: out, copies that failed */
+	__u64 copy_failures;
+	/** @reserved: in, MBZ */
+	__u64 reserved[4];
 };
 
 /*
@@ -279,5 +361,7 @@ struct xe_svm_emu_stats {
 #define XE_SVM_EMU_IOCTL_VM_DESTROY	_IOW('x', 0x04, struct drm_xe_vm_destroy)
 #define XE_SVM_EMU_IOCTL_VM_BIND	_IOW('x', 0x05, struct drm_xe_vm_bind)
 #define XE_SVM_EMU_IOCTL_STATS		_IOWR('x', 0x06, struct xe_svm_emu_stats)
+#define XE_SVM_EMU_IOCTL_VM_PLACEMENT	_IOW('x', 0x07, struct xe_svm_emu_vm_placement)
+#define XE_SVM_EMU_IOCTL_TILE_STATS	_IOWR('x', 0x08, struct xe_svm_emu_tile_stats)
 
 #endif

@@ -24,11 +24,15 @@ struct xe_svm;
  * struct xe_svm_dma_chunk - a DMA-mapped piece of a range
  *
  * The pages the CPU maps with one page-table entry (a THP, or one page),
- * mapped for the device as one piece of 2^@order pages; the chunks of a
- * range follow each other in address order from its start.
+ * mapped for the device as one piece of 2^@order pages, or a naturally
+ * aligned run of device pages contiguous in VRAM (never DMA-mapped); the
+ * chunks of a range follow each other in address order from its start.
  */
 struct xe_svm_dma_chunk {
-	/** @addr: device address of the first page */
+	/**
+	 * @addr: device address of the first page: a DMA address, or for
+	 * @devmem the device physical address in VRAM
+	 */
 	dma_addr_t addr;
 	/** @order: log2 of the number of pages */
 	u8 order;
@@ -45,6 +49,11 @@ struct xe_svm_dma_chunk {
 	 * the chunk is not unmapped itself and not counted as mapped pages
 	 */
 	bool zero;
+	/**
+	 * @devmem: device-private pages (in VRAM): nothing to DMA-map, not
+	 * counted as mapped pages
+	 */
+	bool devmem;
 };
 
 /**

@@ -13,10 +13,12 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
+#include "xe_svm_migrate.h"
 #include "xe_svm_range.h"
 
 struct mm_struct;
 struct xe_svm;
+struct xe_svm_devmem;
 
 /**
  * struct xe_svm_ops - what the SVM core asks of a backend
@@ -80,6 +82,13 @@ struct xe_svm_stats {
 	atomic64_t gc_runs;
 	/** @dma_mapped_pages: pages DMA-mapped for the GPU now */
 	atomic64_t dma_mapped_pages;
+	/** @vram_migrations: GPU faults that moved pages to VRAM */
+	atomic64_t vram_migrations;
+	/**
+	 * @vram_fallbacks: GPU faults the policy wanted in VRAM but served
+	 * from system memory (no VRAM, or the copy failed)
+	 */
+	atomic64_t vram_fallbacks;
 };
 
 /**
@@ -111,6 +120,22 @@ struct xe_svm {
 	u64 win_start;
 	/** @win_end: end of that part (exclusive); constant */
 	u64 win_end;
+	/**
+	 * @pgmap_owner: the &dev_pagemap owner of the device pages the GPU
+	 * may map directly (NULL: none); set by the backend before the
+	 * first fault, constant afterwards
+	 */
+	void *pgmap_owner;
+	/**
+	 * @vram: where GPU faults migrate memory to (NULL: nowhere); set by
+	 * the backend with the VM lock held for writing
+	 */
+	struct xe_svm_devmem *vram;
+	/**
+	 * @preferred: the placement GPU faults aim for; set by the backend
+	 * with the VM lock held for writing
+	 */
+	enum xe_svm_placement preferred;
 	/** @ranges: the ranges, protected by the VM lock (&xe_svm_range_tree.lock) */
 	struct xe_svm_range_tree ranges;
 	/**

@@ -122,7 +122,8 @@ static int svmxe_core_fault(struct xe_vm *vm, u64 addr, u64 start, u64 end,
 	KUNIT_STATIC_STUB_REDIRECT(svmxe_core_fault, vm, addr, start, end, write,
 				   rangep);
 
-	return xe_svm_fault(&vm->svm, addr, start, end, write, rangep);
+	return xe_svm_fault(&vm->svm, addr, start, end,
+			    write ? XE_SVM_ACCESS_WRITE : 0, rangep);
 }
 
 /*

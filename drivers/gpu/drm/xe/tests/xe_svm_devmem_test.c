@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright © 2026 Xe SVM Developers
+ */
+
+#include <kunit/test.h>
+
+/*
+ * KUnit tests of device-memory bookkeeping: a real MEMORY_DEVICE_PRIVATE
+ * region over a small buddy allocator; pages are handed out and freed as
+ * migration does, without migrating anything.
+ */
+
+#define DEVMEM_TEST_SIZE	SZ_4M
+
+struct devmem_test_ctx {
+	struct gpu_buddy buddy;
+	struct mutex lock;
+	struct xe_svm_devmem dm;
+};
+
+static struct dma_fence *devmem_test_copy(struct xe_svm_devmem *dm, struct page **sys,
+					  struct page **dev, unsigned long npages,
+					  bool to_vram)
+{
+	return ERR_PTR(-EIO);
+}
+
+static const struct xe_svm_devmem_ops devmem_test_ops = {
+	.copy = devmem_test_copy,
+};
+
+static int devmem_test_init(struct kunit *test)
+{
+	struct devmem_test_ctx *ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	int err;
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	mutex_init(&ctx->lock);
+	KUNIT_ASSERT_EQ(test, gpu_buddy_init(&ctx->buddy, DEVMEM_TEST_SIZE, PAGE_SIZE), 0);
+	err = xe_svm_devmem_init(&ctx->dm, &devmem_test_ops, &ctx->buddy, &ctx->lock,
+				 DEVMEM_TEST_SIZE, SZ_1G, ctx, "xe_svm devmem KUnit");
+	if (err) {
+		gpu_buddy_fini(&ctx->buddy);
+		KUNIT_FAIL(test, "xe_svm_devmem_init: %d", err);
+		return err;
+	}
+	test->priv = ctx;
+
+	return 0;
+}
+
+static void devmem_test_exit(struct kunit *test)
+{
+	struct devmem_test_ctx *ctx = test->priv;
+
+	if (!ctx)
+		return;
+	xe_svm_devmem_fini(&ctx->dm);
+	KUNIT_EXPECT_EQ(test, ctx->buddy.avail, DEVMEM_TEST_SIZE);
+	gpu_buddy_fini(&ctx->buddy);
+}
+
+/* What migration does with a destination page it no longer needs. */
+static void devmem_test_free_page(struct page *page)
+{
+	unlock_page(page);
+	put_page(page);
+}
+
+/* Blocks go back from a worker: wait for it before looking. */
+static u64 devmem_test_avail(struct devmem_test_ctx *ctx)
+{
+	flush_work(&ctx->dm.free_work);
+	return ctx->buddy.avail;
+}
+
+static void devmem_alloc_free_by_page_test(struct kunit *test)
+{
+	struct devmem_test_ctx *ctx = test->priv;
+	struct page *pages[SZ_64K / PAGE_SIZE];
+	struct xe_svm_devmem_alloc *alloc;
+	unsigned long i;
+
+	alloc = xe_svm_devmem_alloc(&ctx->dm, SZ_64K);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(alloc));
+	KUNIT_EXPECT_EQ(test, alloc->npages, SZ_64K / PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(gpu_buddy_block_offset(alloc->block), SZ_64K));
+	KUNIT_EXPECT_EQ(test, devmem_test_avail(ctx), DEVMEM_TEST_SIZE - SZ_64K);
+
+	for (i = 0; i < ARRAY_SIZE(pages); i++) {
+		pages[i] = xe_svm_devmem_alloc_page(alloc, i);
+		KUNIT_EXPECT_TRUE(test, is_device_private_page(pages[i]));
+		KUNIT_EXPECT_PTR_EQ(test, pages[i]->zone_device_data, (void *)alloc);
+		KUNIT_EXPECT_PTR_EQ(test, xe_svm_page_to_devmem(pages[i]), &ctx->dm);
+		KUNIT_EXPECT_EQ(test, page_to_pfn(pages[i]), alloc->pfn_first + i);
+		KUNIT_EXPECT_EQ(test, xe_svm_devmem_page_offset(pages[i]),
+				gpu_buddy_block_offset(alloc->block) + i * PAGE_SIZE);
+	}
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->dm.stats.pages_in_use), ARRAY_SIZE(pages));
+
+	/* The allocator lets go: the pages still hold the block. */
+	xe_svm_devmem_alloc_put(alloc);
+	KUNIT_EXPECT_EQ(test, devmem_test_avail(ctx), DEVMEM_TEST_SIZE - SZ_64K);
+
+	for (i = 0; i < ARRAY_SIZE(pages) - 1; i++) {
+		devmem_test_free_page(pages[i]);
+		KUNIT_EXPECT_EQ(test, devmem_test_avail(ctx), DEVMEM_TEST_SIZE - SZ_64K);
+	}
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->dm.stats.pages_in_use), 1);
+
+	/* The last page returns the block. */
+	devmem_test_free_page(pages[i]);
+	KUNIT_EXPECT_EQ(test, devmem_test_avail(ctx), DEVMEM_TEST_SIZE);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->dm.stats.pages_in_use), 0);
+}
+
+/* Pages freed before the allocator lets go: the put returns the block. */
+static void devmem_alloc_put_last_test(struct kunit *test)
+{
+	struct devmem_test_ctx *ctx = test->priv;
+	struct xe_svm_devmem_alloc *alloc;
+	struct page *page;
+
+	alloc = xe_svm_devmem_alloc(&ctx->dm, SZ_2M);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(alloc));
+	page = xe_svm_devmem_alloc_page(alloc, 511);
+	devmem_test_free_page(page);
+	KUNIT_EXPECT_EQ(test, devmem_test_avail(ctx), DEVMEM_TEST_SIZE - SZ_2M);
+	xe_svm_devmem_alloc_put(alloc);
+	KUNIT_EXPECT_EQ(test, devmem_test_avail(ctx), DEVMEM_TEST_SIZE);
+
+	/* And an allocation no page was taken from. */
+	alloc = xe_svm_devmem_alloc(&ctx->dm, SZ_4K);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(alloc));
+	KUNIT_EXPECT_EQ(test, devmem_test_avail(ctx), DEVMEM_TEST_SIZE - SZ_4K);
+	xe_svm_devmem_alloc_put(alloc);
+	KUNIT_EXPECT_EQ(test, devmem_test_avail(ctx), DEVMEM_TEST_SIZE);
+}
+
+static void devmem_alloc_errors_test(struct kunit *test)
+{
+	struct devmem_test_ctx *ctx = test->priv;
+	struct xe_svm_devmem_alloc *a, *b;
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc(&ctx->dm, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc(&ctx->dm, SZ_64K + SZ_4K)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc(&ctx->dm, SZ_8M)), -EINVAL);
+
+	/* Full: -ENOSPC, counted, nothing taken. */
+	a = xe_svm_devmem_alloc(&ctx->dm, SZ_2M);
+	b = xe_svm_devmem_alloc(&ctx->dm, SZ_2M);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc(&ctx->dm, SZ_4K)), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->dm.stats.alloc_failures), 1);
+	xe_svm_devmem_alloc_put(b);
+	KUNIT_EXPECT_EQ(test, devmem_test_avail(ctx), SZ_2M);
+
+	/* Injected failures: exactly as many as asked for. */
+	atomic_set(&ctx->dm.fail_alloc, 2);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc(&ctx->dm, SZ_4K)), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc(&ctx->dm, SZ_4K)), -ENOSPC);
+	b = xe_svm_devmem_alloc(&ctx->dm, SZ_64K);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->dm.stats.alloc_failures), 3);
+	xe_svm_devmem_alloc_put(b);
+
+	/* A region going away hands out nothing. */
+	WRITE_ONCE(ctx->dm.removing, true);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc(&ctx->dm, SZ_4K)), -ENODEV);
+	xe_svm_devmem_alloc_put(a);
+	KUNIT_EXPECT_EQ(test, devmem_test_avail(ctx), DEVMEM_TEST_SIZE);
+}
+
+/* A failed copy is counted and reported; nothing else changes. */
+static void devmem_copy_error_test(struct kunit *test)
+{
+	struct devmem_test_ctx *ctx = test->priv;
+	struct xe_svm_devmem_alloc *alloc;
+	struct page *dev, *sys = NULL;
+
+	alloc = xe_svm_devmem_alloc(&ctx->dm, SZ_4K);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(alloc));
+	dev = xe_svm_devmem_alloc_page(alloc, 0);
+	KUNIT_EXPECT_EQ(test, xe_svm_devmem_copy(&ctx->dm, &sys, &dev, 1, true), -EIO);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->dm.stats.copy_failures), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->dm.stats.bytes_copied), 0);
+	KUNIT_EXPECT_EQ(test, xe_svm_devmem_copy(&ctx->dm, &sys, &dev, 0, true), 0);
+	devmem_test_free_page(dev);
+	xe_svm_devmem_alloc_put(alloc);
+}
+
+static struct kunit_case xe_svm_devmem_tests[] = {
+	KUNIT_CASE(devmem_alloc_free_by_page_test),
+	KUNIT_CASE(devmem_alloc_put_last_test),
+	KUNIT_CASE(devmem_alloc_errors_test),
+	KUNIT_CASE(devmem_copy_error_test),
+	{}
+};
+
+static struct kunit_suite xe_svm_devmem_test_suite = {
+	.name = "xe_svm_devmem",
+	.init = devmem_test_init,
+	.exit = devmem_test_exit,
+	.test_cases = xe_svm_devmem_tests,
+};
+
+kunit_test_suite(xe_svm_devmem_test_suite);

@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright © 2026 Xe SVM Developers
+ */
+
+#include "xe_svm_devmem.h"
+
+#include <linux/delay.h>
+#include <linux/dma-fence.h>
+#include <linux/gpu_buddy.h>
+#include <linux/highmem.h>
+#include <linux/ioport.h>
+#include <linux/migrate.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+/*
+ * Device memory: the VRAM of a tile as device-private pages, allocated
+ * from the tile's buddy allocator, and the ways out of it (a CPU fault,
+ * the teardown of the region). See "DOC: Device memory" in xe_svm_doc.h.
+ */
+
+/* Pages one eviction pass of xe_svm_devmem_evict_all() handles at once */
+#define XE_SVM_EVICT_BATCH	512
+
+/*
+ * The last page of an allocation is freed from page_free(), which may run
+ * under a page-table spinlock (zap_pte_range() puts device-private pages
+ * with the PTL held); the buddy allocator's lock is a mutex, so the block
+ * goes back from a worker.
+ */
+static void xe_svm_devmem_free_work(struct work_struct *work)
+{
+	struct xe_svm_devmem *dm = container_of(work, struct xe_svm_devmem, free_work);
+	struct xe_svm_devmem_alloc *alloc, *next;
+	LIST_HEAD(list);
+
+	spin_lock(&dm->free_lock);
+	list_splice_init(&dm->free_list, &list);
+	spin_unlock(&dm->free_lock);
+
+	mutex_lock(dm->buddy_lock);
+	list_for_each_entry(alloc, &list, free_link)
+		gpu_buddy_free_block(dm->buddy, alloc->block);
+	mutex_unlock(dm->buddy_lock);
+
+	list_for_each_entry_safe(alloc, next, &list, free_link)
+		kfree(alloc);
+}
+
+static void xe_svm_devmem_alloc_release(struct xe_svm_devmem_alloc *alloc)
+{
+	struct xe_svm_devmem *dm = alloc->dm;
+	unsigned long flags;
+
+	spin_lock_irqsave(&dm->free_lock, flags);
+	list_add_tail(&alloc->free_link, &dm->free_list);
+	spin_unlock_irqrestore(&dm->free_lock, flags);
+	queue_work(system_unbound_wq, &dm->free_work);
+}
+
+/**
+ * xe_svm_devmem_alloc() - allocate device memory for a range
+ * @dm: the region
+ * @size: bytes, a power of two of at least PAGE_SIZE (the range size)
+ *
+ * Allocates one naturally aligned block of @size bytes from the tile's
+ * buddy allocator under its lock. No page of it is handed out yet (see
+ * xe_svm_devmem_alloc_page()); the caller owns one reference, dropped
+ * with xe_svm_devmem_alloc_put() once it handed out what it needs.
+ *
+ * Context: process context, buddy lock not held; may sleep.
+ * Return: the allocation, or an ERR_PTR(): -ENOSPC when no block of
+ * @size is free, -ENODEV when the region is going away, -EINVAL for a bad
+ * @size, -ENOMEM.
+ */
+struct xe_svm_devmem_alloc *xe_svm_devmem_alloc(struct xe_svm_devmem *dm, u64 size)
+{
+	struct xe_svm_devmem_alloc *alloc;
+	LIST_HEAD(blocks);
+	int err;
+
+	might_sleep();
+
+	if (!is_power_of_2(size) || size < PAGE_SIZE || size > dm->size)
+		return ERR_PTR(-EINVAL);
+	if (READ_ONCE(dm->removing))
+		return ERR_PTR(-ENODEV);
+	if (atomic_add_unless(&dm->fail_alloc, -1, 0)) {
+		atomic64_inc(&dm->stats.alloc_failures);
+		return ERR_PTR(-ENOSPC);
+	}
+
+	alloc = kzalloc(sizeof(*alloc), GFP_KERNEL);
+	if (!alloc)
+		return ERR_PTR(-ENOMEM);
+
+	/* size == min_block_size: one block of that order, aligned to it. */
+	mutex_lock(dm->buddy_lock);
+	err = gpu_buddy_alloc_blocks(dm->buddy, 0, dm->size, size, size, &blocks, 0);
+	mutex_unlock(dm->buddy_lock);
+	if (err) {
+		atomic64_inc(&dm->stats.alloc_failures);
+		kfree(alloc);
+		return ERR_PTR(err == -ENOMEM ? -ENOSPC : err);
+	}
+
+	alloc->dm = dm;
+	alloc->block = list_first_entry(&blocks, struct gpu_buddy_block, link);
+	alloc->npages = size >> PAGE_SHIFT;
+	alloc->pfn_first = PHYS_PFN(dm->pagemap.range.start) +
+			   PHYS_PFN(gpu_buddy_block_offset(alloc->block));
+	atomic_set(&alloc->live, 1);
+	INIT_LIST_HEAD(&alloc->free_link);
+
+	return alloc;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_alloc, DRM_XE_SVM);
+
+/**
+ * xe_svm_devmem_alloc_page() - hand out one page of an allocation
+ * @alloc: the allocation, with the caller's reference
+ * @i: index of the page in the block
+ *
+ * Context: any context. Return: the device page, locked and with one
+ * reference, as migrate_vma_pages() wants a destination page. Its data
+ * is whatever the VRAM held: the caller must overwrite or clear it before
+ * anyone can see it.
+ */
+struct page *xe_svm_devmem_alloc_page(struct xe_svm_devmem_alloc *alloc,
+				      unsigned long i)
+{
+	struct page *page = pfn_to_page(alloc->pfn_first + i);
+
+	atomic_inc(&alloc->live);
+	atomic64_inc(&alloc->dm->stats.pages_in_use);
+	page->zone_device_data = alloc;
+	zone_device_page_init(page);
+
+	return page;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_alloc_page, DRM_XE_SVM);
+
+/**
+ * xe_svm_devmem_alloc_put() - drop the allocator's reference
+ * @alloc: the allocation
+ *
+ * After this, the block goes back to the buddy allocator when its last
+ * handed-out page is freed, or now if no page is in use.
+ *
+ * Context: any context.
+ */
+void xe_svm_devmem_alloc_put(struct xe_svm_devmem_alloc *alloc)
+{
+	if (atomic_dec_and_test(&alloc->live))
+		xe_svm_devmem_alloc_release(alloc);
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_alloc_put, DRM_XE_SVM);
+
+/* Context: any, even with a page-table spinlock held: must not sleep. */
+static void xe_svm_devmem_page_free(struct page *page)
+{
+	struct xe_svm_devmem_alloc *alloc = page->zone_device_data;
+
+	page->zone_device_data = NULL;
+	atomic64_dec(&alloc->dm->stats.pages_in_use);
+	xe_svm_devmem_alloc_put(alloc);
+}
+
+/*
+ * Copy @n pages with the backend's engine and wait for it. The wait is
+ * uninterruptible: the callers have locked, unmapped pages in hand and
+ * must reach migrate_vma_finalize() whatever happens.
+ */
+static int xe_svm_devmem_copy_wait(struct xe_svm_devmem *dm, struct page **sys,
+				   struct page **dev, unsigned long n, bool to_vram)
+{
+	struct dma_fence *fence;
+	int err;
+
+	if (!n)
+		return 0;
+
+	fence = dm->ops->copy(dm, sys, dev, n, to_vram);
+	if (IS_ERR(fence)) {
+		err = PTR_ERR(fence);
+	} else {
+		dma_fence_wait(fence, false);
+		err = fence->error;
+		dma_fence_put(fence);
+	}
+	if (err)
+		atomic64_inc(&dm->stats.copy_failures);
+	else
+		atomic64_add((u64)n << PAGE_SHIFT, &dm->stats.bytes_copied);
+
+	return err;
+}
+
+/**
+ * xe_svm_devmem_copy() - copy pages between system and device memory, and wait
+ * @dm: the region of the device pages
+ * @sys: the system pages (NULL entries with @to_vram: clear)
+ * @dev: the device pages
+ * @n: number of pages
+ * @to_vram: direction
+ *
+ * Context: process context; may sleep. Return: 0 or the copy's error.
+ */
+int xe_svm_devmem_copy(struct xe_svm_devmem *dm, struct page **sys,
+		       struct page **dev, unsigned long n, bool to_vram)
+{
+	might_sleep();
+
+	return xe_svm_devmem_copy_wait(dm, sys, dev, n, to_vram);
+}
+
+/**
+ * xe_svm_devmem_release_dst() - give back the destinations of a failed migration
+ * @dst: the migrate_vma destination array
+ * @npages: its entries
+ *
+ * Unlocks and frees every destination page and clears its entry, so that
+ * migrate_vma_pages() moves nothing and migrate_vma_finalize() restores
+ * every source: used when a copy failed, so that no page with stale
+ * contents is ever mapped.
+ *
+ * Context: process context.
+ */
+void xe_svm_devmem_release_dst(unsigned long *dst, unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		struct page *page = migrate_pfn_to_page(dst[i]);
+
+		if (!page)
+			continue;
+		dst[i] = 0;
+		unlock_page(page);
+		put_page(page);
+	}
+}
+
+/*
+ * Allocate and lock a system page for every entry of @src that may
+ * migrate, and gather the copy. @vma is NULL for the eviction of a whole
+ * region (no address space: any node will do).
+ */
+static unsigned long xe_svm_prepare_to_ram(struct vm_area_struct *vma,
+					   unsigned long start,
+					   const unsigned long *src,
+					   unsigned long *dst,
+					   unsigned long npages,
+					   struct page **sys, struct page **dev)
+{
+	unsigned long i, n = 0;
+
+	for (i = 0; i < npages; i++) {
+		struct page *spage = migrate_pfn_to_page(src[i]);
+		struct page *dpage;
+
+		dst[i] = 0;
+		if (!spage || !(src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+
+		if (vma)
+			dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE, vma,
+					       start + i * PAGE_SIZE);
+		else
+			dpage = alloc_page(GFP_HIGHUSER_MOVABLE);
+		/* That page stays in device memory: no data is lost. */
+		if (!dpage)
+			continue;
+
+		lock_page(dpage);
+		dst[i] = migrate_pfn(page_to_pfn(dpage));
+		sys[n] = dpage;
+		dev[n] = spage;
+		n++;
+	}
+
+	return n;
+}
+
+/**
+ * xe_svm_devmem_count_migrated() - pages a migration really moved
+ * @src: the migrate_vma source array, after migrate_vma_pages()
+ * @dst: the destination array
+ * @npages: their entries
+ *
+ * migrate_vma_pages() and migrate_device_pages() may still drop entries
+ * (extra references, a destination left empty): only entries that kept
+ * MIGRATE_PFN_MIGRATE and have a destination moved.
+ *
+ * Context: any context. Return: the number of pages moved.
+ */
+unsigned long xe_svm_devmem_count_migrated(const unsigned long *src,
+					   const unsigned long *dst,
+					   unsigned long npages)
+{
+	unsigned long i, n = 0;
+
+	for (i = 0; i < npages; i++)
+		if ((src[i] & MIGRATE_PFN_MIGRATE) && dst[i])
+			n++;
+
+	return n;
+}
+
+/*
+ * The CPU faulted on a device page. What comes back is the window of the
+ * allocation's size (the range size: 2 MiB, 64 KiB or 4 KiB), aligned,
+ * around the faulting address and clipped to the VMA: a CPU that touches
+ * one page of a buffer the GPU worked on usually goes on to read the
+ * rest, and one migration of 2 MiB costs much less than 512 faults of
+ * one page each (see "DOC: Device memory" for the figures). Pages of the
+ * window that are not device pages of this owner are left alone.
+ *
+ * Context: mmap lock held for reading (or the per-VMA lock dropped:
+ * do_swap_page() retries); the page is referenced but not locked, so two
+ * CPU faults, or a fault and an eviction, can race here: the loser
+ * collects nothing and the fault is retried.
+ */
+static vm_fault_t xe_svm_devmem_migrate_to_ram(struct vm_fault *vmf)
+{
+	struct xe_svm_devmem_alloc *alloc = vmf->page->zone_device_data;
+	struct xe_svm_devmem *dm = alloc->dm;
+	unsigned long size = alloc->npages << PAGE_SHIFT;
+	struct vm_area_struct *vma = vmf->vma;
+	struct migrate_vma mig = {
+		.vma = vma,
+		.start = max(ALIGN_DOWN(vmf->address, size), vma->vm_start),
+		.end = min(ALIGN_DOWN(vmf->address, size) + size, vma->vm_end),
+		.pgmap_owner = dm->pagemap.owner,
+		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+		.fault_page = vmf->page,
+	};
+	unsigned long npages = (mig.end - mig.start) >> PAGE_SHIFT;
+	unsigned long fault_idx = (vmf->address - mig.start) >> PAGE_SHIFT;
+	struct page **sys, **dev;
+	vm_fault_t ret = 0;
+	unsigned long n;
+	int err;
+
+	mmap_assert_locked(vma->vm_mm);
+	atomic64_inc(&dm->stats.cpu_faults);
+
+	mig.src = kvcalloc(npages, sizeof(*mig.src), GFP_KERNEL);
+	mig.dst = kvcalloc(npages, sizeof(*mig.dst), GFP_KERNEL);
+	sys = kvcalloc(npages, sizeof(*sys), GFP_KERNEL);
+	dev = kvcalloc(npages, sizeof(*dev), GFP_KERNEL);
+	if (!mig.src || !mig.dst || !sys || !dev) {
+		ret = VM_FAULT_OOM;
+		goto out_free;
+	}
+
+	err = migrate_vma_setup(&mig);
+	if (err) {
+		ret = VM_FAULT_SIGBUS;
+		goto out_free;
+	}
+	/* Someone else is migrating the page: retry the fault. */
+	if (!mig.cpages)
+		goto out_free;
+
+	n = xe_svm_prepare_to_ram(vma, mig.start, mig.src, mig.dst, npages, sys, dev);
+	if ((mig.src[fault_idx] & MIGRATE_PFN_MIGRATE) && !mig.dst[fault_idx])
+		ret = VM_FAULT_OOM;
+
+	if (xe_svm_devmem_copy_wait(dm, sys, dev, n, false)) {
+		/* The data stays in VRAM; never map a half-copied page. */
+		xe_svm_devmem_release_dst(mig.dst, npages);
+		ret = VM_FAULT_SIGBUS;
+	}
+
+	migrate_vma_pages(&mig);
+	atomic64_add(xe_svm_devmem_count_migrated(mig.src, mig.dst, npages),
+		     &dm->stats.migrated_to_ram);
+	migrate_vma_finalize(&mig);
+
+out_free:
+	kvfree(dev);
+	kvfree(sys);
+	kvfree(mig.dst);
+	kvfree(mig.src);
+	return ret;
+}
+
+static const struct dev_pagemap_ops xe_svm_devmem_pagemap_ops = {
+	.page_free = xe_svm_devmem_page_free,
+	.migrate_to_ram = xe_svm_devmem_migrate_to_ram,
+};
+
+/*
+ * Move the live pages among @npages pfns from @pfn to system memory, in
+ * every address space that maps them. Pages whose lock was contended, or
+ * whose copy failed, stay where they are for the next pass.
+ */
+static void xe_svm_devmem_evict_batch(struct xe_svm_devmem *dm, unsigned long pfn,
+				     unsigned long npages, unsigned long *src,
+				     unsigned long *dst, struct page **sys,
+				     struct page **dev)
+{
+	unsigned long n;
+
+	migrate_device_range(src, pfn, npages);
+	n = xe_svm_prepare_to_ram(NULL, 0, src, dst, npages, sys, dev);
+	if (xe_svm_devmem_copy_wait(dm, sys, dev, n, false))
+		xe_svm_devmem_release_dst(dst, npages);
+
+	migrate_device_pages(src, dst, npages);
+	atomic64_add(xe_svm_devmem_count_migrated(src, dst, npages), &dm->stats.migrated_to_ram);
+	migrate_device_finalize(src, dst, npages);
+}
+
+/**
+ * xe_svm_devmem_evict_all() - move every device page of a region to system memory
+ * @dm: the region
+ *
+ * Migrates every page in use back to system memory, in every process
+ * that maps it, until none is left: a page whose lock is contended or
+ * whose copy fails is retried on the next pass. Allocations must already
+ * be stopped (&xe_svm_devmem.removing), or this may never end.
+ *
+ * Context: process context, no SVM or mmap lock held; may sleep.
+ * Return: 0, or -ENOMEM when the bookkeeping arrays cannot be allocated.
+ */
+int xe_svm_devmem_evict_all(struct xe_svm_devmem *dm)
+{
+	unsigned long first = PHYS_PFN(dm->pagemap.range.start);
+	unsigned long total = PHYS_PFN(dm->size), pfn, pass;
+	unsigned long *src, *dst;
+	struct page **sys, **dev;
+	int err = 0;
+
+	might_sleep();
+
+	src = kvcalloc(XE_SVM_EVICT_BATCH, sizeof(*src), GFP_KERNEL);
+	dst = kvcalloc(XE_SVM_EVICT_BATCH, sizeof(*dst), GFP_KERNEL);
+	sys = kvcalloc(XE_SVM_EVICT_BATCH, sizeof(*sys), GFP_KERNEL);
+	dev = kvcalloc(XE_SVM_EVICT_BATCH, sizeof(*dev), GFP_KERNEL);
+	if (!src || !dst || !sys || !dev) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+
+	for (pass = 0; atomic64_read(&dm->stats.pages_in_use); pass++) {
+		for (pfn = first; pfn < first + total; pfn += XE_SVM_EVICT_BATCH) {
+			xe_svm_devmem_evict_batch(dm, pfn,
+						  min(XE_SVM_EVICT_BATCH, first + total - pfn),
+						  src, dst, sys, dev);
+			cond_resched();
+		}
+		/* Someone holds a page lock (a racing CPU fault): let it finish. */
+		if (atomic64_read(&dm->stats.pages_in_use))
+			msleep(pass < 10 ? 1 : 100);
+		WARN_ONCE(pass == 1000, "xe_svm: %lld device pages will not leave VRAM\n",
+			  atomic64_read(&dm->stats.pages_in_use));
+	}
+
+out_free:
+	kvfree(dev);
+	kvfree(sys);
+	kvfree(dst);
+	kvfree(src);
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_evict_all, DRM_XE_SVM);
+
+/**
+ * xe_svm_devmem_init() - make the VRAM of a tile available as device pages
+ * @dm: the region to initialise
+ * @ops: the backend's copy engine
+ * @buddy: the tile's VRAM buddy allocator (shared with TTM), initialised
+ * @buddy_lock: the lock every user of @buddy takes around it
+ * @size: bytes of VRAM @buddy manages
+ * @dpa_base: device physical address of VRAM offset 0
+ * @owner: the &dev_pagemap owner cookie: the same for every device that
+ *         may map these pages directly, so that HMM hands them over
+ *         instead of migrating them
+ * @name: name of the physical address window in /proc/iomem
+ *
+ * Reserves an unused physical address window of @size (rounded up to a
+ * memory subsection) and creates struct pages for it.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, -ENOMEM or -ENOSPC (no free physical window), or the error
+ * of memremap_pages().
+ */
+int xe_svm_devmem_init(struct xe_svm_devmem *dm, const struct xe_svm_devmem_ops *ops,
+		       struct gpu_buddy *buddy, struct mutex *buddy_lock,
+		       u64 size, u64 dpa_base, void *owner, const char *name)
+{
+	void *addr;
+	int err;
+
+	might_sleep();
+
+	memset(dm, 0, sizeof(*dm));
+	dm->ops = ops;
+	dm->buddy = buddy;
+	dm->buddy_lock = buddy_lock;
+	dm->size = size;
+	dm->dpa_base = dpa_base;
+	spin_lock_init(&dm->free_lock);
+	INIT_LIST_HEAD(&dm->free_list);
+	INIT_WORK(&dm->free_work, xe_svm_devmem_free_work);
+
+	/* memremap_pages() works in whole subsections (2 MiB on x86). */
+	dm->res = request_free_mem_region(&iomem_resource, ALIGN(size, SZ_2M), name);
+	if (IS_ERR(dm->res))
+		return PTR_ERR(dm->res);
+
+	dm->pagemap.type = MEMORY_DEVICE_PRIVATE;
+	dm->pagemap.range.start = dm->res->start;
+	dm->pagemap.range.end = dm->res->end;
+	dm->pagemap.nr_range = 1;
+	dm->pagemap.ops = &xe_svm_devmem_pagemap_ops;
+	dm->pagemap.owner = owner;
+	addr = memremap_pages(&dm->pagemap, numa_node_id());
+	if (IS_ERR(addr)) {
+		err = PTR_ERR(addr);
+		goto err_release;
+	}
+
+	return 0;
+
+err_release:
+	release_mem_region(dm->res->start, resource_size(dm->res));
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_init, DRM_XE_SVM);
+
+/**
+ * xe_svm_devmem_fini() - tear down a device-memory region
+ * @dm: the region
+ *
+ * Stops allocations, moves every page still in use back to system memory
+ * (nothing is lost: the processes that had data in VRAM find it in system
+ * memory), returns every block to the buddy allocator, then removes the
+ * struct pages and the physical window.
+ *
+ * Context: process context, no SVM or mmap lock held; may sleep.
+ */
+void xe_svm_devmem_fini(struct xe_svm_devmem *dm)
+{
+	might_sleep();
+
+	WRITE_ONCE(dm->removing, true);
+	/* Without its arrays eviction cannot run; memunmap_pages() would hang. */
+	while (xe_svm_devmem_evict_all(dm))
+		msleep(100);
+	flush_work(&dm->free_work);
+
+	memunmap_pages(&dm->pagemap);
+	release_mem_region(dm->res->start, resource_size(dm->res));
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_fini, DRM_XE_SVM);
+
+#if IS_BUILTIN(CONFIG_DRM_XE_KUNIT_TEST)
+#include "tests/xe_svm_devmem_test.c"
+#endif

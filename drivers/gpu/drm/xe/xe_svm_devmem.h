@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Copyright © 2026 Xe SVM Developers
+ */
+
+#ifndef _XE_SVM_DEVMEM_H_
+#define _XE_SVM_DEVMEM_H_
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+struct device;
+struct dma_fence;
+struct gpu_buddy;
+struct gpu_buddy_block;
+struct page;
+struct resource;
+struct xe_svm_devmem;
+
+/**
+ * struct xe_svm_devmem_ops - what device memory asks of its backend
+ *
+ * The copy engine of the device that owns the memory: the hardware
+ * backend uses xe_migrate (the blitter), the emulated device a worker.
+ */
+struct xe_svm_devmem_ops {
+	/**
+	 * @copy: start copying @npages pages between system memory and
+	 * device memory of @dm: page @i goes from @sys[@i] to @dev[@i]
+	 * when @to_vram, from @dev[@i] to @sys[@i] otherwise. A NULL
+	 * @sys[@i] with @to_vram asks for @dev[@i] to be cleared (memory
+	 * the CPU never wrote). The pages stay locked by the caller until
+	 * the fence signals; nothing reads or frees them before that.
+	 *
+	 * Context: process context, may sleep; the mmap lock of the
+	 * address space being migrated may be held. Return: a fence that
+	 * signals when the copy is done (with an error set if it failed),
+	 * or an ERR_PTR() if it could not be started.
+	 */
+	struct dma_fence *(*copy)(struct xe_svm_devmem *dm, struct page **sys,
+				  struct page **dev, unsigned long npages,
+				  bool to_vram);
+};
+
+/**
+ * struct xe_svm_devmem_stats - counters of one device-memory region
+ *
+ * Updated without locks; readers see a consistent value per counter only.
+ */
+struct xe_svm_devmem_stats {
+	/** @pages_in_use: device pages handed out and not yet freed */
+	atomic64_t pages_in_use;
+	/** @migrated_to_vram: pages moved from system memory into @dm */
+	atomic64_t migrated_to_vram;
+	/** @migrated_to_ram: pages moved from @dm to system memory */
+	atomic64_t migrated_to_ram;
+	/** @bytes_copied: bytes the copy engine moved, both ways */
+	atomic64_t bytes_copied;
+	/** @cpu_faults: CPU faults on device pages (migrate_to_ram calls) */
+	atomic64_t cpu_faults;
+	/** @alloc_failures: allocations that found no VRAM */
+	atomic64_t alloc_failures;
+	/** @copy_failures: copies whose fence signalled an error */
+	atomic64_t copy_failures;
+};
+
+/**
+ * struct xe_svm_devmem - the VRAM of one tile as device-private pages
+ *
+ * A MEMORY_DEVICE_PRIVATE &dev_pagemap with a struct page for every page
+ * of the tile's VRAM, allocated from the tile's buddy allocator, the one
+ * TTM's VRAM manager uses, under that allocator's lock. See "DOC: Device
+ * memory" in xe_svm_doc.h.
+ */
+struct xe_svm_devmem {
+	/**
+	 * @pagemap: the device-private pages; &dev_pagemap.owner is the
+	 * cookie shared by every device that may map these pages directly
+	 */
+	struct dev_pagemap pagemap;
+	/** @res: the physical address window the pages pretend to be at */
+	struct resource *res;
+	/** @ops: the backend's copy engine; constant */
+	const struct xe_svm_devmem_ops *ops;
+	/** @buddy: the tile's VRAM allocator, not owned */
+	struct gpu_buddy *buddy;
+	/** @buddy_lock: the lock that serialises @buddy, not owned */
+	struct mutex *buddy_lock;
+	/** @size: bytes of VRAM @buddy hands out; constant */
+	u64 size;
+	/**
+	 * @dpa_base: device physical address of VRAM offset 0, what GPU
+	 * page-table entries of device pages point at; constant
+	 */
+	u64 dpa_base;
+	/** @free_lock: protects @free_list; taken from page_free() */
+	spinlock_t free_lock;
+	/** @free_list: allocations whose last page was freed */
+	struct list_head free_list;
+	/** @free_work: returns the allocations on @free_list to @buddy */
+	struct work_struct free_work;
+	/**
+	 * @removing: set by xe_svm_devmem_fini(): no new allocation may
+	 * start
+	 */
+	bool removing;
+	/**
+	 * @fail_alloc: test hook, the next this many allocations fail as
+	 * if VRAM were full
+	 */
+	atomic_t fail_alloc;
+	/** @stats: counters */
+	struct xe_svm_devmem_stats stats;
+};
+
+/**
+ * struct xe_svm_devmem_alloc - one allocation of device memory
+ *
+ * One naturally aligned buddy block, the size of the range it was made
+ * for. Each device page handed out from it points back at it through
+ * &page.zone_device_data; the block goes back to the buddy allocator when
+ * the last of those pages is freed and the allocator's own reference is
+ * gone.
+ */
+struct xe_svm_devmem_alloc {
+	/** @dm: the region it belongs to */
+	struct xe_svm_devmem *dm;
+	/** @block: the buddy block */
+	struct gpu_buddy_block *block;
+	/** @pfn_first: pfn of the device page at offset 0 of the block */
+	unsigned long pfn_first;
+	/** @npages: pages in the block */
+	unsigned long npages;
+	/**
+	 * @live: pages handed out and not yet freed, plus one while the
+	 * allocator still hands pages out
+	 */
+	atomic_t live;
+	/** @free_link: entry in &xe_svm_devmem.free_list */
+	struct list_head free_link;
+};
+
+int xe_svm_devmem_init(struct xe_svm_devmem *dm, const struct xe_svm_devmem_ops *ops,
+		       struct gpu_buddy *buddy, struct mutex *buddy_lock,
+		       u64 size, u64 dpa_base, void *owner, const char *name);
+void xe_svm_devmem_fini(struct xe_svm_devmem *dm);
+
+struct xe_svm_devmem_alloc *xe_svm_devmem_alloc(struct xe_svm_devmem *dm, u64 size);
+struct page *xe_svm_devmem_alloc_page(struct xe_svm_devmem_alloc *alloc,
+				      unsigned long i);
+void xe_svm_devmem_alloc_put(struct xe_svm_devmem_alloc *alloc);
+int xe_svm_devmem_evict_all(struct xe_svm_devmem *dm);
+void xe_svm_devmem_release_dst(unsigned long *dst, unsigned long npages);
+unsigned long xe_svm_devmem_count_migrated(const unsigned long *src,
+					   const unsigned long *dst,
+					   unsigned long npages);
+int xe_svm_devmem_copy(struct xe_svm_devmem *dm, struct page **sys,
+		       struct page **dev, unsigned long n, bool to_vram);
+
+/**
+ * xe_svm_page_to_devmem() - the region of a device page
+ * @page: a device-private page of an &xe_svm_devmem
+ *
+ * Return: the region @page belongs to.
+ */
+static inline struct xe_svm_devmem *xe_svm_page_to_devmem(struct page *page)
+{
+	return container_of(page->pgmap, struct xe_svm_devmem, pagemap);
+}
+
+/**
+ * xe_svm_devmem_page_offset() - the VRAM offset of a device page
+ * @page: a device-private page of an &xe_svm_devmem
+ *
+ * Return: the byte offset of @page in the VRAM of its region.
+ */
+static inline u64 xe_svm_devmem_page_offset(struct page *page)
+{
+	struct xe_svm_devmem *dm = xe_svm_page_to_devmem(page);
+
+	return (u64)(page_to_pfn(page) - PHYS_PFN(dm->pagemap.range.start)) << PAGE_SHIFT;
+}
+
+#endif

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright © 2026 Xe SVM Developers
+ */
+
+#include "xe_svm_migrate.h"
+
+#include <linux/migrate.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "xe_svm.h"
+#include "xe_svm_devmem.h"
+#include "xe_svm_types.h"
+
+/*
+ * Migration to VRAM on a GPU fault, by policy. The way back (a CPU
+ * fault, the teardown of a region) is in xe_svm_devmem.c. See "DOC:
+ * Migration" in xe_svm_doc.h.
+ */
+
+/**
+ * xe_svm_placement_wants_vram() - the placement policy of a GPU fault
+ * @q: what the fault path knows about the range and the access
+ *
+ * In order: memory that cannot become device-private pages stays in
+ * system memory (not anonymous and private, hugetlbfs, special mappings,
+ * mlock()ed memory, which must stay CPU-resident); so does everything
+ * when there is no VRAM. A device atomic that needs VRAM migrates, at any
+ * size. Otherwise the preferred placement decides, and ranges smaller
+ * than %XE_SVM_MIGRATE_MIN_SIZE stay in system memory: a 4 KiB range
+ * costs a fault, a copy and a later CPU fault back for one page.
+ *
+ * Context: any context. Return: true when the range should be migrated
+ * to VRAM before it is mapped.
+ */
+bool xe_svm_placement_wants_vram(const struct xe_svm_placement_query *q)
+{
+	if (!q->has_vram || !q->anon_private || q->hugetlb || q->special ||
+	    q->locked)
+		return false;
+	if (q->atomic)
+		return true;
+	if (q->preferred != XE_SVM_PLACE_VRAM)
+		return false;
+
+	return q->size >= XE_SVM_MIGRATE_MIN_SIZE;
+}
+
+/*
+ * Move the system pages of @range into one allocation of @dm. Pages that
+ * cannot move (pinned, under writeback, raced by another migration) stay
+ * where they are: the range is then mapped partly from VRAM, partly from
+ * system memory. Returns the number of pages moved or a negative error;
+ * on error nothing moved and nothing is held.
+ */
+static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
+					 struct xe_svm_range *range,
+					 struct vm_area_struct *vma)
+{
+	struct xe_svm_devmem *dm = svm->vram;
+	unsigned long i, n = 0, npages = xe_svm_range_size(range) >> PAGE_SHIFT;
+	struct migrate_vma mig = {
+		.vma = vma,
+		.start = range->start,
+		.end = range->last + 1,
+		.pgmap_owner = svm->pgmap_owner,
+		.flags = MIGRATE_VMA_SELECT_SYSTEM,
+	};
+	struct xe_svm_devmem_alloc *alloc;
+	struct page **sys, **dev;
+	long moved = 0;
+	int err;
+
+	mmap_assert_locked(vma->vm_mm);
+
+	mig.src = kvcalloc(npages, sizeof(*mig.src), GFP_KERNEL);
+	mig.dst = kvcalloc(npages, sizeof(*mig.dst), GFP_KERNEL);
+	sys = kvcalloc(npages, sizeof(*sys), GFP_KERNEL);
+	dev = kvcalloc(npages, sizeof(*dev), GFP_KERNEL);
+	if (!mig.src || !mig.dst || !sys || !dev) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+
+	alloc = xe_svm_devmem_alloc(dm, xe_svm_range_size(range));
+	if (IS_ERR(alloc)) {
+		err = PTR_ERR(alloc);
+		goto out_free;
+	}
+
+	err = migrate_vma_setup(&mig);
+	if (err)
+		goto out_put;
+
+	/*
+	 * Page i of the range goes to page i of the block: a fully migrated
+	 * range is contiguous and aligned in VRAM, and maps with the GPU page
+	 * size of the range. Holes and the zero page have no source: cleared.
+	 */
+	for (i = 0; i < npages; i++) {
+		struct page *dpage;
+
+		if (!(mig.src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+		dpage = xe_svm_devmem_alloc_page(alloc, i);
+		mig.dst[i] = migrate_pfn(page_to_pfn(dpage));
+		sys[n] = migrate_pfn_to_page(mig.src[i]);
+		dev[n] = dpage;
+		n++;
+	}
+
+	err = xe_svm_devmem_copy(dm, sys, dev, n, true);
+	if (err)
+		xe_svm_devmem_release_dst(mig.dst, npages);
+
+	migrate_vma_pages(&mig);
+	if (!err) {
+		moved = xe_svm_devmem_count_migrated(mig.src, mig.dst, npages);
+		atomic64_add(moved, &dm->stats.migrated_to_vram);
+	}
+	migrate_vma_finalize(&mig);
+
+out_put:
+	xe_svm_devmem_alloc_put(alloc);
+out_free:
+	kvfree(dev);
+	kvfree(sys);
+	kvfree(mig.dst);
+	kvfree(mig.src);
+	return err ? err : moved;
+}
+
+/**
+ * xe_svm_range_place() - migrate a range to VRAM if the policy says so
+ * @svm: the SVM context
+ * @range: the range that faulted, not mapped on the GPU
+ * @atomic: the access is a device atomic that needs VRAM
+ *
+ * Best effort: when no VRAM can be allocated, or the copy fails, the
+ * range stays in system memory and the fault is served from there
+ * (counted in &xe_svm_stats.vram_fallbacks).
+ *
+ * Context: process context, VM lock held for writing, mmap lock not held
+ * (taken for reading); may sleep.
+ */
+void xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
+			bool atomic)
+{
+	struct xe_svm_placement_query q = {
+		.size = xe_svm_range_size(range),
+		.has_vram = svm->vram,
+		.atomic = atomic,
+		.preferred = svm->preferred,
+	};
+	struct vm_area_struct *vma;
+	long moved;
+
+	lockdep_assert_held_write(svm->ranges.lock);
+	might_sleep();
+
+	if (!svm->vram || !mmget_not_zero(svm->mm))
+		return;
+
+	mmap_read_lock(svm->mm);
+	vma = vma_lookup(svm->mm, range->start);
+	/* A VMA split under the range: populate re-chunks it first. */
+	if (!vma || vma->vm_end <= range->last)
+		goto out_unlock;
+
+	q.anon_private = vma_is_anonymous(vma) && !(vma->vm_flags & VM_SHARED);
+	q.hugetlb = is_vm_hugetlb_page(vma);
+	q.special = (vma->vm_flags & VM_SPECIAL) || vma_is_dax(vma);
+	q.locked = vma->vm_flags & VM_LOCKED;
+	if (!xe_svm_placement_wants_vram(&q))
+		goto out_unlock;
+
+	moved = xe_svm_range_migrate_to_vram(svm, range, vma);
+	if (moved < 0)
+		atomic64_inc(&svm->stats.vram_fallbacks);
+	else if (moved)
+		atomic64_inc(&svm->stats.vram_migrations);
+
+out_unlock:
+	mmap_read_unlock(svm->mm);
+	mmput(svm->mm);
+}
+
+#if IS_BUILTIN(CONFIG_DRM_XE_KUNIT_TEST)
+#include "tests/xe_svm_migrate_test.c"
+#endif

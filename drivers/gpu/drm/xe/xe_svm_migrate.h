@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Copyright © 2026 Xe SVM Developers
+ */
+
+#ifndef _XE_SVM_MIGRATE_H_
+#define _XE_SVM_MIGRATE_H_
+
+#include <linux/sizes.h>
+#include <linux/types.h>
+
+struct xe_svm;
+struct xe_svm_range;
+
+/* The smallest range a GPU fault migrates to VRAM (unless for an atomic) */
+#define XE_SVM_MIGRATE_MIN_SIZE		SZ_64K
+
+/**
+ * enum xe_svm_placement - where a GPU fault should place memory
+ * @XE_SVM_PLACE_VRAM: in the VRAM of &xe_svm.vram when the policy allows
+ *                     (the default)
+ * @XE_SVM_PLACE_SYSTEM: in system memory: nothing migrates, and device
+ *                       atomics run on system memory
+ */
+enum xe_svm_placement {
+	XE_SVM_PLACE_VRAM,
+	XE_SVM_PLACE_SYSTEM,
+};
+
+/**
+ * struct xe_svm_placement_query - what the placement policy decides on
+ *
+ * Everything xe_svm_placement_wants_vram() looks at, gathered by the
+ * fault path, so that the policy is a pure function of it (and a table
+ * of KUnit cases).
+ */
+struct xe_svm_placement_query {
+	/** @size: bytes of the range that faulted */
+	u64 size;
+	/** @has_vram: the context has VRAM to migrate to */
+	bool has_vram;
+	/**
+	 * @anon_private: the CPU VMA is anonymous and private (the only
+	 * memory migrate_vma_pages() moves to device-private pages)
+	 */
+	bool anon_private;
+	/** @hugetlb: the CPU VMA is hugetlbfs */
+	bool hugetlb;
+	/** @special: the CPU VMA is VM_IO, VM_PFNMAP, VM_MIXEDMAP or DAX */
+	bool special;
+	/** @locked: the CPU VMA is mlock()ed (VM_LOCKED) */
+	bool locked;
+	/**
+	 * @atomic: the access is a device atomic that needs the memory in
+	 * VRAM (the backend decides which atomics do)
+	 */
+	bool atomic;
+	/** @preferred: the placement asked for */
+	enum xe_svm_placement preferred;
+};
+
+bool xe_svm_placement_wants_vram(const struct xe_svm_placement_query *q);
+void xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
+			bool atomic);
+
+#endif
