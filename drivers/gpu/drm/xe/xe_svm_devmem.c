@@ -37,9 +37,9 @@ static void xe_svm_devmem_free_work(struct work_struct *work)
 	struct xe_svm_devmem_alloc *alloc, *next;
 	LIST_HEAD(list);
 
-	spin_lock(&dm->free_lock);
+	spin_lock_irq(&dm->free_lock);
 	list_splice_init(&dm->free_list, &list);
-	spin_unlock(&dm->free_lock);
+	spin_unlock_irq(&dm->free_lock);
 
 	mutex_lock(dm->buddy_lock);
 	list_for_each_entry(alloc, &list, free_link)

@@ -158,6 +158,17 @@
  * The garbage-collector list has its own spinlock, innermost, taken
  * from the notifier callback.
  *
+ * Device memory adds, below the mmap lock: the buddy allocator's lock
+ * (TTM's VRAM manager mutex on hardware), taken only by allocation and by
+ * the worker that returns blocks, never with the notifier lock held; and
+ * the free-list spinlock of a region, innermost, taken from page_free(),
+ * which may run with a page-table spinlock held. migrate_to_ram() runs
+ * with the mmap lock held by the CPU fault and takes neither the VM lock
+ * nor the notifier lock: a GPU fault holds the VM lock while it takes the
+ * mmap lock, so the other order would deadlock. Migrations wait for copy
+ * fences uninterruptibly with the mmap lock held for reading and the
+ * pages locked, so that migrate_vma_finalize() is always reached.
+ *
  * Each function that relies on one of these rules asserts it on entry
  * (lockdep_assert_held(), mmap_assert_locked(), might_sleep()).
  */
@@ -176,6 +187,84 @@
  * VRAM keeps a reference to its allocation; the allocation goes back to
  * the buddy allocator when its last page is freed. Device teardown
  * migrates every live device page back to system memory first.
+ */
+
+/**
+ * DOC: Device memory
+ *
+ * The VRAM of a tile is a MEMORY_DEVICE_PRIVATE &dev_pagemap
+ * (&struct xe_svm_devmem): struct pages over an unused physical address
+ * window the size of the VRAM, which the CPU cannot access; a CPU access
+ * to one of them faults and migrates it back. Its owner cookie is shared
+ * by everything that may map the pages directly, so that hmm_range_fault()
+ * returns them as they are instead of migrating them.
+ *
+ * Pages come straight from the tile's buddy allocator, the one TTM's VRAM
+ * manager uses, under its lock: one naturally aligned block the size of
+ * the range being migrated (2 MiB, 64 KiB or 4 KiB), page i of the range
+ * to page i of the block, so a migrated range is contiguous in VRAM and
+ * the GPU maps it with one PTE of the range's size. Each device page
+ * handed out points at its allocation (&page.zone_device_data); the
+ * allocation counts its live pages plus one reference held while pages
+ * are handed out, and its block returns to the buddy allocator when the
+ * count reaches zero. A partly unmapped migrated range therefore keeps
+ * its block until the rest of its pages is unmapped or migrated back.
+ * page_free() may run under a page-table spinlock, so the block is freed
+ * from a worker. Device memory is never handed to anyone with the data of
+ * a previous owner: every page of a migration is either copied over or
+ * cleared (holes and the zero page) before its PTE exists.
+ *
+ * CPU faults (migrate_to_ram) bring back the aligned window of the
+ * allocation's size around the faulting address, clipped to the VMA:
+ * one CPU fault per range rather than one per page. A CPU usually goes on
+ * to read the rest of a buffer the GPU wrote, and one 2 MiB migration
+ * costs a fraction of 512 single-page ones (measured with make bench, see
+ * README.md). The page is not locked when migrate_to_ram() is called:
+ * when another migration of the same page wins, nothing is collected and
+ * the fault is retried. When the copy fails the pages stay in VRAM and
+ * the faulting thread gets SIGBUS. A forked child that shares a migrated
+ * page copy-on-write faults it back like its parent; the rmap walk of
+ * the migration updates every process that maps it.
+ *
+ * Teardown (device removal, unloading the emulated device) stops
+ * allocations, then migrates every live page back to system memory with
+ * migrate_device_range() until none is left (pages whose lock was
+ * contended are retried), then removes the pagemap.
+ *
+ * Not yet: TTM cannot evict SVM blocks, so under VRAM pressure a buffer
+ * object allocation can fail while SVM holds VRAM; SVM allocations fall
+ * back to system memory when VRAM is full.
+ */
+
+/**
+ * DOC: Migration
+ *
+ * A GPU fault on a range that is not mapped first asks the placement
+ * policy, xe_svm_placement_wants_vram(), whether the range belongs in
+ * VRAM:
+ *
+ * - memory that cannot become device-private pages stays in system
+ *   memory: shared or file-backed mappings, hugetlbfs, VM_IO / VM_PFNMAP
+ *   / VM_MIXEDMAP / DAX, and mlock()ed memory (promised to stay
+ *   CPU-resident);
+ * - a device atomic that needs VRAM migrates, at any size;
+ * - otherwise the preferred placement decides (VRAM by default when the
+ *   context has VRAM), for ranges of at least %XE_SVM_MIGRATE_MIN_SIZE
+ *   (64 KiB; exactly 64 KiB qualifies): a 4 KiB range would pay a fault,
+ *   a copy and a CPU fault back for one page.
+ *
+ * Migration is best effort. migrate_vma_setup() collects the system
+ * pages, holes and zero-page entries of the range (device pages already
+ * there are not collected and stay mapped as they are); each collected
+ * entry gets a device page, the copy engine copies or clears them, the
+ * fence is waited for, and only entries that kept MIGRATE_PFN_MIGRATE
+ * after migrate_vma_pages() count as moved. Pages that cannot move
+ * (pinned, racing another migration) stay in system memory: the range is
+ * then mapped partly from VRAM, partly from system memory, each DMA
+ * chunk of the range saying which. When no VRAM can be allocated or the
+ * copy fails, nothing moves and the fault is served from system memory
+ * (counted as a fallback). Either way the fault then populates the range
+ * with hmm_range_fault(), which returns our device pages in place.
  */
 
 /**
@@ -227,6 +316,22 @@
  * per page what the GPU page table maps (page size, permission) and
  * XE_SVM_EMU_IOCTL_STATS the counters of a VM's SVM context, which are
  * also in debugfs (xe_svm_emu/pid<creator>-vm<id>).
+ *
+ * Each tile's VRAM is a device-memory region of the core (see "Device
+ * memory") over a buddy allocator of ``vram_mb`` MiB with its own lock,
+ * backed by ordinary pages that the "GPU" reaches through a device page's
+ * VRAM offset; backing pages are allocated on first use and kept until
+ * unload, so freed VRAM keeps stale data as real VRAM does. Its copy
+ * engine is an ordered workqueue per tile that copies or clears page by
+ * page and signals a dma_fence. A VM migrates to tile 0 by default;
+ * XE_SVM_EMU_IOCTL_VM_PLACEMENT picks another tile or system memory (in
+ * which case the device does its atomics in system memory too, as a
+ * device with PCIe atomics would). The snapshot marks pages in VRAM;
+ * XE_SVM_EMU_IOCTL_TILE_STATS reports VRAM in use, pages migrated each
+ * way, bytes copied, CPU faults and failures. debugfs knobs
+ * (xe_svm_emu/fail_vram_alloc, fail_copy_to_vram, fail_copy_to_ram) make
+ * the next N allocations (on each tile) or copies fail. Unloading the
+ * module migrates every page still in VRAM back to its processes.
  *
  * What runs on the emulated device is the real SVM core: real mm, HMM,
  * migration and MMU notifiers, inside a QEMU guest. What only real

@@ -84,15 +84,19 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 		goto out_free;
 	}
 
+	err = migrate_vma_setup(&mig);
+	if (err)
+		goto out_free;
+	/* Nothing to move: already in VRAM, or nothing may migrate. */
+	if (!mig.cpages)
+		goto out_finalize;
+
+	/* Collected pages are unmapped and locked: every path below finalizes. */
 	alloc = xe_svm_devmem_alloc(dm, xe_svm_range_size(range));
 	if (IS_ERR(alloc)) {
 		err = PTR_ERR(alloc);
-		goto out_free;
+		goto out_finalize;
 	}
-
-	err = migrate_vma_setup(&mig);
-	if (err)
-		goto out_put;
 
 	/*
 	 * Page i of the range goes to page i of the block: a fully migrated
@@ -121,9 +125,13 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 		atomic64_add(moved, &dm->stats.migrated_to_vram);
 	}
 	migrate_vma_finalize(&mig);
-
-out_put:
 	xe_svm_devmem_alloc_put(alloc);
+	goto out_free;
+
+out_finalize:
+	/* No destination anywhere: every source is restored. */
+	migrate_vma_pages(&mig);
+	migrate_vma_finalize(&mig);
 out_free:
 	kvfree(dev);
 	kvfree(sys);
