@@ -14,15 +14,28 @@
  * faults). Each device is measured when its module is loaded. Prints
  * absolute figures and ratios; nothing here passes or fails.
  *
- * Two comparisons the SVM work is judged by come first, each with its
- * ratio on a "RATIO" line:
+ * Those xe SVM measurements are of the system-memory paths: their VMs are
+ * set to XE_SVM_EMU_PLACE_SYSTEM, so that no GPU fault migrates anything
+ * and the figures mean what they meant before device memory existed.
+ * Only the migration benchmark keeps a VM's default placement (VRAM of
+ * tile 0).
+ *
+ * The comparisons the SVM work is judged by each have their ratio on a
+ * "RATIO" line:
  *
  * - first GPU touch of a malloc()'d buffer (untouched, and initialised by
  *   the CPU) through the xe SVM fault path, against test_hmm's device read
  *   of a buffer in the same state and of the same size;
  * - the cost of one GPU fault that creates a range, with 10 live ranges
  *   and with 100 000 live ranges in the VM (4 KiB ranges, one per CPU
- *   mapping, so that every range has its own notifier).
+ *   mapping, so that every range has its own notifier);
+ * - migration of a CPU-initialised buffer, 2 MiB at a time, to device
+ *   memory (xe SVM: one GPU read per 2 MiB, each a fault that migrates
+ *   its 2 MiB range to VRAM; test_hmm: HMM_DMIRROR_MIGRATE_TO_DEV of
+ *   2 MiB) and back to system memory on CPU faults (xe SVM: one CPU read
+ *   per 2 MiB, each fault brings its 2 MiB back; test_hmm: one read per
+ *   4 KiB page, as it migrates one page per fault), each as a fraction of
+ *   memcpy and as test_hmm's time over ours.
  *
  * Usage: xe_svm_bench [MiB [first-touch MiB [live ranges]]]
  *        (defaults 256, 1024, 100000)
@@ -145,7 +158,28 @@ static void svm_row(const char *what, size_t size, double t, uint64_t faults,
 	row(label, size, t, memcpy_gbs);
 }
 
-/* The xe SVM paths, through the emulated device. */
+/*
+ * A mirror VM for the system-memory paths: XE_SVM_EMU_PLACE_SYSTEM, so
+ * that no GPU fault migrates anything to VRAM. 0 or -errno (printed).
+ */
+static int svm_vm_system(int fd, uint32_t *vm)
+{
+	int err = __emu_vm_create(fd, EMU_VM_MIRROR, vm);
+
+	if (err) {
+		printf("  xe SVM: VM_CREATE failed: %s\n", strerror(-err));
+		return err;
+	}
+	err = __emu_vm_placement(fd, *vm, XE_SVM_EMU_PLACE_SYSTEM, 0);
+	if (err) {
+		printf("  xe SVM: VM_PLACEMENT (system memory) failed: %s\n",
+		       strerror(-err));
+		__emu_vm_destroy(fd, *vm);
+	}
+	return err;
+}
+
+/* The xe SVM paths, through the emulated device (system memory only). */
 static void bench_svm(size_t size, double memcpy_gbs)
 {
 	uint64_t faults, pat = 0x0303030303030303ULL;
@@ -159,8 +193,7 @@ static void bench_svm(size_t size, double memcpy_gbs)
 		       strerror(-fd));
 		return;
 	}
-	if (__emu_vm_create(fd, EMU_VM_MIRROR, &vm)) {
-		printf("  xe SVM: VM_CREATE failed\n");
+	if (svm_vm_system(fd, &vm)) {
 		close(fd);
 		return;
 	}
@@ -197,10 +230,55 @@ static void bench_svm(size_t size, double memcpy_gbs)
 	close(fd);
 }
 
+/*
+ * test_hmm's explicit migration of [a, a + size), one 2 MiB request per
+ * call (@req: HMM_DMIRROR_MIGRATE_TO_DEV or _TO_SYS; @buf gets the 2 MiB
+ * test_hmm reads back after a migration to the device). The time, or -1
+ * on failure (printed).
+ */
+static double hmm_migrate(int fd, unsigned long req, char *a, char *buf, size_t size)
+{
+	size_t off;
+	double t;
+	int err = 0;
+
+	t = now();
+	for (off = 0; off < size && !err; off += SZ_2M)
+		err = dmirror(fd, req, a + off, buf, SZ_2M);
+	t = now() - t;
+	if (err) {
+		printf("  test_hmm migrate to %s failed: %s\n",
+		       req == HMM_DMIRROR_MIGRATE_TO_DEV ? "device" : "system",
+		       strerror(-err));
+		return -1;
+	}
+	return t;
+}
+
+/*
+ * The CPU reads one word every @stride bytes of [p, p + size): where the
+ * data is in device memory, each read is a CPU fault that migrates it
+ * back. The time; *sum gets the sum of the words read.
+ */
+static double cpu_read_words(const uint64_t *p, size_t size, size_t stride,
+			     uint64_t *sum)
+{
+	const volatile uint64_t *v = p;
+	uint64_t acc = 0;
+	size_t off;
+	double t;
+
+	t = now();
+	for (off = 0; off < size; off += stride)
+		acc += v[off / 8];
+	t = now() - t;
+	*sum = acc;
+	return t;
+}
+
 /* The reference: lib/test_hmm.c. */
 static void bench_test_hmm(size_t size, double memcpy_gbs)
 {
-	size_t off;
 	double t;
 	char *a, *buf;
 	int fd, err;
@@ -232,38 +310,30 @@ static void bench_test_hmm(size_t size, double memcpy_gbs)
 		row("test_hmm: device read, CPU-populated memory", size, t, memcpy_gbs);
 
 	/* Migration to device memory, one 2 MiB range per call. */
-	t = now();
-	for (off = 0; off < size && !err; off += SZ_2M)
-		err = dmirror(fd, HMM_DMIRROR_MIGRATE_TO_DEV, a + off, buf, SZ_2M);
-	t = now() - t;
-	if (err)
-		printf("  test_hmm migrate to device failed: %s\n", strerror(-err));
-	else
-		row("test_hmm: migrate to device, 2 MiB ranges", size, t, memcpy_gbs);
+	if (!err) {
+		t = hmm_migrate(fd, HMM_DMIRROR_MIGRATE_TO_DEV, a, buf, size);
+		err = t < 0;
+		if (!err)
+			row("test_hmm: migrate to device, 2 MiB ranges", size, t, memcpy_gbs);
+	}
 
 	/* CPU faults bring the pages back (test_hmm: one page per fault). */
 	if (!err) {
-		volatile char *p = a;
-		unsigned long sum = 0;
+		uint64_t sum;
 
-		t = now();
-		for (off = 0; off < size; off += 4096)
-			sum += p[off];
-		t = now() - t;
+		t = cpu_read_words((uint64_t *)a, size, 4096, &sum);
 		row("test_hmm: CPU fault back to system memory", size, t, memcpy_gbs);
-		if (sum != 3 * (size / 4096))
-			printf("  DATA MISMATCH after fault back: sum %lu\n", sum);
+		if (sum != 0x0303030303030303ULL * (size / 4096))
+			printf("  DATA MISMATCH after fault back: sum 0x%llx\n",
+			       (unsigned long long)sum);
 	}
 
 	/* Explicit migration back, 2 MiB per call. */
-	for (off = 0; off < size && !err; off += SZ_2M)
-		err = dmirror(fd, HMM_DMIRROR_MIGRATE_TO_DEV, a + off, buf, SZ_2M);
-	t = now();
-	for (off = 0; off < size && !err; off += SZ_2M)
-		err = dmirror(fd, HMM_DMIRROR_MIGRATE_TO_SYS, a + off, buf, SZ_2M);
-	t = now() - t;
-	if (!err)
-		row("test_hmm: migrate to system, 2 MiB ranges", size, t, memcpy_gbs);
+	if (!err && hmm_migrate(fd, HMM_DMIRROR_MIGRATE_TO_DEV, a, buf, size) >= 0) {
+		t = hmm_migrate(fd, HMM_DMIRROR_MIGRATE_TO_SYS, a, buf, size);
+		if (t >= 0)
+			row("test_hmm: migrate to system, 2 MiB ranges", size, t, memcpy_gbs);
+	}
 
 	munmap(a, size);
 	munmap(buf, size);
@@ -311,10 +381,12 @@ static void bench_first_touch(size_t size)
 	uint32_t vm;
 
 	printf("first device touch of a %zu MiB malloc()'d buffer:\n", size >> 20);
-	if (hmm_fd < 0 || emu_fd < 0 || __emu_vm_create(emu_fd, EMU_VM_MIRROR, &vm)) {
+	if (hmm_fd < 0 || emu_fd < 0) {
 		printf("  (needs test_hmm and xe_svm_emu loaded)\n");
 		goto out;
 	}
+	if (svm_vm_system(emu_fd, &vm))
+		goto out;
 	buf = map_anon(HMM_READ_CHUNK);
 
 	/*
@@ -454,7 +526,7 @@ static void bench_live_ranges(unsigned long many)
 		uint32_t vm;
 		double t;
 
-		if (__emu_vm_create(fd, EMU_VM_MIRROR, &vm))
+		if (svm_vm_system(fd, &vm))
 			break;
 		if (map_pages(slot, live[k] + probe)) {
 			printf("  mmap of %lu pages failed\n", live[k] + probe);
@@ -477,6 +549,368 @@ static void bench_live_ranges(unsigned long many)
 		printf("RATIO fault-cost %lu/%lu-live-ranges %.2f\n", many, few,
 		       cost[1] / cost[0]);
 	close(fd);
+}
+
+/* The pattern of the migration buffers: word i is MIG_V + i * MIG_S. */
+#define MIG_V	0x0123456789abcdefULL
+#define MIG_S	0x9e3779b97f4a7c15ULL
+
+/* The migration figures of one run: times, or -1 where invalid or failed. */
+struct mig_times {
+	double to_dev;		/* system memory -> device memory, 2 MiB at a time */
+	double to_ram;		/* back on CPU faults (test_hmm: one word per page) */
+	double to_ram_2m;	/* test_hmm: one word per 2 MiB (ours: = to_ram) */
+};
+
+/*
+ * Words of p[0..nwords) that are not MIG_V + i * MIG_S; the first one is
+ * printed, with @what.
+ */
+static size_t mig_check(const uint64_t *p, size_t nwords, const char *what)
+{
+	size_t i, bad = 0, first = 0;
+
+	for (i = 0; i < nwords; i++) {
+		if (p[i] != MIG_V + i * MIG_S) {
+			if (!bad)
+				first = i;
+			bad++;
+		}
+	}
+	if (bad)
+		printf("  DATA MISMATCH %s: %zu of %zu words differ, first at word %zu: "
+		       "0x%016llx, expected 0x%016llx\n", what, bad, nwords, first,
+		       (unsigned long long)p[first],
+		       (unsigned long long)(MIG_V + first * MIG_S));
+	return bad;
+}
+
+/* Pages of [p, p + size) the GPU of @vm maps from VRAM, or -1. */
+static long svm_vram_pages(int fd, uint32_t vm, const char *p, size_t size)
+{
+	size_t npages = size / SZ_4K, done, n, i;
+	uint32_t *e = calloc(XE_SVM_EMU_MAX_SNAPSHOT, sizeof(*e));
+	long vram = 0;
+	int err = 0;
+
+	if (!e)
+		return -1;
+	for (done = 0; done < npages && !err; done += n) {
+		n = npages - done < XE_SVM_EMU_MAX_SNAPSHOT ?
+		    npages - done : XE_SVM_EMU_MAX_SNAPSHOT;
+		err = __emu_snapshot(fd, vm, (uintptr_t)(p + done * SZ_4K), e, n);
+		for (i = 0; !err && i < n; i++)
+			vram += !!(e[i] & XE_SVM_EMU_SNAP_VRAM);
+	}
+	free(e);
+	if (err) {
+		printf("  xe SVM: SNAPSHOT failed: %s\n", strerror(-err));
+		return -1;
+	}
+	return vram;
+}
+
+/*
+ * The GPU COMPAREs [p, p + size) against the pattern (no fault expected:
+ * everything is mapped). 0 if it all matched.
+ */
+static int svm_compare_pattern(int fd, uint32_t vm, const char *p, size_t size)
+{
+	struct xe_svm_emu_op ops[64];
+	unsigned int n = 0, i;
+	uint64_t faults;
+	size_t off;
+	int err;
+
+	for (off = 0; off < size && n < 64; off += SVM_OP_BYTES, n++) {
+		size_t len = size - off < SVM_OP_BYTES ? size - off : SVM_OP_BYTES;
+
+		ops[n] = emu_op_compare(p + off, len, MIG_V + off / 8 * MIG_S, MIG_S);
+	}
+	err = __emu_exec(fd, vm, ops, n, &faults);
+	if (err) {
+		printf("  xe SVM: COMPARE exec failed: %s\n", strerror(-err));
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (ops[i].result || ops[i].out != XE_SVM_EMU_COMPARE_EQUAL) {
+			printf("  DATA MISMATCH xe SVM: GPU COMPARE op %u: result %d, out 0x%llx\n",
+			       i, ops[i].result, (unsigned long long)ops[i].out);
+			return -1;
+		}
+	}
+	if (faults)
+		printf("  note: the GPU COMPARE after the migration took %llu faults\n",
+		       (unsigned long long)faults);
+	return 0;
+}
+
+static void print_tile_stats(const char *what, const struct xe_svm_emu_tile_stats *a,
+			     const struct xe_svm_emu_tile_stats *b)
+{
+#define D(f) (unsigned long long)b->f, (unsigned long long)(b->f - a->f)
+	printf("  %s: bytes_copied %llu (+%llu), migrated_to_vram %llu (+%llu) pages, "
+	       "migrated_to_ram %llu (+%llu) pages,\n"
+	       "    cpu_faults %llu (+%llu), alloc_failures %llu (+%llu), "
+	       "copy_failures %llu (+%llu), VRAM pages in use %llu of %llu\n",
+	       what, D(bytes_copied), D(migrated_to_vram), D(migrated_to_ram),
+	       D(cpu_faults), D(alloc_failures), D(copy_failures),
+	       (unsigned long long)b->vram_pages_in_use,
+	       (unsigned long long)b->vram_pages);
+#undef D
+}
+
+/*
+ * xe SVM: a CPU-initialised buffer in a VM with the default placement
+ * (VRAM of tile 0). One GPU READ per 2 MiB: each is a GPU fault that
+ * migrates its 2 MiB range to VRAM (copy engine, fence waited) and maps
+ * it. Then one CPU read per 2 MiB: each is a CPU fault that migrates its
+ * 2 MiB window back. Checks, outside the timing: the GPU sees the data
+ * (COMPARE) and maps every page from VRAM (SNAPSHOT); the tile moved
+ * every page back, and the CPU sees the data. A figure that fails its
+ * check is printed as INVALID and not returned.
+ */
+static void mig_svm(int fd, size_t size, double memcpy_gbs, struct mig_times *r)
+{
+	size_t nblk = size / SZ_2M, npages = size / SZ_4K, i, bad = 0;
+	struct xe_svm_emu_tile_stats ts0, ts1, ts2;
+	bool valid, have_ts;
+	struct xe_svm_emu_stats st;
+	struct xe_svm_emu_op *ops;
+	uint64_t faults = 0, sum;
+	char label[96];
+	uint64_t *a;
+	uint32_t vm;
+	long vram;
+	double t;
+	int err;
+
+	err = __emu_vm_create(fd, EMU_VM_MIRROR, &vm);
+	if (err) {
+		printf("  xe SVM: VM_CREATE failed: %s\n", strerror(-err));
+		return;
+	}
+	ops = calloc(nblk, sizeof(*ops));
+	a = map_anon(size);
+	if (!ops) {
+		printf("  xe SVM: out of memory\n");
+		goto out;
+	}
+	emu_fill_linear(a, size / 8, MIG_V, MIG_S);
+	for (i = 0; i < nblk; i++)
+		ops[i] = emu_op_read(&a[i * (SZ_2M / 8)]);
+	have_ts = !__emu_tile_stats(fd, 0, &ts0);
+
+	t = now();
+	err = __emu_exec(fd, vm, ops, nblk, &faults);
+	t = now() - t;
+	if (err) {
+		printf("  xe SVM: exec of %zu GPU reads failed: %s\n", nblk, strerror(-err));
+		goto out;
+	}
+	for (i = 0; i < nblk; i++)
+		bad += ops[i].result || ops[i].out != MIG_V + i * (SZ_2M / 8) * MIG_S;
+	if (bad)
+		printf("  DATA MISMATCH xe SVM: %zu of %zu GPU reads failed or read a wrong word\n",
+		       bad, nblk);
+	valid = !bad && !svm_compare_pattern(fd, vm, (char *)a, size);
+	vram = svm_vram_pages(fd, vm, (char *)a, size);
+	if (vram >= 0 && (size_t)vram != npages) {
+		printf("  WARNING: after the GPU reads %ld of %zu pages are in VRAM: "
+		       "the figure is not one of migration, INVALID\n", vram, npages);
+		valid = false;
+	}
+	snprintf(label, sizeof(label), "xe SVM: migrate to VRAM on GPU fault (%llu faults)%s",
+		 (unsigned long long)faults, valid ? "" : " INVALID");
+	row(label, size, t, memcpy_gbs);
+	if (valid)
+		r->to_dev = t;
+
+	/* Back to system memory: one CPU fault per 2 MiB. */
+	have_ts = have_ts && !__emu_tile_stats(fd, 0, &ts1);
+	t = cpu_read_words(a, size, SZ_2M, &sum);
+	have_ts = have_ts && !__emu_tile_stats(fd, 0, &ts2);
+	if (have_ts && ts2.migrated_to_ram - ts1.migrated_to_ram < npages) {
+		printf("  WARNING: the CPU reads moved %llu of %zu pages back to system "
+		       "memory: the figure is not one of migration, INVALID\n",
+		       (unsigned long long)(ts2.migrated_to_ram - ts1.migrated_to_ram),
+		       npages);
+		valid = false;
+	}
+	if (mig_check(a, size / 8, "xe SVM: after the CPU faults"))
+		valid = false;
+	snprintf(label, sizeof(label), "xe SVM: migrate to RAM on CPU fault, 1 word/2 MiB%s",
+		 valid ? "" : " INVALID");
+	row(label, size, t, memcpy_gbs);
+	if (have_ts)
+		printf("    (%llu CPU faults on VRAM pages, %llu pages moved back)\n",
+		       (unsigned long long)(ts2.cpu_faults - ts1.cpu_faults),
+		       (unsigned long long)(ts2.migrated_to_ram - ts1.migrated_to_ram));
+	if (valid)
+		r->to_ram = r->to_ram_2m = t;
+
+	if (!__emu_stats(fd, vm, &st))
+		printf("  xe SVM VM: %llu GPU faults, %llu migrated to VRAM, %llu fell back to "
+		       "system memory\n", (unsigned long long)st.faults,
+		       (unsigned long long)st.vram_migrations,
+		       (unsigned long long)st.vram_fallbacks);
+	if (have_ts && !__emu_tile_stats(fd, 0, &ts2))
+		print_tile_stats("tile 0 after the runs (+ change during them)", &ts0, &ts2);
+out:
+	free(ops);
+	munmap(a, size);
+	__emu_vm_destroy(fd, vm);
+}
+
+/* Pages of [a, a + size) test_hmm has in its device memory, or -1. */
+static long hmm_dev_pages(int fd, char *a, size_t size)
+{
+	size_t npages = size / 4096, i;
+	unsigned char *perm = malloc(npages);
+	long n = 0;
+
+	if (!perm)
+		return -1;
+	if (dmirror(fd, HMM_DMIRROR_SNAPSHOT, a, perm, size)) {
+		free(perm);
+		return -1;
+	}
+	for (i = 0; i < npages; i++)
+		n += (perm[i] & 0xf0) == HMM_DMIRROR_PROT_DEV_PRIVATE_LOCAL;
+	free(perm);
+	return n;
+}
+
+/*
+ * test_hmm on the same buffer: HMM_DMIRROR_MIGRATE_TO_DEV of 2 MiB per
+ * call, then CPU faults back: one word per 4 KiB page (test_hmm migrates
+ * one page per CPU fault, so this is what brings the whole buffer back),
+ * and, after migrating again, one word per 2 MiB (our access pattern;
+ * moves one page per fault).
+ */
+static void mig_test_hmm(size_t size, double memcpy_gbs, struct mig_times *r)
+{
+	size_t nblk = size / SZ_2M, npages = size / SZ_4K;
+	char label[96], *buf = NULL;
+	uint64_t *a = NULL, sum;
+	bool valid;
+	long dev;
+	double t;
+	int fd;
+
+	fd = open("/dev/hmm_dmirror0", O_RDWR);
+	if (fd < 0) {
+		printf("  (test_hmm: /dev/hmm_dmirror0: %s; test_hmm not loaded?)\n",
+		       strerror(errno));
+		return;
+	}
+	buf = map_anon(SZ_2M);
+	a = map_anon(size);
+	emu_fill_linear(a, size / 8, MIG_V, MIG_S);
+
+	t = hmm_migrate(fd, HMM_DMIRROR_MIGRATE_TO_DEV, (char *)a, buf, size);
+	if (t < 0)
+		goto out;
+	dev = hmm_dev_pages(fd, (char *)a, size);
+	valid = dev < 0 || (size_t)dev == npages;
+	if (!valid)
+		printf("  WARNING: after the migration %ld of %zu pages are in test_hmm's "
+		       "device memory: the figure is not one of migration, INVALID\n",
+		       dev, npages);
+	snprintf(label, sizeof(label), "test_hmm: migrate to device, 2 MiB requests%s",
+		 valid ? "" : " INVALID");
+	row(label, size, t, memcpy_gbs);
+	if (valid)
+		r->to_dev = t;
+
+	/* One CPU fault per page. */
+	t = cpu_read_words(a, size, SZ_4K, &sum);
+	if (mig_check(a, size / 8, "test_hmm: after the CPU faults"))
+		valid = false;
+	snprintf(label, sizeof(label), "test_hmm: migrate to RAM on CPU fault, 1 word/4 KiB%s",
+		 valid ? "" : " INVALID");
+	row(label, size, t, memcpy_gbs);
+	if (valid)
+		r->to_ram = t;
+
+	/* Our access pattern: one CPU fault per 2 MiB, one page each. */
+	if (hmm_migrate(fd, HMM_DMIRROR_MIGRATE_TO_DEV, (char *)a, buf, size) < 0)
+		goto out;
+	dev = hmm_dev_pages(fd, (char *)a, size);
+	valid = dev < 0 || (size_t)dev == npages;
+	t = cpu_read_words(a, size, SZ_2M, &sum);
+	/* Outside the timing: reading every word faults the rest back. */
+	if (mig_check(a, size / 8, "test_hmm: after the CPU faults (2 MiB stride)"))
+		valid = false;
+	printf("  %-48s %8.1f us per fault (%zu faults, 4 KiB moved by each)%s\n",
+	       "test_hmm: CPU fault, 1 word/2 MiB", t / nblk * 1e6, nblk,
+	       valid ? "" : " INVALID");
+	if (valid)
+		r->to_ram_2m = t;
+out:
+	munmap(a, size);
+	munmap(buf, SZ_2M);
+	close(fd);
+}
+
+/*
+ * Migration to device memory and back on CPU faults, 2 MiB at a time, of
+ * a CPU-initialised buffer (base pages, as test_hmm migrates only those):
+ * xe SVM against test_hmm, same size, same data. The buffer is at most
+ * what tile 0 has free of VRAM. test_hmm's device memory was already
+ * grown to this size by bench_test_hmm(), so neither side pays for
+ * setting device memory up here.
+ */
+static void bench_migration(size_t size, double memcpy_gbs)
+{
+	struct mig_times ours = { -1, -1, -1 }, hmm = { -1, -1, -1 };
+	struct xe_svm_emu_tile_stats ts;
+	size_t want = size & ~(SZ_2M - 1);
+	int fd = __emu_open();
+
+	size = want;
+	if (fd >= 0 && !__emu_tile_stats(fd, 0, &ts)) {
+		size_t vram_free = (ts.vram_pages - ts.vram_pages_in_use) * SZ_4K;
+
+		if (size > (vram_free & ~(SZ_2M - 1)))
+			size = vram_free & ~(SZ_2M - 1);
+	}
+	printf("migration of a CPU-initialised %zu MiB buffer, 2 MiB at a time:\n",
+	       size >> 20);
+	if (size < want)
+		printf("  (not %zu MiB: tile 0 has only %zu MiB of VRAM free)\n",
+		       want >> 20, size >> 20);
+	if (!size) {
+		printf("  (no room: the buffer must be at least 2 MiB)\n");
+		goto out;
+	}
+	if (fd < 0)
+		printf("  (xe SVM: " EMU_DEV ": %s; xe_svm_emu not loaded?)\n",
+		       strerror(-fd));
+	else
+		mig_svm(fd, size, memcpy_gbs, &ours);
+	mig_test_hmm(size, memcpy_gbs, &hmm);
+
+	/* Fractions of memcpy (higher is better), then test_hmm's time / ours. */
+	if (ours.to_dev > 0)
+		printf("RATIO migrate-to-vram-2m xe_svm/memcpy %.3f\n",
+		       size / ours.to_dev / 1e9 / memcpy_gbs);
+	if (ours.to_ram > 0)
+		printf("RATIO migrate-to-ram-2m xe_svm/memcpy %.3f\n",
+		       size / ours.to_ram / 1e9 / memcpy_gbs);
+	if (ours.to_dev > 0 && hmm.to_dev > 0)
+		printf("RATIO migrate-to-vram-2m test_hmm/xe_svm %.2f\n",
+		       hmm.to_dev / ours.to_dev);
+	if (ours.to_ram > 0 && hmm.to_ram > 0)
+		printf("RATIO migrate-to-ram-2m test_hmm/xe_svm %.2f\n",
+		       hmm.to_ram / ours.to_ram);
+	if (ours.to_ram_2m > 0 && hmm.to_ram_2m > 0)
+		printf("  (CPU faults at a 2 MiB stride, same access pattern: "
+		       "test_hmm/xe_svm time %.2f, for 1/512 of the data)\n",
+		       hmm.to_ram_2m / ours.to_ram_2m);
+out:
+	if (fd >= 0)
+		close(fd);
 }
 
 int main(int argc, char **argv)
@@ -513,5 +947,6 @@ int main(int argc, char **argv)
 
 	bench_test_hmm(size, memcpy_gbs);
 	bench_svm(size, memcpy_gbs);
+	bench_migration(size, memcpy_gbs);
 	return 0;
 }

@@ -3,11 +3,12 @@
  * Copyright © 2026 Xe SVM Developers
  *
  * xe_svm_emu_basic: the emulated SVM device opens, describes its tiles
- * as its module parameters say (interface version 2, with the xe config
+ * as its module parameters say (interface version 3, with the xe config
  * flags it reports), and rejects bad INFO arguments and unknown ioctls
  * with the documented errno, leaving the caller's memory untouched; bad
- * module parameters fail the load. The VM, bind, exec, snapshot and stats
- * ioctls are covered by xe_svm_uapi and xe_svm_system.
+ * module parameters fail the load. The VM, bind, exec, snapshot, stats,
+ * placement and tile-stats ioctls are covered by xe_svm_uapi and
+ * xe_svm_system.
  */
 #include <fcntl.h>
 #include <stddef.h>
@@ -154,6 +155,8 @@ static void test_bad_ioctl(void)
 		struct xe_svm_emu_info info;
 		struct drm_xe_vm_bind bind;
 		struct xe_svm_emu_stats stats;
+		struct xe_svm_emu_vm_placement placement;
+		struct xe_svm_emu_tile_stats tile_stats;
 	} info;
 	int fd = emu_open();
 
@@ -163,14 +166,31 @@ static void test_bad_ioctl(void)
 	svmt_assert_errno(ioctl(fd, _IOWR('x', 0x00, uint64_t), &info), ENOTTY);
 	svmt_assert_errno(ioctl(fd, _IOR('x', 0x00, struct xe_svm_emu_info), &info), ENOTTY);
 	svmt_assert_errno(ioctl(fd, _IO('x', 0x00), 0), ENOTTY);
-	/* The first number after the last ioctl. */
-	svmt_assert_errno(ioctl(fd, _IOWR('x', 0x07, struct xe_svm_emu_stats), &info), ENOTTY);
+	/* The first number after the last ioctl (TILE_STATS, 0x08). */
+	svmt_assert_errno(ioctl(fd, _IOWR('x', 0x09, struct xe_svm_emu_tile_stats), &info), ENOTTY);
+	svmt_assert_errno(ioctl(fd, _IOW('x', 0x09, struct xe_svm_emu_vm_placement), &info),
+			  ENOTTY);
 	/* The VM ioctls' numbers with another size or direction. */
 	svmt_assert_errno(ioctl(fd, _IOW('x', 0x03, struct drm_xe_vm_create), &info), ENOTTY);
 	svmt_assert_errno(ioctl(fd, _IOWR('x', 0x03, uint64_t), &info), ENOTTY);
 	svmt_assert_errno(ioctl(fd, _IOWR('x', 0x04, struct drm_xe_vm_destroy), &info), ENOTTY);
 	svmt_assert_errno(ioctl(fd, _IOWR('x', 0x05, struct drm_xe_vm_bind), &info), ENOTTY);
 	svmt_assert_errno(ioctl(fd, _IOW('x', 0x06, struct xe_svm_emu_stats), &info), ENOTTY);
+	/* VM_PLACEMENT is _IOW, TILE_STATS _IOWR: other sizes and directions. */
+	_Static_assert(sizeof(struct xe_svm_emu_stats) != sizeof(struct xe_svm_emu_vm_placement) &&
+		       sizeof(struct xe_svm_emu_stats) != sizeof(struct xe_svm_emu_tile_stats),
+		       "the wrong-size numbers below must differ in size");
+	svmt_assert_errno(ioctl(fd, _IOWR('x', 0x07, struct xe_svm_emu_vm_placement), &info),
+			  ENOTTY);
+	svmt_assert_errno(ioctl(fd, _IOR('x', 0x07, struct xe_svm_emu_vm_placement), &info),
+			  ENOTTY);
+	svmt_assert_errno(ioctl(fd, _IOWR('x', 0x07, struct xe_svm_emu_stats), &info), ENOTTY);
+	svmt_assert_errno(ioctl(fd, _IOW('x', 0x07, uint64_t), &info), ENOTTY);
+	svmt_assert_errno(ioctl(fd, _IO('x', 0x07), 0), ENOTTY);
+	svmt_assert_errno(ioctl(fd, _IOW('x', 0x08, struct xe_svm_emu_tile_stats), &info), ENOTTY);
+	svmt_assert_errno(ioctl(fd, _IOR('x', 0x08, struct xe_svm_emu_tile_stats), &info), ENOTTY);
+	svmt_assert_errno(ioctl(fd, _IOWR('x', 0x08, struct xe_svm_emu_stats), &info), ENOTTY);
+	svmt_assert_errno(ioctl(fd, _IOWR('x', 0x08, uint64_t), &info), ENOTTY);
 	/* The DRM ioctl numbers of xe are not this device's. */
 	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_VM_CREATE, &info), ENOTTY);
 	close(fd);

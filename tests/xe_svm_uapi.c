@@ -6,10 +6,17 @@
  *
  * Bad input, table-driven, one subtest per ioctl path: VM_CREATE,
  * VM_DESTROY, VM_BIND (CPU address mirror map and unmap), EXEC, SNAPSHOT,
- * STATS. Every row checks the exact errno, and that nothing changed: the
- * argument was not written back, no VM appeared or vanished, the counters
- * and the GPU page table of a live VM are identical, memory is untouched,
- * and the VM still works (its mapped buffer reads back with no fault).
+ * STATS, VM_PLACEMENT, TILE_STATS. Every row checks the exact errno, and
+ * that nothing changed: the argument was not written back, no VM appeared
+ * or vanished, the counters and the GPU page table of a live VM are
+ * identical, memory is untouched, the VM still works (its mapped buffer
+ * reads back with no fault), and (VM_PLACEMENT) the VM still places new
+ * memory where it did.
+ *
+ * Placement: the fixtures' VMs, and the mirror-window VM, are set to
+ * XE_SVM_EMU_PLACE_SYSTEM, because their checks need the memory to stay
+ * in system memory (see fx_init()); every other VM keeps the default
+ * (VRAM of tile 0).
  *
  * Semantics: the config flag that announces CPU address mirroring;
  * mirrored windows of a fault-mode VM created without the mirror flag
@@ -80,11 +87,20 @@ static void fx_baseline(struct fx *f)
 	f->snap = emu_snapshot_alloc(&f->vm, f->buf, FX_SIZE);
 }
 
-/* A mirror VM on @fd (or a window over the buffer on a fault-mode VM). */
+/*
+ * A mirror VM on @fd (or a window over the buffer on a fault-mode VM).
+ *
+ * The VM keeps its memory in system memory (XE_SVM_EMU_PLACE_SYSTEM): the
+ * checks read the buffer on the CPU between GPU accesses and expect the
+ * GPU to take no fault afterwards, and stats-bad counts the DMA-mapped
+ * pages. With the default placement the first GPU fault would move the
+ * buffer to VRAM, and each CPU read would move it back.
+ */
 static void fx_init(struct fx *f, int fd, uint32_t flags)
 {
 	memset(f, 0, sizeof(*f));
 	f->vm = emu_vm_create(fd, flags);
+	emu_vm_placement(&f->vm, XE_SVM_EMU_PLACE_SYSTEM, 0);
 	f->buf = emu_anon_2m(FX_SIZE);
 	emu_fill_linear(f->buf, FX_SIZE / 8, V1, S1);
 	if (!(flags & DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR))
@@ -92,6 +108,20 @@ static void fx_init(struct fx *f, int fd, uint32_t flags)
 	emu_assert_gpu_linear(&f->vm, f->buf, FX_SIZE, V1, S1);
 	svmt_assert_eq_u64(f->vm.faults, 1);
 	fx_baseline(f);
+}
+
+/* Two STATS results are identical, the migration counters included. */
+static void stats_same_at(const char *file, int line,
+			  const struct xe_svm_emu_stats *a,
+			  const struct xe_svm_emu_stats *b)
+{
+	emu_assert_stats_same_at(file, line, a, b);
+	if (a->vram_migrations != b->vram_migrations ||
+	    a->vram_fallbacks != b->vram_fallbacks)
+		svmt_fail(file, line, "stats.vram_migrations/vram_fallbacks changed: %"
+			  PRIu64 "/%" PRIu64 " -> %" PRIu64 "/%" PRIu64,
+			  (uint64_t)a->vram_migrations, (uint64_t)a->vram_fallbacks,
+			  (uint64_t)b->vram_migrations, (uint64_t)b->vram_fallbacks);
 }
 
 /* Nothing changed since the baseline, and the VM still works. */
@@ -102,7 +132,7 @@ static void fx_check_at(const char *file, int line, struct fx *f)
 	uint32_t *snap = emu_snapshot_alloc(&f->vm, f->buf, FX_SIZE);
 	size_t i;
 
-	emu_assert_stats_same_at(file, line, &f->st, &st);
+	stats_same_at(file, line, &f->st, &st);
 	for (i = 0; i < FX_SIZE / SZ_4K; i++)
 		if (snap[i] != f->snap[i])
 			svmt_fail(file, line, "snapshot of page %zu changed: 0x%x -> 0x%x",
@@ -113,7 +143,7 @@ static void fx_check_at(const char *file, int line, struct fx *f)
 		svmt_fail(file, line, "the mapped buffer took %" PRIu64 " faults",
 			  f->vm.faults);
 	st = emu_stats(&f->vm);
-	emu_assert_stats_same_at(file, line, &f->st, &st);
+	stats_same_at(file, line, &f->st, &st);
 	free(snap);
 }
 
@@ -504,7 +534,7 @@ static void bind_fx_check_at(const char *file, int line, struct bind_fx *f)
 	uint32_t *sb = emu_snapshot_alloc(&f->vm, f->b, B_SIZE);
 	int r;
 
-	emu_assert_stats_same_at(file, line, &f->st, &st);
+	stats_same_at(file, line, &f->st, &st);
 	if (memcmp(sa, f->snap_a, A_SIZE / SZ_4K * 4) ||
 	    memcmp(sb, f->snap_b, B_SIZE / SZ_4K * 4))
 		svmt_fail(file, line, "the GPU page table changed");
@@ -518,7 +548,7 @@ static void bind_fx_check_at(const char *file, int line, struct bind_fx *f)
 		svmt_fail(file, line, "GPU read of B: %d %s, expected -EFAULT (B got mirrored?)",
 			  r, emu_errname(r));
 	st = emu_stats(&f->vm);
-	emu_assert_stats_same_at(file, line, &f->st, &st);
+	stats_same_at(file, line, &f->st, &st);
 	free(sa);
 	free(sb);
 }
@@ -528,6 +558,8 @@ static void bind_fx_init(struct bind_fx *f)
 	memset(f, 0, sizeof(*f));
 	f->fd = emu_open();
 	f->vm = emu_vm_create(f->fd, EMU_VM_FAULT);
+	/* System memory, as the fixture's (fx_init()): the checks read A on the CPU. */
+	emu_vm_placement(&f->vm, XE_SVM_EMU_PLACE_SYSTEM, 0);
 	svmt_assert_ok(__emu_vm_create(f->fd, 0, &f->plain));
 	svmt_assert_ok(__emu_vm_create(f->fd, DRM_XE_VM_CREATE_FLAG_LR_MODE, &f->lr));
 	f->dead = dead_vm_id(f->fd);
@@ -1023,6 +1055,8 @@ static void test_stats_bad(void)
 
 		snprintf(what, sizeof(what), "reserved[%u]", i);
 		STATS_TRY(what, EINVAL, s.reserved[i] = 1ULL << (i * 20));
+		snprintf(what, sizeof(what), "reserved[%u] 1 << 63", i);
+		STATS_TRY(what, EINVAL, s.reserved[i] = 1ULL << 63);
 	}
 	STATS_TRY("vm_id 0", ENOENT, s.vm_id = 0);
 	STATS_TRY("vm_id of a destroyed VM", ENOENT, s.vm_id = dead);
@@ -1051,11 +1085,350 @@ static void test_stats_bad(void)
 	svmt_assert_eq_u64(s.ranges_live, s.ranges_created - s.ranges_destroyed);
 	for (i = 0; i < ARRAY_SIZE(s.reserved); i++)
 		svmt_assert_eq_u64(s.reserved[i], 0);
-	/* What the fixture did: one fault, one 2 MiB range, 512 pages mapped. */
+	/*
+	 * What the fixture did: one fault, one 2 MiB range, 512 pages mapped,
+	 * all in system memory (its placement).
+	 */
 	svmt_assert_eq_u64(s.faults, 1);
 	svmt_assert_eq_u64(s.ranges_created, 1);
 	svmt_assert_eq_u64(s.ranges_live, 1);
 	svmt_assert_eq_u64(s.dma_mapped_pages, FX_SIZE / SZ_4K);
+	svmt_assert_eq_u64(s.vram_migrations, 0);
+	svmt_assert_eq_u64(s.vram_fallbacks, 0);
+	close(fd);
+}
+
+/* ------------------------------------------------------------------ */
+
+/*
+ * GPU-read a fresh 2 MiB buffer the CPU filled (one fault: one 2 MiB
+ * range of anonymous private memory, which the default placement moves to
+ * VRAM) and return how many of its pages the GPU maps from VRAM. The
+ * buffer stays mapped: unmapping it would make the fixture's counters
+ * change behind its back (invalidation, garbage collection).
+ */
+static unsigned int fresh_vram_pages(struct emu_vm *vm)
+{
+	uint64_t *p = emu_anon_2m(SZ_2M);
+	unsigned int i, n = 0;
+	uint32_t *e;
+
+	emu_fill_linear(p, SZ_2M / 8, V2, S2);
+	emu_assert_gpu_linear(vm, p, SZ_2M, V2, S2);
+	svmt_assert_eq_u64(vm->faults, 1);
+	e = emu_snapshot_alloc(vm, p, SZ_2M);
+	for (i = 0; i < SZ_2M / SZ_4K; i++) {
+		if (!(e[i] & XE_SVM_EMU_SNAP_MAPPED))
+			svmt_fail(__FILE__, __LINE__,
+				  "page %u of the fresh buffer is not mapped: 0x%x", i, e[i]);
+		if (e[i] & XE_SVM_EMU_SNAP_VRAM)
+			n++;
+	}
+	free(e);
+	return n;
+}
+
+/*
+ * The fixture's VM still places new memory in system memory: a fresh
+ * buffer the GPU touches stays there. Then a new baseline (the touch
+ * added a fault and a range).
+ */
+#define fx_check_system(f) fx_check_system_at(__FILE__, __LINE__, (f))
+static void fx_check_system_at(const char *file, int line, struct fx *f)
+{
+	unsigned int n = fresh_vram_pages(&f->vm);
+	struct xe_svm_emu_stats st;
+
+	if (n)
+		svmt_fail(file, line, "%u pages of a fresh 2 MiB buffer went to VRAM: "
+			  "the VM's placement is no longer system memory", n);
+	st = emu_stats(&f->vm);
+	if (st.vram_migrations || st.vram_fallbacks)
+		svmt_fail(file, line, "a VM placed in system memory counts %" PRIu64
+			  " migrations, %" PRIu64 " fallbacks",
+			  (uint64_t)st.vram_migrations, (uint64_t)st.vram_fallbacks);
+	fx_baseline(f);
+}
+
+/* Stands for the number of tiles of the device, in a table. */
+#define TILE_COUNT	0xfffffff2u
+
+/*
+ * VM_PLACEMENT. The fixture's VM is set to system memory; each row asks
+ * for VRAM of tile 0 (the change a fresh buffer would show) with one thing
+ * wrong. Had a row run, the next GPU fault would move memory to VRAM.
+ */
+static void test_vm_placement_bad(void)
+{
+	int fd = emu_open(), fd2;
+	struct xe_svm_emu_info info = {};
+	struct xe_svm_emu_vm_placement base, p, before, *ro;
+	struct xe_svm_emu_tile_stats ts0, ts1;
+	uint32_t dead, other = 0, id, t;
+	struct fx f;
+	unsigned int i, n;
+	struct {
+		const char *what;
+		struct xe_svm_emu_vm_placement patch;	/* the fields set */
+		unsigned int which;			/* which fields to take */
+		int err;
+	} cases[] = {
+#define PL_FLAGS	1
+#define PL_RES0		2
+#define PL_RES1		4
+#define PL_PLACEMENT	8
+#define PL_TILE		16
+#define PL_VM		32
+		{ "flags 1", { .flags = 1 }, PL_FLAGS, EINVAL },
+		{ "flags 1 << 31", { .flags = 1u << 31 }, PL_FLAGS, EINVAL },
+		{ "reserved[0]", { .reserved = { 1, 0 } }, PL_RES0, EINVAL },
+		{ "reserved[0] 1 << 63", { .reserved = { 1ULL << 63, 0 } }, PL_RES0, EINVAL },
+		{ "reserved[1]", { .reserved = { 0, 1 } }, PL_RES1, EINVAL },
+		{ "reserved[1] 1 << 63", { .reserved = { 0, 1ULL << 63 } }, PL_RES1, EINVAL },
+		{ "placement 2", { .placement = 2 }, PL_PLACEMENT, EINVAL },
+		{ "placement 0xffffffff", { .placement = 0xffffffffu }, PL_PLACEMENT, EINVAL },
+		{ "tile = number of tiles", { .tile = TILE_COUNT }, PL_TILE, EINVAL },
+		{ "tile XE_SVM_EMU_MAX_TILES", { .tile = XE_SVM_EMU_MAX_TILES }, PL_TILE, EINVAL },
+		{ "tile 0xffffffff", { .tile = 0xffffffffu }, PL_TILE, EINVAL },
+		{ "vm_id 0", { .vm_id = 0 }, PL_VM, ENOENT },
+		{ "vm_id of a destroyed VM", { .vm_id = DEAD_VM }, PL_VM, ENOENT },
+		{ "vm_id never created", { .vm_id = NO_VM }, PL_VM, ENOENT },
+		{ "vm_id ~0", { .vm_id = ~0u }, PL_VM, ENOENT },
+	};
+
+	svmt_assert_ok(__emu_info(fd, &info));
+	svmt_assert(info.num_tiles >= 1 && info.num_tiles <= XE_SVM_EMU_MAX_TILES);
+	svmt_assert(!emu_vm_exists(fd, NO_VM));
+	fx_init(&f, fd, EMU_VM_MIRROR);		/* placement: system memory */
+	dead = dead_vm_id(fd);
+	base = (struct xe_svm_emu_vm_placement){ .vm_id = f.vm.id,
+		.placement = XE_SVM_EMU_PLACE_VRAM, .tile = 0 };
+	fx_check_system(&f);
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		unsigned int w = cases[i].which;
+
+		svmt_info("case %s", cases[i].what);
+		p = base;
+		if (w & PL_FLAGS)
+			p.flags = cases[i].patch.flags;
+		if (w & PL_RES0)
+			p.reserved[0] = cases[i].patch.reserved[0];
+		if (w & PL_RES1)
+			p.reserved[1] = cases[i].patch.reserved[1];
+		if (w & PL_PLACEMENT)
+			p.placement = cases[i].patch.placement;
+		if (w & PL_TILE)
+			p.tile = cases[i].patch.tile == TILE_COUNT ? info.num_tiles :
+				 cases[i].patch.tile;
+		if (w & PL_VM)
+			p.vm_id = cases[i].patch.vm_id == DEAD_VM ? dead : cases[i].patch.vm_id;
+		before = p;
+		svmt_assert_errno(ioctl(fd, XE_SVM_EMU_IOCTL_VM_PLACEMENT, &p), cases[i].err);
+		svmt_assert(!memcmp(&p, &before, sizeof(p)));
+		fx_check(&f);
+		fx_check_system(&f);
+	}
+#undef PL_FLAGS
+#undef PL_RES0
+#undef PL_RES1
+#undef PL_PLACEMENT
+#undef PL_TILE
+#undef PL_VM
+
+	/*
+	 * Every tile the device does not have, with either placement (the
+	 * documented errors do not depend on the placement).
+	 */
+	for (t = info.num_tiles; t <= XE_SVM_EMU_MAX_TILES; t++) {
+		svmt_info("case tile %u of %u", t, info.num_tiles);
+		svmt_assert_eq_u64(__emu_vm_placement(fd, f.vm.id, XE_SVM_EMU_PLACE_VRAM, t),
+				   (uint64_t)-EINVAL);
+		svmt_assert_eq_u64(__emu_vm_placement(fd, f.vm.id, XE_SVM_EMU_PLACE_SYSTEM, t),
+				   (uint64_t)-EINVAL);
+	}
+	fx_check(&f);
+	fx_check_system(&f);
+
+	svmt_info("case NULL argument");
+	svmt_assert_errno(ioctl(fd, XE_SVM_EMU_IOCTL_VM_PLACEMENT, NULL), EFAULT);
+	svmt_assert_errno(ioctl(fd, XE_SVM_EMU_IOCTL_VM_PLACEMENT, (void *)-4096L), EFAULT);
+	svmt_assert_errno(ioctl(fd, XE_SVM_EMU_IOCTL_VM_PLACEMENT, prot_none_page()), EFAULT);
+	fx_check(&f);
+	fx_check_system(&f);
+
+	/* Another file's VM is not this file's. */
+	svmt_info("case another file's VM");
+	fd2 = emu_open();
+	for (i = 0; i < 8 && !other; i++) {
+		svmt_assert_ok(__emu_vm_create(fd2, EMU_VM_MIRROR, &id));
+		if (!emu_vm_exists(fd, id))
+			other = id;
+	}
+	svmt_assert(other);
+	svmt_assert_eq_u64(__emu_vm_placement(fd, other, XE_SVM_EMU_PLACE_VRAM, 0),
+			   (uint64_t)-ENOENT);
+	svmt_assert_ok(close(fd2));
+	fx_check(&f);
+	fx_check_system(&f);
+
+	/* Read-only is fine: VM_PLACEMENT writes nothing back. */
+	svmt_info("case read-only argument");
+	p = base;
+	p.placement = XE_SVM_EMU_PLACE_SYSTEM;
+	ro = ro_copy(&p, sizeof(p));
+	svmt_assert_ok(ioctl(fd, XE_SVM_EMU_IOCTL_VM_PLACEMENT, ro));
+	fx_check(&f);
+	fx_check_system(&f);
+
+	/* Every tile the device has is accepted, with either placement. */
+	for (t = 0; t < info.num_tiles; t++) {
+		svmt_assert_ok(__emu_vm_placement(fd, f.vm.id, XE_SVM_EMU_PLACE_VRAM, t));
+		svmt_assert_ok(__emu_vm_placement(fd, f.vm.id, XE_SVM_EMU_PLACE_SYSTEM, t));
+	}
+	fx_check(&f);
+	fx_check_system(&f);
+
+	/*
+	 * The good call takes effect: with VRAM of the last tile, a fresh
+	 * buffer moves there; memory the GPU already maps stays put.
+	 */
+	t = info.num_tiles - 1;
+	svmt_info("good call: VRAM of tile %u", t);
+	ts0 = emu_tile_stats(fd, t);
+	emu_vm_placement(&f.vm, XE_SVM_EMU_PLACE_VRAM, t);
+	n = fresh_vram_pages(&f.vm);
+	svmt_assert_eq_u64(n, SZ_2M / SZ_4K);
+	ts1 = emu_tile_stats(fd, t);
+	svmt_assert(ts1.migrated_to_vram - ts0.migrated_to_vram >= SZ_2M / SZ_4K);
+	svmt_assert_eq_u64(emu_stats(&f.vm).vram_migrations, 1);
+	fx_baseline(&f);
+	fx_check(&f);
+
+	/* And back to system memory. */
+	emu_vm_placement(&f.vm, XE_SVM_EMU_PLACE_SYSTEM, 0);
+	svmt_assert_eq_u64(fresh_vram_pages(&f.vm), 0);
+	svmt_assert_eq_u64(emu_stats(&f.vm).vram_migrations, 1);
+	fx_baseline(&f);
+	fx_check(&f);
+	close(fd);
+}
+
+/* The counters of two TILE_STATS calls are the same (not the pages in use). */
+static void tile_stats_same_at(const char *file, int line,
+			       const struct xe_svm_emu_tile_stats *a,
+			       const struct xe_svm_emu_tile_stats *b)
+{
+#define CMP(fld) do {							\
+	if (a->fld != b->fld)						\
+		svmt_fail(file, line, "tile stats." #fld " changed: %" PRIu64 \
+			  " -> %" PRIu64, (uint64_t)a->fld, (uint64_t)b->fld); \
+} while (0)
+	CMP(tile);
+	CMP(vram_pages);
+	CMP(migrated_to_vram);
+	CMP(migrated_to_ram);
+	CMP(bytes_copied);
+	CMP(cpu_faults);
+	CMP(alloc_failures);
+	CMP(copy_failures);
+#undef CMP
+	/*
+	 * vram_pages_in_use is left out: device pages of the subtests before
+	 * this one may still be on their way back to the allocator.
+	 */
+}
+
+/*
+ * TILE_STATS. Each row reads tile 0's counters with one thing wrong:
+ * -EINVAL, nothing written back, the counters and the fixture unchanged.
+ */
+static void test_tile_stats_bad(void)
+{
+	int fd = emu_open();
+	struct xe_svm_emu_info info = {};
+	struct xe_svm_emu_tile_stats s, before, good[XE_SVM_EMU_MAX_TILES], now, *ro;
+	struct fx f;
+	unsigned int i, t;
+
+	svmt_assert_ok(__emu_info(fd, &info));
+	svmt_assert(info.num_tiles >= 1 && info.num_tiles <= XE_SVM_EMU_MAX_TILES);
+	fx_init(&f, fd, EMU_VM_MIRROR);
+	for (t = 0; t < info.num_tiles; t++)
+		good[t] = emu_tile_stats(fd, t);
+
+#define TS_TRY(what, err, ...) do {					\
+	svmt_info("case %s", what);					\
+	memset(&s, 0x5a, sizeof(s));					\
+	s.tile = 0;							\
+	s.flags = 0;							\
+	memset(s.reserved, 0, sizeof(s.reserved));			\
+	__VA_ARGS__;							\
+	before = s;							\
+	svmt_assert_errno(ioctl(fd, XE_SVM_EMU_IOCTL_TILE_STATS, &s), err); \
+	svmt_assert(!memcmp(&s, &before, sizeof(s)));			\
+	now = emu_tile_stats(fd, 0);					\
+	tile_stats_same_at(__FILE__, __LINE__, &good[0], &now);	\
+	fx_check(&f);							\
+} while (0)
+
+	TS_TRY("flags 1", EINVAL, s.flags = 1);
+	TS_TRY("flags 1 << 31", EINVAL, s.flags = 1u << 31);
+	for (i = 0; i < ARRAY_SIZE(s.reserved); i++) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "reserved[%u]", i);
+		TS_TRY(what, EINVAL, s.reserved[i] = 1);
+		snprintf(what, sizeof(what), "reserved[%u] 1 << 63", i);
+		TS_TRY(what, EINVAL, s.reserved[i] = 1ULL << 63);
+	}
+	TS_TRY("tile = number of tiles", EINVAL, s.tile = info.num_tiles);
+	TS_TRY("tile XE_SVM_EMU_MAX_TILES", EINVAL, s.tile = XE_SVM_EMU_MAX_TILES);
+	TS_TRY("tile 0xffffffff", EINVAL, s.tile = 0xffffffffu);
+	for (t = info.num_tiles + 1; t < XE_SVM_EMU_MAX_TILES; t++) {
+		char what[32];
+
+		snprintf(what, sizeof(what), "tile %u", t);
+		TS_TRY(what, EINVAL, s.tile = t);
+	}
+#undef TS_TRY
+
+	svmt_info("case NULL argument");
+	svmt_assert_errno(ioctl(fd, XE_SVM_EMU_IOCTL_TILE_STATS, NULL), EFAULT);
+	svmt_assert_errno(ioctl(fd, XE_SVM_EMU_IOCTL_TILE_STATS, (void *)-4096L), EFAULT);
+	svmt_assert_errno(ioctl(fd, XE_SVM_EMU_IOCTL_TILE_STATS, prot_none_page()), EFAULT);
+	svmt_info("case read-only argument");
+	memset(&s, 0, sizeof(s));
+	ro = ro_copy(&s, sizeof(s));
+	svmt_assert_errno(ioctl(fd, XE_SVM_EMU_IOCTL_TILE_STATS, ro), EFAULT);
+	now = emu_tile_stats(fd, 0);
+	tile_stats_same_at(__FILE__, __LINE__, &good[0], &now);
+	fx_check(&f);
+
+	/*
+	 * The good call, for every tile: the out fields are outputs only
+	 * (garbage in them is fine), the in fields come back as they were.
+	 */
+	for (t = 0; t < info.num_tiles; t++) {
+		svmt_info("good call: tile %u", t);
+		memset(&s, 0x5a, sizeof(s));
+		s.tile = t;
+		s.flags = 0;
+		memset(s.reserved, 0, sizeof(s.reserved));
+		svmt_assert_ok(ioctl(fd, XE_SVM_EMU_IOCTL_TILE_STATS, &s));
+		svmt_assert_eq_u64(s.tile, t);
+		svmt_assert_eq_u64(s.flags, 0);
+		for (i = 0; i < ARRAY_SIZE(s.reserved); i++)
+			svmt_assert_eq_u64(s.reserved[i], 0);
+		svmt_assert_eq_u64(s.vram_pages, info.tiles[t].vram_size / SZ_4K);
+		svmt_assert(s.vram_pages_in_use <= s.vram_pages);
+		tile_stats_same_at(__FILE__, __LINE__, &good[t], &s);
+		svmt_info("tile %u: %" PRIu64 " VRAM pages, %" PRIu64 " in use, %" PRIu64
+			  " migrated to VRAM, %" PRIu64 " to RAM", t, (uint64_t)s.vram_pages,
+			  (uint64_t)s.vram_pages_in_use, (uint64_t)s.migrated_to_vram,
+			  (uint64_t)s.migrated_to_ram);
+	}
+	fx_check(&f);
 	close(fd);
 }
 
@@ -1104,6 +1477,12 @@ static void test_mirror_window(void)
 	struct xe_svm_emu_op op[2];
 	uint32_t *e;
 
+	/*
+	 * System memory: the checks count DMA-mapped pages, which pages moved
+	 * to VRAM would not be, and read the buffer on the CPU between GPU
+	 * accesses that must take no fault.
+	 */
+	emu_vm_placement(&vm, XE_SVM_EMU_PLACE_SYSTEM, 0);
 	emu_fill_linear(p, n, V1, S1);
 	st0 = emu_stats(&vm);
 	svmt_assert_eq_u64(st0.faults, 0);
@@ -1321,6 +1700,8 @@ static const struct svmt_subtest subtests[] = {
 	{ "exec-bad", test_exec_bad },
 	{ "snapshot-bad", test_snapshot_bad },
 	{ "stats-bad", test_stats_bad },
+	{ "vm-placement-bad", test_vm_placement_bad },
+	{ "tile-stats-bad", test_tile_stats_bad },
 	{ "info-config-flag", test_info_config_flag },
 	{ "mirror-window", test_mirror_window },
 	{ "unbind-busy", test_unbind_busy },

@@ -1,0 +1,1829 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright © 2026 Xe SVM Developers
+ *
+ * xe_svm_migrate: the SVM core moves process memory into the emulated
+ * VRAM of a tile on GPU faults and back to system memory on CPU faults.
+ * Every VM here keeps the device's default placement (VRAM of tile 0)
+ * unless a subtest changes it; xe_svm_system covers system memory only.
+ *
+ * The placement policy under test: a GPU fault migrates its range to VRAM
+ * iff the VM's placement is VRAM, the CPU VMA is anonymous private memory
+ * (not MAP_SHARED, not a file, not hugetlbfs), and the range is at least
+ * 64 KiB or the access is an atomic. A CPU access to a page in VRAM brings
+ * back the naturally aligned window of the range's size around it (2 MiB,
+ * 64 KiB or 4 KiB, clipped to the VMA) and zaps its GPU mapping.
+ *
+ * Counting exactly: a range is the largest naturally aligned 2 MiB,
+ * 64 KiB or 4 KiB chunk that fits in the CPU VMA; buffers from
+ * emu_anon_2m() and emu_map_aligned() are VMAs of their own, so N MiB of
+ * 2 MiB-aligned buffer take N/2 GPU faults and, when they migrate, one
+ * CPU fault per 2 MiB window coming back. Pages count 4 KiB each in the
+ * tile counters: a 2 MiB range is 512 VRAM pages. A single-threaded CPU
+ * access calls migrate_to_ram once per fault (cpu_faults), and a GPU
+ * fault on a range already in VRAM moves nothing (no vram_migrations).
+ * The tile counters are the device's, so the tests assume nothing else
+ * uses the device while they run (the guest runs one test program at a
+ * time). Every subtest reads tile 0's vram_pages_in_use before it
+ * allocates anything and ends by checking that it is back to that value
+ * once its memory is freed: VRAM is never leaked.
+ *
+ * Covered: migration on GPU faults of CPU-initialised (base pages and
+ * THP) and untouched memory; CPU faults bringing it back; ping-pong;
+ * range sizes at the 64 KiB threshold; atomics on a 4 KiB range; fork
+ * (child/parent reads, writes and exits in either order) with data in
+ * VRAM; munmap and mremap of migrated ranges; memory that must stay in
+ * system memory (shared anonymous, files, hugetlbfs); the SYSTEM and
+ * tile-1 placements; injected VRAM allocation and copy failures both
+ * ways (SIGBUS); concurrent CPU faults and mixed GPU/CPU threads; VM
+ * destruction and module unload with data in VRAM; bad VM_PLACEMENT and
+ * TILE_STATS arguments.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/emu.h"
+
+#define PAGE_WORDS	(SZ_4K / 8)
+#define PAGES(size)	((size) / SZ_4K)
+
+/* Values and steps of linear (FILL/COMPARE) patterns. */
+#define V1	0x0123456789abcdefULL
+#define S1	0x9e3779b97f4a7c15ULL
+#define V2	0xfedcba9876543210ULL
+#define S2	0x0000000100000001ULL
+#define V3	0x5555aaaa5555aaaaULL
+#define S3	0x3ULL
+
+/* What a snapshot entry says about where a page is. */
+#define SNAP_SYS	XE_SVM_EMU_SNAP_MAPPED
+#define SNAP_VRAM	(XE_SVM_EMU_SNAP_MAPPED | XE_SVM_EMU_SNAP_VRAM)
+
+#define EMU_PARAMS	"/sys/module/xe_svm_emu/parameters/"
+#define HUGETLBFS_FREE	"/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+
+static const char *const fail_knobs[] = {
+	"fail_vram_alloc", "fail_copy_to_vram", "fail_copy_to_ram",
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Tile @tile's VRAM pages in use now, read before a subtest allocates
+ * anything; skips the subtest when the tile has less than @bytes free.
+ */
+static uint64_t vram_start(int fd, uint32_t tile, size_t bytes)
+{
+	struct xe_svm_emu_tile_stats st = emu_tile_stats(fd, tile);
+
+	svmt_assert(st.vram_pages_in_use <= st.vram_pages);
+	if (st.vram_pages - st.vram_pages_in_use < PAGES(bytes))
+		svmt_skip("tile %u has %" PRIu64 " free VRAM pages, %zu needed", tile,
+			  (uint64_t)(st.vram_pages - st.vram_pages_in_use), PAGES(bytes));
+	return st.vram_pages_in_use;
+}
+
+static uint32_t num_tiles(int fd)
+{
+	struct xe_svm_emu_info info = {};
+
+	svmt_assert_ok(__emu_info(fd, &info));
+	svmt_assert(info.num_tiles >= 1 && info.num_tiles <= XE_SVM_EMU_MAX_TILES);
+	return info.num_tiles;
+}
+
+/* Tile 0's and a VM's counters at one point in time. */
+struct counts {
+	struct xe_svm_emu_tile_stats t;
+	struct xe_svm_emu_stats s;
+};
+
+static struct counts counts(struct emu_vm *vm)
+{
+	struct counts c = { .t = emu_tile_stats(vm->fd, 0), .s = emu_stats(vm) };
+
+	return c;
+}
+
+/* How much counter @f moved from @a to @b. */
+#define DELTA(a, b, f)	((uint64_t)((b).f - (a).f))
+
+/* Nothing went to VRAM, and nothing tried to, between @a and @b. */
+#define assert_no_migration(a, b) do {					\
+	svmt_assert_eq_u64(DELTA(a, b, t.vram_pages_in_use), 0);	\
+	svmt_assert_eq_u64(DELTA(a, b, t.migrated_to_vram), 0);		\
+	svmt_assert_eq_u64(DELTA(a, b, t.alloc_failures), 0);		\
+	svmt_assert_eq_u64(DELTA(a, b, t.copy_failures), 0);		\
+	svmt_assert_eq_u64(DELTA(a, b, s.vram_migrations), 0);		\
+	svmt_assert_eq_u64(DELTA(a, b, s.vram_fallbacks), 0);		\
+} while (0)
+
+static const char *snap_what(uint32_t bits)
+{
+	switch (bits) {
+	case 0: return "unmapped";
+	case SNAP_SYS: return "mapped from system memory";
+	case SNAP_VRAM: return "mapped from VRAM";
+	default: return "?";
+	}
+}
+
+/*
+ * Every page of [p, p + size) is, in the GPU page table of @vm, unmapped
+ * (@bits 0), mapped from system memory (SNAP_SYS) or mapped from VRAM
+ * (SNAP_VRAM), with a GPU page shift of @shift (0: any).
+ */
+#define assert_snap(vm, p, size, bits, shift) \
+	assert_snap_at(__FILE__, __LINE__, (vm), (p), (size), (bits), (shift))
+static void assert_snap_at(const char *file, int line, struct emu_vm *vm,
+			   const void *p, size_t size, uint32_t bits,
+			   unsigned int shift)
+{
+	uint32_t *e = emu_snapshot_alloc(vm, p, size);
+	size_t i;
+
+	for (i = 0; i < PAGES(size); i++) {
+		bool ok = bits ? (e[i] & SNAP_VRAM) == bits &&
+				 (!shift || XE_SVM_EMU_SNAP_SHIFT(e[i]) == shift)
+			       : e[i] == 0;
+
+		if (!ok)
+			svmt_fail(file, line, "page %zu of %zu at %p: snapshot entry 0x%x, "
+				  "expected %s (shift %u)", i, PAGES(size),
+				  (const char *)p + i * SZ_4K, e[i], snap_what(bits), shift);
+	}
+	free(e);
+}
+
+/* CPU and GPU see words [0, n) of @p as value + i * step. */
+static void check_both(struct emu_vm *vm, uint64_t *p, size_t n, uint64_t value,
+		       uint64_t step)
+{
+	emu_assert_gpu_linear(vm, p, n * 8, value, step);
+	emu_assert_linear(p, n, value, step);
+}
+
+struct pipes {
+	int to_child[2];
+	int to_parent[2];
+};
+
+static void pipes_init(struct pipes *pp)
+{
+	svmt_assert_ok(pipe(pp->to_child));
+	svmt_assert_ok(pipe(pp->to_parent));
+}
+
+static void send_byte(int fd)
+{
+	char c = 'x';
+
+	svmt_assert_eq_u64(write(fd, &c, 1), 1);
+}
+
+static void recv_byte(int fd)
+{
+	char c;
+
+	svmt_assert_eq_u64(read(fd, &c, 1), 1);
+}
+
+/* ------------------------------------------------------------------ */
+
+/*
+ * GPU faults migrate CPU-initialised memory to VRAM, one 2 MiB range per
+ * fault, mapped with 2 MiB GPU pages; CPU reads bring it all back, one
+ * CPU fault per 2 MiB window; the next GPU access migrates it again.
+ * Half of the buffer is THP-backed (the migration splits the huge page),
+ * half base pages.
+ */
+static void test_migrate_gpu_fault(void)
+{
+	size_t size = 4 * SZ_2M, n = size / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	struct counts c0 = counts(&vm), c1, c2;
+	uint64_t *p = emu_anon_2m(size);
+
+	/* Two VMAs now (different flags), each 2 MiB aligned: 4 ranges still. */
+	svmt_assert_ok(madvise(p, size / 2, MADV_HUGEPAGE));
+	svmt_assert_ok(madvise(&p[n / 2], size / 2, MADV_NOHUGEPAGE));
+	emu_fill_linear(p, n, V1, S1);
+
+	emu_assert_gpu_linear(&vm, p, size, V1, S1);
+	svmt_assert_eq_u64(vm.faults, 4);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(c1.t.vram_pages_in_use, in_use0 + PAGES(size));
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_vram), PAGES(size));
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_ram), 0);
+	/* Every page held data: all of it was copied, none cleared. */
+	svmt_assert_eq_u64(DELTA(c0, c1, t.bytes_copied), size);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.cpu_faults), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.alloc_failures), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.copy_failures), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_migrations), 4);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_fallbacks), 0);
+	svmt_assert_eq_u64(c1.s.ranges_live, 4);
+	/* Device pages are never DMA-mapped. */
+	svmt_assert_eq_u64(c1.s.dma_mapped_pages, 0);
+
+	/* Mapped now: no fault, nothing moves. */
+	emu_assert_gpu_linear(&vm, p, size, V1, S1);
+	svmt_assert_eq_u64(vm.faults, 0);
+	svmt_assert_eq_u64(DELTA(c1, counts(&vm), t.migrated_to_vram), 0);
+
+	/* The CPU reads it all back: one CPU fault per 2 MiB window. */
+	emu_assert_linear(p, n, V1, S1);
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	c2 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c1, c2, t.cpu_faults), 4);
+	svmt_assert_eq_u64(DELTA(c1, c2, t.migrated_to_ram), PAGES(size));
+	svmt_assert_eq_u64(DELTA(c1, c2, t.migrated_to_vram), 0);
+	svmt_assert_eq_u64(DELTA(c1, c2, t.bytes_copied), size);
+	assert_snap(&vm, p, size, 0, 0);
+	emu_print_tile_stats("after the CPU reads", &c2.t);
+
+	/* And the GPU takes it again. */
+	emu_assert_gpu_linear(&vm, p, size, V1, S1);
+	svmt_assert_eq_u64(vm.faults, 4);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(c1.t.vram_pages_in_use, in_use0 + PAGES(size));
+	svmt_assert_eq_u64(DELTA(c2, c1, t.migrated_to_vram), PAGES(size));
+	svmt_assert_eq_u64(DELTA(c2, c1, s.vram_migrations), 4);
+
+	/* Freed in VRAM: munmap gives the pages back. */
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	svmt_assert_eq_u64(DELTA(c1, counts(&vm), t.migrated_to_ram), 0);
+	emu_vm_close(&vm);
+}
+
+/*
+ * Never-written memory migrates too: a GPU read sees zeros (cleared
+ * VRAM), a GPU write's data reaches the CPU.
+ */
+static void test_migrate_untouched(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, 2 * size);
+	struct counts c0 = counts(&vm), c1, c2;
+	uint64_t *a = emu_anon_2m(size), *b = emu_anon_2m(size);
+
+	emu_assert_gpu_linear(&vm, a, size, 0, 0);
+	svmt_assert_eq_u64(vm.faults, 1);
+	assert_snap(&vm, a, size, SNAP_VRAM, 21);
+	emu_assert_result(emu_fill(&vm, b, size, V1, S1), 0);
+	svmt_assert_eq_u64(vm.faults, 1);
+	assert_snap(&vm, b, size, SNAP_VRAM, 21);
+	emu_assert_gpu_linear(&vm, b, size, V1, S1);
+	svmt_assert_eq_u64(vm.faults, 0);
+
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(c1.t.vram_pages_in_use, in_use0 + 2 * PAGES(size));
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_vram), 2 * PAGES(size));
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_migrations), 2);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_fallbacks), 0);
+
+	/* Both come back to the CPU, one CPU fault each. */
+	emu_assert_linear(a, n, 0, 0);
+	emu_assert_linear(b, n, V1, S1);
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	c2 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c1, c2, t.cpu_faults), 2);
+	svmt_assert_eq_u64(DELTA(c1, c2, t.migrated_to_ram), 2 * PAGES(size));
+	assert_snap(&vm, a, size, 0, 0);
+	assert_snap(&vm, b, size, 0, 0);
+
+	svmt_assert_ok(munmap(a, size));
+	svmt_assert_ok(munmap(b, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+#define PP_ROUNDS	50
+
+/* Round-dependent values: who wrote them, and when. */
+static uint64_t pp_cpu(unsigned int r)
+{
+	return 0xc0ULL << 56 | (uint64_t)r << 32 | 0x1111;
+}
+
+static uint64_t pp_gpu(unsigned int r)
+{
+	return 0x60ULL << 56 | (uint64_t)r << 32 | 0x2222;
+}
+
+/*
+ * A 2 MiB buffer goes back and forth: each round the GPU checks what the
+ * CPU wrote (migrating the range to VRAM) and overwrites it, then the
+ * CPU checks that (bringing it back) and overwrites it. Exactly one
+ * migration each way per round.
+ */
+static void test_ping_pong(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	struct counts c0 = counts(&vm), r0, r1;
+	uint64_t *p = emu_anon_2m(size);
+	unsigned int r;
+
+	emu_fill_linear(p, n, pp_cpu(0), S1);
+	for (r = 0; r < PP_ROUNDS; r++) {
+		r0 = counts(&vm);
+		emu_assert_gpu_linear(&vm, p, size, pp_cpu(r), S1);
+		svmt_assert_eq_u64(vm.faults, 1);
+		/* In VRAM and writable (the CPU wrote it): nothing moves. */
+		emu_assert_result(emu_fill(&vm, p, size, pp_gpu(r), S2), 0);
+		assert_snap(&vm, p, size, SNAP_VRAM, 21);
+		svmt_assert_eq_u64(emu_vram_in_use(vm.fd, 0), in_use0 + PAGES(size));
+
+		emu_assert_linear(p, n, pp_gpu(r), S2);
+		emu_fill_linear(p, n, pp_cpu(r + 1), S1);
+		assert_snap(&vm, p, size, 0, 0);
+		emu_assert_vram_in_use(vm.fd, 0, in_use0);
+
+		r1 = counts(&vm);
+		svmt_assert_eq_u64(DELTA(r0, r1, t.migrated_to_vram), PAGES(size));
+		svmt_assert_eq_u64(DELTA(r0, r1, t.migrated_to_ram), PAGES(size));
+		svmt_assert_eq_u64(DELTA(r0, r1, t.cpu_faults), 1);
+		svmt_assert_eq_u64(DELTA(r0, r1, s.vram_migrations), 1);
+	}
+	emu_assert_gpu_linear(&vm, p, size, pp_cpu(PP_ROUNDS), S1);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	r1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c0, r1, t.migrated_to_vram), (PP_ROUNDS + 1) * PAGES(size));
+	svmt_assert_eq_u64(DELTA(c0, r1, t.migrated_to_ram), PP_ROUNDS * PAGES(size));
+	svmt_assert_eq_u64(DELTA(c0, r1, s.vram_fallbacks), 0);
+	emu_print_tile_stats("after ping-pong", &r1.t);
+
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+/*
+ * A VMA of @size bytes, 64 KiB aligned, with PROT_NONE guards: ranges of
+ * 64 KiB while they fit, then 4 KiB ones. The 64 KiB ranges migrate
+ * (16 VRAM pages, GPU page shift 16 each), the 4 KiB ones stay in system
+ * memory without counting as fallbacks (the policy never wanted VRAM).
+ */
+static void small_vma(size_t size)
+{
+	size_t n = size / 8, big = size / SZ_64K * SZ_64K, small = size - big;
+	size_t nranges = big / SZ_64K + small / SZ_4K;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	struct counts c0 = counts(&vm), c1, c2;
+	uint64_t *p = emu_map_aligned(size, SZ_64K, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	emu_fill_linear(p, n, V1, S1);
+	emu_assert_gpu_linear(&vm, p, size, V1, S1);
+	svmt_assert_eq_u64(vm.faults, nranges);
+	if (big)
+		assert_snap(&vm, p, big, SNAP_VRAM, 16);
+	if (small)
+		assert_snap(&vm, (char *)p + big, small, SNAP_SYS, 12);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(c1.t.vram_pages_in_use, in_use0 + PAGES(big));
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_vram), PAGES(big));
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_migrations), big / SZ_64K);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_fallbacks), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.alloc_failures), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.ranges_created), nranges);
+
+	/* GPU writes keep the layout. */
+	emu_assert_result(emu_fill(&vm, p, size, V2, S2), 0);
+	if (big)
+		assert_snap(&vm, p, big, SNAP_VRAM, 16);
+	if (small)
+		assert_snap(&vm, (char *)p + big, small, SNAP_SYS, 12);
+
+	/* The system-memory tail first: no CPU fault on VRAM. */
+	if (small)
+		emu_assert_linear(&p[big / 8], small / 8, V2 + big / 8 * S2, S2);
+	svmt_assert_eq_u64(DELTA(c1, counts(&vm), t.cpu_faults), 0);
+	/* Then the 64 KiB ranges: one CPU fault (64 KiB window) each. */
+	emu_assert_linear(p, big / 8, V2, S2);
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	c2 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c1, c2, t.cpu_faults), big / SZ_64K);
+	svmt_assert_eq_u64(DELTA(c1, c2, t.migrated_to_ram), PAGES(big));
+
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+static void test_size_64k(void)
+{
+	small_vma(SZ_64K);
+}
+
+static void test_size_64k_minus_4k(void)
+{
+	small_vma(SZ_64K - SZ_4K);
+}
+
+static void test_size_64k_plus_4k(void)
+{
+	small_vma(SZ_64K + SZ_4K);
+}
+
+/*
+ * A 4 KiB VMA is too small to migrate for a GPU write, but a GPU atomic
+ * migrates it (atomics need VRAM): the page then is in VRAM with a 4 KiB
+ * GPU page, and the atomics' results are right on the GPU and the CPU.
+ */
+static void test_atomic_4k(void)
+{
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, 2 * SZ_4K);
+	struct counts c0 = counts(&vm), c1, c2;
+	uint64_t *a = emu_map_aligned(SZ_4K, SZ_4K, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t *b = emu_map_aligned(SZ_4K, SZ_4K, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t want[PAGE_WORDS], old;
+
+	emu_fill_linear(a, PAGE_WORDS, V1, S1);
+	emu_fill_linear(want, PAGE_WORDS, V1, S1);
+
+	/* A write: one fault, served from system memory, no fallback. */
+	emu_assert_result(emu_write(&vm, &a[3], 42), 0);
+	svmt_assert_eq_u64(vm.faults, 1);
+	want[3] = 42;
+	assert_snap(&vm, a, SZ_4K, SNAP_SYS, 12);
+	c1 = counts(&vm);
+	assert_no_migration(c0, c1);
+
+	/*
+	 * Make sure the atomic faults: take write access away and give it
+	 * back, which leaves the GPU mapping unmapped or read-only. (Whether
+	 * an atomic faults on a writable system-memory mapping is the
+	 * device's business, not this test's.)
+	 */
+	svmt_assert_ok(mprotect(a, SZ_4K, PROT_READ));
+	svmt_assert_ok(mprotect(a, SZ_4K, PROT_READ | PROT_WRITE));
+	/*
+	 * A CPU write (of the same value) makes the CPU PTE writable again
+	 * whatever mprotect() did with it: the page then migrates writable,
+	 * and the atomic's write access does not fault it back to RAM.
+	 */
+	*(volatile uint64_t *)&a[0] = want[0];
+	emu_assert_result(emu_atomic_add(&vm, &a[5], 1000, &old), 0);
+	svmt_assert_eq_u64(vm.faults, 1);
+	svmt_assert_eq_u64(old, V1 + 5 * S1);
+	want[5] += 1000;
+	assert_snap(&vm, a, SZ_4K, SNAP_VRAM, 12);
+	c2 = counts(&vm);
+	svmt_assert_eq_u64(c2.t.vram_pages_in_use, in_use0 + 1);
+	svmt_assert_eq_u64(DELTA(c1, c2, t.migrated_to_vram), 1);
+	svmt_assert_eq_u64(DELTA(c1, c2, s.vram_migrations), 1);
+	svmt_assert_eq_u64(DELTA(c1, c2, s.vram_fallbacks), 0);
+
+	/* In VRAM and writable: more atomics take no fault. */
+	emu_assert_result(emu_atomic_add(&vm, &a[5], 1, &old), 0);
+	svmt_assert_eq_u64(vm.faults, 0);
+	svmt_assert_eq_u64(old, V1 + 5 * S1 + 1000);
+	want[5] += 1;
+	emu_assert_result(emu_atomic_add(&vm, &a[3], ~0ULL, &old), 0);
+	svmt_assert_eq_u64(old, 42);
+	want[3] = 41;
+	emu_assert_gpu_linear(&vm, a, 3 * 8, V1, S1);
+	emu_assert_gpu_linear(&vm, &a[6], (PAGE_WORDS - 6) * 8, V1 + 6 * S1, S1);
+	emu_assert_result(emu_read(&vm, &a[5], &old), 0);
+	svmt_assert_eq_u64(old, want[5]);
+
+	/* The CPU reads the sums: the page comes back (a 4 KiB window). */
+	svmt_assert_eq_u64(a[5], V1 + 5 * S1 + 1001);
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	svmt_assert_buf_eq(a, want, PAGE_WORDS);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c2, c1, t.cpu_faults), 1);
+	svmt_assert_eq_u64(DELTA(c2, c1, t.migrated_to_ram), 1);
+
+	/* An atomic as the first access to untouched memory migrates too. */
+	emu_assert_result(emu_atomic_add(&vm, &b[9], 7, &old), 0);
+	svmt_assert_eq_u64(vm.faults, 1);
+	svmt_assert_eq_u64(old, 0);
+	assert_snap(&vm, b, SZ_4K, SNAP_VRAM, 12);
+	svmt_assert_eq_u64(emu_vram_in_use(vm.fd, 0), in_use0 + 1);
+	svmt_assert_eq_u64(b[9], 7);
+	emu_assert_linear(b, 9, 0, 0);
+	emu_assert_linear(&b[10], PAGE_WORDS - 10, 0, 0);
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+
+	svmt_assert_ok(munmap(a, SZ_4K));
+	svmt_assert_ok(munmap(b, SZ_4K));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+/* ------------------------------------------------------------------ */
+
+/*
+ * fork with data in VRAM: private anonymous device pages are shared
+ * copy-on-write like any other; whoever touches them from the CPU first
+ * brings them back, and neither process's writes reach the other.
+ */
+struct fork_ctx {
+	struct emu_vm vm;
+	uint64_t in_use0;
+	uint64_t *p;
+	size_t n;
+	struct pipes pp;
+};
+
+/* 2 MiB filled by the GPU (V1, S1): in VRAM. */
+static void fork_setup(struct fork_ctx *c)
+{
+	c->vm = emu_vm_open_mirror();
+	c->in_use0 = vram_start(c->vm.fd, 0, 2 * SZ_2M);
+	c->n = SZ_2M / 8;
+	c->p = emu_anon_2m(SZ_2M);
+	emu_assert_result(emu_fill(&c->vm, c->p, SZ_2M, V1, S1), 0);
+	assert_snap(&c->vm, c->p, SZ_2M, SNAP_VRAM, 21);
+	svmt_assert_eq_u64(emu_vram_in_use(c->vm.fd, 0), c->in_use0 + PAGES(SZ_2M));
+	pipes_init(&c->pp);
+}
+
+static void fork_finish(struct fork_ctx *c)
+{
+	svmt_assert_ok(munmap(c->p, SZ_2M));
+	emu_assert_vram_in_use(c->vm.fd, 0, c->in_use0);
+	emu_vm_close(&c->vm);
+}
+
+/* The child's GPU (its own device file and VM) sees @value, @step. */
+static void child_gpu_check(uint64_t *p, size_t n, uint64_t value, uint64_t step)
+{
+	struct emu_vm vm = emu_vm_open_mirror();
+
+	emu_assert_gpu_linear(&vm, p, n * 8, value, step);
+	emu_vm_close(&vm);
+}
+
+static void child_reads(void *arg)
+{
+	struct fork_ctx *c = arg;
+
+	emu_assert_linear(c->p, c->n, V1, S1);
+}
+
+static void test_fork_child_reads(void)
+{
+	struct fork_ctx c;
+
+	fork_setup(&c);
+	emu_wait_ok(emu_fork(child_reads, &c));
+
+	/* Every page was read since the fork: none can be left in VRAM. */
+	emu_assert_linear(c.p, c.n, V1, S1);
+	emu_assert_vram_in_use(c.vm.fd, 0, c.in_use0);
+	emu_fill_linear(c.p, c.n, V2, S2);
+	emu_assert_gpu_linear(&c.vm, c.p, SZ_2M, V2, S2);
+	/* Exclusive again: it migrates. */
+	assert_snap(&c.vm, c.p, SZ_2M, SNAP_VRAM, 21);
+	svmt_assert_eq_u64(emu_vram_in_use(c.vm.fd, 0), c.in_use0 + PAGES(SZ_2M));
+	emu_assert_linear(c.p, c.n, V2, S2);
+	fork_finish(&c);
+}
+
+static void child_writes(void *arg)
+{
+	struct fork_ctx *c = arg;
+
+	emu_fill_linear(c->p, c->n, V2, S2);
+	emu_assert_linear(c->p, c->n, V2, S2);
+	/* The child's own copy migrates for the child's own GPU. */
+	child_gpu_check(c->p, c->n, V2, S2);
+	emu_assert_linear(c->p, c->n, V2, S2);
+}
+
+static void test_fork_child_writes(void)
+{
+	struct fork_ctx c;
+
+	fork_setup(&c);
+	emu_wait_ok(emu_fork(child_writes, &c));
+
+	emu_assert_gpu_linear(&c.vm, c.p, SZ_2M, V1, S1);
+	emu_assert_linear(c.p, c.n, V1, S1);
+	emu_assert_gpu_linear(&c.vm, c.p, SZ_2M, V1, S1);
+	emu_assert_vram_in_use(c.vm.fd, 0, c.in_use0 + PAGES(SZ_2M));
+	emu_assert_linear(c.p, c.n, V1, S1);
+	fork_finish(&c);
+}
+
+static void child_sees_old(void *arg)
+{
+	struct fork_ctx *c = arg;
+
+	recv_byte(c->pp.to_child[0]);
+	emu_assert_linear(c->p, c->n, V1, S1);
+	child_gpu_check(c->p, c->n, V1, S1);
+	emu_assert_linear(c->p, c->n, V1, S1);
+	send_byte(c->pp.to_parent[1]);
+}
+
+static void test_fork_parent_writes(void)
+{
+	struct fork_ctx c;
+	pid_t pid;
+
+	fork_setup(&c);
+	pid = emu_fork(child_sees_old, &c);
+
+	emu_fill_linear(c.p, c.n, V2, S2);
+	emu_assert_gpu_linear(&c.vm, c.p, SZ_2M, V2, S2);
+	/* The parent wrote every page: its copies are its own, and migrate. */
+	assert_snap(&c.vm, c.p, SZ_2M, SNAP_VRAM, 21);
+	send_byte(c.pp.to_child[1]);
+	recv_byte(c.pp.to_parent[0]);
+	emu_wait_ok(pid);
+
+	check_both(&c.vm, c.p, c.n, V2, S2);
+	fork_finish(&c);
+}
+
+static void child_gpu_reads(void *arg)
+{
+	struct fork_ctx *c = arg;
+
+	/* The child's GPU reads the shared device pages where they are. */
+	child_gpu_check(c->p, c->n, V1, S1);
+}
+
+static void test_fork_child_exits_first(void)
+{
+	struct fork_ctx c;
+
+	fork_setup(&c);
+	emu_wait_ok(emu_fork(child_gpu_reads, &c));
+
+	/* No CPU touched the pages: still in VRAM, now the parent's alone. */
+	emu_assert_vram_in_use(c.vm.fd, 0, c.in_use0 + PAGES(SZ_2M));
+	emu_assert_gpu_linear(&c.vm, c.p, SZ_2M, V1, S1);
+	assert_snap(&c.vm, c.p, SZ_2M, SNAP_VRAM, 0);
+	emu_assert_linear(c.p, c.n, V1, S1);
+	emu_assert_vram_in_use(c.vm.fd, 0, c.in_use0);
+	emu_fill_linear(c.p, c.n, V3, S3);
+	emu_assert_gpu_linear(&c.vm, c.p, SZ_2M, V3, S3);
+	assert_snap(&c.vm, c.p, SZ_2M, SNAP_VRAM, 21);
+	emu_assert_linear(c.p, c.n, V3, S3);
+	fork_finish(&c);
+}
+
+struct exits_ctx {
+	uint64_t in_use0;
+	int pid_pipe;		/* write end: the middle sends the grandchild's pid */
+};
+
+/*
+ * The grandchild: waits until the middle process (which migrated the
+ * data and forked it) is gone, then has the only mapping of the device
+ * pages and reads them.
+ */
+static void grandchild(const struct exits_ctx *x, struct emu_vm *vm,
+		       int gate, uint64_t *p, size_t n)
+{
+	struct emu_vm own;
+	char ch;
+	int fd;
+
+	/* Not the middle's device file: let the middle's VM die with it. */
+	close(vm->fd);
+	while (read(gate, &ch, 1) > 0)
+		;
+	fd = emu_open();
+	svmt_assert_eq_u64(emu_vram_in_use(fd, 0), x->in_use0 + PAGES(SZ_2M));
+	emu_assert_linear(p, n, V1, S1);
+	emu_assert_vram_in_use(fd, 0, x->in_use0);
+	close(fd);
+
+	own = emu_vm_open_mirror();
+	emu_assert_gpu_linear(&own, p, n * 8, V1, S1);
+	assert_snap(&own, p, n * 8, SNAP_VRAM, 21);
+	emu_assert_linear(p, n, V1, S1);
+	svmt_assert_ok(munmap(p, n * 8));
+	emu_assert_vram_in_use(own.fd, 0, x->in_use0);
+	emu_vm_close(&own);
+}
+
+static void middle_fn(void *arg)
+{
+	const struct exits_ctx *x = arg;
+	struct emu_vm vm = emu_vm_open_mirror();
+	size_t n = SZ_2M / 8;
+	uint64_t *p = emu_anon_2m(SZ_2M);
+	int gate[2];
+	pid_t g;
+
+	emu_assert_result(emu_fill(&vm, p, SZ_2M, V1, S1), 0);
+	assert_snap(&vm, p, SZ_2M, SNAP_VRAM, 21);
+	svmt_assert_ok(pipe(gate));
+	fflush(stdout);
+	g = fork();
+	svmt_assert(g >= 0);
+	if (g == 0) {
+		close(gate[1]);
+		close(x->pid_pipe);
+		grandchild(x, &vm, gate[0], p, n);
+		fflush(stdout);
+		_exit(0);
+	}
+	close(gate[0]);
+	svmt_assert_eq_u64(write(x->pid_pipe, &g, sizeof(g)), sizeof(g));
+	/* Exit with the VM, its file and the data in VRAM all live. */
+}
+
+/*
+ * The process that migrated the data exits first; its child, which
+ * shares the device pages copy-on-write, outlives it and reads them.
+ * This process is a subreaper, so the grandchild is reparented to it.
+ */
+static void test_fork_parent_exits_first(void)
+{
+	int fd = emu_open(), pp[2];
+	struct exits_ctx x = { .in_use0 = vram_start(fd, 0, SZ_2M) };
+	pid_t m, g = 0;
+	ssize_t got;
+
+	svmt_assert_ok(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
+	svmt_assert_ok(pipe(pp));
+	x.pid_pipe = pp[1];
+	m = emu_fork(middle_fn, &x);
+	close(pp[1]);
+	got = read(pp[0], &g, sizeof(g));
+	/* A middle that failed sent nothing: report its failure. */
+	emu_wait_ok(m);
+	svmt_assert_eq_u64(got, sizeof(g));
+	emu_wait_ok(g);
+	emu_assert_vram_in_use(fd, 0, x.in_use0);
+	close(fd);
+}
+
+/* ------------------------------------------------------------------ */
+
+/*
+ * munmap of part of a migrated 2 MiB range, [off, off + len): the GPU
+ * faults on the hole, the rest reads right on the GPU and the CPU, and
+ * no VRAM is left once everything is unmapped. @touched: the CPU reads
+ * one word outside the hole first, which brings the whole range back.
+ */
+static void munmap_case(size_t off, size_t len, bool touched)
+{
+	size_t size = SZ_2M, n = size / 8, end = off + len, w;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t *p = emu_anon_2m(size);
+	char *c = (char *)p;
+	uint32_t *e;
+	size_t i;
+
+	emu_fill_linear(p, n, V1, S1);
+	emu_assert_gpu_linear(&vm, p, size, V1, S1);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	svmt_assert_eq_u64(emu_vram_in_use(vm.fd, 0), in_use0 + PAGES(size));
+
+	if (touched) {
+		w = off ? 0 : n - 1;
+		svmt_assert_eq_u64(p[w], V1 + w * S1);
+		emu_assert_vram_in_use(vm.fd, 0, in_use0);
+		assert_snap(&vm, p, size, 0, 0);
+	}
+
+	svmt_assert_ok(munmap(c + off, len));
+	e = emu_snapshot_alloc(&vm, p, size);
+	for (i = PAGES(off); i < PAGES(end); i++)
+		svmt_assert_eq_u64(e[i], 0);
+	free(e);
+	emu_assert_result(emu_read(&vm, c + off, NULL), -EFAULT);
+	emu_assert_result(emu_read(&vm, c + end - 8, NULL), -EFAULT);
+
+	/* The rest: GPU, then CPU (what is still in VRAM comes back), GPU. */
+	if (off) {
+		emu_assert_gpu_linear(&vm, p, off, V1, S1);
+		emu_assert_linear(p, off / 8, V1, S1);
+		emu_assert_gpu_linear(&vm, p, off, V1, S1);
+	}
+	if (end < size) {
+		emu_assert_gpu_linear(&vm, c + end, size - end, V1 + end / 8 * S1, S1);
+		emu_assert_linear(&p[end / 8], (size - end) / 8, V1 + end / 8 * S1, S1);
+		emu_assert_gpu_linear(&vm, c + end, size - end, V1 + end / 8 * S1, S1);
+	}
+	emu_assert_result(emu_read(&vm, c + off, NULL), -EFAULT);
+
+	if (off)
+		svmt_assert_ok(munmap(p, off));
+	if (end < size)
+		svmt_assert_ok(munmap(c + end, size - end));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+/* The hole: first page, last page, 8 pages across the middle, second half. */
+#define MUNMAP_FIRST	0, SZ_4K
+#define MUNMAP_LAST	SZ_2M - SZ_4K, SZ_4K
+#define MUNMAP_MIDDLE	SZ_2M / 2 - 3 * SZ_4K, 8 * SZ_4K
+#define MUNMAP_HALF	SZ_2M / 2, SZ_2M / 2
+
+static void test_munmap_first_page(void) { munmap_case(MUNMAP_FIRST, false); }
+static void test_munmap_first_page_touched(void) { munmap_case(MUNMAP_FIRST, true); }
+static void test_munmap_last_page(void) { munmap_case(MUNMAP_LAST, false); }
+static void test_munmap_last_page_touched(void) { munmap_case(MUNMAP_LAST, true); }
+static void test_munmap_middle(void) { munmap_case(MUNMAP_MIDDLE, false); }
+static void test_munmap_middle_touched(void) { munmap_case(MUNMAP_MIDDLE, true); }
+static void test_munmap_half(void) { munmap_case(MUNMAP_HALF, false); }
+static void test_munmap_half_touched(void) { munmap_case(MUNMAP_HALF, true); }
+
+/*
+ * mremap of a migrated range to a new 2 MiB-aligned address (@flags
+ * beyond MREMAP_MAYMOVE | MREMAP_FIXED: MREMAP_DONTUNMAP or 0): the data
+ * is right at the new address, in VRAM once the GPU has touched it, and
+ * exactly one copy of it takes VRAM. Without DONTUNMAP the old address is
+ * gone for the GPU; with it, the old address reads zeros (and migrates
+ * like any untouched memory).
+ */
+static void mremap_case(int flags)
+{
+	size_t size = SZ_2M, n = size / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, 2 * size);
+	uint64_t *p = emu_anon_2m(size), *q = emu_anon_2m(size), *r;
+
+	emu_fill_linear(p, n, V1, S1);
+	emu_assert_gpu_linear(&vm, p, size, V1, S1);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+
+	r = mremap(p, size, size, MREMAP_MAYMOVE | MREMAP_FIXED | flags, q);
+	if (r == MAP_FAILED)
+		svmt_fail(__FILE__, __LINE__, "mremap flags 0x%x: %s", flags, strerror(errno));
+	svmt_assert(r == q);
+	assert_snap(&vm, p, size, 0, 0);
+
+	emu_assert_gpu_linear(&vm, q, size, V1, S1);
+	assert_snap(&vm, q, size, SNAP_VRAM, 0);
+	svmt_assert_eq_u64(emu_vram_in_use(vm.fd, 0), in_use0 + PAGES(size));
+	if (flags & MREMAP_DONTUNMAP) {
+		/* The old VMA is still there, empty. */
+		emu_assert_gpu_linear(&vm, p, size, 0, 0);
+		assert_snap(&vm, p, size, SNAP_VRAM, 21);
+		emu_assert_linear(p, n, 0, 0);
+		svmt_assert_ok(munmap(p, size));
+	} else {
+		emu_assert_result(emu_read(&vm, p, NULL), -EFAULT);
+		emu_assert_result(emu_read(&vm, &p[n - 1], NULL), -EFAULT);
+	}
+	emu_assert_linear(q, n, V1, S1);
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+
+	/* The new place works like any other. */
+	emu_fill_linear(q, n, V2, S2);
+	emu_assert_gpu_linear(&vm, q, size, V2, S2);
+	assert_snap(&vm, q, size, SNAP_VRAM, 21);
+	emu_assert_linear(q, n, V2, S2);
+	svmt_assert_ok(munmap(q, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+static void test_mremap_maymove(void)
+{
+	mremap_case(0);
+}
+
+static void test_mremap_dontunmap(void)
+{
+	mremap_case(MREMAP_DONTUNMAP);
+}
+
+/* ------------------------------------------------------------------ */
+
+/*
+ * GPU fill and compare of @m (@size bytes, already holding V1, S1), CPU
+ * checks in between: all served from system memory.
+ */
+static void stays_system(struct emu_vm *vm, uint64_t *m, size_t size)
+{
+	size_t n = size / 8;
+
+	emu_assert_gpu_linear(vm, m, size, V1, S1);
+	assert_snap(vm, m, size, SNAP_SYS, 0);
+	emu_assert_result(emu_fill(vm, m, size, V2, S2), 0);
+	assert_snap(vm, m, size, SNAP_SYS, 0);
+	emu_assert_linear(m, n, V2, S2);
+	emu_fill_linear(m, n, V3, S3);
+	emu_assert_gpu_linear(vm, m, size, V3, S3);
+	assert_snap(vm, m, size, SNAP_SYS, 0);
+}
+
+/* MAP_SHARED anonymous memory never migrates. */
+static void test_shared_stays_system(void)
+{
+	size_t size = SZ_2M;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	struct counts c0 = counts(&vm), c1;
+	uint64_t *s = emu_map_aligned(size, SZ_2M, PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	emu_fill_linear(s, size / 8, V1, S1);
+	stays_system(&vm, s, size);
+	c1 = counts(&vm);
+	assert_no_migration(c0, c1);
+	svmt_assert(DELTA(c0, c1, s.faults) >= 1);
+	svmt_assert_ok(munmap(s, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+static void check_file_linear(int fd, size_t nwords, uint64_t value, uint64_t step)
+{
+	uint64_t *buf = malloc(nwords * 8);
+
+	svmt_assert(buf);
+	svmt_assert_eq_u64(pread(fd, buf, nwords * 8, 0), nwords * 8);
+	emu_assert_linear(buf, nwords, value, step);
+	free(buf);
+}
+
+/*
+ * File mappings never migrate: a private one (including the anonymous
+ * copy-on-write pages GPU writes make in it) and a shared one.
+ */
+static void test_file_stays_system(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	struct counts c0 = counts(&vm);
+	char path[128];
+	int fd = emu_tmp_file(path, sizeof(path), size, V1, S1);
+	uint64_t *m;
+
+	m = emu_map_aligned(size, SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	stays_system(&vm, m, size);
+	check_file_linear(fd, n, V1, S1);
+	svmt_assert_ok(munmap(m, size));
+	assert_no_migration(c0, counts(&vm));
+
+	m = emu_map_aligned(size, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	stays_system(&vm, m, size);
+	svmt_assert_ok(msync(m, size, MS_SYNC));
+	check_file_linear(fd, n, V3, S3);
+	svmt_assert_ok(munmap(m, size));
+	assert_no_migration(c0, counts(&vm));
+
+	close(fd);
+	unlink(path);
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+/* hugetlbfs memory never migrates; the GPU maps it with 2 MiB pages. */
+static void test_hugetlb_stays_system(void)
+{
+	size_t size = SZ_2M;
+	long long nfree = svmt_read_ll(HUGETLBFS_FREE);
+	struct emu_vm vm;
+	uint64_t in_use0, *h;
+	struct counts c0;
+
+	if (nfree < 1)
+		svmt_skip("%lld free 2 MiB huge pages, 1 needed (vm.nr_hugepages)", nfree);
+	vm = emu_vm_open_mirror();
+	in_use0 = vram_start(vm.fd, 0, size);
+	c0 = counts(&vm);
+	h = emu_map_huge(size, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1);
+	emu_fill_linear(h, size / 8, V1, S1);
+	stays_system(&vm, h, size);
+	assert_snap(&vm, h, size, SNAP_SYS, 21);
+	assert_no_migration(c0, counts(&vm));
+	svmt_assert_ok(munmap(h, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+/* ------------------------------------------------------------------ */
+
+/*
+ * XE_SVM_EMU_PLACE_SYSTEM: nothing migrates, and what is already in VRAM
+ * stays there until the CPU touches it; back to VRAM of tile 0, a new
+ * buffer migrates again; VRAM of tile 1 (when there is one) counts on
+ * tile 1, not tile 0.
+ */
+static void test_placement_system(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint32_t tiles = num_tiles(vm.fd);
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t in_use1 = tiles > 1 ? vram_start(vm.fd, 1, size) : 0;
+	struct counts c0, c1;
+	uint64_t *r = emu_anon_2m(size), *p = emu_anon_2m(size), *q = emu_anon_2m(size), *s;
+
+	/* r migrates under the default placement. */
+	emu_fill_linear(r, n, V1, S1);
+	emu_assert_gpu_linear(&vm, r, size, V1, S1);
+	assert_snap(&vm, r, size, SNAP_VRAM, 21);
+
+	emu_vm_placement(&vm, XE_SVM_EMU_PLACE_SYSTEM, 0);
+	c0 = counts(&vm);
+	emu_assert_gpu_linear(&vm, r, size, V1, S1);
+	svmt_assert_eq_u64(vm.faults, 0);
+	assert_snap(&vm, r, size, SNAP_VRAM, 21);
+	emu_fill_linear(p, n, V2, S2);
+	emu_assert_gpu_linear(&vm, p, size, V2, S2);
+	svmt_assert_eq_u64(vm.faults, 1);
+	assert_snap(&vm, p, size, SNAP_SYS, 0);
+	/* The CPU takes r back; the GPU then maps it from system memory. */
+	emu_assert_linear(r, n, V1, S1);
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_assert_gpu_linear(&vm, r, size, V1, S1);
+	svmt_assert_eq_u64(vm.faults, 1);
+	assert_snap(&vm, r, size, SNAP_SYS, 0);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_vram), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_migrations), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_fallbacks), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.alloc_failures), 0);
+
+	emu_vm_placement(&vm, XE_SVM_EMU_PLACE_VRAM, 0);
+	emu_assert_result(emu_fill(&vm, q, size, V3, S3), 0);
+	assert_snap(&vm, q, size, SNAP_VRAM, 21);
+	svmt_assert_eq_u64(emu_vram_in_use(vm.fd, 0), in_use0 + PAGES(size));
+	/* p is mapped already: no fault, it stays where it is. */
+	emu_assert_gpu_linear(&vm, p, size, V2, S2);
+	svmt_assert_eq_u64(vm.faults, 0);
+	assert_snap(&vm, p, size, SNAP_SYS, 0);
+	emu_assert_linear(q, n, V3, S3);
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+
+	if (tiles > 1) {
+		struct xe_svm_emu_tile_stats t1a = emu_tile_stats(vm.fd, 1), t1b;
+
+		emu_vm_placement(&vm, XE_SVM_EMU_PLACE_VRAM, 1);
+		s = emu_anon_2m(size);
+		emu_fill_linear(s, n, V1, S1);
+		emu_assert_gpu_linear(&vm, s, size, V1, S1);
+		assert_snap(&vm, s, size, SNAP_VRAM, 21);
+		t1b = emu_tile_stats(vm.fd, 1);
+		svmt_assert_eq_u64(t1b.vram_pages_in_use, in_use1 + PAGES(size));
+		svmt_assert_eq_u64(DELTA(t1a, t1b, migrated_to_vram), PAGES(size));
+		svmt_assert_eq_u64(emu_vram_in_use(vm.fd, 0), in_use0);
+		emu_assert_linear(s, n, V1, S1);
+		emu_assert_vram_in_use(vm.fd, 1, in_use1);
+		t1a = emu_tile_stats(vm.fd, 1);
+		svmt_assert_eq_u64(DELTA(t1b, t1a, migrated_to_ram), PAGES(size));
+		svmt_assert_eq_u64(DELTA(t1b, t1a, cpu_faults), 1);
+		svmt_assert_ok(munmap(s, size));
+	} else {
+		svmt_info("one tile only: tile-1 placement not tested");
+	}
+
+	svmt_assert_ok(munmap(r, size));
+	svmt_assert_ok(munmap(p, size));
+	svmt_assert_ok(munmap(q, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	if (tiles > 1)
+		emu_assert_vram_in_use(vm.fd, 1, in_use1);
+	emu_vm_close(&vm);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void reset_fail_knobs(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fail_knobs); i++)
+		emu_fail_next(fail_knobs[i], 0);
+}
+
+/*
+ * Injected failures on the way to VRAM (@knob: "fail_vram_alloc" or
+ * "fail_copy_to_vram", @nfail ranges): the GPU access still succeeds from
+ * system memory, the VM counts a fallback per range, the tile a failure,
+ * and no VRAM is left allocated. Once the knob is exhausted, a new buffer
+ * migrates again.
+ */
+static void fail_to_vram(const char *knob, unsigned int nfail)
+{
+	size_t size = nfail * SZ_2M, n = size / 8;
+	bool alloc = !strcmp(knob, "fail_vram_alloc");
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size + SZ_2M);
+	struct counts c0, c1, c2;
+	uint64_t *p = emu_anon_2m(size), *q = emu_anon_2m(SZ_2M);
+
+	reset_fail_knobs();
+	/* CPU-initialised: a copy to VRAM is really needed. */
+	emu_fill_linear(p, n, V1, S1);
+	emu_fill_linear(q, SZ_2M / 8, V2, S2);
+	c0 = counts(&vm);
+	emu_fail_next(knob, nfail);
+
+	emu_assert_gpu_linear(&vm, p, size, V1, S1);
+	svmt_assert_eq_u64(vm.faults, nfail);
+	assert_snap(&vm, p, size, SNAP_SYS, 0);
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_fallbacks), nfail);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_migrations), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_vram), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.alloc_failures), alloc ? nfail : 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.copy_failures), alloc ? 0 : nfail);
+	emu_print_tile_stats("after the failures", &c1.t);
+
+	/* Served from system memory: GPU writes reach the CPU. */
+	emu_assert_result(emu_fill(&vm, p, size, V3, S3), 0);
+	svmt_assert_eq_u64(vm.faults, 0);
+	emu_assert_linear(p, n, V3, S3);
+
+	/* Exhausted: the next range migrates. */
+	emu_assert_gpu_linear(&vm, q, SZ_2M, V2, S2);
+	assert_snap(&vm, q, SZ_2M, SNAP_VRAM, 21);
+	c2 = counts(&vm);
+	svmt_assert_eq_u64(c2.t.vram_pages_in_use, in_use0 + PAGES(SZ_2M));
+	svmt_assert_eq_u64(DELTA(c1, c2, s.vram_migrations), 1);
+	svmt_assert_eq_u64(DELTA(c1, c2, s.vram_fallbacks), 0);
+	svmt_assert_eq_u64(DELTA(c1, c2, t.alloc_failures), 0);
+	svmt_assert_eq_u64(DELTA(c1, c2, t.copy_failures), 0);
+	emu_assert_linear(q, SZ_2M / 8, V2, S2);
+
+	reset_fail_knobs();
+	svmt_assert_ok(munmap(p, size));
+	svmt_assert_ok(munmap(q, SZ_2M));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+static void test_fail_vram_alloc(void)
+{
+	fail_to_vram("fail_vram_alloc", 2);
+}
+
+static void test_fail_copy_to_vram(void)
+{
+	fail_to_vram("fail_copy_to_vram", 1);
+}
+
+static sigjmp_buf sigbus_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(sigbus_jmp, 1);
+}
+
+/* Read *@addr; true if that raised SIGBUS (then *@out is not written). */
+static bool read_sigbus(const volatile uint64_t *addr, uint64_t *out)
+{
+	static struct sigaction old;
+	struct sigaction sa = { .sa_handler = on_sigbus };
+
+	sigemptyset(&sa.sa_mask);
+	svmt_assert_ok(sigaction(SIGBUS, &sa, &old));
+	if (sigsetjmp(sigbus_jmp, 1)) {
+		svmt_assert_ok(sigaction(SIGBUS, &old, NULL));
+		return true;
+	}
+	*out = *addr;
+	svmt_assert_ok(sigaction(SIGBUS, &old, NULL));
+	return false;
+}
+
+static void read_expecting_sigbus(void *arg)
+{
+	const volatile uint64_t *p = arg;
+	struct rlimit no_core = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &no_core);
+	(void)*p;
+}
+
+/*
+ * A failed copy back to system memory on a CPU fault: the faulting thread
+ * gets SIGBUS and the data stays in VRAM, in this process (caught with
+ * sigsetjmp) and in a forked child (killed by it); once the knob is
+ * exhausted, the CPU reads everything right.
+ */
+static void test_fail_copy_to_ram(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t *p = emu_anon_2m(size), out = 0;
+	struct counts c0, c1, c2;
+	int status;
+	pid_t pid;
+
+	reset_fail_knobs();
+	emu_fill_linear(p, n, V1, S1);
+	emu_assert_gpu_linear(&vm, p, size, V1, S1);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+
+	c0 = counts(&vm);
+	emu_fail_next("fail_copy_to_ram", 1);
+	svmt_assert(read_sigbus(&p[7], &out));
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(c1.t.vram_pages_in_use, in_use0 + PAGES(size));
+	svmt_assert_eq_u64(DELTA(c0, c1, t.copy_failures), 1);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_ram), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.cpu_faults), 1);
+	/* Still in VRAM, still right for the GPU. */
+	emu_assert_gpu_linear(&vm, p, size, V1, S1);
+	assert_snap(&vm, p, size, SNAP_VRAM, 0);
+
+	/* A forked child reading it dies of SIGBUS. */
+	emu_fail_next("fail_copy_to_ram", 1);
+	fflush(stdout);
+	pid = fork();
+	svmt_assert(pid >= 0);
+	if (pid == 0) {
+		read_expecting_sigbus(&p[n - 1]);
+		_exit(0);
+	}
+	svmt_assert_eq_u64(waitpid(pid, &status, 0), pid);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGBUS)
+		svmt_fail(__FILE__, __LINE__, "child: status 0x%x, expected killed by SIGBUS",
+			  status);
+	c2 = counts(&vm);
+	svmt_assert_eq_u64(c2.t.vram_pages_in_use, in_use0 + PAGES(size));
+	svmt_assert_eq_u64(DELTA(c1, c2, t.copy_failures), 1);
+	svmt_assert_eq_u64(DELTA(c1, c2, t.migrated_to_ram), 0);
+
+	/* The knob is spent (and reset): every word reads right. */
+	reset_fail_knobs();
+	svmt_assert(!read_sigbus(&p[7], &out));
+	svmt_assert_eq_u64(out, V1 + 7 * S1);
+	emu_assert_linear(p, n, V1, S1);
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c2, c1, t.migrated_to_ram), PAGES(size));
+	svmt_assert_eq_u64(DELTA(c2, c1, t.copy_failures), 0);
+
+	emu_assert_gpu_linear(&vm, p, size, V1, S1);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+/* ------------------------------------------------------------------ */
+
+#define TCF_THREADS	8
+
+struct tcf {
+	uint64_t *p;
+	size_t n, start;
+	pthread_barrier_t *barrier;
+};
+
+static void *tcf_thread(void *arg)
+{
+	struct tcf *t = arg;
+
+	pthread_barrier_wait(t->barrier);
+	emu_assert_linear(&t->p[t->start], t->n - t->start, V1 + t->start * S1, S1);
+	emu_assert_linear(t->p, t->start, V1, S1);
+	return NULL;
+}
+
+/*
+ * Eight threads read every word of 4 MiB in VRAM at the same time,
+ * starting in pairs at each quarter: CPU faults on the same window race,
+ * and every page comes back exactly once.
+ */
+static void test_threads_cpu_fault(void)
+{
+	size_t size = 2 * SZ_2M, n = size / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t *p = emu_anon_2m(size);
+	struct tcf t[TCF_THREADS];
+	pthread_t tid[TCF_THREADS];
+	pthread_barrier_t barrier;
+	struct counts c0, c1;
+	unsigned int i;
+
+	emu_assert_result(emu_fill(&vm, p, size, V1, S1), 0);
+	svmt_assert_eq_u64(vm.faults, 2);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	c0 = counts(&vm);
+	svmt_assert_eq_u64(c0.t.vram_pages_in_use, in_use0 + PAGES(size));
+
+	pthread_barrier_init(&barrier, NULL, TCF_THREADS);
+	for (i = 0; i < TCF_THREADS; i++) {
+		t[i] = (struct tcf){ .p = p, .n = n, .start = i % 4 * (n / 4),
+				     .barrier = &barrier };
+		svmt_assert(!pthread_create(&tid[i], NULL, tcf_thread, &t[i]));
+	}
+	for (i = 0; i < TCF_THREADS; i++)
+		svmt_assert(!pthread_join(tid[i], NULL));
+	pthread_barrier_destroy(&barrier);
+
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	c1 = counts(&vm);
+	emu_print_tile_stats("after the threads", &c1.t);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_ram), PAGES(size));
+	svmt_assert(DELTA(c0, c1, t.cpu_faults) >= 2);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.copy_failures), 0);
+	assert_snap(&vm, p, size, 0, 0);
+
+	emu_assert_gpu_linear(&vm, p, size, V1, S1);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+#define TGC_RANGES	4	/* ranges 0, 1: GPU threads; 2, 3: CPU threads */
+#define TGC_SECONDS	3.0
+#define TGC_MIN_ITERS	3
+
+struct tgc {
+	struct emu_vm vm;	/* the same VM; each thread its own fault count */
+	uint64_t *p;		/* this thread's 2 MiB range */
+	unsigned int id;
+	unsigned int iters;
+	pthread_barrier_t *barrier;
+};
+
+static uint64_t tgc_value(unsigned int id, unsigned int k)
+{
+	return (uint64_t)(id + 1) << 56 | (uint64_t)k << 24 | 0x77;
+}
+
+static void *tgc_thread(void *arg)
+{
+	struct tgc *t = arg;
+	size_t n = SZ_2M / 8;
+	bool gpu = t->id < TGC_RANGES / 2;
+	double end;
+	unsigned int k;
+
+	pthread_barrier_wait(t->barrier);
+	end = now_s() + TGC_SECONDS;
+	for (k = 1; k <= TGC_MIN_ITERS || now_s() < end; k++) {
+		if (gpu) {
+			/* Never touched by the CPU: stays in VRAM throughout. */
+			emu_assert_result(emu_fill(&t->vm, t->p, SZ_2M, tgc_value(t->id, k),
+						   t->id + 1), 0);
+			emu_assert_gpu_linear(&t->vm, t->p, SZ_2M, tgc_value(t->id, k), t->id + 1);
+			assert_snap(&t->vm, t->p, SZ_2M, SNAP_VRAM, 21);
+		} else {
+			/* In RAM (k > 1) or VRAM (k == 1) -> RAM -> VRAM -> RAM. */
+			emu_fill_linear(t->p, n, tgc_value(t->id, k), t->id + 1);
+			emu_assert_gpu_linear(&t->vm, t->p, SZ_2M, tgc_value(t->id, k), t->id + 1);
+			emu_assert_linear(t->p, n, tgc_value(t->id, k), t->id + 1);
+		}
+		t->iters = k;
+	}
+	return NULL;
+}
+
+/*
+ * GPU threads fill and compare their own 2 MiB ranges in VRAM while CPU
+ * threads bounce theirs between the CPU and the GPU, in one VMA, for a
+ * few seconds. Each thread owns its range, so the final data and the
+ * migration counts are exact.
+ */
+static void test_threads_gpu_cpu(void)
+{
+	size_t size = TGC_RANGES * SZ_2M;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t *p = emu_anon_2m(size);
+	struct tgc t[TGC_RANGES];
+	pthread_t tid[TGC_RANGES];
+	pthread_barrier_t barrier;
+	struct counts c0, c1;
+	uint64_t cpu_iters = 0;
+	unsigned int i;
+
+	for (i = 0; i < TGC_RANGES; i++)
+		emu_assert_result(emu_fill(&vm, &p[i * SZ_2M / 8], SZ_2M, tgc_value(i, 0),
+					   i + 1), 0);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	c0 = counts(&vm);
+	svmt_assert_eq_u64(c0.t.vram_pages_in_use, in_use0 + PAGES(size));
+
+	pthread_barrier_init(&barrier, NULL, TGC_RANGES);
+	for (i = 0; i < TGC_RANGES; i++) {
+		t[i] = (struct tgc){ .vm = vm, .p = &p[i * SZ_2M / 8], .id = i,
+				     .barrier = &barrier };
+		svmt_assert(!pthread_create(&tid[i], NULL, tgc_thread, &t[i]));
+	}
+	for (i = 0; i < TGC_RANGES; i++) {
+		svmt_assert(!pthread_join(tid[i], NULL));
+		svmt_info("thread %u (%s): %u iterations", i,
+			  i < TGC_RANGES / 2 ? "GPU" : "CPU", t[i].iters);
+		if (i >= TGC_RANGES / 2)
+			cpu_iters += t[i].iters;
+	}
+	pthread_barrier_destroy(&barrier);
+
+	c1 = counts(&vm);
+	emu_print_tile_stats("after the threads", &c1.t);
+	/* CPU threads: one round trip per iteration, plus the first fault back. */
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_vram), cpu_iters * PAGES(SZ_2M));
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_ram),
+			   (cpu_iters + TGC_RANGES / 2) * PAGES(SZ_2M));
+	svmt_assert_eq_u64(DELTA(c0, c1, t.cpu_faults), cpu_iters + TGC_RANGES / 2);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_migrations), cpu_iters);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_fallbacks), 0);
+	/* The GPU threads' ranges are still in VRAM, the CPU threads' are not. */
+	emu_assert_vram_in_use(vm.fd, 0, in_use0 + PAGES(size) / 2);
+
+	for (i = 0; i < TGC_RANGES; i++)
+		check_both(&vm, &p[i * SZ_2M / 8], SZ_2M / 8, tgc_value(i, t[i].iters), i + 1);
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+/* ------------------------------------------------------------------ */
+
+/*
+ * Destroying a VM (or closing its file) leaves the data it migrated in
+ * VRAM, where the CPU still finds it.
+ */
+static void test_vm_destroy_in_vram(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	int fd = emu_open(), fd2;
+	uint64_t in_use0 = vram_start(fd, 0, size);
+	struct emu_vm a = emu_vm_create(fd, EMU_VM_MIRROR), b;
+	uint64_t *p = emu_anon_2m(size);
+	struct xe_svm_emu_tile_stats t0, t1;
+
+	emu_fill_linear(p, n, V1, S1);
+	emu_assert_gpu_linear(&a, p, size, V1, S1);
+	assert_snap(&a, p, size, SNAP_VRAM, 21);
+
+	emu_vm_destroy(&a);
+	svmt_assert_ok(close(fd));
+	fd2 = emu_open();
+	t0 = emu_tile_stats(fd2, 0);
+	svmt_assert_eq_u64(t0.vram_pages_in_use, in_use0 + PAGES(size));
+	emu_assert_linear(p, n, V1, S1);
+	emu_assert_vram_in_use(fd2, 0, in_use0);
+	t1 = emu_tile_stats(fd2, 0);
+	svmt_assert_eq_u64(DELTA(t0, t1, cpu_faults), 1);
+	svmt_assert_eq_u64(DELTA(t0, t1, migrated_to_ram), PAGES(size));
+
+	/* Closing the file without VM_DESTROY: the same. */
+	b = emu_vm_open_mirror();
+	emu_fill_linear(p, n, V2, S2);
+	emu_assert_gpu_linear(&b, p, size, V2, S2);
+	assert_snap(&b, p, size, SNAP_VRAM, 21);
+	svmt_assert_ok(close(b.fd));
+	svmt_assert_eq_u64(emu_vram_in_use(fd2, 0), in_use0 + PAGES(size));
+	emu_assert_linear(p, n, V2, S2);
+	emu_assert_vram_in_use(fd2, 0, in_use0);
+
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(fd2, 0, in_use0);
+	close(fd2);
+}
+
+static int load_module(int kofd, const char *params)
+{
+	return syscall(SYS_finit_module, kofd, params, 0);
+}
+
+/* delete_module, retried while a released file may still hold the module. */
+static int unload_module(void)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0;; i++) {
+		r = syscall(SYS_delete_module, "xe_svm_emu", O_NONBLOCK);
+		if (!r || (errno != EAGAIN && errno != EBUSY) || i == 100)
+			return r;
+		usleep(100 * 1000);
+	}
+}
+
+struct unload_ctx {
+	uint64_t in_use0;
+	struct pipes pp;
+};
+
+/* A process with its own data in VRAM that keeps running across the unload. */
+static void unload_child(void *arg)
+{
+	struct unload_ctx *u = arg;
+	size_t n = SZ_2M / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t *c = emu_anon_2m(SZ_2M);
+
+	emu_assert_result(emu_fill(&vm, c, SZ_2M, V2, S2), 0);
+	assert_snap(&vm, c, SZ_2M, SNAP_VRAM, 21);
+	emu_vm_close(&vm);
+	send_byte(u->pp.to_parent[1]);
+	recv_byte(u->pp.to_child[0]);
+	/* The module is gone: the data was moved back to system memory. */
+	emu_assert_linear(c, n, V2, S2);
+}
+
+/*
+ * The process that unloads the module (the subtest process reloads it,
+ * whatever happens here).
+ */
+static void unload_worker(void *arg)
+{
+	size_t size = 2 * SZ_2M, n = size / 8, half = n / 2;
+	struct unload_ctx u = {};
+	struct emu_vm vm;
+	uint64_t *p;
+	struct stat st;
+	pid_t child;
+	int fd;
+
+	(void)arg;
+	/* No device file may be open across the fork: the child inherits it. */
+	fd = emu_open();
+	u.in_use0 = vram_start(fd, 0, size + SZ_2M);
+	close(fd);
+	pipes_init(&u.pp);
+	child = emu_fork(unload_child, &u);
+
+	vm = emu_vm_open_mirror();
+	p = emu_anon_2m(size);
+	/* Half written by the CPU, half by the GPU; all of it in VRAM. */
+	emu_fill_linear(p, half, V1, S1);
+	emu_assert_gpu_linear(&vm, p, size / 2, V1, S1);
+	emu_assert_result(emu_fill(&vm, &p[half], size / 2, V3, S3), 0);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	recv_byte(u.pp.to_parent[0]);
+	svmt_assert_eq_u64(emu_vram_in_use(vm.fd, 0), u.in_use0 + PAGES(size + SZ_2M));
+	emu_vm_close(&vm);
+
+	svmt_assert_ok(unload_module());
+	svmt_assert(stat(EMU_DEV, &st) != 0);
+	emu_assert_linear(p, half, V1, S1);
+	emu_assert_linear(&p[half], half, V3, S3);
+	send_byte(u.pp.to_child[1]);
+	emu_wait_ok(child);
+	svmt_assert_ok(munmap(p, size));
+}
+
+/*
+ * Unloading the module with data in VRAM, in this process and in another
+ * one that keeps running: once every device file is closed, the unload
+ * moves every VRAM page back to system memory, and every byte is right
+ * afterwards. The module is reloaded with its original parameters.
+ */
+static void test_teardown_unload(void)
+{
+	const char *ko = getenv("XE_SVM_EMU_KO");
+	long long tiles, vram_mb;
+	struct xe_svm_emu_tile_stats ts;
+	struct emu_vm vm;
+	bool reloaded = false;
+	char orig[64];
+	struct stat st;
+	int kofd, status, fd;
+	uint32_t i;
+	uint64_t *p;
+	pid_t w;
+
+	if (!ko)
+		svmt_skip("XE_SVM_EMU_KO (path of xe_svm_emu.ko) is not set");
+	if (geteuid() != 0)
+		svmt_skip("needs root to unload and reload xe_svm_emu");
+	tiles = svmt_read_ll(EMU_PARAMS "tiles");
+	vram_mb = svmt_read_ll(EMU_PARAMS "vram_mb");
+	if (tiles < 1 || vram_mb < 1)
+		svmt_skip("xe_svm_emu is not loaded as a module");
+	snprintf(orig, sizeof(orig), "tiles=%lld vram_mb=%lld", tiles, vram_mb);
+	kofd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (kofd < 0)
+		svmt_fail(__FILE__, __LINE__, "open %s: %s", ko, strerror(errno));
+
+	w = emu_fork(unload_worker, NULL);
+	svmt_assert_eq_u64(waitpid(w, &status, 0), w);
+	/* Reload first, so that the programs after this one find the device. */
+	if (stat(EMU_DEV, &st) != 0) {
+		svmt_assert_ok(load_module(kofd, orig));
+		reloaded = true;
+	}
+	close(kofd);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		svmt_fail(__FILE__, __LINE__, "the unloading process failed (status 0x%x)",
+			  status);
+	svmt_assert(reloaded);
+
+	/* A fresh module: the original tiles, nothing in use, counters at 0. */
+	fd = emu_open();
+	svmt_assert_eq_u64(num_tiles(fd), tiles);
+	for (i = 0; i < tiles; i++) {
+		ts = emu_tile_stats(fd, i);
+		svmt_assert_eq_u64(ts.vram_pages, (uint64_t)vram_mb << 20 >> 12);
+		svmt_assert_eq_u64(ts.vram_pages_in_use, 0);
+		svmt_assert_eq_u64(ts.migrated_to_vram, 0);
+		svmt_assert_eq_u64(ts.migrated_to_ram, 0);
+	}
+	close(fd);
+
+	/* And it migrates. */
+	vm = emu_vm_open_mirror();
+	p = emu_anon_2m(SZ_2M);
+	emu_assert_result(emu_fill(&vm, p, SZ_2M, V1, S1), 0);
+	assert_snap(&vm, p, SZ_2M, SNAP_VRAM, 21);
+	emu_assert_linear(p, SZ_2M / 8, V1, S1);
+	svmt_assert_ok(munmap(p, SZ_2M));
+	emu_assert_vram_in_use(vm.fd, 0, 0);
+	emu_vm_close(&vm);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* The VM's placement is still VRAM of tile 0: a new buffer migrates there. */
+static void check_still_vram_tile0(struct emu_vm *vm, uint32_t tiles)
+{
+	uint64_t in_use0 = vram_start(vm->fd, 0, SZ_2M);
+	uint64_t in_use1 = tiles > 1 ? emu_vram_in_use(vm->fd, 1) : 0;
+	uint64_t *p = emu_anon_2m(SZ_2M);
+
+	emu_assert_result(emu_fill(vm, p, SZ_2M, V1, S1), 0);
+	assert_snap(vm, p, SZ_2M, SNAP_VRAM, 21);
+	svmt_assert_eq_u64(emu_vram_in_use(vm->fd, 0), in_use0 + PAGES(SZ_2M));
+	if (tiles > 1)
+		svmt_assert_eq_u64(emu_vram_in_use(vm->fd, 1), in_use1);
+	emu_assert_linear(p, SZ_2M / 8, V1, S1);
+	svmt_assert_ok(munmap(p, SZ_2M));
+	emu_assert_vram_in_use(vm->fd, 0, in_use0);
+}
+
+/*
+ * Bad VM_PLACEMENT arguments: exact errno, and the VM's placement is left
+ * as it was (every bad case asks for SYSTEM or another tile, which would
+ * show).
+ */
+static void test_placement_bad_args(void)
+{
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint32_t tiles = num_tiles(vm.fd);
+	struct {
+		const char *what;
+		struct xe_svm_emu_vm_placement arg;
+		int err;
+	} cases[] = {
+		{ "flags 1", { .placement = XE_SVM_EMU_PLACE_SYSTEM, .flags = 1 }, EINVAL },
+		{ "flags 1 << 31", { .placement = XE_SVM_EMU_PLACE_SYSTEM, .flags = 1u << 31 },
+		  EINVAL },
+		{ "reserved[0]", { .placement = XE_SVM_EMU_PLACE_SYSTEM, .reserved = { 1, 0 } },
+		  EINVAL },
+		{ "reserved[1]", { .placement = XE_SVM_EMU_PLACE_SYSTEM,
+				   .reserved = { 0, 1ULL << 63 } }, EINVAL },
+		{ "placement 2", { .placement = 2 }, EINVAL },
+		{ "placement ~0", { .placement = ~0u }, EINVAL },
+		{ "tile num_tiles", { .placement = XE_SVM_EMU_PLACE_VRAM, .tile = tiles }, EINVAL },
+		{ "tile MAX_TILES", { .placement = XE_SVM_EMU_PLACE_VRAM,
+				      .tile = XE_SVM_EMU_MAX_TILES }, EINVAL },
+		{ "tile ~0", { .placement = XE_SVM_EMU_PLACE_VRAM, .tile = ~0u }, EINVAL },
+		{ "unknown VM", { .vm_id = vm.id + 1000,
+				  .placement = XE_SVM_EMU_PLACE_SYSTEM }, ENOENT },
+		{ "VM 0", { .vm_id = 0, .placement = XE_SVM_EMU_PLACE_SYSTEM }, ENOENT },
+	};
+	struct xe_svm_emu_stats st0 = emu_stats(&vm), st1;
+	unsigned int i;
+
+	svmt_assert(!emu_vm_exists(vm.fd, vm.id + 1000));
+	svmt_assert(!emu_vm_exists(vm.fd, 0));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		svmt_info("case %s", cases[i].what);
+		if (cases[i].err != ENOENT)
+			cases[i].arg.vm_id = vm.id;
+		svmt_assert_errno(ioctl(vm.fd, XE_SVM_EMU_IOCTL_VM_PLACEMENT, &cases[i].arg),
+				  cases[i].err);
+	}
+	svmt_assert_errno(ioctl(vm.fd, XE_SVM_EMU_IOCTL_VM_PLACEMENT, NULL), EFAULT);
+	st1 = emu_stats(&vm);
+	emu_assert_stats_same(&st0, &st1);
+
+	check_still_vram_tile0(&vm, tiles);
+	/* And a good call still works. */
+	svmt_assert_ok(__emu_vm_placement(vm.fd, vm.id, XE_SVM_EMU_PLACE_VRAM, tiles - 1));
+	svmt_assert_ok(__emu_vm_placement(vm.fd, vm.id, XE_SVM_EMU_PLACE_VRAM, 0));
+	emu_vm_close(&vm);
+}
+
+/*
+ * Bad TILE_STATS arguments: -EINVAL and the argument left as it was;
+ * good calls report each tile's VRAM as INFO does.
+ */
+static void test_tile_stats_bad_args(void)
+{
+	struct emu_vm vm = emu_vm_open_mirror();
+	struct xe_svm_emu_info info = {};
+	struct xe_svm_emu_tile_stats bad[] = {
+		{ .flags = 1 },
+		{ .flags = 1u << 31 },
+		{ .reserved = { 1, 0, 0, 0 } },
+		{ .reserved = { 0, 1, 0, 0 } },
+		{ .reserved = { 0, 0, 1, 0 } },
+		{ .reserved = { 0, 0, 0, 1ULL << 63 } },
+		{ .tile = 0 },		/* num_tiles, set below */
+		{ .tile = XE_SVM_EMU_MAX_TILES },
+		{ .tile = ~0u },
+	};
+	struct xe_svm_emu_tile_stats st, before;
+	unsigned int i;
+
+	svmt_assert_ok(__emu_info(vm.fd, &info));
+	bad[6].tile = info.num_tiles;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		svmt_info("case %u", i);
+		st = bad[i];
+		/* Out fields: a pattern the kernel must not overwrite. */
+		st.vram_pages = st.vram_pages_in_use = st.migrated_to_vram = 0xa5a5a5a5a5a5a5a5ULL;
+		st.migrated_to_ram = st.bytes_copied = st.cpu_faults = 0x5a5a5a5a5a5a5a5aULL;
+		st.alloc_failures = st.copy_failures = 0x1234567812345678ULL;
+		before = st;
+		svmt_assert_errno(ioctl(vm.fd, XE_SVM_EMU_IOCTL_TILE_STATS, &st), EINVAL);
+		svmt_assert_buf_eq((uint64_t *)&st, (uint64_t *)&before,
+				   sizeof(st) / sizeof(uint64_t));
+	}
+	svmt_assert_errno(ioctl(vm.fd, XE_SVM_EMU_IOCTL_TILE_STATS, NULL), EFAULT);
+
+	for (i = 0; i < info.num_tiles; i++) {
+		st = emu_tile_stats(vm.fd, i);
+		svmt_assert_eq_u64(st.tile, i);
+		svmt_assert_eq_u64(st.vram_pages, info.tiles[i].vram_size / SZ_4K);
+		svmt_assert(st.vram_pages_in_use <= st.vram_pages);
+		svmt_assert_eq_u64(st.flags, 0);
+		emu_print_tile_stats("now", &st);
+	}
+	check_still_vram_tile0(&vm, info.num_tiles);
+	emu_vm_close(&vm);
+}
+
+static const struct svmt_subtest subtests[] = {
+	{ "migrate-gpu-fault", test_migrate_gpu_fault },
+	{ "migrate-untouched", test_migrate_untouched },
+	{ "ping-pong", test_ping_pong, 300 },
+	{ "size-64k", test_size_64k },
+	{ "size-64k-minus-4k", test_size_64k_minus_4k },
+	{ "size-64k-plus-4k", test_size_64k_plus_4k },
+	{ "atomic-4k", test_atomic_4k },
+	{ "fork-child-reads", test_fork_child_reads },
+	{ "fork-child-writes", test_fork_child_writes },
+	{ "fork-parent-writes", test_fork_parent_writes },
+	{ "fork-parent-exits-first", test_fork_parent_exits_first },
+	{ "fork-child-exits-first", test_fork_child_exits_first },
+	{ "munmap-first-page", test_munmap_first_page },
+	{ "munmap-first-page-touched", test_munmap_first_page_touched },
+	{ "munmap-last-page", test_munmap_last_page },
+	{ "munmap-last-page-touched", test_munmap_last_page_touched },
+	{ "munmap-middle", test_munmap_middle },
+	{ "munmap-middle-touched", test_munmap_middle_touched },
+	{ "munmap-half", test_munmap_half },
+	{ "munmap-half-touched", test_munmap_half_touched },
+	{ "mremap-maymove", test_mremap_maymove },
+	{ "mremap-dontunmap", test_mremap_dontunmap },
+	{ "shared-stays-system", test_shared_stays_system },
+	{ "file-stays-system", test_file_stays_system },
+	{ "hugetlb-stays-system", test_hugetlb_stays_system },
+	{ "placement-system", test_placement_system },
+	{ "fail-vram-alloc", test_fail_vram_alloc },
+	{ "fail-copy-to-vram", test_fail_copy_to_vram },
+	{ "fail-copy-to-ram", test_fail_copy_to_ram },
+	{ "threads-cpu-fault", test_threads_cpu_fault },
+	{ "threads-gpu-cpu", test_threads_gpu_cpu },
+	{ "vm-destroy-in-vram", test_vm_destroy_in_vram },
+	{ "teardown-unload", test_teardown_unload, 300 },
+	{ "placement-bad-args", test_placement_bad_args },
+	{ "tile-stats-bad-args", test_tile_stats_bad_args },
+};
+
+SVMT_MAIN(subtests)
