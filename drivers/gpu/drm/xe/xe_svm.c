@@ -227,6 +227,17 @@ static bool xe_svm_dma_all_writable(const struct xe_svm_range *range)
 	return true;
 }
 
+static bool xe_svm_dma_all_devmem(const struct xe_svm_range *range)
+{
+	unsigned int i;
+
+	for (i = 0; i < range->dma_nr; i++)
+		if (!range->dma[i].devmem)
+			return false;
+
+	return true;
+}
+
 /*
  * Zap the GPU mapping of [@start, @end) in @range, then unmap the DMA
  * chunks under it. A chunk is mapped and unmapped whole, so the zap grows
@@ -255,6 +266,7 @@ static void xe_svm_range_zap_locked(struct xe_svm *svm,
 	svm->ops->invalidate(svm, range, zap_start, zap_end);
 	clear_bit(XE_SVM_RANGE_GPU_VALID, &range->flags);
 	clear_bit(XE_SVM_RANGE_GPU_WRITE, &range->flags);
+	clear_bit(XE_SVM_RANGE_GPU_DEVMEM, &range->flags);
 
 	addr = range->start;
 	for (i = 0; i < range->dma_nr; i++) {
@@ -614,6 +626,8 @@ int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 			set_bit(XE_SVM_RANGE_GPU_VALID, &range->flags);
 			if (xe_svm_dma_all_writable(range))
 				set_bit(XE_SVM_RANGE_GPU_WRITE, &range->flags);
+			if (xe_svm_dma_all_devmem(range))
+				set_bit(XE_SVM_RANGE_GPU_DEVMEM, &range->flags);
 		}
 		up_read(&svm->notifier_lock);
 		break;
@@ -626,15 +640,21 @@ out_mmput:
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_range_populate, DRM_XE_SVM);
 
-/* Is the range already mapped as the access needs (another fault did it)? */
+/*
+ * Is the range already mapped as the access needs (another fault did it)?
+ * An atomic that needs VRAM also needs all of the range in VRAM.
+ */
 static bool xe_svm_range_gpu_valid(struct xe_svm *svm, struct xe_svm_range *range,
-				   bool write)
+				   unsigned int access)
 {
+	bool write = access & (XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC);
+	bool atomic = access & XE_SVM_ACCESS_ATOMIC;
 	bool valid;
 
 	down_read(&svm->notifier_lock);
 	valid = test_bit(XE_SVM_RANGE_GPU_VALID, &range->flags) &&
-		(!write || test_bit(XE_SVM_RANGE_GPU_WRITE, &range->flags));
+		(!write || test_bit(XE_SVM_RANGE_GPU_WRITE, &range->flags)) &&
+		(!atomic || test_bit(XE_SVM_RANGE_GPU_DEVMEM, &range->flags));
 	up_read(&svm->notifier_lock);
 
 	return valid;
@@ -678,10 +698,14 @@ static bool xe_svm_range_outgrew_vma(struct xe_svm *svm, struct xe_svm_range *ra
  * The fault handler of both backends: finds or creates the range around
  * @addr (xe_svm_range_find_or_create()), migrates it to VRAM if the
  * placement policy says so (xe_svm_range_place(), best effort) and maps
- * it on the GPU (xe_svm_range_populate()). A range another fault already mapped as
- * needed is left alone (faults of several GPU threads on one range). A
- * range that failed to populate because the CPU VMA around @addr no
- * longer covers it is replaced by one sized to the new layout.
+ * it on the GPU (xe_svm_range_populate()). A range another fault
+ * already mapped as needed is left alone (faults of several GPU threads
+ * on one range); for an atomic that needs VRAM that means mapped from
+ * VRAM: a range mapped from system memory is placed again. When it stays
+ * in system memory (the policy or VRAM said no) the backend decides what
+ * the atomic does. A range that failed to populate because the CPU VMA
+ * around @addr no longer covers it is replaced by one sized to the new
+ * layout.
  *
  * Context: process context, VM lock held for writing, mmap lock not held;
  * may sleep.
@@ -703,10 +727,13 @@ int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
 	range = xe_svm_range_find_or_create(svm, addr, win_start, win_end);
 	if (IS_ERR(range)) {
 		err = PTR_ERR(range);
-	} else if (xe_svm_range_gpu_valid(svm, range, write)) {
+	} else if (xe_svm_range_gpu_valid(svm, range, access)) {
+		err = 0;
+	} else if (xe_svm_range_place(svm, range, access & XE_SVM_ACCESS_ATOMIC) <= 0 &&
+		   xe_svm_range_gpu_valid(svm, range, write ? XE_SVM_ACCESS_WRITE : 0)) {
+		/* An atomic found nothing (more) to move: the mapping stands. */
 		err = 0;
 	} else {
-		xe_svm_range_place(svm, range, access & XE_SVM_ACCESS_ATOMIC);
 		err = xe_svm_range_populate(svm, range, write);
 		if ((err == -EFAULT || err == -EPERM) &&
 		    xe_svm_range_outgrew_vma(svm, range, addr)) {

@@ -133,8 +133,10 @@
  *    process context.
  *
  * The callback never allocates memory and never waits on anything that
- * reclaim may wait on; migrations started by the driver itself are
- * recognised by their owner and not treated as invalidations.
+ * reclaim may wait on. Migrations, including the ones the driver starts
+ * itself (MMU_NOTIFY_MIGRATE with our owner), are invalidations like any
+ * other: the GPU may map the pages being moved, and the next fault maps
+ * the pages where they landed.
  */
 
 /**

@@ -824,6 +824,7 @@ static int xe_svm_emu_run_op(struct xe_svm_emu_vm *vm, struct xe_svm_emu_op *op,
 {
 	unsigned int access = xe_svm_emu_op_access(vm, op);
 	bool write = xe_svm_emu_op_writes(op);
+	bool atomic_faulted = false;
 	u64 addr = op->addr;
 	u64 end = addr + (op->size ?: sizeof(u64));
 	unsigned int tries = 0;
@@ -840,7 +841,14 @@ static int xe_svm_emu_run_op(struct xe_svm_emu_vm *vm, struct xe_svm_emu_op *op,
 		down_read(&vm->svm.notifier_lock);
 		entry = xa_load(&vm->pt, addr >> PAGE_SHIFT);
 		pte = xa_is_value(entry) ? xa_to_value(entry) : 0;
+		/*
+		 * An atomic that wants VRAM faults once on a page mapped from
+		 * system memory, so that the core can migrate it; if it stays
+		 * there, the emulated device does the atomic in system memory.
+		 */
 		if (entry && (!write || (pte & XE_SVM_EMU_PTE_WRITE)) &&
+		    (!(access & XE_SVM_ACCESS_ATOMIC) || atomic_faulted ||
+		     is_device_private_page(pfn_to_page(xe_svm_emu_pte_pfn(pte)))) &&
 		    !WARN_ON_ONCE(!xe_svm_emu_pte_page(pte))) {
 			p = kmap_local_page(xe_svm_emu_pte_page(pte));
 			more = xe_svm_emu_op_page(op, p, addr, page_end,
@@ -851,6 +859,7 @@ static int xe_svm_emu_run_op(struct xe_svm_emu_vm *vm, struct xe_svm_emu_op *op,
 				return 0;
 			addr = page_end;
 			tries = 0;
+			atomic_faulted = false;
 			continue;
 		}
 		up_read(&vm->svm.notifier_lock);
@@ -859,6 +868,7 @@ static int xe_svm_emu_run_op(struct xe_svm_emu_vm *vm, struct xe_svm_emu_op *op,
 			return -EBUSY;
 		(*faults)++;
 		err = xe_svm_emu_gpu_fault(vm, addr, access);
+		atomic_faulted = access & XE_SVM_ACCESS_ATOMIC;
 		if (err)
 			return err;
 	}

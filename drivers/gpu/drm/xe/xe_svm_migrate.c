@@ -143,17 +143,21 @@ out_free:
 /**
  * xe_svm_range_place() - migrate a range to VRAM if the policy says so
  * @svm: the SVM context
- * @range: the range that faulted, not mapped on the GPU
+ * @range: the range that faulted
  * @atomic: the access is a device atomic that needs VRAM
  *
  * Best effort: when no VRAM can be allocated, or the copy fails, the
  * range stays in system memory and the fault is served from there
- * (counted in &xe_svm_stats.vram_fallbacks).
+ * (counted in &xe_svm_stats.vram_fallbacks). Pages that moved are
+ * invalidated on the GPU by the migration's notifier.
  *
  * Context: process context, VM lock held for writing, mmap lock not held
  * (taken for reading); may sleep.
+ * Return: the number of pages moved to VRAM (0 when the policy kept the
+ * range in system memory or nothing was left to move), or a negative
+ * error when the policy wanted VRAM and the migration failed.
  */
-void xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
+long xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
 			bool atomic)
 {
 	struct xe_svm_placement_query q = {
@@ -163,13 +167,13 @@ void xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
 		.preferred = svm->preferred,
 	};
 	struct vm_area_struct *vma;
-	long moved;
+	long moved = 0;
 
 	lockdep_assert_held_write(svm->ranges.lock);
 	might_sleep();
 
 	if (!svm->vram || !mmget_not_zero(svm->mm))
-		return;
+		return 0;
 
 	mmap_read_lock(svm->mm);
 	vma = vma_lookup(svm->mm, range->start);
@@ -193,6 +197,7 @@ void xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
 out_unlock:
 	mmap_read_unlock(svm->mm);
 	mmput(svm->mm);
+	return moved;
 }
 
 #if IS_BUILTIN(CONFIG_DRM_XE_KUNIT_TEST)

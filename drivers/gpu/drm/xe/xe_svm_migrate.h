@@ -60,7 +60,7 @@ struct xe_svm_placement_query {
 };
 
 bool xe_svm_placement_wants_vram(const struct xe_svm_placement_query *q);
-void xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
+long xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
 			bool atomic);
 
 #endif

@@ -19,6 +19,7 @@ struct xe_svm;
 #define XE_SVM_RANGE_PARTIAL_UNMAP	1	/* ... only part of it */
 #define XE_SVM_RANGE_GPU_VALID		2	/* the GPU maps all of it */
 #define XE_SVM_RANGE_GPU_WRITE		3	/* ... all of it writable */
+#define XE_SVM_RANGE_GPU_DEVMEM		4	/* ... all of it from VRAM */
 
 /**
  * struct xe_svm_dma_chunk - a DMA-mapped piece of a range
