@@ -1752,10 +1752,9 @@ static void test_tile_stats_bad_args(void)
 	struct xe_svm_emu_tile_stats bad[] = {
 		{ .flags = 1 },
 		{ .flags = 1u << 31 },
-		{ .reserved = { 1, 0, 0, 0 } },
-		{ .reserved = { 0, 1, 0, 0 } },
-		{ .reserved = { 0, 0, 1, 0 } },
-		{ .reserved = { 0, 0, 0, 1ULL << 63 } },
+		{ .reserved = { 1, 0, 0 } },
+		{ .reserved = { 0, 1, 0 } },
+		{ .reserved = { 0, 0, 1ULL << 63 } },
 		{ .tile = 0 },		/* num_tiles, set below */
 		{ .tile = XE_SVM_EMU_MAX_TILES },
 		{ .tile = ~0u },
@@ -1764,7 +1763,7 @@ static void test_tile_stats_bad_args(void)
 	unsigned int i;
 
 	svmt_assert_ok(__emu_info(vm.fd, &info));
-	bad[6].tile = info.num_tiles;
+	bad[5].tile = info.num_tiles;
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		svmt_info("case %u", i);
 		st = bad[i];

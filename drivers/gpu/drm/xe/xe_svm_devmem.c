@@ -124,10 +124,11 @@ EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_alloc, DRM_XE_SVM);
  * @alloc: the allocation, with the caller's reference
  * @i: index of the page in the block
  *
- * Context: any context. Return: the device page, locked and with one
- * reference, as migrate_vma_pages() wants a destination page. Its data
- * is whatever the VRAM held: the caller must overwrite or clear it before
- * anyone can see it.
+ * Context: process context (locks the new page).
+ * Return: the device page, locked and with one reference, as
+ * migrate_vma_pages() wants a destination page. Its data is whatever the
+ * VRAM held: the caller must overwrite or clear it before anyone can see
+ * it.
  */
 struct page *xe_svm_devmem_alloc_page(struct xe_svm_devmem_alloc *alloc,
 				      unsigned long i)
@@ -207,7 +208,8 @@ static int xe_svm_devmem_copy_wait(struct xe_svm_devmem *dm, struct page **sys,
  * @n: number of pages
  * @to_vram: direction
  *
- * Context: process context; may sleep. Return: 0 or the copy's error.
+ * Context: process context; may sleep.
+ * Return: 0 or the copy's error.
  */
 int xe_svm_devmem_copy(struct xe_svm_devmem *dm, struct page **sys,
 		       struct page **dev, unsigned long n, bool to_vram)
@@ -295,7 +297,8 @@ static unsigned long xe_svm_prepare_to_ram(struct vm_area_struct *vma,
  * (extra references, a destination left empty): only entries that kept
  * MIGRATE_PFN_MIGRATE and have a destination moved.
  *
- * Context: any context. Return: the number of pages moved.
+ * Context: any context.
+ * Return: the number of pages moved.
  */
 unsigned long xe_svm_devmem_count_migrated(const unsigned long *src,
 					   const unsigned long *dst,
@@ -400,9 +403,9 @@ static const struct dev_pagemap_ops xe_svm_devmem_pagemap_ops = {
  * whose copy failed, stay where they are for the next pass.
  */
 static void xe_svm_devmem_evict_batch(struct xe_svm_devmem *dm, unsigned long pfn,
-				     unsigned long npages, unsigned long *src,
-				     unsigned long *dst, struct page **sys,
-				     struct page **dev)
+				      unsigned long npages, unsigned long *src,
+				      unsigned long *dst, struct page **sys,
+				      struct page **dev)
 {
 	unsigned long n;
 

@@ -276,7 +276,7 @@ struct xe_svm_emu_stats {
 	 */
 	__u64 vram_fallbacks;
 	/** @reserved: in, MBZ */
-	__u64 reserved[1];
+	__u64 reserved[2];
 };
 
 /* Placements of struct xe_svm_emu_vm_placement */
@@ -348,7 +348,7 @@ struct xe_svm_emu_tile_stats {
 	/** @copy_failures: out, copies that failed */
 	__u64 copy_failures;
 	/** @reserved: in, MBZ */
-	__u64 reserved[4];
+	__u64 reserved[3];
 };
 
 /*

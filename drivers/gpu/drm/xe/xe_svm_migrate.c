@@ -32,7 +32,8 @@
  * than %XE_SVM_MIGRATE_MIN_SIZE stay in system memory: a 4 KiB range
  * costs a fault, a copy and a later CPU fault back for one page.
  *
- * Context: any context. Return: true when the range should be migrated
+ * Context: any context.
+ * Return: true when the range should be migrated
  * to VRAM before it is mapped.
  */
 bool xe_svm_placement_wants_vram(const struct xe_svm_placement_query *q)

@@ -15,6 +15,7 @@
 
 struct devmem_test_ctx {
 	struct gpu_buddy buddy;
+	/* serialises @buddy, as the VRAM manager's lock does on hardware */
 	struct mutex lock;
 	struct xe_svm_devmem dm;
 };
