@@ -182,31 +182,6 @@ static void check_both(struct emu_vm *vm, uint64_t *p, size_t n, uint64_t value,
 	emu_assert_linear(p, n, value, step);
 }
 
-struct pipes {
-	int to_child[2];
-	int to_parent[2];
-};
-
-static void pipes_init(struct pipes *pp)
-{
-	svmt_assert_ok(pipe(pp->to_child));
-	svmt_assert_ok(pipe(pp->to_parent));
-}
-
-static void send_byte(int fd)
-{
-	char c = 'x';
-
-	svmt_assert_eq_u64(write(fd, &c, 1), 1);
-}
-
-static void recv_byte(int fd)
-{
-	char c;
-
-	svmt_assert_eq_u64(read(fd, &c, 1), 1);
-}
-
 /* ------------------------------------------------------------------ */
 
 /*
@@ -545,7 +520,7 @@ struct fork_ctx {
 	uint64_t in_use0;
 	uint64_t *p;
 	size_t n;
-	struct pipes pp;
+	struct emu_pipes pp;
 };
 
 /* 2 MiB filled by the GPU (V1, S1): in VRAM. */
@@ -558,7 +533,7 @@ static void fork_setup(struct fork_ctx *c)
 	emu_assert_result(emu_fill(&c->vm, c->p, SZ_2M, V1, S1), 0);
 	assert_snap(&c->vm, c->p, SZ_2M, SNAP_VRAM, 21);
 	svmt_assert_eq_u64(emu_vram_in_use(c->vm.fd, 0), c->in_use0 + PAGES(SZ_2M));
-	pipes_init(&c->pp);
+	emu_pipes_init(&c->pp);
 }
 
 static void fork_finish(struct fork_ctx *c)
@@ -633,11 +608,11 @@ static void child_sees_old(void *arg)
 {
 	struct fork_ctx *c = arg;
 
-	recv_byte(c->pp.to_child[0]);
+	emu_recv_byte(c->pp.to_child[0]);
 	emu_assert_linear(c->p, c->n, V1, S1);
 	child_gpu_check(c->p, c->n, V1, S1);
 	emu_assert_linear(c->p, c->n, V1, S1);
-	send_byte(c->pp.to_parent[1]);
+	emu_send_byte(c->pp.to_parent[1]);
 }
 
 static void test_fork_parent_writes(void)
@@ -652,8 +627,8 @@ static void test_fork_parent_writes(void)
 	emu_assert_gpu_linear(&c.vm, c.p, SZ_2M, V2, S2);
 	/* The parent wrote every page: its copies are its own, and migrate. */
 	assert_snap(&c.vm, c.p, SZ_2M, SNAP_VRAM, 21);
-	send_byte(c.pp.to_child[1]);
-	recv_byte(c.pp.to_parent[0]);
+	emu_send_byte(c.pp.to_child[1]);
+	emu_recv_byte(c.pp.to_parent[0]);
 	emu_wait_ok(pid);
 
 	check_both(&c.vm, c.p, c.n, V2, S2);
@@ -1537,7 +1512,7 @@ static int unload_module(void)
 
 struct unload_ctx {
 	uint64_t in_use0;
-	struct pipes pp;
+	struct emu_pipes pp;
 };
 
 /* A process with its own data in VRAM that keeps running across the unload. */
@@ -1551,8 +1526,8 @@ static void unload_child(void *arg)
 	emu_assert_result(emu_fill(&vm, c, SZ_2M, V2, S2), 0);
 	assert_snap(&vm, c, SZ_2M, SNAP_VRAM, 21);
 	emu_vm_close(&vm);
-	send_byte(u->pp.to_parent[1]);
-	recv_byte(u->pp.to_child[0]);
+	emu_send_byte(u->pp.to_parent[1]);
+	emu_recv_byte(u->pp.to_child[0]);
 	/* The module is gone: the data was moved back to system memory. */
 	emu_assert_linear(c, n, V2, S2);
 }
@@ -1576,7 +1551,7 @@ static void unload_worker(void *arg)
 	fd = emu_open();
 	u.in_use0 = vram_start(fd, 0, size + SZ_2M);
 	close(fd);
-	pipes_init(&u.pp);
+	emu_pipes_init(&u.pp);
 	child = emu_fork(unload_child, &u);
 
 	vm = emu_vm_open_mirror();
@@ -1586,7 +1561,7 @@ static void unload_worker(void *arg)
 	emu_assert_gpu_linear(&vm, p, size / 2, V1, S1);
 	emu_assert_result(emu_fill(&vm, &p[half], size / 2, V3, S3), 0);
 	assert_snap(&vm, p, size, SNAP_VRAM, 21);
-	recv_byte(u.pp.to_parent[0]);
+	emu_recv_byte(u.pp.to_parent[0]);
 	svmt_assert_eq_u64(emu_vram_in_use(vm.fd, 0), u.in_use0 + PAGES(size + SZ_2M));
 	emu_vm_close(&vm);
 
@@ -1594,7 +1569,7 @@ static void unload_worker(void *arg)
 	svmt_assert(stat(EMU_DEV, &st) != 0);
 	emu_assert_linear(p, half, V1, S1);
 	emu_assert_linear(&p[half], half, V3, S3);
-	send_byte(u.pp.to_child[1]);
+	emu_send_byte(u.pp.to_child[1]);
 	emu_wait_ok(child);
 	svmt_assert_ok(munmap(p, size));
 }

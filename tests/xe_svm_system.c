@@ -124,24 +124,6 @@ static double now_s(void)
 }
 
 /* A file of @size bytes under /tmp holding p[i] = value + i * step. */
-static int tmp_file(char *path, size_t len, size_t size, uint64_t value,
-		    uint64_t step)
-{
-	uint64_t *buf = malloc(size);
-	int fd;
-
-	svmt_assert(buf);
-	if (mkdir("/tmp/xe_svm_test", 0700) && errno != EEXIST)
-		svmt_fail(__FILE__, __LINE__, "mkdir /tmp/xe_svm_test: %s", strerror(errno));
-	snprintf(path, len, "/tmp/xe_svm_test/file.%d", (int)getpid());
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	svmt_assert(fd >= 0);
-	emu_fill_linear(buf, size / 8, value, step);
-	svmt_assert_eq_u64(pwrite(fd, buf, size, 0), size);
-	free(buf);
-	return fd;
-}
-
 /* The file's bytes [off, off + nwords words) are value + i * step. */
 static void check_file_linear(int fd, off_t off, size_t nwords, uint64_t value,
 			      uint64_t step)
@@ -694,33 +676,8 @@ static void test_untouched_vs_initialised(void)
 	emu_vm_close(&vm);
 }
 
-struct pipes {
-	int to_child[2];
-	int to_parent[2];
-};
-
-static void pipes_init(struct pipes *pp)
-{
-	svmt_assert_ok(pipe(pp->to_child));
-	svmt_assert_ok(pipe(pp->to_parent));
-}
-
-static void send_byte(int fd)
-{
-	char c = 'x';
-
-	svmt_assert_eq_u64(write(fd, &c, 1), 1);
-}
-
-static void recv_byte(int fd)
-{
-	char c;
-
-	svmt_assert_eq_u64(read(fd, &c, 1), 1);
-}
-
 struct shared_child {
-	struct pipes pp;
+	struct emu_pipes pp;
 	uint64_t *s;
 	size_t n;
 };
@@ -729,12 +686,12 @@ static void anon_shared_child(void *arg)
 {
 	struct shared_child *c = arg;
 
-	recv_byte(c->pp.to_child[0]);
+	emu_recv_byte(c->pp.to_child[0]);
 	/* The parent's GPU wrote the whole buffer. */
 	emu_assert_linear(c->s, c->n, V1, S1);
 	/* The child's CPU rewrites the second half. */
 	emu_fill_linear(&c->s[c->n / 2], c->n / 2, V2, S2);
-	send_byte(c->pp.to_parent[1]);
+	emu_send_byte(c->pp.to_parent[1]);
 }
 
 /*
@@ -750,13 +707,13 @@ static void test_anon_shared(void)
 
 	c.s = emu_map_aligned(SZ_2M, SZ_2M, PROT_READ | PROT_WRITE,
 			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	pipes_init(&c.pp);
+	emu_pipes_init(&c.pp);
 	pid = emu_fork(anon_shared_child, &c);
 
 	emu_assert_result(emu_fill(&vm, c.s, SZ_2M, V1, S1), 0);
 	svmt_assert_eq_u64(vm.faults, 1);
-	send_byte(c.pp.to_child[1]);
-	recv_byte(c.pp.to_parent[0]);
+	emu_send_byte(c.pp.to_child[1]);
+	emu_recv_byte(c.pp.to_parent[0]);
 
 	/* Same pages: no fault, the child's data. */
 	emu_assert_gpu_linear(&vm, c.s, SZ_2M / 2, V1, S1);
@@ -774,7 +731,7 @@ static void test_file_private(void)
 	size_t size = SZ_2M, n = size / 8;
 	struct emu_vm vm = emu_vm_open_mirror();
 	char path[128];
-	int fd = tmp_file(path, sizeof(path), size, V1, S1);
+	int fd = emu_tmp_file(path, sizeof(path), size, V1, S1);
 	uint64_t *m = emu_map_aligned(size, SZ_2M, PROT_READ | PROT_WRITE,
 				      MAP_PRIVATE, fd, 0);
 	uint64_t out;
@@ -812,7 +769,7 @@ static void test_file_shared(void)
 	size_t size = SZ_2M, n = size / 8;
 	struct emu_vm vm = emu_vm_open_mirror();
 	char path[128];
-	int fd = tmp_file(path, sizeof(path), size, V1, S1);
+	int fd = emu_tmp_file(path, sizeof(path), size, V1, S1);
 	uint64_t *m = emu_map_aligned(size, SZ_2M, PROT_READ | PROT_WRITE,
 				      MAP_SHARED, fd, 0);
 	uint64_t *buf = malloc(size / 2);
@@ -851,20 +808,6 @@ static void test_file_shared(void)
 #define HUGE_FREE "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
 
 /* Map 2 MiB huge pages at a 2 MiB-aligned address; skip if there are none. */
-static void *map_huge(size_t size, int flags, int fd)
-{
-	size_t res_size = size + 2 * SZ_2M;
-	char *res = emu_mmap(res_size, PROT_NONE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	char *p = (char *)(((uintptr_t)res + SZ_2M) & ~(SZ_2M - 1));
-	void *q = mmap(p, size, PROT_READ | PROT_WRITE, flags | MAP_FIXED, fd, 0);
-
-	if (q == MAP_FAILED && (errno == ENOMEM || errno == EINVAL))
-		svmt_skip("no 2 MiB huge pages to map (%s)", strerror(errno));
-	svmt_assert(q == p);
-	return p;
-}
-
 /* hugetlbfs memory: anonymous MAP_HUGETLB and a /dev/hugepages file. */
 static void test_hugetlbfs(void)
 {
@@ -883,7 +826,7 @@ static void test_hugetlbfs(void)
 		svmt_skip("%lld free 2 MiB huge pages, 2 needed (vm.nr_hugepages)", nfree);
 	vm = emu_vm_open_mirror();
 
-	h = map_huge(size, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1);
+	h = emu_map_huge(size, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1);
 	emu_assert_result(emu_fill(&vm, h, size, V1, S1), 0);
 	svmt_assert_eq_u64(vm.faults, 2);
 	emu_assert_linear(h, n, V1, S1);
@@ -905,7 +848,7 @@ static void test_hugetlbfs(void)
 	svmt_assert(fd >= 0);
 	unlink(path);
 	svmt_assert_ok(ftruncate(fd, SZ_2M));
-	m = map_huge(SZ_2M, MAP_SHARED, fd);
+	m = emu_map_huge(SZ_2M, MAP_SHARED, fd);
 	emu_assert_result(emu_fill(&vm, m, SZ_2M, V2, S2), 0);
 	svmt_assert_eq_u64(vm.faults, 1);
 	m2 = emu_mmap(SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -1074,7 +1017,7 @@ static void test_mremap(void)
 }
 
 struct fork_child {
-	struct pipes pp;
+	struct emu_pipes pp;
 	struct emu_vm parent_vm;
 	uint64_t *p;
 	size_t n;
@@ -1102,8 +1045,8 @@ static void fork_child_fn(void *arg)
 	emu_assert_linear(&c->p[half], half, V1 + half * S1, S1);
 	c->p[n - 1] = 7;
 
-	send_byte(c->pp.to_parent[1]);
-	recv_byte(c->pp.to_child[0]);
+	emu_send_byte(c->pp.to_parent[1]);
+	emu_recv_byte(c->pp.to_child[0]);
 
 	/* The parent wrote its second half meanwhile: not seen here. */
 	emu_assert_linear(c->p, half, V2, S2);
@@ -1134,7 +1077,7 @@ static void test_fork(void)
 	emu_fill_linear(c.p, n, V1, S1);
 	emu_assert_gpu_linear(&vm, c.p, size, V1, S1);
 	snap_check_all(&vm, c.p, size, true);
-	pipes_init(&c.pp);
+	emu_pipes_init(&c.pp);
 
 	st0 = emu_stats(&vm);
 	pid = emu_fork(fork_child_fn, &c);
@@ -1143,7 +1086,7 @@ static void test_fork(void)
 	emu_snapshot(&vm, c.p, e, size / SZ_4K);
 	check_snap_no_write(e, size / SZ_4K);
 
-	recv_byte(c.pp.to_parent[0]);
+	emu_recv_byte(c.pp.to_parent[0]);
 	/* The child's writes did not reach the parent. */
 	emu_assert_linear(c.p, n, V1, S1);
 	emu_assert_gpu_linear(&vm, c.p, size, V1, S1);
@@ -1154,7 +1097,7 @@ static void test_fork(void)
 	svmt_assert_eq_u64(vm.faults, 1);
 	emu_assert_linear(c.p, half, V1, S1);
 	emu_assert_linear(&c.p[half], half, V3, S3);
-	send_byte(c.pp.to_child[1]);
+	emu_send_byte(c.pp.to_child[1]);
 	emu_wait_ok(pid);
 
 	emu_assert_gpu_linear(&vm, c.p, size / 2, V1, S1);

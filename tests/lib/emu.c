@@ -732,3 +732,23 @@ void *emu_map_huge(size_t size, int flags, int fd)
 	svmt_assert(q == p);
 	return p;
 }
+
+void emu_pipes_init(struct emu_pipes *pp)
+{
+	svmt_assert_ok(pipe(pp->to_child));
+	svmt_assert_ok(pipe(pp->to_parent));
+}
+
+void emu_send_byte(int fd)
+{
+	char c = 'x';
+
+	svmt_assert_eq_u64(write(fd, &c, 1), 1);
+}
+
+void emu_recv_byte(int fd)
+{
+	char c;
+
+	svmt_assert_eq_u64(read(fd, &c, 1), 1);
+}

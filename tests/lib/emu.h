@@ -250,4 +250,14 @@ int emu_tmp_file(char *path, size_t len, size_t size, uint64_t value,
  */
 void *emu_map_huge(size_t size, int flags, int fd);
 
+/* Two pipes between a test process and its child, one byte per message. */
+struct emu_pipes {
+	int to_child[2];
+	int to_parent[2];
+};
+
+void emu_pipes_init(struct emu_pipes *pp);
+void emu_send_byte(int fd);
+void emu_recv_byte(int fd);
+
 #endif

@@ -12,6 +12,7 @@
 #include <linux/ioport.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
+#include <linux/overflow.h>
 #include <linux/pagemap.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -168,6 +169,41 @@ static void xe_svm_devmem_page_free(struct page *page)
 	page->zone_device_data = NULL;
 	atomic64_dec(&alloc->dm->stats.pages_in_use);
 	xe_svm_devmem_alloc_put(alloc);
+}
+
+/**
+ * xe_svm_migrate_arrays_alloc() - allocate the arrays of a migration
+ * @a: filled with the four arrays, zeroed
+ * @npages: entries of each
+ *
+ * Context: process context; may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int xe_svm_migrate_arrays_alloc(struct xe_svm_migrate_arrays *a, unsigned long npages)
+{
+	size_t pfns = array_size(npages, sizeof(unsigned long));
+	size_t pages = array_size(npages, sizeof(struct page *));
+	void *p = kvzalloc(size_add(size_mul(2, pfns), size_mul(2, pages)), GFP_KERNEL);
+
+	if (!p)
+		return -ENOMEM;
+	a->src = p;
+	a->dst = p + pfns;
+	a->sys = p + 2 * pfns;
+	a->dev = p + 2 * pfns + pages;
+
+	return 0;
+}
+
+/**
+ * xe_svm_migrate_arrays_free() - free the arrays of a migration
+ * @a: arrays from xe_svm_migrate_arrays_alloc()
+ *
+ * Context: process context.
+ */
+void xe_svm_migrate_arrays_free(struct xe_svm_migrate_arrays *a)
+{
+	kvfree(a->src);
 }
 
 /*
@@ -343,7 +379,7 @@ static vm_fault_t xe_svm_devmem_migrate_to_ram(struct vm_fault *vmf)
 	};
 	unsigned long npages = (mig.end - mig.start) >> PAGE_SHIFT;
 	unsigned long fault_idx = (vmf->address - mig.start) >> PAGE_SHIFT;
-	struct page **sys, **dev;
+	struct xe_svm_migrate_arrays a;
 	vm_fault_t ret = 0;
 	unsigned long n;
 	int err;
@@ -351,14 +387,10 @@ static vm_fault_t xe_svm_devmem_migrate_to_ram(struct vm_fault *vmf)
 	mmap_assert_locked(vma->vm_mm);
 	atomic64_inc(&dm->stats.cpu_faults);
 
-	mig.src = kvcalloc(npages, sizeof(*mig.src), GFP_KERNEL);
-	mig.dst = kvcalloc(npages, sizeof(*mig.dst), GFP_KERNEL);
-	sys = kvcalloc(npages, sizeof(*sys), GFP_KERNEL);
-	dev = kvcalloc(npages, sizeof(*dev), GFP_KERNEL);
-	if (!mig.src || !mig.dst || !sys || !dev) {
-		ret = VM_FAULT_OOM;
-		goto out_free;
-	}
+	if (xe_svm_migrate_arrays_alloc(&a, npages))
+		return VM_FAULT_OOM;
+	mig.src = a.src;
+	mig.dst = a.dst;
 
 	err = migrate_vma_setup(&mig);
 	if (err) {
@@ -369,11 +401,11 @@ static vm_fault_t xe_svm_devmem_migrate_to_ram(struct vm_fault *vmf)
 	if (!mig.cpages)
 		goto out_free;
 
-	n = xe_svm_prepare_to_ram(vma, mig.start, mig.src, mig.dst, npages, sys, dev);
+	n = xe_svm_prepare_to_ram(vma, mig.start, mig.src, mig.dst, npages, a.sys, a.dev);
 	if ((mig.src[fault_idx] & MIGRATE_PFN_MIGRATE) && !mig.dst[fault_idx])
 		ret = VM_FAULT_OOM;
 
-	if (xe_svm_devmem_copy_wait(dm, sys, dev, n, false)) {
+	if (xe_svm_devmem_copy_wait(dm, a.sys, a.dev, n, false)) {
 		/* The data stays in VRAM; never map a half-copied page. */
 		xe_svm_devmem_release_dst(mig.dst, npages);
 		ret = VM_FAULT_SIGBUS;
@@ -385,10 +417,7 @@ static vm_fault_t xe_svm_devmem_migrate_to_ram(struct vm_fault *vmf)
 	migrate_vma_finalize(&mig);
 
 out_free:
-	kvfree(dev);
-	kvfree(sys);
-	kvfree(mig.dst);
-	kvfree(mig.src);
+	xe_svm_migrate_arrays_free(&a);
 	return ret;
 }
 
@@ -403,20 +432,20 @@ static const struct dev_pagemap_ops xe_svm_devmem_pagemap_ops = {
  * whose copy failed, stay where they are for the next pass.
  */
 static void xe_svm_devmem_evict_batch(struct xe_svm_devmem *dm, unsigned long pfn,
-				      unsigned long npages, unsigned long *src,
-				      unsigned long *dst, struct page **sys,
-				      struct page **dev)
+				      unsigned long npages,
+				      struct xe_svm_migrate_arrays *a)
 {
 	unsigned long n;
 
-	migrate_device_range(src, pfn, npages);
-	n = xe_svm_prepare_to_ram(NULL, 0, src, dst, npages, sys, dev);
-	if (xe_svm_devmem_copy_wait(dm, sys, dev, n, false))
-		xe_svm_devmem_release_dst(dst, npages);
+	migrate_device_range(a->src, pfn, npages);
+	n = xe_svm_prepare_to_ram(NULL, 0, a->src, a->dst, npages, a->sys, a->dev);
+	if (xe_svm_devmem_copy_wait(dm, a->sys, a->dev, n, false))
+		xe_svm_devmem_release_dst(a->dst, npages);
 
-	migrate_device_pages(src, dst, npages);
-	atomic64_add(xe_svm_devmem_count_migrated(src, dst, npages), &dm->stats.migrated_to_ram);
-	migrate_device_finalize(src, dst, npages);
+	migrate_device_pages(a->src, a->dst, npages);
+	atomic64_add(xe_svm_devmem_count_migrated(a->src, a->dst, npages),
+		     &dm->stats.migrated_to_ram);
+	migrate_device_finalize(a->src, a->dst, npages);
 }
 
 /**
@@ -435,26 +464,18 @@ int xe_svm_devmem_evict_all(struct xe_svm_devmem *dm)
 {
 	unsigned long first = PHYS_PFN(dm->pagemap.range.start);
 	unsigned long total = PHYS_PFN(dm->size), pfn, pass;
-	unsigned long *src, *dst;
-	struct page **sys, **dev;
-	int err = 0;
+	struct xe_svm_migrate_arrays a;
 
 	might_sleep();
 
-	src = kvcalloc(XE_SVM_EVICT_BATCH, sizeof(*src), GFP_KERNEL);
-	dst = kvcalloc(XE_SVM_EVICT_BATCH, sizeof(*dst), GFP_KERNEL);
-	sys = kvcalloc(XE_SVM_EVICT_BATCH, sizeof(*sys), GFP_KERNEL);
-	dev = kvcalloc(XE_SVM_EVICT_BATCH, sizeof(*dev), GFP_KERNEL);
-	if (!src || !dst || !sys || !dev) {
-		err = -ENOMEM;
-		goto out_free;
-	}
+	if (xe_svm_migrate_arrays_alloc(&a, XE_SVM_EVICT_BATCH))
+		return -ENOMEM;
 
 	for (pass = 0; atomic64_read(&dm->stats.pages_in_use); pass++) {
 		for (pfn = first; pfn < first + total; pfn += XE_SVM_EVICT_BATCH) {
 			xe_svm_devmem_evict_batch(dm, pfn,
 						  min(XE_SVM_EVICT_BATCH, first + total - pfn),
-						  src, dst, sys, dev);
+						  &a);
 			cond_resched();
 		}
 		/* Someone holds a page lock (a racing CPU fault): let it finish. */
@@ -464,12 +485,8 @@ int xe_svm_devmem_evict_all(struct xe_svm_devmem *dm)
 			  atomic64_read(&dm->stats.pages_in_use));
 	}
 
-out_free:
-	kvfree(dev);
-	kvfree(sys);
-	kvfree(dst);
-	kvfree(src);
-	return err;
+	xe_svm_migrate_arrays_free(&a);
+	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_evict_all, DRM_XE_SVM);
 

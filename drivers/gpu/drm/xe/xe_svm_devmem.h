@@ -146,6 +146,25 @@ struct xe_svm_devmem_alloc {
 	struct list_head free_link;
 };
 
+/**
+ * struct xe_svm_migrate_arrays - the per-page arrays of one migration
+ *
+ * One allocation holds all four; xe_svm_migrate_arrays_free() frees it.
+ */
+struct xe_svm_migrate_arrays {
+	/** @src: migrate_vma source entries */
+	unsigned long *src;
+	/** @dst: migrate_vma destination entries */
+	unsigned long *dst;
+	/** @sys: the system pages of the copy */
+	struct page **sys;
+	/** @dev: the device pages of the copy */
+	struct page **dev;
+};
+
+int xe_svm_migrate_arrays_alloc(struct xe_svm_migrate_arrays *a, unsigned long npages);
+void xe_svm_migrate_arrays_free(struct xe_svm_migrate_arrays *a);
+
 int xe_svm_devmem_init(struct xe_svm_devmem *dm, const struct xe_svm_devmem_ops *ops,
 		       struct gpu_buddy *buddy, struct mutex *buddy_lock,
 		       u64 size, u64 dpa_base, void *owner, const char *name);

@@ -69,21 +69,18 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 		.pgmap_owner = svm->pgmap_owner,
 		.flags = MIGRATE_VMA_SELECT_SYSTEM,
 	};
+	struct xe_svm_migrate_arrays a;
 	struct xe_svm_devmem_alloc *alloc;
-	struct page **sys, **dev;
 	long moved = 0;
 	int err;
 
 	mmap_assert_locked(vma->vm_mm);
 
-	mig.src = kvcalloc(npages, sizeof(*mig.src), GFP_KERNEL);
-	mig.dst = kvcalloc(npages, sizeof(*mig.dst), GFP_KERNEL);
-	sys = kvcalloc(npages, sizeof(*sys), GFP_KERNEL);
-	dev = kvcalloc(npages, sizeof(*dev), GFP_KERNEL);
-	if (!mig.src || !mig.dst || !sys || !dev) {
-		err = -ENOMEM;
-		goto out_free;
-	}
+	err = xe_svm_migrate_arrays_alloc(&a, npages);
+	if (err)
+		return err;
+	mig.src = a.src;
+	mig.dst = a.dst;
 
 	err = migrate_vma_setup(&mig);
 	if (err)
@@ -111,12 +108,12 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 			continue;
 		dpage = xe_svm_devmem_alloc_page(alloc, i);
 		mig.dst[i] = migrate_pfn(page_to_pfn(dpage));
-		sys[n] = migrate_pfn_to_page(mig.src[i]);
-		dev[n] = dpage;
+		a.sys[n] = migrate_pfn_to_page(mig.src[i]);
+		a.dev[n] = dpage;
 		n++;
 	}
 
-	err = xe_svm_devmem_copy(dm, sys, dev, n, true);
+	err = xe_svm_devmem_copy(dm, a.sys, a.dev, n, true);
 	if (err)
 		xe_svm_devmem_release_dst(mig.dst, npages);
 
@@ -134,10 +131,7 @@ out_finalize:
 	migrate_vma_pages(&mig);
 	migrate_vma_finalize(&mig);
 out_free:
-	kvfree(dev);
-	kvfree(sys);
-	kvfree(mig.dst);
-	kvfree(mig.src);
+	xe_svm_migrate_arrays_free(&a);
 	return err ? err : moved;
 }
 
