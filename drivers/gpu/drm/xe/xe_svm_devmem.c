@@ -60,6 +60,7 @@ static void xe_svm_devmem_alloc_release(struct xe_svm_devmem_alloc *alloc)
 	list_add_tail(&alloc->free_link, &dm->free_list);
 	spin_unlock_irqrestore(&dm->free_lock, flags);
 	queue_work(system_unbound_wq, &dm->free_work);
+	atomic_dec(&dm->allocs);
 }
 
 /**
@@ -98,9 +99,14 @@ struct xe_svm_devmem_alloc *xe_svm_devmem_alloc(struct xe_svm_devmem *dm, u64 si
 	if (!alloc)
 		return ERR_PTR(-ENOMEM);
 
-	/* size == min_block_size: one block of that order, aligned to it. */
+	/*
+	 * size == min_block_size: one block of that order, aligned to it.
+	 * Top-down keeps SVM away from the CPU-visible start of VRAM, which
+	 * small-BAR devices need for buffer objects the CPU maps.
+	 */
 	mutex_lock(dm->buddy_lock);
-	err = gpu_buddy_alloc_blocks(dm->buddy, 0, dm->size, size, size, &blocks, 0);
+	err = gpu_buddy_alloc_blocks(dm->buddy, 0, dm->size, size, size, &blocks,
+				     GPU_BUDDY_TOPDOWN_ALLOCATION);
 	mutex_unlock(dm->buddy_lock);
 	if (err) {
 		atomic64_inc(&dm->stats.alloc_failures);
@@ -115,6 +121,7 @@ struct xe_svm_devmem_alloc *xe_svm_devmem_alloc(struct xe_svm_devmem *dm, u64 si
 			   PHYS_PFN(gpu_buddy_block_offset(alloc->block));
 	atomic_set(&alloc->live, 1);
 	INIT_LIST_HEAD(&alloc->free_link);
+	atomic_inc(&dm->allocs);
 
 	return alloc;
 }
@@ -471,15 +478,18 @@ int xe_svm_devmem_evict_all(struct xe_svm_devmem *dm)
 	if (xe_svm_migrate_arrays_alloc(&a, XE_SVM_EVICT_BATCH))
 		return -ENOMEM;
 
-	for (pass = 0; atomic64_read(&dm->stats.pages_in_use); pass++) {
+	for (pass = 0; atomic_read(&dm->allocs); pass++) {
 		for (pfn = first; pfn < first + total; pfn += XE_SVM_EVICT_BATCH) {
 			xe_svm_devmem_evict_batch(dm, pfn,
 						  min(XE_SVM_EVICT_BATCH, first + total - pfn),
 						  &a);
 			cond_resched();
 		}
-		/* Someone holds a page lock (a racing CPU fault): let it finish. */
-		if (atomic64_read(&dm->stats.pages_in_use))
+		/*
+		 * Someone holds a page lock (a racing CPU fault), or a
+		 * migration is still handing pages out: let it finish.
+		 */
+		if (atomic_read(&dm->allocs))
 			msleep(pass < 10 ? 1 : 100);
 		WARN_ONCE(pass == 1000, "xe_svm: %lld device pages will not leave VRAM\n",
 			  atomic64_read(&dm->stats.pages_in_use));

@@ -111,6 +111,13 @@ struct xe_svm_devmem {
 	 */
 	bool removing;
 	/**
+	 * @allocs: allocations made and not yet released; teardown waits
+	 * for it to reach zero, which covers a migration that allocated just
+	 * before @removing was set and hands pages out after an eviction
+	 * pass
+	 */
+	atomic_t allocs;
+	/**
 	 * @fail_alloc: test hook, the next this many allocations fail as
 	 * if VRAM were full
 	 */

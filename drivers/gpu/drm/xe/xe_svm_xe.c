@@ -8,6 +8,7 @@
 #include <linux/bitmap.h>
 #include <linux/debugfs.h>
 #include <linux/dma-fence.h>
+#include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/lockdep.h>
 #include <linux/scatterlist.h>
@@ -20,16 +21,21 @@
 #include <drm/drm_drv.h>
 #include <drm/drm_exec.h>
 #include <drm/drm_gpuvm.h>
+#include <drm/drm_managed.h>
 #include <drm/drm_print.h>
 #include <kunit/static_stub.h>
 
 #include "xe_device.h"
 #include "xe_gt_tlb_invalidation.h"
+#include "xe_migrate.h"
+#include "xe_pm.h"
 #include "xe_pt.h"
 #include "xe_sriov.h"
 #include "xe_svm.h"
+#include "xe_svm_devmem.h"
 #include "xe_svm_types.h"
 #include "xe_svm_uapi.h"
+#include "xe_ttm_vram_mgr_types.h"
 #include "xe_vm.h"
 
 /**
@@ -82,6 +88,26 @@
  *
  * Page tables left by ranges are freed with the VM, or when a buffer
  * object binding later replaces them.
+ *
+ * VRAM. Each tile with VRAM has a device-memory region (&xe_tile.svm_devmem)
+ * over the buddy allocator of its TTM VRAM manager, set up before the
+ * device is registered and torn down first thing on removal, while the
+ * copy engines still run to bring the data back. Its pages belong to the
+ * device: every VM of the device maps them where they are, and GPU faults
+ * of a VM migrate to the root tile. Devices that must map VRAM with 64 KiB
+ * pages (Xe_HPC) get no region: partly migrated ranges have 4 KiB runs of
+ * device pages. Copies and clears go through xe_migrate on the tile's
+ * migrate queue: the system pages are DMA-mapped for the copy, runs of
+ * pages contiguous in VRAM take one request each (a blit per pass, the
+ * VRAM side through the identity map), and the copy is waited for before
+ * the pages are unmapped. A range binds VRAM and system pages alike: a
+ * VRAM chunk's device address is its device physical address, segments
+ * never mix the two kinds, and the page-table walk sets the device-memory
+ * bit (and the atomic-enable bit) on the PTEs of VRAM pages only, so a
+ * range that migrated only in part maps as it is. Data in VRAM has no copy
+ * elsewhere: runtime suspend keeps VRAM powered (no D3cold) while any is
+ * there. Not yet: system suspend does not evict it, and the removal of a
+ * device that is already gone waits for copies that cannot work.
  */
 
 /* Faults retried when an invalidation races the bind of the range. */
@@ -92,13 +118,15 @@
 
 /*
  * The temporary VMA that binds one range: a plain &xe_vma the page-table
- * code walks through @sgt, with the read-only pages marked in @read_only.
+ * code walks through @sgt, with the read-only pages marked in @read_only
+ * and the pages in VRAM in @devmem.
  */
 struct svmxe_range_vma {
 	struct xe_vma vma;
 	struct xe_svm_range *range;
 	struct sg_table sgt;
 	DECLARE_BITMAP(read_only, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
+	DECLARE_BITMAP(devmem, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
 };
 
 static struct svmxe_range_vma *to_svmxe_range_vma(struct xe_vma *vma)
@@ -222,31 +250,35 @@ static void svmxe_tlb_wait(struct xe_gt_tlb_invalidation_fence *fence)
 }
 
 /*
- * Page sizes. A segment is a piece of the range whose DMA addresses are
- * contiguous and whose pages share one permission.
+ * Page sizes. A segment is a piece of the range whose device addresses are
+ * contiguous and whose pages share one permission and one kind of memory.
  */
 
 /*
  * Walk the DMA chunks of @range as segments: fill @sgl when given, mark
- * the pages of read-only chunks in @read_only when given, and return the
- * number of segments. Chunks merge when their DMA addresses follow each
- * other and they have the same permission.
+ * the pages of read-only chunks in @read_only and those of VRAM chunks in
+ * @devmem when given, and return the number of segments. Chunks merge
+ * when their device addresses follow each other and they have the same
+ * permission and kind: a VRAM address and a DMA address may well follow
+ * each other, but no PTE can map both.
  */
 static unsigned int svmxe_segments(const struct xe_svm_range *range,
 				   struct scatterlist *sgl,
-				   unsigned long *read_only)
+				   unsigned long *read_only,
+				   unsigned long *devmem)
 {
 	struct scatterlist *sg = NULL;
+	bool write = false, vram = false;
 	dma_addr_t next_dma = 0;
 	unsigned int i, n = 0;
-	bool write = false;
 	u64 offset = 0;
 
 	for (i = 0; i < range->dma_nr; i++) {
 		const struct xe_svm_dma_chunk *c = &range->dma[i];
 		u64 size = PAGE_SIZE << c->order;
 
-		if (!n || c->addr != next_dma || c->write != write) {
+		if (!n || c->addr != next_dma || c->write != write ||
+		    c->devmem != vram) {
 			n++;
 			if (sgl) {
 				sg = sg ? sg_next(sg) : sgl;
@@ -254,11 +286,14 @@ static unsigned int svmxe_segments(const struct xe_svm_range *range,
 				sg_dma_len(sg) = 0;
 			}
 			write = c->write;
+			vram = c->devmem;
 		}
 		if (sg)
 			sg_dma_len(sg) += size;
 		if (read_only && !c->write)
 			bitmap_set(read_only, offset >> PAGE_SHIFT, 1 << c->order);
+		if (devmem && c->devmem)
+			bitmap_set(devmem, offset >> PAGE_SHIFT, 1 << c->order);
 
 		next_dma = c->addr + size;
 		offset += size;
@@ -366,7 +401,7 @@ static struct svmxe_range_vma *svmxe_range_vma_create(struct xe_vm *vm,
 		return ERR_PTR(-ENOMEM);
 
 	/* The VM lock keeps the chunk array; only their state may change. */
-	nsegs = svmxe_segments(range, NULL, NULL);
+	nsegs = svmxe_segments(range, NULL, NULL, NULL);
 	err = sg_alloc_table(&rvma->sgt, nsegs, GFP_KERNEL);
 	if (err)
 		goto err_free;
@@ -377,7 +412,7 @@ static struct svmxe_range_vma *svmxe_range_vma_create(struct xe_vm *vm,
 		err = -EAGAIN;
 		goto err_free_sg;
 	}
-	svmxe_segments(range, rvma->sgt.sgl, rvma->read_only);
+	svmxe_segments(range, rvma->sgt.sgl, rvma->read_only, rvma->devmem);
 	up_read(&vm->svm.notifier_lock);
 
 	rvma->range = range;
@@ -594,6 +629,27 @@ bool xe_svm_xe_range_vma_writable(struct xe_vma *vma, u64 addr)
 			 rvma->read_only);
 }
 
+/**
+ * xe_svm_xe_range_vma_devmem() - is a page of a range VMA in VRAM
+ * @vma: a VMA for which xe_vma_is_svm_range() is true
+ * @addr: a GPU virtual address inside @vma
+ *
+ * The page-table walk maps each leaf from one segment of the range, and a
+ * segment never mixes VRAM and system memory, so a range whose pages are
+ * partly in VRAM (some pages could not migrate) binds as it is: the PTEs
+ * of its VRAM pages get the device-memory bit, the others do not.
+ *
+ * Context: any, while @vma lives (during its bind).
+ * Return: true when the page at @addr is a device page in VRAM, whose
+ * segment address is the device physical address to map.
+ */
+bool xe_svm_xe_range_vma_devmem(struct xe_vma *vma, u64 addr)
+{
+	struct svmxe_range_vma *rvma = to_svmxe_range_vma(vma);
+
+	return test_bit((addr - xe_vma_start(vma)) >> PAGE_SHIFT, rvma->devmem);
+}
+
 /* Bind @range, which the core just populated, on @tile (and where it was). */
 static int svmxe_commit(struct xe_vm *vm, struct xe_tile *tile,
 			struct xe_svm_range *range, u16 pat_index)
@@ -746,6 +802,396 @@ int xe_svm_xe_handle_pagefault(struct xe_vm *vm, struct xe_tile *tile,
 	return -EBUSY;
 }
 
+/*
+ * Device memory: the VRAM of each tile as device-private pages (see "DOC:
+ * Device memory" in xe_svm_doc.h), with xe_migrate as the copy engine.
+ */
+
+/* A tile's region, with what the copy engine needs to find the tile. */
+struct svmxe_devmem {
+	struct xe_svm_devmem dm;
+	struct xe_tile *tile;
+	/* the physical address window's name in /proc/iomem */
+	char name[48];
+};
+
+static struct svmxe_devmem *to_svmxe_devmem(struct xe_svm_devmem *dm)
+{
+	return container_of(dm, struct svmxe_devmem, dm);
+}
+
+/*
+ * Seams of the copy engine: what reaches the device pages, the DMA API
+ * and xe_migrate goes through these, so that KUnit sees the requests.
+ */
+
+/* The offset of device page @page in the VRAM of its tile */
+static u64 svmxe_page_vram_offset(struct page *page)
+{
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_page_vram_offset, page);
+
+	return xe_svm_devmem_page_offset(page);
+}
+
+/* Map the system page @page for a copy; 0 or -EFAULT */
+static int svmxe_dma_map(struct device *dev, struct page *page,
+			 dma_addr_t *addr)
+{
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_dma_map, dev, page, addr);
+
+	*addr = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+
+	return dma_mapping_error(dev, *addr) ? -EFAULT : 0;
+}
+
+/* Unmap what svmxe_dma_map() mapped, once the copy is done */
+static void svmxe_dma_unmap(struct device *dev, dma_addr_t addr)
+{
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_dma_unmap, dev, addr);
+
+	dma_unmap_page(dev, addr, PAGE_SIZE, DMA_BIDIRECTIONAL);
+}
+
+/*
+ * Copy between system pages and a run of the VRAM of @tile. A CPU fault
+ * may need a copy while the device is runtime suspended: wake it for the
+ * submission (each job then holds its own reference).
+ */
+static struct dma_fence *svmxe_migrate_copy(struct xe_tile *tile,
+					    const dma_addr_t *sram,
+					    u64 vram_offset,
+					    unsigned long npages, bool to_vram)
+{
+	struct xe_device *xe = tile_to_xe(tile);
+	struct dma_fence *fence;
+
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_migrate_copy, tile, sram, vram_offset,
+				   npages, to_vram);
+
+	xe_pm_runtime_get(xe);
+	fence = xe_migrate_svm_copy(tile->migrate, sram, vram_offset, npages,
+				    to_vram);
+	xe_pm_runtime_put(xe);
+
+	return fence;
+}
+
+/* Clear a run of the VRAM of @tile; see svmxe_migrate_copy() for PM */
+static struct dma_fence *svmxe_migrate_clear(struct xe_tile *tile,
+					     u64 vram_offset, u64 size)
+{
+	struct xe_device *xe = tile_to_xe(tile);
+	struct dma_fence *fence;
+
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_migrate_clear, tile, vram_offset, size);
+
+	xe_pm_runtime_get(xe);
+	fence = xe_migrate_svm_clear(tile->migrate, vram_offset, size);
+	xe_pm_runtime_put(xe);
+
+	return fence;
+}
+
+/*
+ * The number of pages from @i on that one request can move: the same
+ * operation (copy or clear) on device pages that follow each other in
+ * VRAM from @offset, the VRAM offset of @dev[@i].
+ */
+static unsigned long svmxe_run_length(struct page **sys, struct page **dev,
+				      unsigned long i, unsigned long npages,
+				      u64 offset)
+{
+	unsigned long j;
+
+	for (j = i + 1; j < npages; j++)
+		if (!sys[j] != !sys[i] ||
+		    svmxe_page_vram_offset(dev[j]) !=
+		    offset + ((u64)(j - i) << PAGE_SHIFT))
+			break;
+
+	return j - i;
+}
+
+/*
+ * Push one copy or clear per run of @sys/@dev (see svmxe_run_length()),
+ * @dma holding the DMA addresses of the system pages. The migrate queue
+ * runs them in order: the last fence covers them all. On error, what was
+ * pushed has completed and nothing is held.
+ */
+static struct dma_fence *svmxe_copy_runs(struct xe_tile *tile,
+					 struct page **sys, struct page **dev,
+					 const dma_addr_t *dma,
+					 unsigned long npages, bool to_vram)
+{
+	struct dma_fence *fence = NULL, *next;
+	unsigned long i, n;
+
+	for (i = 0; i < npages; i += n) {
+		u64 offset = svmxe_page_vram_offset(dev[i]);
+
+		n = svmxe_run_length(sys, dev, i, npages, offset);
+		if (sys[i])
+			next = svmxe_migrate_copy(tile, &dma[i], offset, n, to_vram);
+		else
+			next = svmxe_migrate_clear(tile, offset, (u64)n << PAGE_SHIFT);
+		if (IS_ERR(next))
+			goto err_sync;
+
+		dma_fence_put(fence);
+		fence = next;
+	}
+
+	return fence;
+
+err_sync:
+	if (fence) {
+		dma_fence_wait(fence, false);
+		dma_fence_put(fence);
+	}
+	return next;
+}
+
+/*
+ * The copy engine of a tile's region (&xe_svm_devmem_ops.copy). The system
+ * pages are DMA-mapped for the copy only, and the op waits for the copy
+ * and unmaps them before it returns: unmapping is what puts the data of a
+ * bounced mapping into the page, which the caller hands over as soon as
+ * the fence has signalled. The caller waits for the fence right away
+ * anyway, so nothing is lost by waiting here.
+ */
+static struct dma_fence *svmxe_devmem_copy(struct xe_svm_devmem *dm,
+					   struct page **sys, struct page **dev,
+					   unsigned long npages, bool to_vram)
+{
+	struct xe_tile *tile = to_svmxe_devmem(dm)->tile;
+	struct xe_device *xe = tile_to_xe(tile);
+	struct dma_fence *fence;
+	unsigned long mapped;
+	dma_addr_t *dma;
+	int err = 0;
+
+	might_sleep();
+
+	if (!npages)
+		return dma_fence_get_stub();
+
+	dma = kvcalloc(npages, sizeof(*dma), GFP_KERNEL);
+	if (!dma)
+		return ERR_PTR(-ENOMEM);
+
+	for (mapped = 0; mapped < npages; mapped++) {
+		if (!sys[mapped]) {
+			/* Only a destination in VRAM can be cleared. */
+			if (drm_WARN_ON(&xe->drm, !to_vram)) {
+				err = -EINVAL;
+				goto out_unmap;
+			}
+			continue;
+		}
+		err = svmxe_dma_map(xe->drm.dev, sys[mapped], &dma[mapped]);
+		if (err)
+			goto out_unmap;
+	}
+
+	fence = svmxe_copy_runs(tile, sys, dev, dma, npages, to_vram);
+	if (IS_ERR(fence))
+		err = PTR_ERR(fence);
+	else
+		dma_fence_wait(fence, false);
+
+out_unmap:
+	while (mapped--)
+		if (sys[mapped])
+			svmxe_dma_unmap(xe->drm.dev, dma[mapped]);
+	kvfree(dma);
+
+	return err ? ERR_PTR(err) : fence;
+}
+
+static const struct xe_svm_devmem_ops svmxe_devmem_ops = {
+	.copy = svmxe_devmem_copy,
+};
+
+/* Seams of the regions' setup and teardown, which need real pages */
+static int svmxe_devmem_init(struct svmxe_devmem *sdm, struct gpu_buddy *buddy,
+			     struct mutex *buddy_lock, u64 size, u64 dpa_base,
+			     void *owner)
+{
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_devmem_init, sdm, buddy, buddy_lock,
+				   size, dpa_base, owner);
+
+	return xe_svm_devmem_init(&sdm->dm, &svmxe_devmem_ops, buddy, buddy_lock,
+				  size, dpa_base, owner, sdm->name);
+}
+
+static void svmxe_devmem_fini(struct svmxe_devmem *sdm)
+{
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_devmem_fini, sdm);
+
+	xe_svm_devmem_fini(&sdm->dm);
+}
+
+/*
+ * Can SVM migrate to the VRAM of @tile? Not on devices that must map VRAM
+ * with 64 KiB pages (Xe_HPC): a range only partly migrated, or a 4 KiB
+ * range migrated for an atomic, has 4 KiB runs of device pages, which
+ * their page tables cannot map.
+ */
+static bool svmxe_tile_has_devmem(struct xe_tile *tile)
+{
+	struct xe_device *xe = tile_to_xe(tile);
+
+	return IS_DGFX(xe) && xe_svm_xe_can_mirror(xe) &&
+		!(xe->info.vram_flags & XE_VRAM_FLAGS_NEED64K) &&
+		tile->mem.vram.usable_size && tile->mem.vram_mgr;
+}
+
+/* Set up the region of @tile; see xe_svm_xe_device_init(). */
+static int svmxe_tile_devmem_init(struct xe_tile *tile)
+{
+	struct xe_ttm_vram_mgr *mgr = tile->mem.vram_mgr;
+	struct xe_device *xe = tile_to_xe(tile);
+	struct svmxe_devmem *sdm;
+	int err;
+
+	sdm = drmm_kzalloc(&xe->drm, sizeof(*sdm), GFP_KERNEL);
+	if (!sdm)
+		return -ENOMEM;
+
+	sdm->tile = tile;
+	snprintf(sdm->name, sizeof(sdm->name), "xe-svm %s tile%u",
+		 dev_name(xe->drm.dev), tile->id);
+
+	err = svmxe_devmem_init(sdm, &mgr->mm, &mgr->lock, mgr->mm.size,
+				tile->mem.vram.dpa_base, xe);
+	if (err)
+		goto err_free;
+
+	tile->svm_devmem = &sdm->dm;
+	return 0;
+
+err_free:
+	drmm_kfree(&xe->drm, sdm);
+	return err;
+}
+
+static void svmxe_device_fini_action(void *arg)
+{
+	xe_svm_xe_device_fini(arg);
+}
+
+/**
+ * xe_svm_xe_device_init() - make the VRAM of each tile available to SVM
+ * @xe: the device, probed up to its copy engines and not yet registered
+ *
+ * Each tile with VRAM gets a device-memory region over the buddy allocator
+ * of its TTM VRAM manager, under that manager's lock, with @xe as the
+ * owner of its pages (every VM of @xe maps them directly) and xe_migrate
+ * as its copy engine; see &xe_tile.svm_devmem. SVM is optional: a tile
+ * whose region cannot be set up is logged and left without one, and GPU
+ * faults of its VMs are served from system memory.
+ *
+ * The regions are torn down by xe_svm_xe_device_fini() when the device is
+ * removed, or by a devres action if the probe fails later.
+ *
+ * Context: process context (the probe), before any VM exists; may sleep.
+ */
+void xe_svm_xe_device_init(struct xe_device *xe)
+{
+	struct xe_tile *tile;
+	bool any = false;
+	int err;
+	u8 id;
+
+	might_sleep();
+
+	for_each_tile(tile, xe, id) {
+		if (!svmxe_tile_has_devmem(tile))
+			continue;
+
+		err = svmxe_tile_devmem_init(tile);
+		if (err)
+			drm_info(&xe->drm, "SVM: no migration to VRAM of tile %u: %pe\n",
+				 id, ERR_PTR(err));
+		else
+			any = true;
+	}
+
+	/* On failure the action ran: the regions are gone again. */
+	if (any && devm_add_action_or_reset(xe->drm.dev, svmxe_device_fini_action, xe))
+		drm_info(&xe->drm, "SVM: no migration to VRAM\n");
+}
+
+/**
+ * xe_svm_xe_device_fini() - give SVM's VRAM back
+ * @xe: the device
+ *
+ * Moves every SVM page still in the VRAM of a tile back to system memory,
+ * in the processes that own it, then tears the tile's region down. The
+ * copy engines must still run: called first thing when the device is
+ * removed. Later calls find nothing to do. VMs that still point at a
+ * region (&xe_svm.vram) find it closed and fall back to system memory;
+ * its memory lives as long as the device.
+ *
+ * Context: process context, no VM or mmap lock held; may sleep.
+ */
+void xe_svm_xe_device_fini(struct xe_device *xe)
+{
+	struct xe_svm_devmem *dm;
+	struct xe_tile *tile;
+	u8 id;
+
+	might_sleep();
+
+	for_each_tile(tile, xe, id) {
+		dm = tile->svm_devmem;
+		if (!dm)
+			continue;
+
+		/* New VMs get no VRAM from here on. */
+		WRITE_ONCE(tile->svm_devmem, NULL);
+		svmxe_devmem_fini(to_svmxe_devmem(dm));
+	}
+}
+
+/**
+ * xe_svm_xe_vram_in_use() - does SVM keep data in VRAM
+ * @xe: the device
+ *
+ * Data migrated to VRAM exists nowhere else, and buffer-object eviction
+ * does not see it: while any is there, VRAM must keep its power (no
+ * D3cold).
+ *
+ * Context: any; takes no lock, so the answer may be stale unless nothing
+ * can migrate meanwhile (the device is idle: no GPU fault can come).
+ * Return: true while a device page of a tile's region is in use.
+ */
+bool xe_svm_xe_vram_in_use(struct xe_device *xe)
+{
+	struct xe_svm_devmem *dm;
+	struct xe_tile *tile;
+	u8 id;
+
+	for_each_tile(tile, xe, id) {
+		dm = READ_ONCE(tile->svm_devmem);
+		if (dm && atomic64_read(&dm->stats.pages_in_use))
+			return true;
+	}
+
+	return false;
+}
+
+/*
+ * Where the GPU faults of a new SVM VM migrate to: the VRAM of the root
+ * tile, if SVM can use it. Device pages of @vm's device are mapped where
+ * they are, whichever of its VMs put them there.
+ */
+static void svmxe_vm_init_devmem(struct xe_vm *vm)
+{
+	vm->svm.pgmap_owner = vm->xe;
+	vm->svm.vram = READ_ONCE(xe_device_get_root_tile(vm->xe)->svm_devmem);
+}
+
 /**
  * xe_svm_xe_can_mirror() - can VMs of a device mirror CPU address space
  * @xe: the device
@@ -820,6 +1266,7 @@ int xe_svm_xe_vm_init(struct xe_vm *vm, u32 flags)
 	if (err)
 		return err;
 
+	svmxe_vm_init_devmem(vm);
 	vm->svm_armed = NULL;
 	vm->flags |= XE_VM_FLAG_SVM;
 	if (flags & DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR)

@@ -27,6 +27,9 @@ struct xe_vma_ops;
 #define XE_SVM_XE_VM_BIND_FLAGS		DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR
 
 bool xe_svm_xe_can_mirror(struct xe_device *xe);
+void xe_svm_xe_device_init(struct xe_device *xe);
+void xe_svm_xe_device_fini(struct xe_device *xe);
+bool xe_svm_xe_vram_in_use(struct xe_device *xe);
 u64 xe_svm_xe_query_config_flags(struct xe_device *xe);
 int xe_svm_xe_check_vm_create(struct xe_device *xe, u32 flags);
 int xe_svm_xe_vm_init(struct xe_vm *vm, u32 flags);
@@ -44,6 +47,7 @@ void xe_svm_xe_pt_post_commit(struct xe_vm *vm);
 void xe_svm_xe_assert_commit_locked(struct xe_vm *vm);
 struct sg_table *xe_svm_xe_range_vma_sg(struct xe_vma *vma);
 bool xe_svm_xe_range_vma_writable(struct xe_vma *vma, u64 addr);
+bool xe_svm_xe_range_vma_devmem(struct xe_vma *vma, u64 addr);
 void xe_svm_xe_debugfs_register(struct xe_device *xe, struct dentry *root);
 
 #else
@@ -52,6 +56,19 @@ void xe_svm_xe_debugfs_register(struct xe_device *xe, struct dentry *root);
 #define XE_SVM_XE_VM_BIND_FLAGS		0
 
 static inline bool xe_svm_xe_can_mirror(struct xe_device *xe)
+{
+	return false;
+}
+
+static inline void xe_svm_xe_device_init(struct xe_device *xe)
+{
+}
+
+static inline void xe_svm_xe_device_fini(struct xe_device *xe)
+{
+}
+
+static inline bool xe_svm_xe_vram_in_use(struct xe_device *xe)
 {
 	return false;
 }
@@ -122,6 +139,11 @@ static inline void xe_svm_xe_debugfs_register(struct xe_device *xe,
 static inline bool xe_svm_xe_range_vma_writable(struct xe_vma *vma, u64 addr)
 {
 	return true;
+}
+
+static inline bool xe_svm_xe_range_vma_devmem(struct xe_vma *vma, u64 addr)
+{
+	return false;
 }
 
 #endif

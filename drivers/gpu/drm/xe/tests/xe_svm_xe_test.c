@@ -29,6 +29,21 @@
 #define SVMXE_TEST_ASID		0x2a
 #define SVMXE_TEST_MAX_SEGS	32
 #define SVMXE_TEST_MAX_INVALS	8
+#define SVMXE_TEST_MAX_PAGES	16
+#define SVMXE_TEST_MAX_REQS	8
+#define SVMXE_TEST_SYS_DMA	0x40000000ull
+#define SVMXE_TEST_DMA_STRIDE	0x3000ull
+
+/* One request of the copy engine to xe_migrate */
+struct svmxe_test_req {
+	struct xe_tile *tile;
+	bool clear;
+	bool to_vram;
+	u64 vram_offset;
+	u64 size;
+	unsigned long npages;
+	dma_addr_t sram[SVMXE_TEST_MAX_PAGES];
+};
 
 struct svmxe_test {
 	struct xe_device *xe;
@@ -68,6 +83,35 @@ struct svmxe_test {
 		u64 start, end;
 		u32 asid;
 	} inval[SVMXE_TEST_MAX_INVALS];
+
+	/* svmxe_run_bind(): the pages xe_pt maps from VRAM */
+	DECLARE_BITMAP(bind_dm, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
+
+	/* the copy engine: fake system and device pages */
+	struct page *sys_pages;		/* array of SVMXE_TEST_MAX_PAGES */
+	struct page *dev_pages;		/* array of SVMXE_TEST_MAX_PAGES */
+	u64 dev_offset[SVMXE_TEST_MAX_PAGES];
+	unsigned int maps, unmaps;
+	int map_fail_at;		/* 1-based; 0: never */
+	DECLARE_BITMAP(mapped, SVMXE_TEST_MAX_PAGES);
+
+	/* svmxe_migrate_copy() and svmxe_migrate_clear() */
+	unsigned int reqs;
+	int req_fail_at;		/* 1-based; 0: never */
+	int fence_error;
+	struct svmxe_test_req req[SVMXE_TEST_MAX_REQS];
+	struct dma_fence *fences[SVMXE_TEST_MAX_REQS];
+	spinlock_t fence_lock;		/* the lock of the fake fences */
+	u64 fence_context;
+
+	/* svmxe_devmem_init() and svmxe_devmem_fini() */
+	unsigned int devmem_inits, devmem_finis;
+	int devmem_init_ret;
+	struct svmxe_devmem *devmem_init_sdm, *devmem_fini_sdm;
+	struct gpu_buddy *devmem_buddy;
+	struct mutex *devmem_lock;	/* the buddy lock it was given */
+	u64 devmem_size, devmem_dpa;
+	void *devmem_owner;
 };
 
 static struct svmxe_test *svmxe_test_ctx(void)
@@ -139,10 +183,15 @@ static int svmxe_test_run_bind(struct xe_vm *vm, struct xe_vma *vma,
 		ctx->bind_segs++;
 	}
 	bitmap_zero(ctx->bind_ro, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
-	for (addr = xe_vma_start(vma); addr < xe_vma_end(vma); addr += PAGE_SIZE)
+	bitmap_zero(ctx->bind_dm, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
+	for (addr = xe_vma_start(vma); addr < xe_vma_end(vma); addr += PAGE_SIZE) {
 		if (!xe_svm_xe_range_vma_writable(vma, addr))
 			__set_bit((addr - xe_vma_start(vma)) >> PAGE_SHIFT,
 				  ctx->bind_ro);
+		if (xe_svm_xe_range_vma_devmem(vma, addr))
+			__set_bit((addr - xe_vma_start(vma)) >> PAGE_SHIFT,
+				  ctx->bind_dm);
+	}
 	svmxe_layout(&rvma->sgt, xe_vma_start(vma), &ctx->bind_layout);
 
 	if (ctx->bind_ret)
@@ -215,7 +264,152 @@ static void svmxe_test_tlb_wait(struct xe_gt_tlb_invalidation_fence *fence)
 	svmxe_test_ctx()->tlb_waits++;
 }
 
+static u64 svmxe_test_page_vram_offset(struct page *page)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+
+	return ctx->dev_offset[page - ctx->dev_pages];
+}
+
+/* System page i is at a DMA address of its own, never next to another. */
+static dma_addr_t svmxe_test_sys_dma(unsigned int i)
+{
+	return SVMXE_TEST_SYS_DMA + i * SVMXE_TEST_DMA_STRIDE;
+}
+
+static int svmxe_test_dma_map(struct device *dev, struct page *page,
+			      dma_addr_t *addr)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+	unsigned int i = page - ctx->sys_pages;
+
+	if (++ctx->maps == ctx->map_fail_at)
+		return -EFAULT;
+
+	__set_bit(i, ctx->mapped);
+	*addr = svmxe_test_sys_dma(i);
+
+	return 0;
+}
+
+static void svmxe_test_dma_unmap(struct device *dev, dma_addr_t addr)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+	unsigned int i = (addr - SVMXE_TEST_SYS_DMA) / SVMXE_TEST_DMA_STRIDE;
+
+	ctx->unmaps++;
+	if (i < SVMXE_TEST_MAX_PAGES)
+		__clear_bit(i, ctx->mapped);
+}
+
+static const char *svmxe_test_fence_name(struct dma_fence *fence)
+{
+	return "svmxe-test";
+}
+
+static const struct dma_fence_ops svmxe_test_fence_ops = {
+	.get_driver_name = svmxe_test_fence_name,
+	.get_timeline_name = svmxe_test_fence_name,
+};
+
+/* Record a request; its fence is signalled already (with ctx->fence_error). */
+static struct dma_fence *svmxe_test_request(struct svmxe_test_req *r)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+	struct dma_fence *fence;
+	unsigned int n = ctx->reqs++;
+
+	if (n >= SVMXE_TEST_MAX_REQS)
+		return ERR_PTR(-E2BIG);
+	if (ctx->reqs == ctx->req_fail_at)
+		return ERR_PTR(-ENOMEM);
+
+	fence = kzalloc(sizeof(*fence), GFP_KERNEL);
+	if (!fence)
+		return ERR_PTR(-ENOMEM);
+	dma_fence_init(fence, &svmxe_test_fence_ops, &ctx->fence_lock,
+		       ctx->fence_context, n + 1);
+	if (ctx->fence_error)
+		dma_fence_set_error(fence, ctx->fence_error);
+	dma_fence_signal(fence);
+
+	ctx->req[n] = *r;
+	ctx->fences[n] = fence;		/* the test's reference */
+
+	return dma_fence_get(fence);
+}
+
+static struct dma_fence *svmxe_test_migrate_copy(struct xe_tile *tile,
+						 const dma_addr_t *sram,
+						 u64 vram_offset,
+						 unsigned long npages,
+						 bool to_vram)
+{
+	struct svmxe_test_req r = {
+		.tile = tile,
+		.to_vram = to_vram,
+		.vram_offset = vram_offset,
+		.size = (u64)npages << PAGE_SHIFT,
+		.npages = npages,
+	};
+
+	memcpy(r.sram, sram,
+	       min_t(unsigned long, npages, SVMXE_TEST_MAX_PAGES) * sizeof(*sram));
+
+	return svmxe_test_request(&r);
+}
+
+static struct dma_fence *svmxe_test_migrate_clear(struct xe_tile *tile,
+						  u64 vram_offset, u64 size)
+{
+	struct svmxe_test_req r = {
+		.tile = tile,
+		.clear = true,
+		.to_vram = true,
+		.vram_offset = vram_offset,
+		.size = size,
+		.npages = size >> PAGE_SHIFT,
+	};
+
+	return svmxe_test_request(&r);
+}
+
+static int svmxe_test_devmem_init(struct svmxe_devmem *sdm,
+				  struct gpu_buddy *buddy,
+				  struct mutex *buddy_lock, u64 size,
+				  u64 dpa_base, void *owner)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+
+	ctx->devmem_inits++;
+	ctx->devmem_init_sdm = sdm;
+	ctx->devmem_buddy = buddy;
+	ctx->devmem_lock = buddy_lock;
+	ctx->devmem_size = size;
+	ctx->devmem_dpa = dpa_base;
+	ctx->devmem_owner = owner;
+
+	return ctx->devmem_init_ret;
+}
+
+static void svmxe_test_devmem_fini(struct svmxe_devmem *sdm)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+
+	ctx->devmem_finis++;
+	ctx->devmem_fini_sdm = sdm;
+}
+
 /* Fixtures */
+
+static void svmxe_test_put_fences(void *arg)
+{
+	struct svmxe_test *ctx = arg;
+	unsigned int i;
+
+	for (i = 0; i < SVMXE_TEST_MAX_REQS; i++)
+		dma_fence_put(ctx->fences[i]);
+}
 
 static int svmxe_test_init(struct kunit *test)
 {
@@ -255,6 +449,16 @@ static int svmxe_test_init(struct kunit *test)
 	ctx->vm = vm;
 
 	ctx->zap_ret = true;
+	ctx->sys_pages = kunit_kcalloc(test, SVMXE_TEST_MAX_PAGES,
+				       sizeof(*ctx->sys_pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->sys_pages);
+	ctx->dev_pages = kunit_kcalloc(test, SVMXE_TEST_MAX_PAGES,
+				       sizeof(*ctx->dev_pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->dev_pages);
+	spin_lock_init(&ctx->fence_lock);
+	ctx->fence_context = dma_fence_context_alloc(1);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, svmxe_test_put_fences,
+							ctx), 0);
 	test->priv = ctx;
 
 	kunit_activate_static_stub(test, svmxe_core_fault, svmxe_test_core_fault);
@@ -263,6 +467,14 @@ static int svmxe_test_init(struct kunit *test)
 	kunit_activate_static_stub(test, svmxe_zap, svmxe_test_zap);
 	kunit_activate_static_stub(test, svmxe_tlb_inval, svmxe_test_tlb_inval);
 	kunit_activate_static_stub(test, svmxe_tlb_wait, svmxe_test_tlb_wait);
+	kunit_activate_static_stub(test, svmxe_page_vram_offset,
+				   svmxe_test_page_vram_offset);
+	kunit_activate_static_stub(test, svmxe_dma_map, svmxe_test_dma_map);
+	kunit_activate_static_stub(test, svmxe_dma_unmap, svmxe_test_dma_unmap);
+	kunit_activate_static_stub(test, svmxe_migrate_copy, svmxe_test_migrate_copy);
+	kunit_activate_static_stub(test, svmxe_migrate_clear, svmxe_test_migrate_clear);
+	kunit_activate_static_stub(test, svmxe_devmem_init, svmxe_test_devmem_init);
+	kunit_activate_static_stub(test, svmxe_devmem_fini, svmxe_test_devmem_fini);
 
 	return 0;
 }
@@ -1239,6 +1451,347 @@ static void svmxe_vm_create_query_test(struct kunit *test)
 	xe->sriov.__mode = XE_SRIOV_MODE_NONE;
 }
 
+/* Binding ranges in VRAM */
+
+static void svmxe_bind_devmem_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	const dma_addr_t dpa = 0x800000000ull + 3 * SZ_2M;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+	unsigned int i;
+	int err;
+
+	/* a 2M range migrated whole: one VRAM segment, one 2M PTE */
+	range = svmxe_test_range(test, vm, 4 * SZ_2M, 1, 9, dpa, 0, 0, 0);
+	range->dma[0].devmem = true;
+
+	down_write(&vm->lock);
+	err = svmxe_commit(vm, tile, range, 2);
+	up_write(&vm->lock);
+
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_ASSERT_EQ(test, ctx->binds, 1);
+	KUNIT_ASSERT_EQ(test, ctx->bind_segs, 1);
+	KUNIT_EXPECT_EQ(test, ctx->bind_seg_dma[0], dpa);
+	KUNIT_EXPECT_EQ(test, ctx->bind_seg_len[0], SZ_2M);
+	KUNIT_EXPECT_EQ(test, ctx->bind_layout.pages_2m, 1);
+	KUNIT_EXPECT_TRUE(test, bitmap_full(ctx->bind_dm, SZ_2M >> PAGE_SHIFT));
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->bind_ro, SZ_2M >> PAGE_SHIFT));
+
+	/*
+	 * Migrated in part: pages 0-7 in system memory, 8-15 in VRAM at the
+	 * very next addresses. Two segments all the same, and only the VRAM
+	 * pages are device memory.
+	 */
+	range = svmxe_test_range(test, vm, SZ_64K, 16, 0, 0x80000000, 0, 0, 0);
+	for (i = 8; i < 16; i++)
+		range->dma[i].devmem = true;
+
+	down_write(&vm->lock);
+	err = svmxe_commit(vm, tile, range, 2);
+	up_write(&vm->lock);
+
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_ASSERT_EQ(test, ctx->binds, 2);
+	KUNIT_ASSERT_EQ(test, ctx->bind_segs, 2);
+	KUNIT_EXPECT_EQ(test, ctx->bind_seg_dma[0], 0x80000000);
+	KUNIT_EXPECT_EQ(test, ctx->bind_seg_len[0], 8 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, ctx->bind_seg_dma[1], 0x80008000);
+	KUNIT_EXPECT_EQ(test, ctx->bind_seg_len[1], 8 * SZ_4K);
+	for (i = 0; i < 16; i++)
+		KUNIT_EXPECT_EQ_MSG(test, test_bit(i, ctx->bind_dm), i >= 8,
+				    "page %u", i);
+	/* no 64K PTE spans both kinds */
+	KUNIT_EXPECT_EQ(test, ctx->bind_layout.pages_64k, 0);
+	KUNIT_EXPECT_EQ(test, ctx->bind_layout.pages_4k, 16);
+}
+
+/* The copy engine of a tile's region */
+
+static struct svmxe_devmem *svmxe_test_devmem(struct kunit *test,
+					      struct svmxe_test *ctx)
+{
+	struct svmxe_devmem *sdm;
+
+	sdm = kunit_kzalloc(test, sizeof(*sdm), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sdm);
+	sdm->tile = xe_device_get_root_tile(ctx->xe);
+
+	return sdm;
+}
+
+/*
+ * Fill @sys and @dev with @n fake pages: device page i at VRAM offset
+ * @offs[i], system page i, or NULL where @clear[i].
+ */
+static void svmxe_test_pages(struct svmxe_test *ctx, struct page **sys,
+			     struct page **dev, const u64 *offs,
+			     const bool *clear, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		dev[i] = &ctx->dev_pages[i];
+		ctx->dev_offset[i] = offs[i];
+		sys[i] = clear && clear[i] ? NULL : &ctx->sys_pages[i];
+	}
+}
+
+static void svmxe_test_expect_copy(struct kunit *test,
+				   const struct svmxe_test_req *r,
+				   bool to_vram, u64 vram_offset,
+				   unsigned int first, unsigned long npages)
+{
+	unsigned int i;
+
+	KUNIT_EXPECT_FALSE(test, r->clear);
+	KUNIT_EXPECT_EQ(test, r->to_vram, to_vram);
+	KUNIT_EXPECT_EQ(test, r->vram_offset, vram_offset);
+	KUNIT_ASSERT_EQ(test, r->npages, npages);
+	KUNIT_EXPECT_EQ(test, r->size, npages << PAGE_SHIFT);
+	for (i = 0; i < npages; i++)
+		KUNIT_EXPECT_EQ_MSG(test, r->sram[i], svmxe_test_sys_dma(first + i),
+				    "page %u", first + i);
+}
+
+static void svmxe_test_expect_clear(struct kunit *test,
+				    const struct svmxe_test_req *r,
+				    u64 vram_offset, u64 size)
+{
+	KUNIT_EXPECT_TRUE(test, r->clear);
+	KUNIT_EXPECT_EQ(test, r->vram_offset, vram_offset);
+	KUNIT_EXPECT_EQ(test, r->size, size);
+}
+
+static void svmxe_devmem_copy_to_vram_test(struct kunit *test)
+{
+	static const u64 offs[] = {
+		0x100000, 0x101000, 0x102000, 0x103000,
+		0x200000, 0x201000, 0x105000, 0x106000,
+	};
+	static const bool clear[] = { 0, 0, 1, 1, 0, 0, 0, 1 };
+	struct svmxe_test *ctx = test->priv;
+	struct svmxe_devmem *sdm = svmxe_test_devmem(test, ctx);
+	struct page *sys[ARRAY_SIZE(offs)], *dev[ARRAY_SIZE(offs)];
+	struct dma_fence *fence;
+	unsigned int i;
+
+	svmxe_test_pages(ctx, sys, dev, offs, clear, ARRAY_SIZE(offs));
+	fence = svmxe_devmem_copy(&sdm->dm, sys, dev, ARRAY_SIZE(offs), true);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fence);
+
+	/* one request per run of one kind, contiguous in VRAM */
+	KUNIT_ASSERT_EQ(test, ctx->reqs, 5);
+	svmxe_test_expect_copy(test, &ctx->req[0], true, 0x100000, 0, 2);
+	svmxe_test_expect_clear(test, &ctx->req[1], 0x102000, 2 * SZ_4K);
+	svmxe_test_expect_copy(test, &ctx->req[2], true, 0x200000, 4, 2);
+	svmxe_test_expect_copy(test, &ctx->req[3], true, 0x105000, 6, 1);
+	svmxe_test_expect_clear(test, &ctx->req[4], 0x106000, SZ_4K);
+	for (i = 0; i < ctx->reqs; i++)
+		KUNIT_EXPECT_PTR_EQ(test, ctx->req[i].tile, sdm->tile);
+
+	/* the last fence comes back, the others were dropped */
+	KUNIT_EXPECT_PTR_EQ(test, fence, ctx->fences[4]);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, kref_read(&ctx->fences[i]->refcount), 1);
+	KUNIT_EXPECT_EQ(test, kref_read(&fence->refcount), 2);
+	KUNIT_EXPECT_EQ(test, fence->error, 0);
+	dma_fence_put(fence);
+
+	/* system pages only, mapped for the copy and unmapped after it */
+	KUNIT_EXPECT_EQ(test, ctx->maps, 5);
+	KUNIT_EXPECT_EQ(test, ctx->unmaps, 5);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->mapped, SVMXE_TEST_MAX_PAGES));
+}
+
+static void svmxe_devmem_copy_to_ram_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct svmxe_devmem *sdm = svmxe_test_devmem(test, ctx);
+	struct page *sys[SVMXE_TEST_MAX_PAGES], *dev[SVMXE_TEST_MAX_PAGES];
+	u64 offs[SVMXE_TEST_MAX_PAGES];
+	struct dma_fence *fence;
+	unsigned int i;
+
+	/* a 64K allocation whole, except that its last 4 pages were freed */
+	for (i = 0; i < 12; i++)
+		offs[i] = 0x7f0000 + i * SZ_4K;
+	for (; i < SVMXE_TEST_MAX_PAGES; i++)
+		offs[i] = 0x900000 + (i - 12) * SZ_4K;
+
+	svmxe_test_pages(ctx, sys, dev, offs, NULL, SVMXE_TEST_MAX_PAGES);
+	fence = svmxe_devmem_copy(&sdm->dm, sys, dev, SVMXE_TEST_MAX_PAGES, false);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fence);
+
+	KUNIT_ASSERT_EQ(test, ctx->reqs, 2);
+	svmxe_test_expect_copy(test, &ctx->req[0], false, 0x7f0000, 0, 12);
+	svmxe_test_expect_copy(test, &ctx->req[1], false, 0x900000, 12, 4);
+	KUNIT_EXPECT_PTR_EQ(test, fence, ctx->fences[1]);
+	dma_fence_put(fence);
+
+	KUNIT_EXPECT_EQ(test, ctx->maps, SVMXE_TEST_MAX_PAGES);
+	KUNIT_EXPECT_EQ(test, ctx->unmaps, SVMXE_TEST_MAX_PAGES);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->mapped, SVMXE_TEST_MAX_PAGES));
+}
+
+static void svmxe_devmem_copy_errors_test(struct kunit *test)
+{
+	static const u64 offs[] = { 0x10000, 0x11000, 0x40000, 0x41000 };
+	struct svmxe_test *ctx = test->priv;
+	struct svmxe_devmem *sdm = svmxe_test_devmem(test, ctx);
+	struct page *sys[ARRAY_SIZE(offs)], *dev[ARRAY_SIZE(offs)];
+	struct dma_fence *fence;
+
+	svmxe_test_pages(ctx, sys, dev, offs, NULL, ARRAY_SIZE(offs));
+
+	/* nothing to copy: a signalled fence, nothing asked */
+	fence = svmxe_devmem_copy(&sdm->dm, sys, dev, 0, true);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fence);
+	KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(fence));
+	dma_fence_put(fence);
+	KUNIT_EXPECT_EQ(test, ctx->maps, 0);
+	KUNIT_EXPECT_EQ(test, ctx->reqs, 0);
+
+	/* the third page cannot be mapped: no copy, the others unmapped */
+	ctx->map_fail_at = 3;
+	fence = svmxe_devmem_copy(&sdm->dm, sys, dev, ARRAY_SIZE(offs), true);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(fence), -EFAULT);
+	KUNIT_EXPECT_EQ(test, ctx->reqs, 0);
+	KUNIT_EXPECT_EQ(test, ctx->maps, 3);
+	KUNIT_EXPECT_EQ(test, ctx->unmaps, 2);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->mapped, SVMXE_TEST_MAX_PAGES));
+	ctx->map_fail_at = 0;
+	ctx->maps = 0;
+	ctx->unmaps = 0;
+
+	/* the second run cannot be pushed: the first one is waited for */
+	ctx->req_fail_at = 2;
+	fence = svmxe_devmem_copy(&sdm->dm, sys, dev, ARRAY_SIZE(offs), true);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(fence), -ENOMEM);
+	KUNIT_ASSERT_EQ(test, ctx->reqs, 2);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->fences[0]);
+	KUNIT_EXPECT_EQ(test, kref_read(&ctx->fences[0]->refcount), 1);
+	KUNIT_EXPECT_EQ(test, ctx->maps, 4);
+	KUNIT_EXPECT_EQ(test, ctx->unmaps, 4);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->mapped, SVMXE_TEST_MAX_PAGES));
+	ctx->req_fail_at = 0;
+
+	/* the copy itself fails: its fence comes back with the error */
+	ctx->fence_error = -EIO;
+	fence = svmxe_devmem_copy(&sdm->dm, sys, dev, ARRAY_SIZE(offs), false);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fence);
+	KUNIT_EXPECT_EQ(test, ctx->reqs, 4);
+	KUNIT_EXPECT_PTR_EQ(test, fence, ctx->fences[3]);
+	KUNIT_EXPECT_EQ(test, fence->error, -EIO);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->mapped, SVMXE_TEST_MAX_PAGES));
+	dma_fence_put(fence);
+}
+
+/* Device memory of the tiles, and of new VMs */
+
+static void svmxe_device_devmem_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_device *xe = ctx->xe;
+	struct xe_tile *t0, *t1;
+	struct xe_ttm_vram_mgr *mgr;
+	char name[48];
+
+	svmxe_test_add_tile(test, ctx);
+	t0 = &xe->tiles[0];
+	t1 = &xe->tiles[1];
+	mgr = t0->mem.vram_mgr;
+	KUNIT_ASSERT_NOT_NULL(test, mgr);
+	KUNIT_ASSERT_TRUE(test, xe_svm_xe_can_mirror(xe));
+
+	/* a discrete device whose tile 0 only has VRAM */
+	xe->info.is_dgfx = true;
+	t0->mem.vram.usable_size = SZ_1G;
+	t0->mem.vram.dpa_base = SZ_4G;
+	mgr->mm.size = SZ_1G;
+
+	xe_svm_xe_device_init(xe);
+	KUNIT_ASSERT_EQ(test, ctx->devmem_inits, 1);
+	KUNIT_ASSERT_NOT_NULL(test, t0->svm_devmem);
+	KUNIT_EXPECT_NULL(test, t1->svm_devmem);
+	KUNIT_EXPECT_PTR_EQ(test, &ctx->devmem_init_sdm->dm, t0->svm_devmem);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->devmem_init_sdm->tile, t0);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->devmem_buddy, &mgr->mm);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->devmem_lock, &mgr->lock);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_size, SZ_1G);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_dpa, SZ_4G);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->devmem_owner, (void *)xe);
+	snprintf(name, sizeof(name), "xe-svm %s tile0", dev_name(xe->drm.dev));
+	KUNIT_EXPECT_STREQ(test, ctx->devmem_init_sdm->name, name);
+
+	/* removal tears it down once */
+	xe_svm_xe_device_fini(xe);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_finis, 1);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->devmem_fini_sdm, ctx->devmem_init_sdm);
+	KUNIT_EXPECT_NULL(test, t0->svm_devmem);
+	xe_svm_xe_device_fini(xe);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_finis, 1);
+
+	/* a region that cannot be set up: none, and nothing to tear down */
+	ctx->devmem_init_ret = -ENOSPC;
+	xe_svm_xe_device_init(xe);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 2);
+	KUNIT_EXPECT_NULL(test, t0->svm_devmem);
+	xe_svm_xe_device_fini(xe);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_finis, 1);
+	ctx->devmem_init_ret = 0;
+
+	/* VRAM that needs 64K pages gets no region */
+	xe->info.vram_flags |= XE_VRAM_FLAGS_NEED64K;
+	xe_svm_xe_device_init(xe);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 2);
+	KUNIT_EXPECT_NULL(test, t0->svm_devmem);
+	xe->info.vram_flags &= ~XE_VRAM_FLAGS_NEED64K;
+
+	/* nor does a device that cannot mirror */
+	xe->info.has_usm = 0;
+	xe_svm_xe_device_init(xe);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 2);
+	xe->info.has_usm = 1;
+
+	/* nor an integrated one */
+	xe->info.is_dgfx = false;
+	xe_svm_xe_device_init(xe);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 2);
+	KUNIT_EXPECT_NULL(test, t0->svm_devmem);
+}
+
+static void svmxe_vm_devmem_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_devmem *dm;
+
+	dm = kunit_kzalloc(test, sizeof(*dm), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dm);
+
+	/* the device's pages, migrating to the root tile */
+	tile->svm_devmem = dm;
+	svmxe_vm_init_devmem(vm);
+	KUNIT_EXPECT_PTR_EQ(test, vm->svm.pgmap_owner, (void *)ctx->xe);
+	KUNIT_EXPECT_PTR_EQ(test, vm->svm.vram, dm);
+
+	/* D3cold only while no SVM data is in VRAM */
+	KUNIT_EXPECT_FALSE(test, xe_svm_xe_vram_in_use(ctx->xe));
+	atomic64_set(&dm->stats.pages_in_use, 3);
+	KUNIT_EXPECT_TRUE(test, xe_svm_xe_vram_in_use(ctx->xe));
+
+	/* no VRAM: system memory only */
+	tile->svm_devmem = NULL;
+	svmxe_vm_init_devmem(vm);
+	KUNIT_EXPECT_PTR_EQ(test, vm->svm.pgmap_owner, (void *)ctx->xe);
+	KUNIT_EXPECT_NULL(test, vm->svm.vram);
+	KUNIT_EXPECT_FALSE(test, xe_svm_xe_vram_in_use(ctx->xe));
+}
+
 static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE_PARAM(svmxe_page_size_test, svmxe_size_gen_params),
 	KUNIT_CASE(svmxe_bind_request_test),
@@ -1256,6 +1809,12 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_fault_gap_test),
 	KUNIT_CASE(svmxe_bind_op_test),
 	KUNIT_CASE(svmxe_vm_create_query_test),
+	KUNIT_CASE(svmxe_bind_devmem_test),
+	KUNIT_CASE(svmxe_devmem_copy_to_vram_test),
+	KUNIT_CASE(svmxe_devmem_copy_to_ram_test),
+	KUNIT_CASE(svmxe_devmem_copy_errors_test),
+	KUNIT_CASE(svmxe_device_devmem_test),
+	KUNIT_CASE(svmxe_vm_devmem_test),
 	{}
 };
 
