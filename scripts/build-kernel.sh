@@ -6,6 +6,11 @@
 #   build-kernel.sh guest  bzImage + modules for the QEMU test guest
 #                          (tinyconfig + base + debug + svm + guest
 #                          fragments), installed into $BUILD/guest-modules
+#   build-kernel.sh bench  the guest kernel without the debug fragment
+#                          (no KASAN, lockdep, kmemleak, DEBUG_VM,
+#                          DMA-API debugging), for benchmarks only
+#                          (BENCH_KERNEL=release make bench); modules and
+#                          headers in $BUILD/bench-modules, -headers
 #   build-kernel.sh gate   the compile gate (tinyconfig + base + debug + svm +
 #                          gate fragments): xe as a module with W=1, C=1
 #                          (sparse) and DRM_XE_WERROR; the log is kept in
@@ -19,8 +24,9 @@ set -e
 TARGET=$1
 case "$TARGET" in
 guest) FRAGS="base debug svm guest" ;;
+bench) FRAGS="base svm guest" ;;
 gate)  FRAGS="base debug svm gate" ;;
-*) die "usage: $0 guest|gate" ;;
+*) die "usage: $0 guest|bench|gate" ;;
 esac
 
 O=$BUILD/$TARGET
@@ -55,17 +61,17 @@ if ! stamp_ok "$O/.xe-svm-config" "$cfg_hash" || [ ! -f "$O/.config" ]; then
 fi
 
 case "$TARGET" in
-guest)
-	log "building guest kernel and modules in $O"
-	if ! "${MAKE[@]}" bzImage modules > "$BUILD/guest-build.log" 2>&1; then
-		grep -E 'error|Error' "$BUILD/guest-build.log" | head -20
-		die "guest kernel build failed (see $BUILD/guest-build.log)"
+guest|bench)
+	log "building $TARGET kernel and modules in $O"
+	if ! "${MAKE[@]}" bzImage modules > "$BUILD/$TARGET-build.log" 2>&1; then
+		grep -E 'error|Error' "$BUILD/$TARGET-build.log" | head -20
+		die "$TARGET kernel build failed (see $BUILD/$TARGET-build.log)"
 	fi
-	grep -E 'warning:' "$BUILD/guest-build.log" || true
-	rm -rf "$BUILD/guest-modules"
-	"${MAKE[@]}" -s INSTALL_MOD_PATH="$BUILD/guest-modules" INSTALL_MOD_STRIP=1 \
+	grep -E 'warning:' "$BUILD/$TARGET-build.log" || true
+	rm -rf "$BUILD/$TARGET-modules"
+	"${MAKE[@]}" -s INSTALL_MOD_PATH="$BUILD/$TARGET-modules" INSTALL_MOD_STRIP=1 \
 		DEPMOD=/sbin/depmod modules_install >/dev/null
-	"${MAKE[@]}" -s INSTALL_HDR_PATH="$BUILD/guest-headers" headers_install >/dev/null
+	"${MAKE[@]}" -s INSTALL_HDR_PATH="$BUILD/$TARGET-headers" headers_install >/dev/null
 	;;
 gate)
 	# Objects of the files the series adds or changes are rebuilt every

@@ -42,7 +42,14 @@ if [ "$MODE" = check ]; then
 	step series "$REPO/scripts/series.sh" || echo "fail series format-patch-failed" >> "$BUILD/static-results.pre"
 	step gate "$REPO/scripts/build-kernel.sh" gate || echo "fail compile-gate the-gate-build-failed(see-build/gate.log)" >> "$BUILD/static-results.pre"
 fi
-if ! step build-guest "$REPO/scripts/build-kernel.sh" guest; then
+# BENCH_KERNEL=release make bench: benchmarks on a kernel without the
+# debug fragment (KASAN, lockdep...), built beside the test kernel.
+KERNEL_TARGET=guest
+if [ "$MODE" = bench ] && [ "${BENCH_KERNEL:-debug}" = release ]; then
+	KERNEL_TARGET=bench
+	export KERNEL_VARIANT=bench
+fi
+if ! step build-guest "$REPO/scripts/build-kernel.sh" "$KERNEL_TARGET"; then
 	cp "$BUILD/static-results.pre" "$BUILD/static-results"
 	fatal guest-build "the guest kernel does not build (see build/guest-build.log)"
 fi
@@ -65,7 +72,9 @@ PLAN=check
 step guest "$REPO/scripts/run-guest.sh" "$PLAN"
 
 . "$BUILD/base.env"
-MACHINE="machine: $(nproc) CPUs, guest under QEMU $( [ "${KVM:-0}" = 1 ] && echo KVM || echo TCG) with ${GUEST_SMP:-2} vCPUs; base: $BASE_PACKAGE $BASE_USED_VERSION ($( [ "$BASE_PINNED" = yes ] && echo pinned || echo "NOT the pinned $BASE_VERSION")); logs in $BUILD"
+KERNEL_NOTE=
+[ "$MODE" = bench ] && KERNEL_NOTE="; $KERNEL_TARGET kernel ($( [ "$KERNEL_TARGET" = bench ] && echo "release: no KASAN, lockdep, kmemleak, DEBUG_VM" || echo "debug: KASAN, lockdep"))"
+MACHINE="machine: $(nproc) CPUs, guest under QEMU $( [ "${KVM:-0}" = 1 ] && echo KVM || echo TCG) with ${GUEST_SMP:-2} vCPUs; base: $BASE_PACKAGE $BASE_USED_VERSION ($( [ "$BASE_PINNED" = yes ] && echo pinned || echo "NOT the pinned $BASE_VERSION")); logs in $BUILD$KERNEL_NOTE"
 echo
 echo "=== timings (s) ==="
 awk '{ printf "  %-12s %5d%s\n", $1, $3, ($2 != 0 ? "  (failed)" : "") }' "$STEPS"

@@ -14,6 +14,8 @@
 #   GUEST_TIMEOUT   seconds before the guest is killed (default 2400)
 #   GUEST_SMP, GUEST_MEM   vCPUs (default 2) and memory (default 3G)
 #   BENCH_MB=N      MiB per benchmark measurement (bench plan, default 256)
+#   KERNEL_VARIANT=bench  boot the release bench kernel (build-kernel.sh
+#                   bench) instead of the debug test kernel
 #   KVM=1           opt-in KVM acceleration; it was seen to hang at kernel
 #                   decompression on this kind of machine, so never default
 #
@@ -25,9 +27,12 @@ set -e
 PLAN=${1:-check}
 CONSOLE=$BUILD/$PLAN-console.log
 RESULTS=$BUILD/$PLAN-results.log
-KERNEL=$BUILD/guest/arch/x86/boot/bzImage
-[ -f "$KERNEL" ] || die "no guest kernel at $KERNEL (run make build)"
-[ -f "$BUILD/initramfs.cpio.gz" ] || die "no initramfs (run make build)"
+VARIANT=${KERNEL_VARIANT:-guest}
+KERNEL=$BUILD/$VARIANT/arch/x86/boot/bzImage
+INITRD=$BUILD/initramfs.cpio.gz
+[ "$VARIANT" = guest ] || INITRD=$BUILD/initramfs-$VARIANT.cpio.gz
+[ -f "$KERNEL" ] || die "no $VARIANT kernel at $KERNEL (run make build)"
+[ -f "$INITRD" ] || die "no initramfs at $INITRD (run make build)"
 
 # memmap= reserves 512 MiB at 2 GiB for test_hmm's device-coherent
 # variants (spm_addr_dev0/1 in guest/init).
@@ -61,7 +66,7 @@ timeout --kill-after=10 "${GUEST_TIMEOUT:-2400}" \
 	qemu-system-x86_64 "${ACCEL[@]}" -machine pc -smp "${GUEST_SMP:-2}" -m "${GUEST_MEM:-3G}" \
 	-display none -monitor none -no-reboot \
 	-serial "file:$CONSOLE" -serial "file:$RESULTS" \
-	-kernel "$KERNEL" -initrd "$BUILD/initramfs.cpio.gz" \
+	-kernel "$KERNEL" -initrd "$INITRD" \
 	-append "$APPEND" < /dev/null &
 qpid=$!
 # Show the result stream live while the guest runs; tail ends with QEMU.

@@ -1574,65 +1574,60 @@ static void unload_worker(void *arg)
 	svmt_assert_ok(munmap(p, size));
 }
 
+/* xe_svm_emu as it is loaded now, and its .ko to load it again. */
+struct emu_module {
+	int kofd;
+	long long tiles, vram_mb;
+	char params[64];	/* the parameters it is loaded with */
+};
+
 /*
- * Unloading the module with data in VRAM, in this process and in another
- * one that keeps running: once every device file is closed, the unload
- * moves every VRAM page back to system memory, and every byte is right
- * afterwards. The module is reloaded with its original parameters.
+ * Reloading the module needs its .ko (XE_SVM_EMU_KO), root, and
+ * xe_svm_emu loaded as a module: skips the subtest otherwise. Opens no
+ * device file.
  */
-static void test_teardown_unload(void)
+static void module_get(struct emu_module *m)
 {
 	const char *ko = getenv("XE_SVM_EMU_KO");
-	long long tiles, vram_mb;
-	struct xe_svm_emu_tile_stats ts;
-	struct emu_vm vm;
-	bool reloaded = false;
-	char orig[64];
-	struct stat st;
-	int kofd, status, fd;
-	uint32_t i;
-	uint64_t *p;
-	pid_t w;
 
 	if (!ko)
 		svmt_skip("XE_SVM_EMU_KO (path of xe_svm_emu.ko) is not set");
 	if (geteuid() != 0)
 		svmt_skip("needs root to unload and reload xe_svm_emu");
-	tiles = svmt_read_ll(EMU_PARAMS "tiles");
-	vram_mb = svmt_read_ll(EMU_PARAMS "vram_mb");
-	if (tiles < 1 || vram_mb < 1)
+	m->tiles = svmt_read_ll(EMU_PARAMS "tiles");
+	m->vram_mb = svmt_read_ll(EMU_PARAMS "vram_mb");
+	if (m->tiles < 1 || m->vram_mb < 1)
 		svmt_skip("xe_svm_emu is not loaded as a module");
-	snprintf(orig, sizeof(orig), "tiles=%lld vram_mb=%lld", tiles, vram_mb);
-	kofd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (kofd < 0)
+	snprintf(m->params, sizeof(m->params), "tiles=%lld vram_mb=%lld", m->tiles,
+		 m->vram_mb);
+	m->kofd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (m->kofd < 0)
 		svmt_fail(__FILE__, __LINE__, "open %s: %s", ko, strerror(errno));
+}
 
-	w = emu_fork(unload_worker, NULL);
-	svmt_assert_eq_u64(waitpid(w, &status, 0), w);
-	/* Reload first, so that the programs after this one find the device. */
-	if (stat(EMU_DEV, &st) != 0) {
-		svmt_assert_ok(load_module(kofd, orig));
-		reloaded = true;
-	}
-	close(kofd);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		svmt_fail(__FILE__, __LINE__, "the unloading process failed (status 0x%x)",
-			  status);
-	svmt_assert(reloaded);
+/*
+ * A fresh module with @m's parameters: the original tiles, nothing in
+ * use, counters at 0; and it migrates.
+ */
+static void check_fresh_module(const struct emu_module *m)
+{
+	struct xe_svm_emu_tile_stats ts;
+	struct emu_vm vm;
+	uint64_t *p;
+	uint32_t i;
+	int fd;
 
-	/* A fresh module: the original tiles, nothing in use, counters at 0. */
 	fd = emu_open();
-	svmt_assert_eq_u64(num_tiles(fd), tiles);
-	for (i = 0; i < tiles; i++) {
+	svmt_assert_eq_u64(num_tiles(fd), m->tiles);
+	for (i = 0; i < m->tiles; i++) {
 		ts = emu_tile_stats(fd, i);
-		svmt_assert_eq_u64(ts.vram_pages, (uint64_t)vram_mb << 20 >> 12);
+		svmt_assert_eq_u64(ts.vram_pages, (uint64_t)m->vram_mb << 20 >> 12);
 		svmt_assert_eq_u64(ts.vram_pages_in_use, 0);
 		svmt_assert_eq_u64(ts.migrated_to_vram, 0);
 		svmt_assert_eq_u64(ts.migrated_to_ram, 0);
 	}
 	close(fd);
 
-	/* And it migrates. */
 	vm = emu_vm_open_mirror();
 	p = emu_anon_2m(SZ_2M);
 	emu_assert_result(emu_fill(&vm, p, SZ_2M, V1, S1), 0);
@@ -1641,6 +1636,38 @@ static void test_teardown_unload(void)
 	svmt_assert_ok(munmap(p, SZ_2M));
 	emu_assert_vram_in_use(vm.fd, 0, 0);
 	emu_vm_close(&vm);
+}
+
+/*
+ * Unloading the module with data in VRAM, in this process and in another
+ * one that keeps running: once every device file is closed, the unload
+ * moves every VRAM page back to system memory, and every byte is right
+ * afterwards. The module is reloaded with its original parameters.
+ */
+static void test_teardown_unload(void)
+{
+	struct emu_module m;
+	bool reloaded = false;
+	struct stat st;
+	int status;
+	pid_t w;
+
+	module_get(&m);
+	w = emu_fork(unload_worker, NULL);
+	svmt_assert_eq_u64(waitpid(w, &status, 0), w);
+	/* Reload first, so that the programs after this one find the device. */
+	if (stat(EMU_DEV, &st) != 0) {
+		svmt_assert_ok(load_module(m.kofd, m.params));
+		reloaded = true;
+	}
+	close(m.kofd);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		svmt_fail(__FILE__, __LINE__, "the unloading process failed (status 0x%x)",
+			  status);
+	svmt_assert(reloaded);
+
+	/* A fresh module: the original tiles, nothing in use, counters at 0. */
+	check_fresh_module(&m);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1765,6 +1792,873 @@ static void test_tile_stats_bad_args(void)
 	emu_vm_close(&vm);
 }
 
+/* ------------------------------------------------------------------ */
+
+/* EXEC of @n ops on @vm: every op succeeds and every COMPARE matches. */
+#define exec_all_ok(vm, ops, n) exec_all_ok_at(__FILE__, __LINE__, (vm), (ops), (n))
+static void exec_all_ok_at(const char *file, int line, struct emu_vm *vm,
+			   struct xe_svm_emu_op *ops, size_t n)
+{
+	size_t i;
+
+	emu_exec(vm, ops, n);
+	for (i = 0; i < n; i++) {
+		if (ops[i].result)
+			svmt_fail(file, line, "op %zu of %zu (op %u at 0x%" PRIx64 "): %d %s",
+				  i, n, ops[i].op, (uint64_t)ops[i].addr, ops[i].result,
+				  emu_errname(ops[i].result));
+		if (ops[i].op == XE_SVM_EMU_OP_COMPARE &&
+		    ops[i].out != XE_SVM_EMU_COMPARE_EQUAL)
+			svmt_fail(file, line, "op %zu of %zu: GPU COMPARE of [0x%" PRIx64
+				  ", +0x%" PRIx64 "): first mismatch at byte offset 0x%" PRIx64,
+				  i, n, (uint64_t)ops[i].addr, (uint64_t)ops[i].size,
+				  (uint64_t)ops[i].out);
+	}
+}
+
+#define PM_PROCS	4
+#define PM_ROUNDS	3
+#define PM_VMA		(2 * SZ_64K)		/* two 64 KiB ranges */
+#define PM_SMALL_OFF	(SZ_64K + 4 * SZ_4K)	/* 16 KiB inside the second one */
+#define PM_SMALL	(4 * SZ_4K)
+#define PM_BIG		(2 * SZ_2M)		/* two 2 MiB ranges, half written each */
+
+/* Linear pattern number @k of the process whose seed is @seed. */
+static uint64_t pm_value(uint64_t seed, unsigned int k)
+{
+	return emu_pattern(seed, 2 * k);
+}
+
+static uint64_t pm_step(uint64_t seed, unsigned int k)
+{
+	return emu_pattern(seed, 2 * k + 1) | 1;
+}
+
+/* A pipe whose read end sees EOF once the parent forked every process. */
+struct pm_gate {
+	int fd[2];
+};
+
+/*
+ * One of the processes: its own VM, its own buffers each round, its own
+ * patterns (seeded by its pid). Every word it reads, on the GPU or the
+ * CPU, is one it wrote or a zero of memory it never wrote: never a word
+ * of another process, whose VRAM blocks it may be given once freed.
+ */
+static void pm_child(void *arg)
+{
+	const struct pm_gate *g = arg;
+	size_t na = PM_VMA / 8, nb = PM_BIG / 8, nr = SZ_2M / 8;
+	size_t so = PM_SMALL_OFF / 8, sn = PM_SMALL / 8;
+	uint64_t seed = getpid(), *a, *b, *h;
+	struct emu_vm vm;
+	unsigned int r, j, k;
+	char ch;
+
+	close(g->fd[1]);
+	while (read(g->fd[0], &ch, 1) > 0)
+		;
+	close(g->fd[0]);
+	vm = emu_vm_open_mirror();
+	for (r = 0; r < PM_ROUNDS; r++) {
+		k = 8 * r;
+		a = emu_map_aligned(PM_VMA, SZ_64K, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		b = emu_anon_2m(PM_BIG);
+		/* Never-written pages stay holes: the migration clears their VRAM. */
+		svmt_assert_ok(madvise(b, PM_BIG, MADV_NOHUGEPAGE));
+
+		emu_fill_linear(&a[so], sn, pm_value(seed, k), pm_step(seed, k));
+		for (j = 0; j < 2; j++)
+			emu_fill_linear(&b[j * nr], nr / 2, pm_value(seed, k + 1 + j),
+					pm_step(seed, k + 1 + j));
+
+		/* The GPU migrates all four ranges: this process's words, zeros around. */
+		emu_assert_gpu_linear(&vm, a, PM_SMALL_OFF, 0, 0);
+		emu_assert_gpu_linear(&vm, &a[so], PM_SMALL, pm_value(seed, k), pm_step(seed, k));
+		emu_assert_gpu_linear(&vm, &a[so + sn], PM_VMA - PM_SMALL_OFF - PM_SMALL, 0, 0);
+		for (j = 0; j < 2; j++) {
+			h = &b[j * nr];
+			emu_assert_gpu_linear(&vm, h, SZ_2M / 2, pm_value(seed, k + 1 + j),
+					      pm_step(seed, k + 1 + j));
+			emu_assert_gpu_linear(&vm, &h[nr / 2], SZ_2M / 2, 0, 0);
+		}
+		assert_snap(&vm, a, PM_VMA, SNAP_VRAM, 16);
+		assert_snap(&vm, b, PM_BIG, SNAP_VRAM, 21);
+
+		/* The GPU overwrites it all in VRAM; the CPU reads it all back. */
+		emu_assert_result(emu_fill(&vm, a, PM_VMA, pm_value(seed, k + 3),
+					   pm_step(seed, k + 3)), 0);
+		emu_assert_result(emu_fill(&vm, b, PM_BIG, pm_value(seed, k + 4),
+					   pm_step(seed, k + 4)), 0);
+		assert_snap(&vm, a, PM_VMA, SNAP_VRAM, 16);
+		assert_snap(&vm, b, PM_BIG, SNAP_VRAM, 21);
+		emu_assert_linear(a, na, pm_value(seed, k + 3), pm_step(seed, k + 3));
+		emu_assert_linear(b, nb, pm_value(seed, k + 4), pm_step(seed, k + 4));
+		assert_snap(&vm, a, PM_VMA, 0, 0);
+		assert_snap(&vm, b, PM_BIG, 0, 0);
+
+		/* b goes back to VRAM and is freed there: its blocks are the others' now. */
+		emu_assert_gpu_linear(&vm, b, PM_BIG, pm_value(seed, k + 4), pm_step(seed, k + 4));
+		assert_snap(&vm, b, PM_BIG, SNAP_VRAM, 21);
+		svmt_assert_ok(munmap(a, PM_VMA));
+		svmt_assert_ok(munmap(b, PM_BIG));
+	}
+	emu_vm_close(&vm);
+}
+
+/*
+ * Four processes at once, each with its own VM, migrate small (64 KiB
+ * ranges) and large (2 MiB) buffers both ways for a few rounds, freeing
+ * some with their data in VRAM: no process ever sees another's data, in
+ * VRAM or back in system memory, and the tile's counters add up exactly.
+ */
+static void test_processes_migrate(void)
+{
+	int fd = emu_open();
+	uint64_t in_use0 = vram_start(fd, 0, PM_PROCS * (PM_VMA + PM_BIG));
+	struct xe_svm_emu_tile_stats t0 = emu_tile_stats(fd, 0), t1;
+	uint64_t rounds = PM_PROCS * PM_ROUNDS;
+	pid_t pid[PM_PROCS];
+	struct pm_gate g;
+	unsigned int i;
+
+	svmt_assert_ok(pipe(g.fd));
+	for (i = 0; i < PM_PROCS; i++)
+		pid[i] = emu_fork(pm_child, &g);
+	/* All of them start now. */
+	close(g.fd[1]);
+	close(g.fd[0]);
+	for (i = 0; i < PM_PROCS; i++)
+		emu_wait_ok(pid[i]);
+
+	emu_assert_vram_in_use(fd, 0, in_use0);
+	t1 = emu_tile_stats(fd, 0);
+	emu_print_tile_stats("after the processes", &t1);
+	/* Per round: a (twice 16 pages) and b (twice 512) in, b in again; both out. */
+	svmt_assert_eq_u64(DELTA(t0, t1, migrated_to_vram),
+			   rounds * (PAGES(PM_VMA) + 2 * PAGES(PM_BIG)));
+	svmt_assert_eq_u64(DELTA(t0, t1, migrated_to_ram),
+			   rounds * (PAGES(PM_VMA) + PAGES(PM_BIG)));
+	svmt_assert_eq_u64(DELTA(t0, t1, cpu_faults), rounds * 4);
+	svmt_assert_eq_u64(DELTA(t0, t1, alloc_failures), 0);
+	svmt_assert_eq_u64(DELTA(t0, t1, copy_failures), 0);
+	close(fd);
+}
+
+/* ------------------------------------------------------------------ */
+
+#define RW_PAGES	PAGES(SZ_2M)	/* pages of the 2 MiB range */
+#define RW_ROUNDS	16		/* GPU rounds */
+#define RW_AHEAD	4		/* CPU passes per GPU round */
+#define RW_PASSES	(RW_ROUNDS * RW_AHEAD)
+#define RW_SLICES	16		/* a GPU round compares every 16th page */
+
+/*
+ * How many rounds the GPU (main) thread has finished. The CPU thread runs
+ * at most RW_AHEAD passes per round ahead of it, so that the two overlap
+ * for the whole run whatever their speeds, and the GPU never waits.
+ */
+struct progress {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned int done;
+};
+
+static void progress_init(struct progress *pr)
+{
+	svmt_assert(!pthread_mutex_init(&pr->lock, NULL));
+	svmt_assert(!pthread_cond_init(&pr->cond, NULL));
+	pr->done = 0;
+}
+
+static void progress_set(struct progress *pr, unsigned int done)
+{
+	pthread_mutex_lock(&pr->lock);
+	pr->done = done;
+	pthread_cond_broadcast(&pr->cond);
+	pthread_mutex_unlock(&pr->lock);
+}
+
+static void progress_wait(struct progress *pr, unsigned int done)
+{
+	pthread_mutex_lock(&pr->lock);
+	while (pr->done < done)
+		pthread_cond_wait(&pr->cond, &pr->lock);
+	pthread_mutex_unlock(&pr->lock);
+}
+
+static void progress_fini(struct progress *pr)
+{
+	pthread_cond_destroy(&pr->cond);
+	pthread_mutex_destroy(&pr->lock);
+}
+
+struct rw_thread {
+	volatile uint64_t *p;	/* the 2 MiB range */
+	struct progress *gpu;
+};
+
+/* Word 0 of page @i once the CPU thread finished @q passes: its last store there. */
+static uint64_t cw_value(unsigned int q, size_t i)
+{
+	return q ? (uint64_t)(q - 1) * RW_PAGES + i + 1 : 0;
+}
+
+/*
+ * The CPU writer: n = 1, 2, 3... stored in word 0 of page 0, 1, ... 511,
+ * 0, 1... Before each store it checks that its previous store to that
+ * word is still there.
+ */
+static void *cw_thread(void *arg)
+{
+	struct rw_thread *t = arg;
+	uint64_t n = 0, v;
+	unsigned int q;
+	size_t i;
+
+	for (q = 0; q < RW_PASSES; q++) {
+		progress_wait(t->gpu, q / RW_AHEAD);
+		for (i = 0; i < RW_PAGES; i++) {
+			v = t->p[i * PAGE_WORDS];
+			if (v != cw_value(q, i))
+				svmt_fail(__FILE__, __LINE__, "CPU pass %u, page %zu: word 0 is "
+					  "0x%" PRIx64 ", the CPU last stored 0x%" PRIx64, q, i,
+					  v, cw_value(q, i));
+			t->p[i * PAGE_WORDS] = ++n;
+		}
+	}
+	svmt_assert_eq_u64(n, cw_value(RW_PASSES, RW_PAGES - 1));
+	return NULL;
+}
+
+/*
+ * GPU ops of CPU-writer round @r: READ word 0 of every page (ops
+ * [0, RW_PAGES)), then COMPARE words 1..511 of every RW_SLICES-th page.
+ */
+static size_t cw_ops(struct xe_svm_emu_op *ops, uint64_t *p, unsigned int r,
+		     unsigned int slices)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < RW_PAGES; i++)
+		ops[k++] = emu_op_read(&p[i * PAGE_WORDS]);
+	for (i = r % slices; i < RW_PAGES; i += slices)
+		ops[k++] = emu_op_compare(&p[i * PAGE_WORDS + 1], SZ_4K - 8,
+					  V1 + (i * PAGE_WORDS + 1) * S1, S1);
+	return k;
+}
+
+/* Print how much moved from @a to @b; nothing may have failed or fallen back. */
+static void rw_check_counts(const struct counts *a, const struct counts *b)
+{
+	svmt_info("migrated %" PRIu64 " pages to VRAM (%" PRIu64 " faults), %" PRIu64
+		  " back (%" PRIu64 " CPU faults)", DELTA(*a, *b, t.migrated_to_vram),
+		  DELTA(*a, *b, s.vram_migrations), DELTA(*a, *b, t.migrated_to_ram),
+		  DELTA(*a, *b, t.cpu_faults));
+	emu_print_stats("VM", &b->s);
+	svmt_assert_eq_u64(DELTA(*a, *b, s.vram_fallbacks), 0);
+	svmt_assert_eq_u64(DELTA(*a, *b, t.alloc_failures), 0);
+	svmt_assert_eq_u64(DELTA(*a, *b, t.copy_failures), 0);
+	/* In VRAM when the thread started: its first access faulted. */
+	svmt_assert(DELTA(*a, *b, t.cpu_faults) >= 1);
+}
+
+/*
+ * No lost CPU writes: a CPU thread stores a counter in word 0 of every
+ * page of a 2 MiB range (a fixed number of passes), each store to a page
+ * in VRAM bringing the range back, while the GPU reads word 0 of every
+ * page and compares the other words (each GPU fault migrating the range
+ * to VRAM again). The GPU sees each word 0 only grow, and only take
+ * values the CPU stored there; the CPU finds its last store in place
+ * before every store; at the end the CPU and the GPU read the last value
+ * stored in every word, and the other words never changed.
+ */
+static void test_cpu_writer_during_migration(void)
+{
+	size_t size = SZ_2M, n = size / 8, i, k;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t *p = emu_anon_2m(size), seen[RW_PAGES] = {}, v;
+	struct xe_svm_emu_op *ops = calloc(2 * RW_PAGES, sizeof(*ops));
+	struct progress gpu;
+	struct rw_thread t = { .p = p, .gpu = &gpu };
+	struct counts c0, c1;
+	pthread_t tid;
+	unsigned int r;
+
+	svmt_assert(ops);
+	emu_fill_linear(p, n, V1, S1);
+	for (i = 0; i < RW_PAGES; i++)
+		p[i * PAGE_WORDS] = 0;
+	/* In VRAM to begin with. */
+	k = cw_ops(ops, p, 0, 1);
+	exec_all_ok(&vm, ops, k);
+	svmt_assert_eq_u64(vm.faults, 1);
+	for (i = 0; i < RW_PAGES; i++)
+		svmt_assert_eq_u64(ops[i].out, 0);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	c0 = counts(&vm);
+
+	progress_init(&gpu);
+	svmt_assert(!pthread_create(&tid, NULL, cw_thread, &t));
+	for (r = 0; r < RW_ROUNDS; r++) {
+		k = cw_ops(ops, p, r, RW_SLICES);
+		exec_all_ok(&vm, ops, k);
+		for (i = 0; i < RW_PAGES; i++) {
+			v = ops[i].out;
+			if ((v && ((v - 1) % RW_PAGES != i || (v - 1) / RW_PAGES >= RW_PASSES)) ||
+			    v < seen[i])
+				svmt_fail(__FILE__, __LINE__, "GPU round %u, page %zu: word 0 is "
+					  "0x%" PRIx64 " (before: 0x%" PRIx64 "), not a value the "
+					  "CPU stored there since", r, i, v, seen[i]);
+			seen[i] = v;
+		}
+		progress_set(&gpu, r + 1);
+	}
+	svmt_assert(!pthread_join(tid, NULL));
+	progress_fini(&gpu);
+	c1 = counts(&vm);
+	rw_check_counts(&c0, &c1);
+
+	/* Nothing lost: the GPU, then the CPU, read every last store. */
+	k = cw_ops(ops, p, 0, 1);
+	exec_all_ok(&vm, ops, k);
+	for (i = 0; i < RW_PAGES; i++)
+		svmt_assert_eq_u64(ops[i].out, cw_value(RW_PASSES, i));
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	for (i = 0; i < RW_PAGES; i++) {
+		svmt_assert_eq_u64(p[i * PAGE_WORDS], cw_value(RW_PASSES, i));
+		emu_assert_linear(&p[i * PAGE_WORDS + 1], PAGE_WORDS - 1,
+				  V1 + (i * PAGE_WORDS + 1) * S1, S1);
+	}
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	assert_snap(&vm, p, size, 0, 0);
+
+	free(ops);
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+/* Word 1 of every page after @r GPU rounds: 1 + 2 + ... + r. */
+static uint64_t gw_sum(unsigned int r)
+{
+	return (uint64_t)r * (r + 1) / 2;
+}
+
+/* The GPU round whose sum @v is, or -1. */
+static int gw_round(uint64_t v)
+{
+	unsigned int r;
+
+	for (r = 0; r <= RW_ROUNDS; r++)
+		if (gw_sum(r) == v)
+			return r;
+	return -1;
+}
+
+/*
+ * The CPU reader: words 0, 1 and 2 of every page, a fixed number of
+ * passes. Word 1 (the GPU's sum) only grows through the sums of the GPU
+ * rounds; words 0 and 2 never change.
+ */
+static void *gw_thread(void *arg)
+{
+	struct rw_thread *t = arg;
+	int last[RW_PAGES] = {}, s;
+	unsigned int q;
+	uint64_t v;
+	size_t i, w;
+
+	for (q = 0; q < RW_PASSES; q++) {
+		progress_wait(t->gpu, q / RW_AHEAD);
+		for (i = 0; i < RW_PAGES; i++) {
+			w = i * PAGE_WORDS;
+			v = t->p[w + 1];
+			s = gw_round(v);
+			if (s < last[i])
+				svmt_fail(__FILE__, __LINE__, "CPU pass %u, page %zu: word 1 is "
+					  "0x%" PRIx64 ", after the sum of %d GPU rounds", q, i,
+					  v, last[i]);
+			last[i] = s;
+			svmt_assert_eq_u64(t->p[w], V1 + w * S1);
+			svmt_assert_eq_u64(t->p[w + 2], V1 + (w + 2) * S1);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * GPU ops of GPU-writer round @r: ATOMIC_ADD r + 1 to word 1 of every
+ * page (ops [0, RW_PAGES)), then COMPARE words 0 and 2..511 of every
+ * @slices-th page.
+ */
+static size_t gw_ops(struct xe_svm_emu_op *ops, uint64_t *p, unsigned int r,
+		     unsigned int slices)
+{
+	size_t i, w, k = 0;
+
+	for (i = 0; i < RW_PAGES; i++)
+		ops[k++] = emu_op_atomic_add(&p[i * PAGE_WORDS + 1], r + 1);
+	for (i = r % slices; i < RW_PAGES; i += slices) {
+		w = i * PAGE_WORDS;
+		ops[k++] = emu_op_compare(&p[w], 8, V1 + w * S1, S1);
+		ops[k++] = emu_op_compare(&p[w + 2], SZ_4K - 16, V1 + (w + 2) * S1, S1);
+	}
+	return k;
+}
+
+/*
+ * No lost GPU writes: the GPU adds r + 1 to word 1 of every page of a
+ * 2 MiB range in round r (atomics: each GPU fault migrates the range to
+ * VRAM) while a CPU thread reads words 0..2 of every page (each read of
+ * a page in VRAM brings the range back). Each atomic finds the sum of
+ * the rounds before; the CPU sees the sums only grow; at the end the CPU
+ * and the GPU read the sum of all rounds, and nothing else changed.
+ */
+static void test_gpu_writer_during_migration(void)
+{
+	size_t size = SZ_2M, n = size / 8, i, k;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t *p = emu_anon_2m(size);
+	struct xe_svm_emu_op *ops = calloc(3 * RW_PAGES, sizeof(*ops));
+	struct progress gpu;
+	struct rw_thread t = { .p = p, .gpu = &gpu };
+	struct counts c0, c1;
+	pthread_t tid;
+	unsigned int r;
+
+	svmt_assert(ops);
+	emu_fill_linear(p, n, V1, S1);
+	for (i = 0; i < RW_PAGES; i++)
+		p[i * PAGE_WORDS + 1] = 0;
+	/* In VRAM to begin with (adding 0). */
+	k = gw_ops(ops, p, ~0u, 1);
+	exec_all_ok(&vm, ops, k);
+	svmt_assert_eq_u64(vm.faults, 1);
+	for (i = 0; i < RW_PAGES; i++)
+		svmt_assert_eq_u64(ops[i].out, 0);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	c0 = counts(&vm);
+
+	progress_init(&gpu);
+	svmt_assert(!pthread_create(&tid, NULL, gw_thread, &t));
+	for (r = 0; r < RW_ROUNDS; r++) {
+		k = gw_ops(ops, p, r, RW_SLICES);
+		exec_all_ok(&vm, ops, k);
+		for (i = 0; i < RW_PAGES; i++)
+			if (ops[i].out != gw_sum(r))
+				svmt_fail(__FILE__, __LINE__, "GPU round %u, page %zu: the atomic "
+					  "found 0x%" PRIx64 ", expected 0x%" PRIx64, r, i,
+					  (uint64_t)ops[i].out, gw_sum(r));
+		progress_set(&gpu, r + 1);
+	}
+	svmt_assert(!pthread_join(tid, NULL));
+	progress_fini(&gpu);
+	c1 = counts(&vm);
+	rw_check_counts(&c0, &c1);
+
+	/* Every sum complete: the GPU (adding 0), then the CPU. */
+	k = gw_ops(ops, p, ~0u, 1);
+	exec_all_ok(&vm, ops, k);
+	for (i = 0; i < RW_PAGES; i++)
+		svmt_assert_eq_u64(ops[i].out, gw_sum(RW_ROUNDS));
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	for (i = 0; i < RW_PAGES; i++) {
+		k = i * PAGE_WORDS;
+		svmt_assert_eq_u64(p[k + 1], gw_sum(RW_ROUNDS));
+		svmt_assert_eq_u64(p[k], V1 + k * S1);
+		emu_assert_linear(&p[k + 2], PAGE_WORDS - 2, V1 + (k + 2) * S1, S1);
+	}
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	assert_snap(&vm, p, size, 0, 0);
+
+	free(ops);
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+/* ------------------------------------------------------------------ */
+
+#define RMC_RANGES	4
+#define RMC_PASSES	3
+#define RMC_PAUSE_US	5000
+
+/* The page of each 2 MiB range thread B unmaps in round 0, then in round 1. */
+static const size_t rmc_hole[] = { 0, RW_PAGES / 2 };
+
+/* Kept piece @k (0, 1) of range @j: words [*start, *start + *len). */
+static void rmc_piece(size_t j, unsigned int k, size_t *start, size_t *len)
+{
+	size_t first = rmc_hole[k] + 1;
+	size_t end = k + 1 < ARRAY_SIZE(rmc_hole) ? rmc_hole[k + 1] : RW_PAGES;
+
+	*start = j * (SZ_2M / 8) + first * PAGE_WORDS;
+	*len = (end - first) * PAGE_WORDS;
+}
+
+struct rmc {
+	uint64_t *p;
+	unsigned int round;
+	pthread_barrier_t *barrier;
+};
+
+/* Thread A: reads and checks every word B never unmaps, a few times over. */
+static void *rmc_reader(void *arg)
+{
+	struct rmc *t = arg;
+	size_t j, start, len;
+	unsigned int q, k;
+
+	pthread_barrier_wait(t->barrier);
+	for (q = 0; q < RMC_PASSES; q++)
+		for (j = 0; j < RMC_RANGES; j++)
+			for (k = 0; k < ARRAY_SIZE(rmc_hole); k++) {
+				rmc_piece(j, k, &start, &len);
+				emu_assert_linear(&t->p[start], len, V1 + start * S1, S1);
+			}
+	return NULL;
+}
+
+/* Thread B: unmaps this round's page of every range, with pauses. */
+static void *rmc_unmapper(void *arg)
+{
+	struct rmc *t = arg;
+	size_t j;
+
+	pthread_barrier_wait(t->barrier);
+	for (j = 0; j < RMC_RANGES; j++) {
+		svmt_assert_ok(munmap(&t->p[j * (SZ_2M / 8) + rmc_hole[t->round] * PAGE_WORDS],
+				      SZ_4K));
+		usleep(RMC_PAUSE_US);
+	}
+	return NULL;
+}
+
+/* The GPU reads every kept word right (migrating what the policy wants). */
+static void rmc_gpu_check(struct emu_vm *vm, uint64_t *p)
+{
+	size_t j, start, len;
+	unsigned int k;
+
+	for (j = 0; j < RMC_RANGES; j++)
+		for (k = 0; k < ARRAY_SIZE(rmc_hole); k++) {
+			rmc_piece(j, k, &start, &len);
+			emu_assert_gpu_linear(vm, &p[start], len * 8, V1 + start * S1, S1);
+		}
+}
+
+/*
+ * munmap racing CPU faults on VRAM (and the windows they bring back): 8
+ * MiB in VRAM; thread A reads the words B never unmaps while thread B
+ * unmaps 4 KiB pieces: the first page of each 2 MiB range, then (once the
+ * GPU migrated the rest again, in 64 KiB ranges now) a middle one. No
+ * crash, every word read right on the CPU and the GPU, the holes are
+ * gone for the GPU, and no VRAM is left behind.
+ */
+static void test_race_munmap_cpu_fault(void)
+{
+	size_t size = RMC_RANGES * SZ_2M, j, start, len;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size), in_use;
+	uint64_t *p = emu_anon_2m(size), *hole;
+	pthread_barrier_t barrier;
+	struct rmc t;
+	pthread_t ta, tb;
+	struct counts c0, c1;
+	unsigned int round, k;
+	uint32_t e;
+
+	emu_fill_linear(p, size / 8, V1, S1);
+	c0 = counts(&vm);
+	for (round = 0; round < ARRAY_SIZE(rmc_hole); round++) {
+		rmc_gpu_check(&vm, p);
+		in_use = emu_vram_in_use(vm.fd, 0);
+		if (!round)
+			assert_snap(&vm, p, size, SNAP_VRAM, 21);
+		svmt_assert(in_use > in_use0 && in_use <= in_use0 + PAGES(size));
+		svmt_info("round %u: %" PRIu64 " pages in VRAM", round, in_use - in_use0);
+
+		t = (struct rmc){ .p = p, .round = round, .barrier = &barrier };
+		pthread_barrier_init(&barrier, NULL, 2);
+		svmt_assert(!pthread_create(&ta, NULL, rmc_reader, &t));
+		svmt_assert(!pthread_create(&tb, NULL, rmc_unmapper, &t));
+		svmt_assert(!pthread_join(ta, NULL));
+		svmt_assert(!pthread_join(tb, NULL));
+		pthread_barrier_destroy(&barrier);
+
+		/* A read every kept page back, and the holes freed theirs. */
+		emu_assert_vram_in_use(vm.fd, 0, in_use0);
+		for (j = 0; j < RMC_RANGES; j++) {
+			hole = &p[j * (SZ_2M / 8) + rmc_hole[round] * PAGE_WORDS];
+			emu_snapshot(&vm, hole, &e, 1);
+			svmt_assert_eq_u64(e, 0);
+			emu_assert_result(emu_read(&vm, hole, NULL), -EFAULT);
+		}
+	}
+
+	/* What survived: right on the GPU (in VRAM again), then the CPU. */
+	rmc_gpu_check(&vm, p);
+	svmt_assert(emu_vram_in_use(vm.fd, 0) > in_use0);
+	for (j = 0; j < RMC_RANGES; j++)
+		for (k = 0; k < ARRAY_SIZE(rmc_hole); k++) {
+			rmc_piece(j, k, &start, &len);
+			emu_assert_linear(&p[start], len, V1 + start * S1, S1);
+		}
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	c1 = counts(&vm);
+	emu_print_tile_stats("after the races", &c1.t);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_fallbacks), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.alloc_failures), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.copy_failures), 0);
+
+	for (j = 0; j < RMC_RANGES; j++)
+		for (k = 0; k < ARRAY_SIZE(rmc_hole); k++) {
+			rmc_piece(j, k, &start, &len);
+			svmt_assert_ok(munmap(&p[start], len * 8));
+		}
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+/* ------------------------------------------------------------------ */
+
+#define VC_ITERS	30
+
+/*
+ * Device files and VMs come and go with data in VRAM: each iteration
+ * opens the device, creates a VM, migrates two 64 KiB ranges (GPU fill),
+ * brings the first back (CPU read), and destroys the VM and closes the
+ * file (odd iterations: closes the file only) with the second still in
+ * VRAM. Every third iteration the CPU then reads it (right, and back in
+ * system memory); then the buffer is unmapped. Nothing leaks and nothing
+ * fails.
+ */
+static void test_vm_cycle(void)
+{
+	size_t size = 2 * SZ_64K, half = SZ_64K, hn = half / 8;
+	int ctl = emu_open(), fd;
+	uint64_t in_use0 = vram_start(ctl, 0, size);
+	struct xe_svm_emu_tile_stats t0 = emu_tile_stats(ctl, 0), t1;
+	uint64_t value, step = S1, reads = 0;
+	struct emu_vm vm;
+	unsigned int i;
+	uint64_t *p;
+
+	for (i = 0; i < VC_ITERS; i++) {
+		value = V1 + ((uint64_t)i << 40);
+		fd = emu_open();
+		vm = emu_vm_create(fd, EMU_VM_MIRROR);
+		p = emu_map_aligned(size, SZ_64K, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		emu_assert_result(emu_fill(&vm, p, size, value, step), 0);
+		svmt_assert_eq_u64(vm.faults, 2);
+		assert_snap(&vm, p, size, SNAP_VRAM, 16);
+		svmt_assert_eq_u64(emu_vram_in_use(ctl, 0), in_use0 + PAGES(size));
+
+		/* The first 64 KiB range comes back, the second stays. */
+		emu_assert_linear(p, hn, value, step);
+		emu_assert_vram_in_use(ctl, 0, in_use0 + PAGES(half));
+		assert_snap(&vm, p, half, 0, 0);
+		assert_snap(&vm, &p[hn], half, SNAP_VRAM, 16);
+		emu_assert_gpu_linear(&vm, &p[hn], half, value + hn * step, step);
+
+		if (i % 2 == 0)
+			emu_vm_destroy(&vm);
+		svmt_assert_ok(close(fd));
+		svmt_assert_eq_u64(emu_vram_in_use(ctl, 0), in_use0 + PAGES(half));
+		if (i % 3 == 2) {
+			emu_assert_linear(&p[hn], hn, value + hn * step, step);
+			emu_assert_vram_in_use(ctl, 0, in_use0);
+			reads++;
+		}
+		svmt_assert_ok(munmap(p, size));
+		emu_assert_vram_in_use(ctl, 0, in_use0);
+	}
+
+	t1 = emu_tile_stats(ctl, 0);
+	emu_print_tile_stats("after the cycles", &t1);
+	svmt_assert_eq_u64(DELTA(t0, t1, migrated_to_vram), VC_ITERS * PAGES(size));
+	svmt_assert_eq_u64(DELTA(t0, t1, migrated_to_ram), (VC_ITERS + reads) * PAGES(half));
+	svmt_assert_eq_u64(DELTA(t0, t1, cpu_faults), VC_ITERS + reads);
+	svmt_assert_eq_u64(DELTA(t0, t1, alloc_failures), 0);
+	svmt_assert_eq_u64(DELTA(t0, t1, copy_failures), 0);
+	emu_assert_vram_in_use(ctl, 0, in_use0);
+	close(ctl);
+}
+
+/* ------------------------------------------------------------------ */
+
+#define OVS_PARAMS	"tiles=1 vram_mb=4"
+#define OVS_VRAM_PAGES	(4 * PAGES(SZ_2M) / 2)	/* 4 MiB */
+#define OVS_FIT		2			/* 2 MiB ranges that fit in it */
+#define OVS_RANGES	12			/* 24 MiB */
+#define OVS_WORKER_S	200.0
+
+/*
+ * The GPU reads @p (OVS_RANGES 2 MiB ranges, value + i * step) one range
+ * at a time, forwards or backwards, with VRAM empty to begin with: the
+ * first OVS_FIT ranges touched migrate, the others are served from
+ * system memory, each after one failed VRAM allocation.
+ */
+static void ovs_pass(struct emu_vm *vm, uint64_t *p, bool backwards, uint64_t value,
+		     uint64_t step)
+{
+	size_t nr = SZ_2M / 8, k, j;
+	struct counts c0 = counts(vm), c1;
+	uint64_t in_use;
+
+	svmt_assert_eq_u64(c0.t.vram_pages_in_use, 0);
+	for (k = 0; k < OVS_RANGES; k++) {
+		j = backwards ? OVS_RANGES - 1 - k : k;
+		emu_assert_gpu_linear(vm, &p[j * nr], SZ_2M, value + j * nr * step, step);
+		svmt_assert_eq_u64(vm->faults, 1);
+		in_use = emu_vram_in_use(vm->fd, 0);
+		svmt_assert(in_use <= OVS_VRAM_PAGES);
+		svmt_assert_eq_u64(in_use, (k < OVS_FIT ? k + 1 : OVS_FIT) * PAGES(SZ_2M));
+		if (k < OVS_FIT)
+			assert_snap(vm, &p[j * nr], SZ_2M, SNAP_VRAM, 21);
+		else
+			assert_snap(vm, &p[j * nr], SZ_2M, SNAP_SYS, 0);
+	}
+	c1 = counts(vm);
+	emu_print_tile_stats(backwards ? "after the backward pass" : "after the forward pass",
+			     &c1.t);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_migrations), OVS_FIT);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_fallbacks), OVS_RANGES - OVS_FIT);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.alloc_failures), OVS_RANGES - OVS_FIT);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.copy_failures), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_vram), OVS_FIT * PAGES(SZ_2M));
+}
+
+/* The process that oversubscribes the 4 MiB of VRAM of the reloaded module. */
+static void ovs_worker(void *arg)
+{
+	size_t size = OVS_RANGES * SZ_2M, n = size / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	struct xe_svm_emu_tile_stats ts = emu_tile_stats(vm.fd, 0);
+	struct counts c0, c1;
+	uint64_t *p;
+
+	(void)arg;
+	svmt_assert_eq_u64(num_tiles(vm.fd), 1);
+	svmt_assert_eq_u64(ts.vram_pages, OVS_VRAM_PAGES);
+	svmt_assert_eq_u64(ts.vram_pages_in_use, 0);
+
+	p = emu_anon_2m(size);
+	emu_fill_linear(p, n, V1, S1);
+	ovs_pass(&vm, p, false, V1, S1);
+
+	/* Every range is mapped writable, wherever it is: no fault. */
+	emu_assert_result(emu_fill(&vm, p, size, V2, S2), 0);
+	svmt_assert_eq_u64(vm.faults, 0);
+	emu_assert_gpu_linear(&vm, p, size, V2, S2);
+	svmt_assert(emu_vram_in_use(vm.fd, 0) <= OVS_VRAM_PAGES);
+
+	/* The CPU reads it all: the two ranges in VRAM come back. */
+	c0 = counts(&vm);
+	emu_assert_linear(p, n, V2, S2);
+	emu_assert_vram_in_use(vm.fd, 0, 0);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.cpu_faults), OVS_FIT);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_ram), OVS_FIT * PAGES(SZ_2M));
+	svmt_assert_eq_u64(DELTA(c0, c1, t.copy_failures), 0);
+
+	/*
+	 * A new VM, which maps nothing yet, reads it backwards: now the last
+	 * two ranges are the ones that migrate.
+	 */
+	emu_vm_close(&vm);
+	vm = emu_vm_open_mirror();
+	ovs_pass(&vm, p, true, V2, S2);
+	emu_assert_result(emu_fill(&vm, p, size, V3, S3), 0);
+	svmt_assert_eq_u64(vm.faults, 0);
+	emu_assert_gpu_linear(&vm, p, size, V3, S3);
+	svmt_assert(emu_vram_in_use(vm.fd, 0) <= OVS_VRAM_PAGES);
+	emu_assert_linear(p, n, V3, S3);
+	emu_assert_vram_in_use(vm.fd, 0, 0);
+
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, 0);
+	emu_vm_close(&vm);
+}
+
+/*
+ * The wait status of child @pid, killed if it runs for more than @secs
+ * seconds: whatever it does, the caller gets to reload the module. -1 if
+ * it cannot be waited for.
+ */
+static int wait_or_kill(pid_t pid, double secs)
+{
+	double end = now_s() + secs;
+	int status;
+	pid_t w;
+
+	for (;;) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			return status;
+		if (w < 0 && errno != EINTR)
+			return -1;
+		if (now_s() > end) {
+			svmt_info("process %d still runs after %.0f s: killed", (int)pid, secs);
+			kill(pid, SIGKILL);
+			return waitpid(pid, &status, 0) == pid ? status : -1;
+		}
+		usleep(50 * 1000);
+	}
+}
+
+/*
+ * More GPU memory in use than there is VRAM: with the module reloaded
+ * with 4 MiB of VRAM on one tile, a process GPU-reads 24 MiB of 2 MiB
+ * ranges. The first two migrate until VRAM is full, the others are served
+ * from system memory (a failed allocation and a fallback each); VRAM in
+ * use never exceeds the tile's; every GPU op succeeds and every word is
+ * right. The CPU then brings everything back, and a new VM reading it
+ * backwards migrates the last two ranges instead. The module is reloaded
+ * with its original parameters in the end, whatever happened, and works.
+ */
+static void test_oversubscribe(void)
+{
+	struct emu_module m;
+	int status, err = 0;
+	struct stat st;
+	pid_t w;
+
+	module_get(&m);
+	/* No device file is open here: only the unload can fail. */
+	svmt_assert_ok(unload_module());
+	if (load_module(m.kofd, OVS_PARAMS)) {
+		err = errno;
+		svmt_assert_ok(load_module(m.kofd, m.params));
+		svmt_fail(__FILE__, __LINE__, "load xe_svm_emu with %s: %s", OVS_PARAMS,
+			  strerror(err));
+	}
+
+	w = emu_fork(ovs_worker, NULL);
+	status = wait_or_kill(w, OVS_WORKER_S);
+
+	/* Back to the original parameters, so that the programs after this one find them. */
+	if (unload_module())
+		err = errno;
+	else if (load_module(m.kofd, m.params))
+		err = errno;
+	close(m.kofd);
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "reload xe_svm_emu with %s: %s%s", m.params,
+			  strerror(err), stat(EMU_DEV, &st) ? " (no device now)" : "");
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		svmt_fail(__FILE__, __LINE__, "the oversubscribing process failed (status 0x%x)",
+			  status);
+
+	check_fresh_module(&m);
+}
+
 static const struct svmt_subtest subtests[] = {
 	{ "migrate-gpu-fault", test_migrate_gpu_fault },
 	{ "migrate-untouched", test_migrate_untouched },
@@ -1801,6 +2695,12 @@ static const struct svmt_subtest subtests[] = {
 	{ "teardown-unload", test_teardown_unload, 300 },
 	{ "placement-bad-args", test_placement_bad_args },
 	{ "tile-stats-bad-args", test_tile_stats_bad_args },
+	{ "processes-migrate", test_processes_migrate, 180 },
+	{ "cpu-writer-during-migration", test_cpu_writer_during_migration, 180 },
+	{ "gpu-writer-during-migration", test_gpu_writer_during_migration, 180 },
+	{ "race-munmap-cpu-fault", test_race_munmap_cpu_fault, 120 },
+	{ "vm-cycle", test_vm_cycle, 120 },
+	{ "oversubscribe", test_oversubscribe, 300 },
 };
 
 SVMT_MAIN(subtests)
