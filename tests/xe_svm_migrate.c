@@ -37,7 +37,11 @@
  * tile-1 placements; injected VRAM allocation and copy failures both
  * ways (SIGBUS); concurrent CPU faults and mixed GPU/CPU threads; VM
  * destruction and module unload with data in VRAM; bad VM_PLACEMENT and
- * TILE_STATS arguments.
+ * TILE_STATS arguments; several processes migrating at once (no data
+ * crosses between them); CPU and GPU writers racing migrations both ways
+ * (no lost write); munmap racing CPU faults on VRAM; many short-lived
+ * device files and VMs; more GPU memory than VRAM (the module reloaded
+ * with 4 MiB of it).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -1949,10 +1953,10 @@ static void test_processes_migrate(void)
 /* ------------------------------------------------------------------ */
 
 #define RW_PAGES	PAGES(SZ_2M)	/* pages of the 2 MiB range */
-#define RW_ROUNDS	16		/* GPU rounds */
-#define RW_AHEAD	4		/* CPU passes per GPU round */
+#define RW_ROUNDS	32		/* GPU rounds (one EXEC each) */
+#define RW_AHEAD	2		/* CPU passes per GPU round */
 #define RW_PASSES	(RW_ROUNDS * RW_AHEAD)
-#define RW_SLICES	16		/* a GPU round compares every 16th page */
+#define RW_SLICES	32		/* a GPU round compares every 32nd page */
 
 /*
  * How many rounds the GPU (main) thread has finished. The CPU thread runs
@@ -2032,17 +2036,27 @@ static void *cw_thread(void *arg)
 	return NULL;
 }
 
+/* Word 2 of page 0 and of page 256: CPU-writer ops 0 and CW_AT2, adding 0. */
+#define CW_AT1		0
+#define CW_AT2		(1 + RW_PAGES)
+#define CW_READ(i)	(1 + (i))	/* the op that reads word 0 of page i */
+
 /*
- * GPU ops of CPU-writer round @r: READ word 0 of every page (ops
- * [0, RW_PAGES)), then COMPARE words 1..511 of every RW_SLICES-th page.
+ * GPU ops of CPU-writer round @r: an atomic (adding 0 to a word nobody
+ * changes), READ word 0 of every page, another atomic, then COMPARE
+ * words 1..511 of every @slices-th page. A device atomic wants the range
+ * in VRAM: wherever the last race left it (in system memory, or mapped
+ * from there), each atomic migrates it again.
  */
 static size_t cw_ops(struct xe_svm_emu_op *ops, uint64_t *p, unsigned int r,
 		     unsigned int slices)
 {
 	size_t i, k = 0;
 
+	ops[k++] = emu_op_atomic_add(&p[2], 0);
 	for (i = 0; i < RW_PAGES; i++)
 		ops[k++] = emu_op_read(&p[i * PAGE_WORDS]);
+	ops[k++] = emu_op_atomic_add(&p[RW_PAGES / 2 * PAGE_WORDS + 2], 0);
 	for (i = r % slices; i < RW_PAGES; i += slices)
 		ops[k++] = emu_op_compare(&p[i * PAGE_WORDS + 1], SZ_4K - 8,
 					  V1 + (i * PAGE_WORDS + 1) * S1, S1);
@@ -2064,13 +2078,22 @@ static void rw_check_counts(const struct counts *a, const struct counts *b)
 	svmt_assert(DELTA(*a, *b, t.cpu_faults) >= 1);
 }
 
+/* The atomics of cw_ops() found the words they add 0 to unchanged. */
+static void cw_check_atomics(const struct xe_svm_emu_op *ops)
+{
+	size_t w = RW_PAGES / 2 * PAGE_WORDS + 2;
+
+	svmt_assert_eq_u64(ops[CW_AT1].out, V1 + 2 * S1);
+	svmt_assert_eq_u64(ops[CW_AT2].out, V1 + w * S1);
+}
+
 /*
  * No lost CPU writes: a CPU thread stores a counter in word 0 of every
  * page of a 2 MiB range (a fixed number of passes), each store to a page
  * in VRAM bringing the range back, while the GPU reads word 0 of every
- * page and compares the other words (each GPU fault migrating the range
- * to VRAM again). The GPU sees each word 0 only grow, and only take
- * values the CPU stored there; the CPU finds its last store in place
+ * page and compares the other words, its atomics migrating the range to
+ * VRAM again twice a round. The GPU sees each word 0 only grow, and only
+ * take values the CPU stored there; the CPU finds its last store in place
  * before every store; at the end the CPU and the GPU read the last value
  * stored in every word, and the other words never changed.
  */
@@ -2080,7 +2103,7 @@ static void test_cpu_writer_during_migration(void)
 	struct emu_vm vm = emu_vm_open_mirror();
 	uint64_t in_use0 = vram_start(vm.fd, 0, size);
 	uint64_t *p = emu_anon_2m(size), seen[RW_PAGES] = {}, v;
-	struct xe_svm_emu_op *ops = calloc(2 * RW_PAGES, sizeof(*ops));
+	struct xe_svm_emu_op *ops = calloc(2 * RW_PAGES + 2, sizeof(*ops));
 	struct progress gpu;
 	struct rw_thread t = { .p = p, .gpu = &gpu };
 	struct counts c0, c1;
@@ -2095,8 +2118,9 @@ static void test_cpu_writer_during_migration(void)
 	k = cw_ops(ops, p, 0, 1);
 	exec_all_ok(&vm, ops, k);
 	svmt_assert_eq_u64(vm.faults, 1);
+	cw_check_atomics(ops);
 	for (i = 0; i < RW_PAGES; i++)
-		svmt_assert_eq_u64(ops[i].out, 0);
+		svmt_assert_eq_u64(ops[CW_READ(i)].out, 0);
 	assert_snap(&vm, p, size, SNAP_VRAM, 21);
 	c0 = counts(&vm);
 
@@ -2105,8 +2129,9 @@ static void test_cpu_writer_during_migration(void)
 	for (r = 0; r < RW_ROUNDS; r++) {
 		k = cw_ops(ops, p, r, RW_SLICES);
 		exec_all_ok(&vm, ops, k);
+		cw_check_atomics(ops);
 		for (i = 0; i < RW_PAGES; i++) {
-			v = ops[i].out;
+			v = ops[CW_READ(i)].out;
 			if ((v && ((v - 1) % RW_PAGES != i || (v - 1) / RW_PAGES >= RW_PASSES)) ||
 			    v < seen[i])
 				svmt_fail(__FILE__, __LINE__, "GPU round %u, page %zu: word 0 is "
@@ -2121,19 +2146,23 @@ static void test_cpu_writer_during_migration(void)
 	c1 = counts(&vm);
 	rw_check_counts(&c0, &c1);
 
-	/* Nothing lost: the GPU, then the CPU, read every last store. */
+	/*
+	 * Nothing lost: the GPU, then the CPU, read every last store. (Where
+	 * the pages are now depends on how the last race went: a GPU fault
+	 * that found the CPU migrating the range back maps it from system
+	 * memory, partly or all of it.)
+	 */
 	k = cw_ops(ops, p, 0, 1);
 	exec_all_ok(&vm, ops, k);
+	cw_check_atomics(ops);
 	for (i = 0; i < RW_PAGES; i++)
-		svmt_assert_eq_u64(ops[i].out, cw_value(RW_PASSES, i));
-	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+		svmt_assert_eq_u64(ops[CW_READ(i)].out, cw_value(RW_PASSES, i));
 	for (i = 0; i < RW_PAGES; i++) {
 		svmt_assert_eq_u64(p[i * PAGE_WORDS], cw_value(RW_PASSES, i));
 		emu_assert_linear(&p[i * PAGE_WORDS + 1], PAGE_WORDS - 1,
 				  V1 + (i * PAGE_WORDS + 1) * S1, S1);
 	}
 	emu_assert_vram_in_use(vm.fd, 0, in_use0);
-	assert_snap(&vm, p, size, 0, 0);
 
 	free(ops);
 	svmt_assert_ok(munmap(p, size));
@@ -2265,7 +2294,6 @@ static void test_gpu_writer_during_migration(void)
 	exec_all_ok(&vm, ops, k);
 	for (i = 0; i < RW_PAGES; i++)
 		svmt_assert_eq_u64(ops[i].out, gw_sum(RW_ROUNDS));
-	assert_snap(&vm, p, size, SNAP_VRAM, 21);
 	for (i = 0; i < RW_PAGES; i++) {
 		k = i * PAGE_WORDS;
 		svmt_assert_eq_u64(p[k + 1], gw_sum(RW_ROUNDS));
@@ -2273,7 +2301,6 @@ static void test_gpu_writer_during_migration(void)
 		emu_assert_linear(&p[k + 2], PAGE_WORDS - 2, V1 + (k + 2) * S1, S1);
 	}
 	emu_assert_vram_in_use(vm.fd, 0, in_use0);
-	assert_snap(&vm, p, size, 0, 0);
 
 	free(ops);
 	svmt_assert_ok(munmap(p, size));
@@ -2494,7 +2521,7 @@ static void test_vm_cycle(void)
 /* ------------------------------------------------------------------ */
 
 #define OVS_PARAMS	"tiles=1 vram_mb=4"
-#define OVS_VRAM_PAGES	(4 * PAGES(SZ_2M) / 2)	/* 4 MiB */
+#define OVS_VRAM_PAGES	PAGES(2 * SZ_2M)	/* 4 MiB */
 #define OVS_FIT		2			/* 2 MiB ranges that fit in it */
 #define OVS_RANGES	12			/* 24 MiB */
 #define OVS_WORKER_S	200.0
@@ -2576,7 +2603,6 @@ static void ovs_worker(void *arg)
 	vm = emu_vm_open_mirror();
 	ovs_pass(&vm, p, true, V2, S2);
 	emu_assert_result(emu_fill(&vm, p, size, V3, S3), 0);
-	svmt_assert_eq_u64(vm.faults, 0);
 	emu_assert_gpu_linear(&vm, p, size, V3, S3);
 	svmt_assert(emu_vram_in_use(vm.fd, 0) <= OVS_VRAM_PAGES);
 	emu_assert_linear(p, n, V3, S3);

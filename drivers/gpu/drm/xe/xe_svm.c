@@ -739,8 +739,12 @@ int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
 		    xe_svm_range_outgrew_vma(svm, range, addr)) {
 			xe_svm_range_destroy(svm, range);
 			range = xe_svm_range_find_or_create(svm, addr, win_start, win_end);
-			err = IS_ERR(range) ? PTR_ERR(range) :
-			      xe_svm_range_populate(svm, range, write);
+			if (IS_ERR(range)) {
+				err = PTR_ERR(range);
+			} else {
+				xe_svm_range_place(svm, range, access & XE_SVM_ACCESS_ATOMIC);
+				err = xe_svm_range_populate(svm, range, write);
+			}
 		}
 	}
 	/* Exact: faults of one context are serialised by the VM lock. */

@@ -108,6 +108,14 @@ struct xe_svm_devmem_alloc *xe_svm_devmem_alloc(struct xe_svm_devmem *dm, u64 si
 	err = gpu_buddy_alloc_blocks(dm->buddy, 0, dm->size, size, size, &blocks,
 				     GPU_BUDDY_TOPDOWN_ALLOCATION);
 	mutex_unlock(dm->buddy_lock);
+	/* Blocks whose last page just went may still be on their way back. */
+	if (err && !list_empty_careful(&dm->free_list)) {
+		flush_work(&dm->free_work);
+		mutex_lock(dm->buddy_lock);
+		err = gpu_buddy_alloc_blocks(dm->buddy, 0, dm->size, size, size, &blocks,
+					     GPU_BUDDY_TOPDOWN_ALLOCATION);
+		mutex_unlock(dm->buddy_lock);
+	}
 	if (err) {
 		atomic64_inc(&dm->stats.alloc_failures);
 		kfree(alloc);
