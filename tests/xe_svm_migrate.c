@@ -61,16 +61,7 @@
 
 #include "lib/emu.h"
 
-#define PAGE_WORDS	(SZ_4K / 8)
 #define PAGES(size)	((size) / SZ_4K)
-
-/* Values and steps of linear (FILL/COMPARE) patterns. */
-#define V1	0x0123456789abcdefULL
-#define S1	0x9e3779b97f4a7c15ULL
-#define V2	0xfedcba9876543210ULL
-#define S2	0x0000000100000001ULL
-#define V3	0x5555aaaa5555aaaaULL
-#define S3	0x3ULL
 
 /* What a snapshot entry says about where a page is. */
 #define SNAP_SYS	XE_SVM_EMU_SNAP_MAPPED
@@ -547,6 +538,30 @@ static void fork_finish(struct fork_ctx *c)
 	emu_vm_close(&c->vm);
 }
 
+/* fork_setup(), then run @child in a child process and wait for it. */
+static void fork_run(struct fork_ctx *c, void (*child)(void *))
+{
+	fork_setup(c);
+	emu_wait_ok(emu_fork(child, c));
+}
+
+/*
+ * After the child is gone: the parent's CPU reads (@v0, @s0) back, which
+ * leaves nothing in VRAM, and writes (@v1, @s1); the parent's pages are
+ * its own again, so its GPU migrates them back to VRAM, 2 MiB pages.
+ */
+static void parent_round_trip(struct fork_ctx *c, uint64_t v0, uint64_t s0,
+			      uint64_t v1, uint64_t s1)
+{
+	emu_assert_linear(c->p, c->n, v0, s0);
+	emu_assert_vram_in_use(c->vm.fd, 0, c->in_use0);
+	emu_fill_linear(c->p, c->n, v1, s1);
+	emu_assert_gpu_linear(&c->vm, c->p, SZ_2M, v1, s1);
+	assert_snap(&c->vm, c->p, SZ_2M, SNAP_VRAM, 21);
+	svmt_assert_eq_u64(emu_vram_in_use(c->vm.fd, 0), c->in_use0 + PAGES(SZ_2M));
+	emu_assert_linear(c->p, c->n, v1, s1);
+}
+
 /* The child's GPU (its own device file and VM) sees @value, @step. */
 static void child_gpu_check(uint64_t *p, size_t n, uint64_t value, uint64_t step)
 {
@@ -567,18 +582,9 @@ static void test_fork_child_reads(void)
 {
 	struct fork_ctx c;
 
-	fork_setup(&c);
-	emu_wait_ok(emu_fork(child_reads, &c));
-
+	fork_run(&c, child_reads);
 	/* Every page was read since the fork: none can be left in VRAM. */
-	emu_assert_linear(c.p, c.n, V1, S1);
-	emu_assert_vram_in_use(c.vm.fd, 0, c.in_use0);
-	emu_fill_linear(c.p, c.n, V2, S2);
-	emu_assert_gpu_linear(&c.vm, c.p, SZ_2M, V2, S2);
-	/* Exclusive again: it migrates. */
-	assert_snap(&c.vm, c.p, SZ_2M, SNAP_VRAM, 21);
-	svmt_assert_eq_u64(emu_vram_in_use(c.vm.fd, 0), c.in_use0 + PAGES(SZ_2M));
-	emu_assert_linear(c.p, c.n, V2, S2);
+	parent_round_trip(&c, V1, S1, V2, S2);
 	fork_finish(&c);
 }
 
@@ -597,8 +603,7 @@ static void test_fork_child_writes(void)
 {
 	struct fork_ctx c;
 
-	fork_setup(&c);
-	emu_wait_ok(emu_fork(child_writes, &c));
+	fork_run(&c, child_writes);
 
 	emu_assert_gpu_linear(&c.vm, c.p, SZ_2M, V1, S1);
 	emu_assert_linear(c.p, c.n, V1, S1);
@@ -651,19 +656,13 @@ static void test_fork_child_exits_first(void)
 {
 	struct fork_ctx c;
 
-	fork_setup(&c);
-	emu_wait_ok(emu_fork(child_gpu_reads, &c));
+	fork_run(&c, child_gpu_reads);
 
 	/* No CPU touched the pages: still in VRAM, now the parent's alone. */
 	emu_assert_vram_in_use(c.vm.fd, 0, c.in_use0 + PAGES(SZ_2M));
 	emu_assert_gpu_linear(&c.vm, c.p, SZ_2M, V1, S1);
 	assert_snap(&c.vm, c.p, SZ_2M, SNAP_VRAM, 0);
-	emu_assert_linear(c.p, c.n, V1, S1);
-	emu_assert_vram_in_use(c.vm.fd, 0, c.in_use0);
-	emu_fill_linear(c.p, c.n, V3, S3);
-	emu_assert_gpu_linear(&c.vm, c.p, SZ_2M, V3, S3);
-	assert_snap(&c.vm, c.p, SZ_2M, SNAP_VRAM, 21);
-	emu_assert_linear(c.p, c.n, V3, S3);
+	parent_round_trip(&c, V1, S1, V3, S3);
 	fork_finish(&c);
 }
 

@@ -40,15 +40,6 @@
 
 #include "lib/emu.h"
 
-#define PAGE_WORDS	(SZ_4K / 8)
-
-/* Values and steps of linear (FILL/COMPARE) patterns. */
-#define V1	0x0123456789abcdefULL
-#define S1	0x9e3779b97f4a7c15ULL
-#define V2	0xfedcba9876543210ULL
-#define S2	0x0000000100000001ULL
-#define V3	0x5555aaaa5555aaaaULL
-#define S3	0x3ULL
 
 static void check_reads(struct xe_svm_emu_op *ops, const uint64_t *want, size_t n)
 {

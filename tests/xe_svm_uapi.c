@@ -34,11 +34,6 @@
 
 #include "lib/emu.h"
 
-#define V1	0x0123456789abcdefULL
-#define S1	0x9e3779b97f4a7c15ULL
-#define V2	0xfedcba9876543210ULL
-#define S2	0x0000000100000001ULL
-
 /* An id no VM of the file has (checked where used). */
 #define NO_VM	0xfffffff0u
 /* In a table: stands for the id of a VM that was destroyed. */

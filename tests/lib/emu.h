@@ -35,6 +35,21 @@
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+/* 64-bit words in a 4 KiB page */
+#define PAGE_WORDS	(SZ_4K / 8)
+
+/*
+ * Values and steps of the linear patterns the tests write and compare
+ * (word i = V + i * S): three that differ in every word, so that a page
+ * left from an earlier pattern never passes for a later one.
+ */
+#define V1	0x0123456789abcdefULL
+#define S1	0x9e3779b97f4a7c15ULL
+#define V2	0xfedcba9876543210ULL
+#define S2	0x0000000100000001ULL
+#define V3	0x5555aaaa5555aaaaULL
+#define S3	0x3ULL
+
 /* A VM in fault mode that mirrors the whole CPU address space. */
 #define EMU_VM_MIRROR	(DRM_XE_VM_CREATE_FLAG_LR_MODE |		\
 			 DRM_XE_VM_CREATE_FLAG_FAULT_MODE |		\

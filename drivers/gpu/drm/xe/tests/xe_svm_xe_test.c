@@ -524,6 +524,20 @@ static struct xe_svm_range *svmxe_test_range(struct kunit *test,
 	return range;
 }
 
+/* A 2 MiB range at @start mapped by one THP chunk at DMA 0x40000000 */
+static struct xe_svm_range *svmxe_test_range_2m(struct kunit *test,
+						struct xe_vm *vm, u64 start)
+{
+	return svmxe_test_range(test, vm, start, 1, 9, 0x40000000, 0, 0, 0);
+}
+
+/* A 64 KiB range at @start of 16 base pages from DMA 0x50000000 */
+static struct xe_svm_range *svmxe_test_range_64k(struct kunit *test,
+						 struct xe_vm *vm, u64 start)
+{
+	return svmxe_test_range(test, vm, start, 16, 0, 0x50000000, 0, 0, 0);
+}
+
 /* A VMA that is only a node of the test gpuvm (or of nothing) */
 static struct xe_vma *svmxe_test_vma(struct kunit *test, struct xe_vm *vm,
 				     u64 start, u64 size, u32 flags, u16 pat)
@@ -737,7 +751,7 @@ static void svmxe_bind_second_tile_test(struct kunit *test)
 	int err;
 
 	svmxe_test_add_tile(test, ctx);
-	range = svmxe_test_range(test, vm, SZ_2M, 1, 9, 0x40000000, 0, 0, 0);
+	range = svmxe_test_range_2m(test, vm, SZ_2M);
 	/* bound on tile 0 before, zapped since */
 	range->tiles_bound = BIT(0);
 
@@ -763,7 +777,7 @@ static void svmxe_bind_stale_test(struct kunit *test)
 	struct xe_svm_range *range;
 	int err;
 
-	range = svmxe_test_range(test, vm, SZ_64K, 16, 0, 0x50000000, 0, 0, 0);
+	range = svmxe_test_range_64k(test, vm, SZ_64K);
 
 	/* a chunk was unmapped since populate: no bind at all */
 	range->dma[7].mapped = false;
@@ -808,7 +822,7 @@ static void svmxe_pre_commit_test(struct kunit *test)
 	struct xe_vma *bo_vma;
 	int err;
 
-	range = svmxe_test_range(test, vm, SZ_64K, 16, 0, 0x50000000, 0, 0, 0);
+	range = svmxe_test_range_64k(test, vm, SZ_64K);
 	bo_vma = svmxe_test_vma(test, vm, SZ_1G, SZ_2M, 0, 0);
 
 	down_write(&vm->lock);
@@ -867,7 +881,7 @@ static void svmxe_invalidate_test(struct kunit *test)
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, tile->media_gt);
-	range = svmxe_test_range(test, vm, start, 1, 9, 0x40000000, 0, 0, 0);
+	range = svmxe_test_range_2m(test, vm, start);
 	range->tiles_bound = BIT(0);
 	range->tiles_mapped = BIT(0);
 
@@ -904,7 +918,7 @@ static void svmxe_invalidate_second_tile_test(struct kunit *test)
 	struct xe_svm_range *range;
 
 	svmxe_test_add_tile(test, ctx);
-	range = svmxe_test_range(test, vm, SZ_64K, 16, 0, 0x50000000, 0, 0, 0);
+	range = svmxe_test_range_64k(test, vm, SZ_64K);
 	range->tiles_bound = BIT(0) | BIT(1);
 	range->tiles_mapped = BIT(1);
 
@@ -930,7 +944,7 @@ static void svmxe_invalidate_unmapped_test(struct kunit *test)
 	struct xe_vm *vm = ctx->vm;
 	struct xe_svm_range *range;
 
-	range = svmxe_test_range(test, vm, SZ_64K, 16, 0, 0x50000000, 0, 0, 0);
+	range = svmxe_test_range_64k(test, vm, SZ_64K);
 
 	/* never bound, or bound and zapped already: nothing at all */
 	range->tiles_bound = BIT(0);
@@ -1070,6 +1084,24 @@ static void svmxe_zap_leaves_test(struct kunit *test)
 
 /* The fault handler */
 
+/*
+ * The fault tests' setting: a mirror VMA of 1 GiB at @base with PAT
+ * @pat, and the range the stubbed core hands back, 2 MiB (one THP chunk)
+ * at @base + 2 MiB or 64 KiB (base pages) at @base + 64 KiB.
+ */
+static struct xe_vma *svmxe_fault_setup(struct kunit *test, u64 base, u16 pat,
+					bool huge)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_vma *mirror;
+
+	mirror = svmxe_test_vma(test, ctx->vm, base, SZ_1G, XE_VMA_CPU_ADDR_MIRROR, pat);
+	ctx->range = huge ? svmxe_test_range_2m(test, ctx->vm, base + SZ_2M) :
+			    svmxe_test_range_64k(test, ctx->vm, base + SZ_64K);
+
+	return mirror;
+}
+
 static void svmxe_fault_test(struct kunit *test)
 {
 	struct svmxe_test *ctx = test->priv;
@@ -1079,9 +1111,7 @@ static void svmxe_fault_test(struct kunit *test)
 	struct xe_vma *mirror;
 	int err;
 
-	mirror = svmxe_test_vma(test, vm, base, SZ_1G, XE_VMA_CPU_ADDR_MIRROR, 5);
-	ctx->range = svmxe_test_range(test, vm, base + SZ_2M, 1, 9, 0x40000000,
-				      0, 0, 0);
+	mirror = svmxe_fault_setup(test, base, 5, true);
 
 	down_write(&vm->lock);
 	KUNIT_EXPECT_TRUE(test, xe_svm_xe_fault_is_mirrored(vm, mirror));
@@ -1128,9 +1158,7 @@ static void svmxe_fault_valid_range_test(struct kunit *test)
 	struct xe_vma *mirror;
 	int err;
 
-	mirror = svmxe_test_vma(test, vm, base, SZ_1G, XE_VMA_CPU_ADDR_MIRROR, 5);
-	ctx->range = svmxe_test_range(test, vm, base + SZ_2M, 1, 9, 0x40000000,
-				      0, 0, 0);
+	mirror = svmxe_fault_setup(test, base, 5, true);
 	ctx->fault_valid = true;
 
 	down_write(&vm->lock);
@@ -1163,9 +1191,7 @@ static void svmxe_fault_retry_test(struct kunit *test)
 	struct xe_vma *mirror;
 	int err;
 
-	mirror = svmxe_test_vma(test, vm, 0, SZ_1G, XE_VMA_CPU_ADDR_MIRROR, 0);
-	ctx->range = svmxe_test_range(test, vm, SZ_64K, 16, 0, 0x50000000, 0,
-				      0, 0);
+	mirror = svmxe_fault_setup(test, 0, 0, false);
 
 	down_write(&vm->lock);
 
@@ -1207,9 +1233,7 @@ static void svmxe_fault_errors_test(struct kunit *test)
 	struct xe_vma *mirror;
 	int err;
 
-	mirror = svmxe_test_vma(test, vm, 0, SZ_1G, XE_VMA_CPU_ADDR_MIRROR, 0);
-	ctx->range = svmxe_test_range(test, vm, SZ_64K, 16, 0, 0x50000000, 0,
-				      0, 0);
+	mirror = svmxe_fault_setup(test, 0, 0, false);
 
 	down_write(&vm->lock);
 
@@ -1281,8 +1305,7 @@ static void svmxe_fault_gap_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, xe_svm_xe_fault_is_mirrored(vm, bo));
 
 	/* between two VMAs */
-	ctx->range = svmxe_test_range(test, vm, 4 * SZ_1M, 1, 9, 0x40000000, 0,
-				      0, 0);
+	ctx->range = svmxe_test_range_2m(test, vm, 4 * SZ_1M);
 	err = xe_svm_xe_handle_pagefault(vm, tile, NULL, 4 * SZ_1M + SZ_4K,
 					 false, false);
 	KUNIT_EXPECT_EQ(test, err, 0);
@@ -1291,16 +1314,14 @@ static void svmxe_fault_gap_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->bind_pat, ctx->xe->pat.idx[XE_CACHE_WB]);
 
 	/* below the first VMA */
-	ctx->range = svmxe_test_range(test, vm, SZ_64K, 16, 0, 0x50000000, 0,
-				      0, 0);
+	ctx->range = svmxe_test_range_64k(test, vm, SZ_64K);
 	err = xe_svm_xe_handle_pagefault(vm, tile, NULL, SZ_64K, false, false);
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_EXPECT_EQ(test, ctx->fault_start, 0);
 	KUNIT_EXPECT_EQ(test, ctx->fault_end, SZ_1M);
 
 	/* between a VMA and a mirror VMA */
-	ctx->range = svmxe_test_range(test, vm, 10 * SZ_1M, 16, 0, 0x50000000,
-				      0, 0, 0);
+	ctx->range = svmxe_test_range_64k(test, vm, 10 * SZ_1M);
 	err = xe_svm_xe_handle_pagefault(vm, tile, NULL, 10 * SZ_1M, false,
 					 false);
 	KUNIT_EXPECT_EQ(test, err, 0);
@@ -1308,8 +1329,7 @@ static void svmxe_fault_gap_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->fault_end, 16 * SZ_1M);
 
 	/* above the last VMA */
-	ctx->range = svmxe_test_range(test, vm, SZ_1G, 16, 0, 0x50000000, 0,
-				      0, 0);
+	ctx->range = svmxe_test_range_64k(test, vm, SZ_1G);
 	err = xe_svm_xe_handle_pagefault(vm, tile, NULL, SZ_1G, false, false);
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_EXPECT_EQ(test, ctx->fault_start, 17 * SZ_1M);
@@ -1338,8 +1358,7 @@ static void svmxe_bind_op_test(struct kunit *test)
 	svmxe_test_gpuvm_init(test, vm);
 	svmxe_test_insert_vma(test, vm, SZ_4G, SZ_1G, XE_VMA_CPU_ADDR_MIRROR);
 	svmxe_test_insert_vma(test, vm, SZ_8G, SZ_1G, 0);
-	range = svmxe_test_range(test, vm, SZ_4G + SZ_2M, 1, 9, 0x40000000,
-				 0, 0, 0);
+	range = svmxe_test_range_2m(test, vm, SZ_4G + SZ_2M);
 
 	down_write(&vm->lock);
 	xe_svm_range_insert(&vm->svm.ranges, range);
