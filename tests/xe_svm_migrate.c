@@ -2684,6 +2684,66 @@ static void test_oversubscribe(void)
 	check_fresh_module(&m);
 }
 
+/*
+ * One CPU fault brings back a window with pages of two tiles: each
+ * tile's counters count the pages it moved. A 64 KiB piece of a 2 MiB
+ * buffer (its own VMA for a moment, so its own range) goes to tile 1
+ * through one VM; the VMA is merged back and the 2 MiB range of a second
+ * VM takes the other 496 pages to tile 0. A CPU fault then brings back
+ * the aligned 2 MiB window of tile 0's allocation, tile 1's 16 pages in
+ * it.
+ */
+static void test_tile_counters_mixed_window(void)
+{
+	int fd = emu_open();
+	struct emu_vm v1, v0;
+	struct xe_svm_emu_tile_stats a0, a1, b0, b1;
+	uint64_t in_use0, in_use1, *p;
+	const size_t off = 16 * SZ_64K, n = SZ_2M / 8;
+
+	if (num_tiles(fd) < 2)
+		svmt_fail(__FILE__, __LINE__, "the guest loads xe_svm_emu with 2 tiles");
+	in_use0 = vram_start(fd, 0, SZ_2M);
+	in_use1 = vram_start(fd, 1, SZ_64K);
+	v1 = emu_vm_create(fd, EMU_VM_MIRROR);
+	v0 = emu_vm_create(fd, EMU_VM_MIRROR);
+	emu_vm_placement(&v1, XE_SVM_EMU_PLACE_VRAM, 1);
+	emu_vm_placement(&v0, XE_SVM_EMU_PLACE_VRAM, 0);
+	p = emu_anon_2m(SZ_2M);
+	emu_fill_linear(p, n, V1, S1);
+
+	/* The 64 KiB at offset 1 MiB: a VMA of its own, then merged back. */
+	svmt_assert_ok(mprotect((char *)p + off, SZ_64K, PROT_READ | PROT_WRITE | PROT_EXEC));
+	emu_assert_gpu_linear(&v1, (char *)p + off, SZ_64K, V1 + off / 8 * S1, S1);
+	assert_snap(&v1, (char *)p + off, SZ_64K, SNAP_VRAM, 16);
+	svmt_assert_ok(mprotect((char *)p + off, SZ_64K, PROT_READ | PROT_WRITE));
+	emu_assert_vram_in_use(fd, 1, in_use1 + PAGES(SZ_64K));
+
+	emu_assert_gpu_linear(&v0, p, SZ_2M, V1, S1);
+	emu_assert_vram_in_use(fd, 0, in_use0 + PAGES(SZ_2M - SZ_64K));
+
+	a0 = emu_tile_stats(fd, 0);
+	a1 = emu_tile_stats(fd, 1);
+	/* One CPU fault: the whole window comes back, both tiles' pages. */
+	emu_assert_linear(p, n, V1, S1);
+	b0 = emu_tile_stats(fd, 0);
+	b1 = emu_tile_stats(fd, 1);
+	emu_print_tile_stats("tile 0", &b0);
+	emu_print_tile_stats("tile 1", &b1);
+	svmt_assert_eq_u64(DELTA(a0, b0, cpu_faults) + DELTA(a1, b1, cpu_faults), 1);
+	svmt_assert_eq_u64(DELTA(a0, b0, migrated_to_ram), PAGES(SZ_2M - SZ_64K));
+	svmt_assert_eq_u64(DELTA(a1, b1, migrated_to_ram), PAGES(SZ_64K));
+	svmt_assert_eq_u64(DELTA(a0, b0, bytes_copied), SZ_2M - SZ_64K);
+	svmt_assert_eq_u64(DELTA(a1, b1, bytes_copied), SZ_64K);
+	emu_assert_vram_in_use(fd, 0, in_use0);
+	emu_assert_vram_in_use(fd, 1, in_use1);
+
+	svmt_assert_ok(munmap(p, SZ_2M));
+	emu_vm_destroy(&v1);
+	emu_vm_destroy(&v0);
+	close(fd);
+}
+
 static const struct svmt_subtest subtests[] = {
 	{ "migrate-gpu-fault", test_migrate_gpu_fault },
 	{ "migrate-untouched", test_migrate_untouched },
@@ -2726,6 +2786,7 @@ static const struct svmt_subtest subtests[] = {
 	{ "race-munmap-cpu-fault", test_race_munmap_cpu_fault, 120 },
 	{ "vm-cycle", test_vm_cycle, 120 },
 	{ "oversubscribe", test_oversubscribe, 300 },
+	{ "tile-counters-mixed-window", test_tile_counters_mixed_window },
 };
 
 SVMT_MAIN(subtests)

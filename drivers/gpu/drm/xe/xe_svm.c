@@ -13,6 +13,7 @@
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -518,6 +519,49 @@ static void xe_svm_prefault_hugetlb(struct mm_struct *mm,
 			return;
 }
 
+/*
+ * hmm_range_fault() reports a device page of our own owner as it is,
+ * without faulting, even when write access was asked for and the CPU
+ * PTE is write-protected: fork() made it copy-on-write, or mprotect()
+ * took the write permission away (and did not give it back with it).
+ * Mapping it read-only would make a GPU write fault forever; the GPU
+ * write must do what a CPU write does instead. If the VMA forbids writes
+ * that is -EPERM; otherwise the first such page takes a CPU write fault,
+ * which migrates its allocation back to system memory, and the caller
+ * walks the range again, so that hmm_range_fault() write-faults the
+ * system pages: that breaks copy-on-write, or makes the PTEs writable.
+ *
+ * Return: 0 when every page of @pfns is writable, -EAGAIN after a
+ * page moved back, -EPERM, or -EFAULT when the CPU fault failed.
+ */
+static int xe_svm_break_devmem_wp(struct mm_struct *mm, struct xe_svm_range *range,
+				  const unsigned long *pfns)
+{
+	unsigned long i, npages = xe_svm_range_size(range) >> PAGE_SHIFT;
+	struct vm_area_struct *vma;
+	u64 addr;
+
+	mmap_assert_locked(mm);
+
+	for (i = 0; i < npages; i++)
+		if (!(pfns[i] & HMM_PFN_WRITE))
+			break;
+	if (i == npages)
+		return 0;
+
+	addr = range->start + i * PAGE_SIZE;
+	vma = vma_lookup(mm, addr);
+	if (!vma || !(vma->vm_flags & VM_WRITE))
+		return -EPERM;
+	/* Only device pages can be left write-protected here. */
+	if (WARN_ON_ONCE(!xe_svm_pfn_is_devmem(pfns, i)))
+		return -EFAULT;
+	if (fixup_user_fault(mm, addr, FAULT_FLAG_WRITE, NULL))
+		return -EFAULT;
+
+	return -EAGAIN;
+}
+
 /**
  * xe_svm_range_populate() - map a range on the GPU from the CPU page tables
  * @svm: the SVM context
@@ -528,14 +572,17 @@ static void xe_svm_prefault_hugetlb(struct mm_struct *mm,
  * pages in as needed, and hands them to the backend's bind operation
  * under the notifier lock once mmu_interval_read_retry() confirms that
  * no invalidation ran since they were read. Retries until then, bounded
- * by HMM_RANGE_DEFAULT_TIMEOUT.
+ * by HMM_RANGE_DEFAULT_TIMEOUT. For @write, device pages the CPU has
+ * write-protected are first brought back and write-faulted, as a CPU
+ * write would (xe_svm_break_devmem_wp()).
  *
  * Context: process context, VM lock held for writing, mmap lock not held
  * (taken for reading); may sleep.
  * Return: 0 when @range is mapped; -EFAULT when part of it has no VMA or
  * no access (PROT_NONE), or the process is exiting; -EPERM for @write on
- * a read-only mapping; -EBUSY when invalidations kept racing for longer
- * than the timeout; -ENOMEM; or the backend's error.
+ * a mapping without write permission; -EINTR when a fatal signal is
+ * pending; -EBUSY when invalidations kept racing for longer than the
+ * timeout; -ENOMEM; or the backend's error.
  */
 int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 			  bool write)
@@ -574,13 +621,26 @@ int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 			break;
 		}
 
+		/* A process being killed must not wait for its GPU faults. */
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+
 		hmm.notifier_seq = mmu_interval_read_begin(&range->notifier);
 		mmap_read_lock(svm->mm);
 		xe_svm_prefault_hugetlb(svm->mm, range, write);
 		err = hmm_range_fault(&hmm);
+		if (!err && write)
+			err = xe_svm_break_devmem_wp(svm->mm, range, hmm.hmm_pfns);
 		mmap_read_unlock(svm->mm);
 		if (err == -EBUSY) {
 			atomic64_inc(&svm->stats.fault_retries);
+			continue;
+		}
+		if (err == -EAGAIN) {
+			/* Write-protected device pages moved back: fault them for write. */
+			atomic64_inc(&svm->stats.wp_breaks);
 			continue;
 		}
 		if (err)
@@ -729,7 +789,7 @@ int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
 		err = PTR_ERR(range);
 	} else if (xe_svm_range_gpu_valid(svm, range, access)) {
 		err = 0;
-	} else if (xe_svm_range_place(svm, range, access & XE_SVM_ACCESS_ATOMIC) <= 0 &&
+	} else if (xe_svm_range_place(svm, range, access) <= 0 &&
 		   xe_svm_range_gpu_valid(svm, range, write ? XE_SVM_ACCESS_WRITE : 0)) {
 		/* An atomic found nothing (more) to move: the mapping stands. */
 		err = 0;
@@ -742,7 +802,7 @@ int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
 			if (IS_ERR(range)) {
 				err = PTR_ERR(range);
 			} else {
-				xe_svm_range_place(svm, range, access & XE_SVM_ACCESS_ATOMIC);
+				xe_svm_range_place(svm, range, access);
 				err = xe_svm_range_populate(svm, range, write);
 			}
 		}
@@ -774,6 +834,7 @@ void xe_svm_stats_print(struct xe_svm *svm, struct drm_printer *p)
 
 	drm_printf(p, "faults: %lld\n", atomic64_read(&st->faults));
 	drm_printf(p, "fault_retries: %lld\n", atomic64_read(&st->fault_retries));
+	drm_printf(p, "wp_breaks: %lld\n", atomic64_read(&st->wp_breaks));
 	drm_printf(p, "invalidations: %lld\n", atomic64_read(&st->invalidations));
 	drm_printf(p, "ranges_created: %lld\n", created);
 	drm_printf(p, "ranges_destroyed: %lld\n", destroyed);

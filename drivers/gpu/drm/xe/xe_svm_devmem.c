@@ -365,6 +365,53 @@ unsigned long xe_svm_devmem_count_migrated(const unsigned long *src,
 }
 
 /*
+ * Copy back the pages of a CPU fault's window. The window may hold pages
+ * of several regions (a range placed partly on each tile, a VMA mapping
+ * ranges of several tiles): each region's engine copies its own pages,
+ * and its counters count them. Reorders @sys and @dev, in pairs.
+ */
+static int xe_svm_devmem_copy_to_ram_by_region(struct page **sys, struct page **dev,
+					       unsigned long n)
+{
+	unsigned long i, j, done = 0;
+	int err = 0, ret;
+
+	while (done < n) {
+		struct xe_svm_devmem *dm = xe_svm_page_to_devmem(dev[done]);
+
+		for (i = j = done; i < n; i++) {
+			if (xe_svm_page_to_devmem(dev[i]) != dm)
+				continue;
+			swap(dev[i], dev[j]);
+			swap(sys[i], sys[j]);
+			j++;
+		}
+		ret = xe_svm_devmem_copy_wait(dm, sys + done, dev + done, j - done, false);
+		if (ret)
+			err = ret;
+		done = j;
+	}
+
+	return err;
+}
+
+/* Count the pages a migration to system memory moved, to their regions. */
+static void xe_svm_devmem_count_to_ram(const unsigned long *src,
+				       const unsigned long *dst,
+				       unsigned long npages)
+{
+	struct xe_svm_devmem *dm;
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		if (!(src[i] & MIGRATE_PFN_MIGRATE) || !dst[i])
+			continue;
+		dm = xe_svm_page_to_devmem(migrate_pfn_to_page(src[i]));
+		atomic64_inc(&dm->stats.migrated_to_ram);
+	}
+}
+
+/*
  * The CPU faulted on a device page. What comes back is the window of the
  * allocation's size (the range size: 2 MiB, 64 KiB or 4 KiB), aligned,
  * around the faulting address and clipped to the VMA: a CPU that touches
@@ -420,15 +467,14 @@ static vm_fault_t xe_svm_devmem_migrate_to_ram(struct vm_fault *vmf)
 	if ((mig.src[fault_idx] & MIGRATE_PFN_MIGRATE) && !mig.dst[fault_idx])
 		ret = VM_FAULT_OOM;
 
-	if (xe_svm_devmem_copy_wait(dm, a.sys, a.dev, n, false)) {
+	if (xe_svm_devmem_copy_to_ram_by_region(a.sys, a.dev, n)) {
 		/* The data stays in VRAM; never map a half-copied page. */
 		xe_svm_devmem_release_dst(mig.dst, npages);
 		ret = VM_FAULT_SIGBUS;
 	}
 
 	migrate_vma_pages(&mig);
-	atomic64_add(xe_svm_devmem_count_migrated(mig.src, mig.dst, npages),
-		     &dm->stats.migrated_to_ram);
+	xe_svm_devmem_count_to_ram(mig.src, mig.dst, npages);
 	migrate_vma_finalize(&mig);
 
 out_free:

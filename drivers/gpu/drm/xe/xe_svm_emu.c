@@ -20,6 +20,7 @@
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/seq_file.h>
@@ -112,6 +113,8 @@ struct xe_svm_emu_device {
 	atomic_t fail_copy_to_vram;
 	/** @fail_copy_to_ram: test hook, fail the next this many copies from VRAM */
 	atomic_t fail_copy_to_ram;
+	/** @files_opened: numbers the open files, for unique debugfs names */
+	atomic_t files_opened;
 };
 
 /* GPU VA space of an emulated VM: 48 bits, as on current xe hardware */
@@ -157,8 +160,9 @@ struct xe_svm_emu_vm {
 	 */
 	struct xarray pt;
 	/**
-	 * @debugfs: its file of counters, xe_svm_emu/pid<creator>-vm<id>
-	 * in debugfs
+	 * @debugfs: its file of counters in debugfs,
+	 * xe_svm_emu/pid<creator>-file<file number>-vm<id>: VM ids are per
+	 * file, and a process may open the device more than once
 	 */
 	struct dentry *debugfs;
 };
@@ -171,6 +175,8 @@ struct xe_svm_emu_file {
 	struct xe_svm_emu_device *emu;
 	/** @vms: the VMs of the file by id, each holding a reference */
 	struct xarray vms;
+	/** @seq: the file's number, unique while the module is loaded */
+	u32 seq;
 };
 
 /*
@@ -445,6 +451,7 @@ static int xe_svm_emu_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 
 	ef->emu = container_of(file->private_data, struct xe_svm_emu_device, misc);
+	ef->seq = atomic_inc_return(&ef->emu->files_opened);
 	xa_init_flags(&ef->vms, XA_FLAGS_ALLOC1);
 	file->private_data = ef;
 
@@ -505,7 +512,7 @@ static int xe_svm_emu_ioctl_vm_create(struct xe_svm_emu_file *ef,
 {
 	struct drm_xe_vm_create args;
 	struct xe_svm_emu_vm *vm;
-	char name[32];
+	char name[48];
 	u32 id;
 	int err;
 
@@ -553,7 +560,8 @@ static int xe_svm_emu_ioctl_vm_create(struct xe_svm_emu_file *ef,
 		goto err_put;
 
 	/* Debugfs errors are not fatal: the counters are also in STATS. */
-	snprintf(name, sizeof(name), "pid%d-vm%u", task_tgid_nr(current), id);
+	snprintf(name, sizeof(name), "pid%d-file%u-vm%u", task_tgid_nr(current),
+		 ef->seq, id);
 	vm->debugfs = debugfs_create_file(name, 0444, xe_svm_emu_debugfs_root, vm,
 					  &xe_svm_emu_vm_stats_fops);
 
@@ -860,10 +868,16 @@ static int xe_svm_emu_run_op(struct xe_svm_emu_vm *vm, struct xe_svm_emu_op *op,
 			addr = page_end;
 			tries = 0;
 			atomic_faulted = false;
+			/* A FILL of 4 GiB is a million pages: stay killable. */
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			cond_resched();
 			continue;
 		}
 		up_read(&vm->svm.notifier_lock);
 
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		if (++tries > XE_SVM_EMU_FAULT_TRIES)
 			return -EBUSY;
 		(*faults)++;
@@ -876,17 +890,25 @@ static int xe_svm_emu_run_op(struct xe_svm_emu_vm *vm, struct xe_svm_emu_op *op,
 	return 0;
 }
 
+/*
+ * Every operation covers [@addr, @addr + size), size 8 for the one-word
+ * operations: it must lie inside the GPU VA space, so that it can
+ * neither wrap nor name an address no VM can map.
+ */
 static int xe_svm_emu_check_op(const struct xe_svm_emu_op *op)
 {
+	bool sized = op->op == XE_SVM_EMU_OP_FILL || op->op == XE_SVM_EMU_OP_COMPARE;
 	u64 end;
 
 	if (op->op > XE_SVM_EMU_OP_MAX || !IS_ALIGNED(op->addr, sizeof(u64)))
 		return -EINVAL;
-	if (op->op != XE_SVM_EMU_OP_FILL && op->op != XE_SVM_EMU_OP_COMPARE)
-		return op->size || op->step ? -EINVAL : 0;
-	if (!op->size || !IS_ALIGNED(op->size, sizeof(u64)) ||
-	    op->size > XE_SVM_EMU_MAX_OP_SIZE ||
-	    check_add_overflow(op->addr, op->size, &end))
+	if (!sized && (op->size || op->step))
+		return -EINVAL;
+	if (sized && (!op->size || !IS_ALIGNED(op->size, sizeof(u64)) ||
+		      op->size > XE_SVM_EMU_MAX_OP_SIZE))
+		return -EINVAL;
+	if (check_add_overflow(op->addr, sized ? op->size : sizeof(u64), &end) ||
+	    end > XE_SVM_EMU_VA_SIZE)
 		return -EINVAL;
 
 	return 0;
@@ -933,8 +955,24 @@ static int xe_svm_emu_ioctl_exec(struct xe_svm_emu_file *ef,
 		if (err)
 			goto out_free;
 	}
+	/*
+	 * The results are written back after the ops ran: check first that
+	 * they can be, so that -EFAULT still means that no operation ran
+	 * (a caller that retries must not apply its atomics twice). Writing
+	 * the unchanged arguments back also breaks copy-on-write up front.
+	 */
+	if (copy_to_user(u64_to_user_ptr(exec.ops), ops, size) ||
+	    copy_to_user(uarg, &exec, sizeof(exec))) {
+		err = -EFAULT;
+		goto out_free;
+	}
 
 	for (i = 0; i < exec.num_ops; i++) {
+		/* A killed process is not waited for; nothing is held here. */
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			goto out_free;
+		}
 		ops[i].result = xe_svm_emu_run_op(vm, &ops[i], &faults);
 		cond_resched();
 	}
@@ -1024,6 +1062,7 @@ static int xe_svm_emu_ioctl_stats(struct xe_svm_emu_file *ef,
 	s = &vm->svm.stats;
 	st.faults = atomic64_read(&s->faults);
 	st.fault_retries = atomic64_read(&s->fault_retries);
+	st.wp_breaks = atomic64_read(&s->wp_breaks);
 	st.invalidations = atomic64_read(&s->invalidations);
 	st.ranges_destroyed = atomic64_read(&s->ranges_destroyed);
 	st.ranges_created = atomic64_read(&s->ranges_created);

@@ -30,7 +30,7 @@
  */
 
 /* Version of this interface, reported by XE_SVM_EMU_IOCTL_INFO */
-#define XE_SVM_EMU_ABI_VERSION		3
+#define XE_SVM_EMU_ABI_VERSION		4
 
 /* The most virtual tiles one device can have */
 #define XE_SVM_EMU_MAX_TILES		4
@@ -157,9 +157,12 @@ struct xe_svm_emu_op {
 	/**
 	 * @result: out, 0 or the error of the GPU fault that stopped it:
 	 * -EFAULT (not mirrored, no CPU mapping, PROT_NONE, or the VM is not
-	 * in fault mode), -EPERM (write to a read-only mapping), -EBUSY
-	 * (invalidations kept winning), -ENOMEM. A FILL that failed part way
-	 * wrote the words before the failing page.
+	 * in fault mode), -EPERM (a write, or an atomic, to a mapping the CPU
+	 * may not write: after one fault, with nothing written), -EBUSY
+	 * (invalidations kept winning), -ENOMEM. A write the CPU could do
+	 * (copy-on-write after fork(), a page write-protected by mprotect()
+	 * and made writable again) succeeds, as the CPU write would. A FILL
+	 * that failed part way wrote the words before the failing page.
 	 */
 	__s32 result;
 };
@@ -176,9 +179,12 @@ struct xe_svm_emu_op {
  * failed operation sets its @result and the next one runs. The ioctl
  * fails only for bad arguments, in which case no operation ran: -EINVAL
  * (MBZ fields, @num_ops 0 or above XE_SVM_EMU_MAX_OPS, an unknown @op, an
- * unaligned @addr, a bad @size or @step, a range that wraps, or a caller
- * other than the process that created the VM), -ENOENT (unknown @vm_id),
- * -EFAULT (unreadable or unwritable @ops).
+ * unaligned @addr, a bad @size or @step, an operation whose words wrap
+ * or end above the 48-bit GPU VA space, or a caller other than the
+ * process that created the VM), -ENOENT (unknown @vm_id), -EFAULT
+ * (unreadable or unwritable @ops or argument: both are checked before
+ * any operation runs). A fatal signal stops the operations between two
+ * pages: the ioctl returns -EINTR and the results are not written.
  */
 struct xe_svm_emu_exec {
 	/** @ops: in, user pointer to an array of struct xe_svm_emu_op */
@@ -275,8 +281,15 @@ struct xe_svm_emu_stats {
 	 * could be allocated, or the copy failed)
 	 */
 	__u64 vram_fallbacks;
+	/**
+	 * @wp_breaks: out, GPU writes to device pages the CPU had
+	 * write-protected (copy-on-write after fork(), mprotect()), which
+	 * moved back to system memory to be write-faulted as a CPU write
+	 * would
+	 */
+	__u64 wp_breaks;
 	/** @reserved: in, MBZ */
-	__u64 reserved[2];
+	__u64 reserved[1];
 };
 
 /* Placements of struct xe_svm_emu_vm_placement */

@@ -24,8 +24,10 @@
  * xe_svm_placement_wants_vram() - the placement policy of a GPU fault
  * @q: what the fault path knows about the range and the access
  *
- * In order: memory that cannot become device-private pages stays in
- * system memory (not anonymous and private, hugetlbfs, special mappings,
+ * In order: nothing moves for an access the CPU VMA does not allow
+ * (the fault fails; VRAM taken for it would be held by memory no one may
+ * use); memory that cannot become device-private pages stays in system
+ * memory (not anonymous and private, hugetlbfs, special mappings,
  * mlock()ed memory, which must stay CPU-resident); so does everything
  * when there is no VRAM. A device atomic that needs VRAM migrates, at any
  * size. Otherwise the preferred placement decides, and ranges smaller
@@ -38,8 +40,8 @@
  */
 bool xe_svm_placement_wants_vram(const struct xe_svm_placement_query *q)
 {
-	if (!q->has_vram || !q->anon_private || q->hugetlb || q->special ||
-	    q->locked)
+	if (q->no_access || !q->has_vram || !q->anon_private || q->hugetlb ||
+	    q->special || q->locked)
 		return false;
 	if (q->atomic)
 		return true;
@@ -49,16 +51,30 @@ bool xe_svm_placement_wants_vram(const struct xe_svm_placement_query *q)
 	return q->size >= XE_SVM_MIGRATE_MIN_SIZE;
 }
 
+/* Does source entry @src of a migration to VRAM for a GPU access move? */
+static bool xe_svm_src_may_move(unsigned long src, bool write)
+{
+	if (!(src & MIGRATE_PFN_MIGRATE))
+		return false;
+	/* Holes and the zero page have no page, and nothing to protect. */
+	return !write || !migrate_pfn_to_page(src) || (src & MIGRATE_PFN_WRITE);
+}
+
 /*
  * Move the system pages of @range into one allocation of @dm. Pages that
  * cannot move (pinned, under writeback, raced by another migration) stay
  * where they are: the range is then mapped partly from VRAM, partly from
- * system memory. Returns the number of pages moved or a negative error;
- * on error nothing moved and nothing is held.
+ * system memory. For a GPU @write, so do pages the CPU maps read-only
+ * (copy-on-write after fork(), KSM, write-protected by mprotect()): in
+ * VRAM they would stay write-protected, and the write would have to
+ * bring them straight back; the write fault breaks the protection in
+ * system memory, and a later fault may migrate them. Returns the number
+ * of pages moved or a negative error; on error nothing moved and nothing
+ * is held.
  */
 static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 					 struct xe_svm_range *range,
-					 struct vm_area_struct *vma)
+					 struct vm_area_struct *vma, bool write)
 {
 	struct xe_svm_devmem *dm = svm->vram;
 	unsigned long i, n = 0, npages = xe_svm_range_size(range) >> PAGE_SHIFT;
@@ -86,8 +102,11 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 	if (err)
 		goto out_free;
 	/* Nothing to move: already in VRAM, or nothing may migrate. */
-	if (!mig.cpages)
+	for (i = 0; i < npages; i++)
+		n += xe_svm_src_may_move(mig.src[i], write);
+	if (!n)
 		goto out_finalize;
+	n = 0;
 
 	/* Collected pages are unmapped and locked: every path below finalizes. */
 	alloc = xe_svm_devmem_alloc(dm, xe_svm_range_size(range));
@@ -104,7 +123,7 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 	for (i = 0; i < npages; i++) {
 		struct page *dpage;
 
-		if (!(mig.src[i] & MIGRATE_PFN_MIGRATE))
+		if (!xe_svm_src_may_move(mig.src[i], write))
 			continue;
 		dpage = xe_svm_devmem_alloc_page(alloc, i);
 		mig.dst[i] = migrate_pfn(page_to_pfn(dpage));
@@ -139,7 +158,7 @@ out_free:
  * xe_svm_range_place() - migrate a range to VRAM if the policy says so
  * @svm: the SVM context
  * @range: the range that faulted
- * @atomic: the access is a device atomic that needs VRAM
+ * @access: XE_SVM_ACCESS_* bits of the GPU access
  *
  * Best effort: when no VRAM can be allocated, or the copy fails, the
  * range stays in system memory and the fault is served from there
@@ -153,12 +172,13 @@ out_free:
  * error when the policy wanted VRAM and the migration failed.
  */
 long xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
-			bool atomic)
+			unsigned int access)
 {
+	bool write = access & (XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC);
 	struct xe_svm_placement_query q = {
 		.size = xe_svm_range_size(range),
 		.has_vram = svm->vram,
-		.atomic = atomic,
+		.atomic = access & XE_SVM_ACCESS_ATOMIC,
 		.preferred = svm->preferred,
 	};
 	struct vm_area_struct *vma;
@@ -180,10 +200,12 @@ long xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
 	q.hugetlb = is_vm_hugetlb_page(vma);
 	q.special = (vma->vm_flags & VM_SPECIAL) || vma_is_dax(vma);
 	q.locked = vma->vm_flags & VM_LOCKED;
+	q.no_access = !(vma->vm_flags & VM_READ) ||
+		      (write && !(vma->vm_flags & VM_WRITE));
 	if (!xe_svm_placement_wants_vram(&q))
 		goto out_unlock;
 
-	moved = xe_svm_range_migrate_to_vram(svm, range, vma);
+	moved = xe_svm_range_migrate_to_vram(svm, range, vma, write);
 	if (moved < 0)
 		atomic64_inc(&svm->stats.vram_fallbacks);
 	else if (moved)

@@ -51,6 +51,12 @@ struct xe_svm_placement_query {
 	/** @locked: the CPU VMA is mlock()ed (VM_LOCKED) */
 	bool locked;
 	/**
+	 * @no_access: the CPU VMA does not allow the access (PROT_NONE, or
+	 * a write to a mapping without VM_WRITE): the fault will fail, and
+	 * nothing must be allocated or moved for it
+	 */
+	bool no_access;
+	/**
 	 * @atomic: the access is a device atomic that needs the memory in
 	 * VRAM (the backend decides which atomics do)
 	 */
@@ -61,6 +67,6 @@ struct xe_svm_placement_query {
 
 bool xe_svm_placement_wants_vram(const struct xe_svm_placement_query *q);
 long xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
-			bool atomic);
+			unsigned int access);
 
 #endif

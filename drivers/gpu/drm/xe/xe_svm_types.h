@@ -72,6 +72,11 @@ struct xe_svm_stats {
 	atomic64_t faults;
 	/** @fault_retries: hmm_range_fault() passes redone after a race */
 	atomic64_t fault_retries;
+	/**
+	 * @wp_breaks: GPU writes to device pages the CPU had write-protected
+	 * (copy-on-write, mprotect()), moved back and write-faulted
+	 */
+	atomic64_t wp_breaks;
 	/** @ranges_created: ranges created since the context was made */
 	atomic64_t ranges_created;
 	/** @ranges_destroyed: ranges freed since the context was made */

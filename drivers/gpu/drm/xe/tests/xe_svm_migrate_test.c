@@ -43,6 +43,11 @@ static const struct placement_case placement_cases[] = {
 			  .locked = true }, false },
 	{ "2M mlocked, atomic", { .size = SZ_2M, .has_vram = true, .anon_private = true,
 				  .locked = true, .atomic = true }, false },
+	{ "2M access the VMA forbids", { .size = SZ_2M, .has_vram = true,
+					 .anon_private = true, .no_access = true }, false },
+	{ "4K atomic the VMA forbids", { .size = SZ_4K, .has_vram = true,
+					 .anon_private = true, .atomic = true,
+					 .no_access = true }, false },
 };
 
 static void placement_case_desc(const struct placement_case *c, char *desc)
