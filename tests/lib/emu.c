@@ -598,11 +598,13 @@ void emu_print_stats(const char *what, const struct xe_svm_emu_stats *st)
 {
 	svmt_info("%s: faults %" PRIu64 ", retries %" PRIu64 ", invalidations %"
 		  PRIu64 ", ranges created %" PRIu64 " destroyed %" PRIu64
-		  " live %" PRIu64 ", gc runs %" PRIu64 ", DMA-mapped pages %" PRIu64,
+		  " live %" PRIu64 ", gc runs %" PRIu64 ", DMA-mapped pages %" PRIu64
+		  ", write-protect breaks %" PRIu64,
 		  what, (uint64_t)st->faults, (uint64_t)st->fault_retries,
 		  (uint64_t)st->invalidations, (uint64_t)st->ranges_created,
 		  (uint64_t)st->ranges_destroyed, (uint64_t)st->ranges_live,
-		  (uint64_t)st->gc_runs, (uint64_t)st->dma_mapped_pages);
+		  (uint64_t)st->gc_runs, (uint64_t)st->dma_mapped_pages,
+		  (uint64_t)st->wp_breaks);
 }
 
 void emu_assert_stats_same_at(const char *file, int line,
@@ -689,11 +691,12 @@ void emu_print_tile_stats(const char *what,
 	svmt_info("%s: tile %u: VRAM pages %" PRIu64 ", in use %" PRIu64
 		  ", migrated to VRAM %" PRIu64 ", to RAM %" PRIu64 ", bytes copied %"
 		  PRIu64 ", CPU faults %" PRIu64 ", alloc failures %" PRIu64
-		  ", copy failures %" PRIu64, what, st->tile,
+		  ", copy failures %" PRIu64 ", CPU fault races %" PRIu64, what, st->tile,
 		  (uint64_t)st->vram_pages, (uint64_t)st->vram_pages_in_use,
 		  (uint64_t)st->migrated_to_vram, (uint64_t)st->migrated_to_ram,
 		  (uint64_t)st->bytes_copied, (uint64_t)st->cpu_faults,
-		  (uint64_t)st->alloc_failures, (uint64_t)st->copy_failures);
+		  (uint64_t)st->alloc_failures, (uint64_t)st->copy_failures,
+		  (uint64_t)st->cpu_fault_races);
 }
 
 int emu_tmp_file(char *path, size_t len, size_t size, uint64_t value,

@@ -460,8 +460,10 @@ static vm_fault_t xe_svm_devmem_migrate_to_ram(struct vm_fault *vmf)
 		goto out_free;
 	}
 	/* Someone else is migrating the page: retry the fault. */
-	if (!mig.cpages)
+	if (!mig.cpages) {
+		atomic64_inc(&dm->stats.cpu_fault_races);
 		goto out_free;
+	}
 
 	n = xe_svm_prepare_to_ram(vma, mig.start, mig.src, mig.dst, npages, a.sys, a.dev);
 	if ((mig.src[fault_idx] & MIGRATE_PFN_MIGRATE) && !mig.dst[fault_idx])

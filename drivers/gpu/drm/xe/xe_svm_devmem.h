@@ -68,6 +68,12 @@ struct xe_svm_devmem_stats {
 	atomic64_t alloc_failures;
 	/** @copy_failures: copies whose fence signalled an error */
 	atomic64_t copy_failures;
+	/**
+	 * @cpu_fault_races: CPU faults that found the pages of their window
+	 * already being migrated by someone else (another CPU fault, a GPU
+	 * fault, an eviction), collected nothing and were retried
+	 */
+	atomic64_t cpu_fault_races;
 };
 
 /**

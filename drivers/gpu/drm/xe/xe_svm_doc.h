@@ -110,9 +110,25 @@
  * bytes for one backed by 512 base pages; the backend's page tables come
  * on top.
  *
- * Read-only CPU mappings are mapped read-only on the GPU; a GPU write to
- * them, an access to a PROT_NONE mapping or to an address with no VMA
- * fails the fault cleanly.
+ * GPU accesses follow the CPU's rules: a GPU access succeeds exactly when
+ * the same CPU access would, and does what it would do. A GPU write (an
+ * atomic is a write) asks the mm for write access, so it breaks
+ * copy-on-write after fork() (the other process keeps the old data),
+ * KSM merging, and the write protection mprotect() leaves on pages it
+ * made writable again. hmm_range_fault() reports a device page of our
+ * own owner without faulting even when write access is asked for, and
+ * fork() and mprotect() leave such pages write-protected: a write fault
+ * that finds one checks the VMA (no VM_WRITE: -EPERM), takes a CPU write
+ * fault on it, which brings its allocation back to system memory, and
+ * walks the range again, which write-faults the system pages
+ * (&xe_svm_stats.wp_breaks counts it). For the same reason a migration
+ * to VRAM for a GPU write leaves pages the CPU maps read-only where they
+ * are. An access the CPU may not do fails after one fault, with nothing
+ * written and nothing migrated or allocated for it: -EPERM for a write
+ * to a mapping without write permission, -EFAULT for PROT_NONE or an
+ * address with no VMA. Read-only CPU mappings are mapped read-only on the
+ * GPU. A fault stops its retries when the faulting process has a fatal
+ * signal pending (-EINTR).
  */
 
 /**

@@ -1128,6 +1128,7 @@ static int xe_svm_emu_ioctl_tile_stats(struct xe_svm_emu_file *ef,
 	st.cpu_faults = atomic64_read(&s->cpu_faults);
 	st.alloc_failures = atomic64_read(&s->alloc_failures);
 	st.copy_failures = atomic64_read(&s->copy_failures);
+	st.cpu_fault_races = atomic64_read(&s->cpu_fault_races);
 
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }

@@ -30,7 +30,7 @@
  */
 
 /* Version of this interface, reported by XE_SVM_EMU_IOCTL_INFO */
-#define XE_SVM_EMU_ABI_VERSION		4
+#define XE_SVM_EMU_ABI_VERSION		3
 
 /* The most virtual tiles one device can have */
 #define XE_SVM_EMU_MAX_TILES		4
@@ -360,8 +360,13 @@ struct xe_svm_emu_tile_stats {
 	__u64 alloc_failures;
 	/** @copy_failures: out, copies that failed */
 	__u64 copy_failures;
+	/**
+	 * @cpu_fault_races: out, CPU faults that found their pages being
+	 * migrated by someone else at the same time (and were retried)
+	 */
+	__u64 cpu_fault_races;
 	/** @reserved: in, MBZ */
-	__u64 reserved[3];
+	__u64 reserved[2];
 };
 
 /*
