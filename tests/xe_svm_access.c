@@ -318,7 +318,7 @@ static void run_case(const struct access_case *c)
 		emu_assert_gpu_linear(&vm, buf, BUF_SIZE, V2, S2);
 
 	svmt_assert_ok(munmap(buf, BUF_SIZE));
-	emu_vm_close(&vm);
+	emu_vm_destroy(&vm);
 	emu_assert_vram_in_use(fd, 0, vram0);
 	close(fd);
 	if (file >= 0) {
@@ -384,7 +384,7 @@ static void t_fill_into_guard(void)
 	/* The buffer's range is in VRAM; nothing of the guard is. */
 	emu_assert_vram_in_use(fd, 0, vram0 + BUF_SIZE / SZ_4K);
 	svmt_assert_ok(munmap(buf, BUF_SIZE));
-	emu_vm_close(&vm);
+	emu_vm_destroy(&vm);
 	emu_assert_vram_in_use(fd, 0, vram0);
 	close(fd);
 	free(want);
@@ -422,7 +422,7 @@ static void t_ro_vram_ops_after_eperm(void)
 	emu_assert_vram_in_use(fd, 0, vram0 + BUF_SIZE / SZ_4K);
 	svmt_assert_buf_eq(buf, want, BUF_WORDS);
 	svmt_assert_ok(munmap(buf, BUF_SIZE));
-	emu_vm_close(&vm);
+	emu_vm_destroy(&vm);
 	emu_assert_vram_in_use(fd, 0, vram0);
 	close(fd);
 	free(want);

@@ -54,10 +54,18 @@ bool xe_svm_placement_wants_vram(const struct xe_svm_placement_query *q)
 /* Does source entry @src of a migration to VRAM for a GPU access move? */
 static bool xe_svm_src_may_move(unsigned long src, bool write)
 {
+	struct page *page = migrate_pfn_to_page(src);
+
 	if (!(src & MIGRATE_PFN_MIGRATE))
 		return false;
 	/* Holes and the zero page have no page, and nothing to protect. */
-	return !write || !migrate_pfn_to_page(src) || (src & MIGRATE_PFN_WRITE);
+	if (!page)
+		return true;
+	/* A KSM page is shared with unrelated processes: it stays put. */
+	if (PageKsm(page))
+		return false;
+
+	return !write || (src & MIGRATE_PFN_WRITE);
 }
 
 /*
@@ -68,7 +76,8 @@ static bool xe_svm_src_may_move(unsigned long src, bool write)
  * (copy-on-write after fork(), KSM, write-protected by mprotect()): in
  * VRAM they would stay write-protected, and the write would have to
  * bring them straight back; the write fault breaks the protection in
- * system memory, and a later fault may migrate them. Returns the number
+ * system memory, and a later fault may migrate them. KSM pages never
+ * move: other processes share them. Returns the number
  * of pages moved or a negative error; on error nothing moved and nothing
  * is held.
  */
