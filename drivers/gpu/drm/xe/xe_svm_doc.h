@@ -333,7 +333,11 @@
  * handler does, and the access retries. XE_SVM_EMU_IOCTL_SNAPSHOT reports
  * per page what the GPU page table maps (page size, permission) and
  * XE_SVM_EMU_IOCTL_STATS the counters of a VM's SVM context, which are
- * also in debugfs (xe_svm_emu/pid<creator>-vm<id>).
+ * also in debugfs (xe_svm_emu/pid<creator>-file<n>-vm<id>: VM ids are per
+ * open file, n numbers the files). A fatal signal ends an EXEC between
+ * two pages; every operation lies inside the 48-bit GPU VA space; and the
+ * ioctl checks that it can write its results back before it runs any
+ * operation, so that a failed EXEC never ran one.
  *
  * Each tile's VRAM is a device-memory region of the core (see "Device
  * memory") over a buddy allocator of ``vram_mb`` MiB with its own lock,
