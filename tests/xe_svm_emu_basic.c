@@ -246,7 +246,7 @@ static void test_module_params(void)
 	}
 
 	svmt_assert_ok(load(kofd, "tiles=3 vram_mb=64"));
-	fd = emu_open();
+	fd = emu_open_reloaded();
 	check_info_matches_params(fd);
 	svmt_assert_eq_u64(svmt_read_ll(EMU_PARAMS "tiles"), 3);
 	close(fd);
@@ -254,7 +254,7 @@ static void test_module_params(void)
 
 	svmt_assert_ok(load(kofd, orig));
 	close(kofd);
-	fd = emu_open();
+	fd = emu_open_reloaded();
 	check_info_matches_params(fd);
 	close(fd);
 }

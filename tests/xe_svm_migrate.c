@@ -1620,7 +1620,7 @@ static void check_fresh_module(const struct emu_module *m)
 	uint32_t i;
 	int fd;
 
-	fd = emu_open();
+	fd = emu_open_reloaded();
 	svmt_assert_eq_u64(num_tiles(fd), m->tiles);
 	for (i = 0; i < m->tiles; i++) {
 		ts = emu_tile_stats(fd, i);

@@ -36,6 +36,17 @@ int emu_open(void)
 	return fd;
 }
 
+int emu_open_reloaded(void)
+{
+	int fd = __emu_open();
+
+	if (fd < 0)
+		svmt_fail(__FILE__, __LINE__, "open " EMU_DEV " after loading xe_svm_emu: %s",
+			  strerror(-fd));
+	svmt_assert_eq_u64(sysconf(_SC_PAGESIZE), SZ_4K);
+	return fd;
+}
+
 static int ioctl_err(int fd, unsigned long req, void *arg)
 {
 	return ioctl(fd, req, arg) ? -errno : 0;

@@ -67,8 +67,16 @@ struct emu_vm {
 
 /* --- device ------------------------------------------------------- */
 
-/* Open the device; skips the subtest when it does not exist. */
+/*
+ * Open the device; skips the subtest when it does not exist (a failure
+ * with SVMT_STRICT=1, see svmt_skip()).
+ */
 int emu_open(void);
+/*
+ * Open the device after the subtest itself loaded the module: a missing
+ * device file is a failure, never a skip.
+ */
+int emu_open_reloaded(void);
 /* Open the device: the fd or -errno. Never ends the subtest. */
 int __emu_open(void);
 int __emu_info(int fd, struct xe_svm_emu_info *info);

@@ -53,12 +53,38 @@ void svmt_fail(const char *file, int line, const char *fmt, ...)
 	_exit(SVMT_EXIT_FAIL);
 }
 
+bool svmt_strict(void)
+{
+	const char *v = getenv("SVMT_STRICT");
+
+	return v && !strcmp(v, "1");
+}
+
 void svmt_skip(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(skip_reason, SKIP_REASON_LEN, fmt, ap);
+	va_end(ap);
+	if (svmt_strict()) {
+		printf("# FAIL: a prerequisite is missing, and SVMT_STRICT=1 says the\n"
+		       "#   platform provides every prerequisite: %s\n", skip_reason);
+		skip_reason[0] = '\0';
+		fflush(stdout);
+		_exit(SVMT_EXIT_FAIL);
+	}
+	fflush(stdout);
+	_exit(SVMT_EXIT_SKIP);
+}
+
+void svmt_skip_platform(const char *fmt, ...)
+{
+	int n = snprintf(skip_reason, SKIP_REASON_LEN, "platform: ");
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(skip_reason + n, SKIP_REASON_LEN - n, fmt, ap);
 	va_end(ap);
 	fflush(stdout);
 	_exit(SVMT_EXIT_SKIP);

@@ -12,6 +12,9 @@
  *	not ok 4 - bad-ioctl
  *	ok 5 - vram # SKIP emulated device has no VRAM
  *
+ * SVMT_STRICT=1 in the environment turns svmt_skip() into a failure (see
+ * there); only svmt_skip_platform() skips then.
+ *
  * Usage: prog [--list] [subtest...]   (no names: run them all)
  * A program ends with SVMT_MAIN(its array of struct svmt_subtest).
  *
@@ -49,8 +52,24 @@ int main(int argc, char **argv)						\
 /* End the running subtest. */
 void svmt_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 3, 4)));
+/*
+ * A prerequisite of the subtest is missing (a module not loaded, no huge
+ * pages reserved, not root...): SKIP with the reason. With SVMT_STRICT=1
+ * in the environment (the guest of "make check", which provides every
+ * prerequisite) the subtest FAILS instead, with the same reason.
+ */
 void svmt_skip(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));
+/*
+ * The platform truly lacks what the subtest needs (hardware, a kernel
+ * feature the guest cannot have): SKIP even with SVMT_STRICT=1. The TAP
+ * line reads "# SKIP platform: <reason>", which the report accepts in a
+ * strict run; use it only where that is true.
+ */
+void svmt_skip_platform(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+/* Is SVMT_STRICT=1 set (every prerequisite must be there)? */
+bool svmt_strict(void);
 /* A diagnostic line ("# ...") in the TAP stream. */
 void svmt_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
