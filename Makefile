@@ -10,13 +10,13 @@
 # Both do all set-up themselves on a fresh Debian 12 machine (apt
 # packages, the pinned base source). See README.md for the rest.
 
-.PHONY: all setup tree export series gate build run demo bench check clean distclean help
+.PHONY: all setup tree export series gate build run demo bench check plan clean distclean help
 
 all: help
 
 help:
 	@sed -n '/^# xe SVM/,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Other targets: setup tree export series gate build run bench clean distclean"
+	@echo "Other targets: setup tree export series gate build run bench plan clean distclean"
 
 setup:
 	@scripts/setup.sh
@@ -50,6 +50,13 @@ bench:
 
 check:
 	@scripts/check.sh check
+
+# The expected plan (tests/expected-plan): every static check, KUnit case,
+# e2e subtest and guest check make check must report. Regenerate and
+# commit it when one is added, removed or renamed (boots the guest once,
+# with kunit.action=list, for the KUnit cases).
+plan: build series
+	@scripts/plan.sh write
 
 clean:
 	rm -rf build/guest build/gate build/initramfs build/guest-* out

@@ -42,3 +42,9 @@ die()  { printf '\n*** ERROR: %s\n\n' "$*" >&2; exit 1; }
 # step is skipped when its recorded stamp equals the current one.
 stamp_ok()  { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 stamp_set() { mkdir -p "$(dirname "$1")"; printf '%s\n' "$2" > "$1"; }
+
+# bisect_name N SUBJECT: the name of the result of bisect-check.sh for the
+# Nth commit of the series (also what scripts/plan.sh expects)
+bisect_name() {
+	printf 'bisect:%02d-%s\n' "$1" "$(echo "$2" | sed 's/^[^:]*: *//; s/[^A-Za-z0-9]\+/-/g' | cut -c1-50)"
+}

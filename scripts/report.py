@@ -3,18 +3,32 @@
 """Turn a guest run (and the static checks) into one readable report.
 
     report.py --results R --console C [--static S] [--plan check|demo]
+              [--expected P [--select-e2e E2E] [--select-kunit GLOB]]
 
 R is the result stream guest/init writes to ttyS1, C the kernel console
 (ttyS0), S the static checks' result file (lines "ok|fail|skip NAME
 [reason]"). Every KUnit case (leaf of the KTAP tree), every e2e subtest,
 every guest check and every static check is one counted item. A kernel
-splat anywhere on the console, a kmemleak report, a guest that did not
-finish, or a test program that died before its plan was complete are
-failures too. The last line is "N passed, N failed, N skipped"; the exit
-status is 1 when anything failed.
+splat anywhere on the console, a KERN_ERR (or worse) line in the kernel
+log that is not on the documented list of expected ones, kmemleak
+disabled or reporting, a guest that did not finish, or a test program
+that died before its plan was complete are failures too.
+
+P is the expected plan (tests/expected-plan, scripts/plan.sh): every item
+of it that the run should have reported (the static checks when S is
+given; the KUnit cases and e2e subtests that the E2E= and KUNIT=
+selection of "make run" ran, all of them by default; the guest checks
+that go with them) and did not is counted as FAILED, and so is every
+reported item the plan does not list. In a strict run (guest/init's
+check plan: SVMT_STRICT=1) an e2e SKIP fails too, unless its reason
+starts with "platform:" (svmt_skip_platform()).
+
+The last line is "N passed, N failed, N skipped"; the exit status is 1
+when anything failed.
 """
 
 import argparse
+import fnmatch
 import re
 import sys
 
@@ -42,9 +56,14 @@ ALLOWED_WARNS = [
 
 
 class Item:
-    def __init__(self, kind, suite, name, result, detail=''):
+    def __init__(self, kind, suite, name, result, detail='', key=None):
         self.kind, self.suite, self.name = kind, suite, name
         self.result, self.detail = result, detail  # pass|fail|skip
+        # What the expected plan calls it: (kind, suite, name) for most;
+        # a KUnit leaf's key names its case (a parameter's parent case);
+        # None: an item of the report's own (a missing result, an exit
+        # status), never in the plan.
+        self.key = key
 
 
 def strip(line):
@@ -52,7 +71,12 @@ def strip(line):
 
 
 def parse_ktap(lines, suite):
-    """Leaf results of a KTAP document (KUnit debugfs results)."""
+    """Leaf results of a KTAP document (KUnit debugfs results).
+
+    Each leaf's key names the suite and its case: the leaf itself at the
+    case level (the results one level below the suite's own result), or,
+    for a parameter of a parameterised case, the case whose result
+    follows its parameters' results."""
     items = []
     # (indent, description, result, directive); a result line is a leaf
     # when the line before it at a deeper indent is not a result of its
@@ -62,6 +86,7 @@ def parse_ktap(lines, suite):
     res = re.compile(r'^(\s*)(ok|not ok) (\d+)\s*-?\s*(.*?)(\s+#\s*(SKIP|TODO)\b\s*(.*))?$')
     prev_subtest = None
     diag = []
+    results = []  # (indent, name, item or None for a parent)
     for line in lines:
         m = res.match(line)
         if not m:
@@ -80,25 +105,41 @@ def parse_ktap(lines, suite):
                 stack_children[k] = False
         stack_children[indent] = True
         subtest_header, prev_subtest = prev_subtest, None
+        name = m.group(4).strip()
         if had_children:
             diag = []
+            results.append((indent, name, None))
             continue
-        name = m.group(4).strip()
         if m.group(6) == 'SKIP':
             reason = (m.group(7) or '').strip()
             if not reason and subtest_header == name:
                 reason = ('no reason given by KUnit: a parameterised case that got no '
                           'parameters (live tests need an xe device)')
-            items.append(Item('kunit', suite, name, 'skip', reason or '(no reason given by KUnit)'))
+            it = Item('kunit', suite, name, 'skip', reason or '(no reason given by KUnit)')
         elif m.group(2) == 'ok':
-            items.append(Item('kunit', suite, name, 'pass'))
+            it = Item('kunit', suite, name, 'pass')
         else:
-            items.append(Item('kunit', suite, name, 'fail', '\n'.join(diag[-12:])))
+            it = Item('kunit', suite, name, 'fail', '\n'.join(diag[-12:]))
+        items.append(it)
+        results.append((indent, name, it))
         diag = []
-    return items
+    # The suite's own result is the least indented; its cases one level in.
+    indents = sorted(set(r[0] for r in results))
+    case_level = indents[1] if len(indents) > 1 else None
+    for i, (indent, name, it) in enumerate(results):
+        if it is None:
+            continue
+        if case_level is None or indent < case_level:
+            it.key = ('kunit', suite, None)  # a suite without cases
+        elif indent == case_level:
+            it.key = ('kunit', suite, name)
+        else:
+            parent = next((r[1] for r in results[i + 1:] if r[0] == case_level), None)
+            it.key = ('kunit', suite, parent)
+    return items, set(r[1] for r in results if r[0] == case_level)
 
 
-def parse_tap(lines, suite, rc):
+def parse_tap(lines, suite, rc, strict=False):
     """Top-level results of one TAP stream (a test program)."""
     items, diag = [], []
     plan = None
@@ -111,17 +152,29 @@ def parse_tap(lines, suite, rc):
         m = res.match(line)
         if m:
             name = m.group(3).strip()
+            key = ('e2e', suite, name)
             if m.group(5) == 'SKIP':
-                items.append(Item('e2e', suite, name, 'skip', m.group(6) or ''))
+                reason = (m.group(6) or '').strip()
+                if strict and not reason.startswith('platform:'):
+                    items.append(Item('e2e', suite, name, 'fail',
+                                      'SKIP in the strict guest, which provides every '
+                                      'prerequisite (only a "platform:" skip may skip): '
+                                      + (reason or '(no reason)'), key))
+                else:
+                    items.append(Item('e2e', suite, name, 'skip', reason, key))
             elif m.group(1) == 'ok':
-                items.append(Item('e2e', suite, name, 'pass'))
+                items.append(Item('e2e', suite, name, 'pass', key=key))
             else:
-                items.append(Item('e2e', suite, name, 'fail', '\n'.join(diag[-12:])))
+                items.append(Item('e2e', suite, name, 'fail', '\n'.join(diag[-12:]), key))
             diag = []
         elif line.startswith('# running '):
             diag = [line]
         elif line.startswith('#'):
             diag.append(line)
+    if rc is None:
+        items.append(Item('e2e', suite, '(no end marker)', 'fail',
+                          'the program\'s output ends without its @@END line: the guest '
+                          'died or hung while it ran\n%s' % '\n'.join(lines[-15:])))
     if plan is None:
         items.append(Item('e2e', suite, '(no TAP plan)', 'fail',
                           'exit status %s\n%s' % (rc, '\n'.join(lines[-15:]))))
@@ -130,49 +183,80 @@ def parse_tap(lines, suite, rc):
             items.append(Item('e2e', suite, '(result %d of %d missing)' % (i + 1, plan), 'fail',
                               'program ended early, exit status %s\n%s' %
                               (rc, '\n'.join(lines[-15:]))))
-    elif rc not in ('0', None) and not any(i.result == 'fail' for i in items):
+    elif rc != '0' and rc is not None and not any(i.result == 'fail' for i in items):
         items.append(Item('e2e', suite, '(exit status)', 'fail', 'exit status %s' % rc))
     return items
 
 
+class Run:
+    """What the result stream holds."""
+    def __init__(self):
+        self.items, self.sections, self.done, self.plan = [], {}, False, None
+        self.strict = False
+        self.kunit_cases = {}    # suite -> case names that reported
+        self.dmesg = None        # the kernel log's lines ("<level>[time] text")
+        self.dmesg_rc = None
+
+
 def parse_results(path):
-    items, sections, done, plan = [], {}, False, None
+    run = Run()
     try:
         lines = [l.rstrip('\r\n').replace('\r', '') for l in open(path, errors='replace')]
     except OSError:
         lines = []
     cur, buf = None, []
+
+    def finish(rc):
+        """The section cur ends (rc None: its @@END line never came)."""
+        kind, name = cur
+        if kind == 'kunit':
+            items, cases = parse_ktap(buf, name)
+            run.items.extend(items)
+            run.kunit_cases.setdefault(name, set()).update(cases)
+            if rc is None:
+                run.items.append(Item('kunit', name, '(no end marker)', 'fail',
+                                      'the results of suite %s end without @@END' % name))
+        elif kind == 'e2e':
+            run.items.extend(parse_tap(buf, name, rc, run.strict))
+        elif kind == 'kmemleak':
+            leaks = [l for l in buf if l.startswith('unreferenced object')]
+            bad = leaks or rc is None
+            run.items.append(Item('guest', 'kmemleak', 'no leaks after the tests',
+                                  'fail' if bad else 'pass',
+                                  ('\n'.join(buf[:60]) if leaks else
+                                   'the kmemleak report ends without @@END') if bad else '',
+                                  ('guest', 'guest', 'kmemleak-no-leaks')))
+        elif kind == 'dmesg':
+            run.dmesg, run.dmesg_rc = list(buf), rc
+        elif kind in ('demo', 'bench'):
+            run.sections[name] = (rc, buf)
+
     for line in lines:
         if line.startswith('@@PLAN'):
-            plan = line[7:]
+            run.plan = line[7:]
+            run.strict = ' strict' in line
         elif line.startswith('@@BEGIN '):
-            cur, buf = line.split()[1:3], []
+            if cur:
+                finish(None)
+            parts = line.split()
+            cur, buf = (parts[1:3] if len(parts) >= 3 else [parts[-1], '?']), []
         elif line.startswith('@@END ') and cur:
             m = re.search(r'rc=(\S+)', line)
-            rc = m.group(1) if m else None
-            kind, name = cur
-            if kind == 'kunit':
-                items += parse_ktap(buf, name)
-            elif kind == 'e2e':
-                items += parse_tap(buf, name, rc)
-            elif kind == 'kmemleak':
-                leaks = [l for l in buf if l.startswith('unreferenced object')]
-                items.append(Item('guest', 'kmemleak', 'no leaks after the tests',
-                                  'fail' if leaks else 'pass',
-                                  '\n'.join(buf[:60]) if leaks else ''))
-            elif kind in ('demo', 'bench'):
-                sections[name] = (rc, buf)
+            finish(m.group(1) if m else '?')
             cur = None
         elif line.startswith('@@CHECK '):
             parts = line.split(None, 3)
-            ok = parts[2] == 'ok'
-            items.append(Item('guest', 'guest', parts[1], 'pass' if ok else 'fail',
-                              '' if ok else (parts[3] if len(parts) > 3 else '')))
+            ok = len(parts) > 2 and parts[2] == 'ok'
+            run.items.append(Item('guest', 'guest', parts[1], 'pass' if ok else 'fail',
+                                  '' if ok else (parts[3] if len(parts) > 3 else ''),
+                                  ('guest', 'guest', parts[1])))
         elif line == '@@DONE':
-            done = True
+            run.done = True
         elif cur:
             buf.append(line)
-    return items, sections, done, plan
+    if cur:
+        finish(None)
+    return run
 
 
 def scan_console(path):
@@ -200,6 +284,20 @@ def scan_console(path):
     return splats, allowed
 
 
+def kmemleak_disabled(messages):
+    """Why kmemleak did not watch the whole run ('' when it did), from the
+    kernel log's messages: it must have started ("Kernel memory leak
+    detector initialized") and never disabled itself (an allocation
+    failure, kmemleak=off, "echo off")."""
+    off = [m for m in messages if re.match(r'^kmemleak: .*\bdisabled\b', m, re.I)]
+    if off:
+        return 'kmemleak disabled itself: ' + ' / '.join(off[:3])
+    if not any(m.startswith('kmemleak: Kernel memory leak detector initialized')
+               for m in messages):
+        return 'no "kmemleak: Kernel memory leak detector initialized" in the kernel log'
+    return ''
+
+
 def parse_static(path):
     items = []
     if not path:
@@ -211,11 +309,192 @@ def parse_static(path):
                 continue
             res = {'ok': 'pass', 'fail': 'fail', 'skip': 'skip'}.get(parts[0], 'fail')
             items.append(Item('static', 'static', parts[1], res,
-                              parts[2] if len(parts) > 2 else ''))
+                              parts[2] if len(parts) > 2 else '',
+                              ('static', 'static', parts[1])))
     except OSError:
         items.append(Item('static', 'static', 'static checks ran', 'fail',
                           'no result file %s' % path))
     return items
+
+
+def read_plan(path):
+    """The expected plan: a list of (kind, suite, name, when)."""
+    plan = []
+    for n, line in enumerate(open(path), 1):
+        line = line.strip()
+        if not line or line.startswith('#'):
+            continue
+        f = line.split()
+        if f[0] == 'static' and len(f) == 2:
+            plan.append(('static', 'static', f[1], None))
+        elif f[0] in ('kunit', 'e2e') and len(f) == 3:
+            plan.append((f[0], f[1], f[2], None))
+        elif f[0] == 'guest' and len(f) == 3:
+            plan.append(('guest', 'guest', f[1], f[2]))
+        else:
+            raise SystemExit('%s:%d: not a plan line: %s' % (path, n, line))
+    return plan
+
+
+class Selection:
+    """What a run was asked to run: "make run"'s E2E= and KUNIT= (empty:
+    the defaults of run-guest.sh and guest/init)."""
+    def __init__(self, e2e, kunit):
+        self.e2e = [x for x in (e2e or '').split(',') if x]
+        self.kunit = kunit or ''
+
+    def program(self, prog):
+        if not self.e2e:
+            return True
+        return any(x.split(':', 1)[0] == prog for x in self.e2e if x != 'none')
+
+    def subtest(self, prog, name):
+        if not self.program(prog):
+            return False
+        subs = [x.split(':', 1)[1] for x in self.e2e if x.startswith(prog + ':')]
+        if not subs:
+            return True
+        # hmm-tests -t selects a test name in every fixture and variant.
+        last = name.rsplit('.', 1)[-1] if prog == 'hmm-tests' else name
+        return last in subs
+
+    def kunit_case(self, suite, case):
+        if self.kunit:
+            # kunit.filter_glob: "suite-glob" or "suite-glob.case-glob"
+            sg, _, cg = self.kunit.partition('.')
+            return fnmatch.fnmatchcase(suite, sg) and (not cg or fnmatch.fnmatchcase(case, cg))
+        return not self.e2e  # with E2E= and no KUNIT=, KUnit does not run
+
+    def guest_check(self, when, ours):
+        if when == 'always':
+            return True
+        if when == 'hmm-tests':
+            return self.program('hmm-tests')
+        if when == 'ours':
+            return any(self.program(p) for p in ours)
+        if when.startswith('e2e:'):
+            return self.program(when[4:])
+        raise SystemExit('unknown condition in the plan: %s' % when)
+
+
+def apply_plan(items, plan, sel, static_expected, kunit_cases, plan_path):
+    """Fail what the plan expects and the run did not report, and what the
+    run reported that the plan lacks. Returns the new items."""
+    ours = sorted(set(s for k, s, n, w in plan if k == 'e2e' and s != 'hmm-tests'))
+    expected = {}
+    for kind, suite, name, when in plan:
+        if kind == 'static':
+            want = static_expected
+        elif kind == 'kunit':
+            want = sel.kunit_case(suite, name)
+        elif kind == 'e2e':
+            want = sel.subtest(suite, name)
+        else:
+            want = sel.guest_check(when, ours)
+        if want:
+            expected[(kind, suite, name)] = True
+    planned = set((k, s, n) for k, s, n, w in plan)
+    reported = set(it.key for it in items if it.key)
+    for suite, cases in kunit_cases.items():
+        reported |= set(('kunit', suite, c) for c in cases)
+    new = []
+    for key in expected:
+        if key not in reported:
+            kind, suite, name = key
+            new.append(Item(kind, suite, name, 'fail',
+                            'in the expected plan (%s) but not reported by this run' % plan_path))
+    programs_in_plan = set(s for k, s, n, w in plan if k == 'e2e')
+    for it in items:
+        if it.key and it.key not in planned and it.result != 'fail':
+            it.result = 'fail'
+            it.detail = ('reported, but not in the expected plan (%s): run "make plan" '
+                         'and commit it if this item is new' % plan_path)
+    # The plan names the missing results of a program that ended early.
+    items = [it for it in items if not (it.kind == 'e2e' and it.suite in programs_in_plan and
+                                        it.name.startswith('(result '))]
+    return items + new
+
+
+# Kernel log records at KERN_ERR or worse (level 0-3) that a clean run
+# has, each allowed by an exact pattern of the whole message and only
+# while what provokes it on purpose runs: ('kunit', suite) while that
+# KUnit suite runs at boot (from its "# Subtest:" line to its result),
+# ('e2e', program) while guest/init runs that program (from its
+# "xe-svm-guest: e2e NAME" line to "... done"). Anything else at those
+# levels fails the run: an error our code (or the kernel on its behalf,
+# e.g. debugfs on a name collision) prints is a defect even when no test
+# notices it.
+ALLOWED_ERRS = [
+    # xe_rtp_process_to_sr_tests' cases with conflicting save-restore
+    # entries on purpose: xe_reg_sr_add() refuses each with this drm_err
+    # (the same cases' drm_WARN_ON is in ALLOWED_WARNS).
+] + [
+    ('xe_rtp KUnit suite: conflicting save-restore entries',
+     re.compile(re.escape('drm-kunit-mock-device xe_rtp_process_to_sr_tests.drm-kunit-mock-device: '
+                          '[drm] *ERROR* GT0: discarding save-restore reg 0001 (%s): ret=-22' % e)),
+     ('kunit', 'xe_rtp'))
+    for e in ('clear: 00000001, set: 00000001, masked: no, mcr: no',
+              'clear: 00000003, set: 00000000, masked: no, mcr: no',
+              'clear: 00000002, set: 00000002, masked: no, mcr: yes',
+              'clear: 00000001, set: 00000001, masked: yes, mcr: no')
+] + [
+    # test_module_params loads xe_svm_emu with each of its out-of-range
+    # parameters; the module refuses them with exactly these messages.
+    ('xe_svm_emu_basic module-params: bad tiles=',
+     re.compile(r'xe_svm_emu: tiles=(0|5|4294967295) is out of range 1-4'),
+     ('e2e', 'xe_svm_emu_basic')),
+    ('xe_svm_emu_basic module-params: bad vram_mb=',
+     re.compile(r'xe_svm_emu: vram_mb=(0|4097) is out of range 1-4096'),
+     ('e2e', 'xe_svm_emu_basic')),
+]
+
+# dmesg -r: "<priority>[time] message"; the level is priority & 7.
+KLOG = re.compile(r'^<(\d+)>(\[\s*\d+\.\d+\]\s?)?(.*)$')
+
+
+def scan_kernel_log(run):
+    """Items for the kernel log dump: it is complete, and it has no
+    unexpected KERN_ERR (or worse) record."""
+    items = []
+    if run.dmesg is None:
+        items.append(Item('guest', 'guest', 'kernel log dumped', 'fail',
+                          'no dmesg section in the result stream'))
+        return items, []
+    recs = []
+    for line in run.dmesg:
+        m = KLOG.match(line)
+        if m:
+            recs.append([int(m.group(1)) & 7, m.group(3)])
+        elif recs:
+            recs[-1][1] += '\n' + line
+    complete = (run.dmesg_rc == '0' and recs and recs[0][1].startswith('Linux version '))
+    items.append(Item('guest', 'guest', 'kernel log dumped', 'pass' if complete else 'fail',
+                      '' if complete else
+                      'the kernel log dump (dmesg -r, rc=%s) does not start with the '
+                      'kernel banner: the ring buffer wrapped or the dump failed' % run.dmesg_rc))
+    scope, errs, allowed = None, [], []
+    for level, text in recs:
+        m = (re.match(r'^    # Subtest: (\S+)$', text) or
+             re.match(r'^xe-svm-guest: e2e (\S+)$', text))
+        if m:
+            scope = ('kunit' if text.startswith(' ') else 'e2e', m.group(1))
+        elif (re.match(r'^(not )?ok \d+ \S+', text) or
+              re.match(r'^xe-svm-guest: e2e \S+ done', text)):
+            scope = None
+        if level > 3:
+            continue
+        why = next((w for w, rx, s in ALLOWED_ERRS if rx.fullmatch(text) and s == scope), None)
+        where = '  (while %s %s ran)' % scope if scope else ''
+        if why:
+            allowed.append('<%d> %s%s  [%s]' % (level, text, where, why))
+        else:
+            errs.append('<%d> %s%s' % (level, text, where))
+    items.append(Item('guest', 'guest', 'no unexpected KERN_ERR line in the kernel log',
+                      'fail' if errs else 'pass', '\n'.join(errs[:30])))
+    disabled = kmemleak_disabled([t for l, t in recs])
+    items.append(Item('guest', 'guest', 'kmemleak watched the whole run',
+                      'fail' if disabled else 'pass', disabled))
+    return items, allowed
 
 
 def main():
@@ -225,20 +504,32 @@ def main():
     ap.add_argument('--static')
     ap.add_argument('--plan', default='check')
     ap.add_argument('--machine', default='')
+    ap.add_argument('--expected', help='the expected plan (tests/expected-plan)')
+    ap.add_argument('--select-e2e', default='', help='E2E= of make run')
+    ap.add_argument('--select-kunit', default='', help='KUNIT= of make run')
     a = ap.parse_args()
 
     items = parse_static(a.static)
     sections, splats, allowed, guest_ran = {}, [], [], bool(a.results)
+    allowed_errs = []
     if guest_ran:
-        gitems, sections, done, plan = parse_results(a.results)
-        items += gitems
+        run = parse_results(a.results)
+        sections = run.sections
+        items += run.items
         splats, allowed = scan_console(a.console)
         items.append(Item('guest', 'guest', 'guest ran its plan to the end',
-                          'pass' if done else 'fail',
-                          '' if done else 'no @@DONE: the guest panicked, hung or timed out; '
+                          'pass' if run.done else 'fail',
+                          '' if run.done else 'no @@DONE: the guest panicked, hung or timed out; '
                           'see the console log'))
         items.append(Item('guest', 'guest', 'no kernel splat on the console',
                           'fail' if splats else 'pass', '\n\n'.join(splats[:5])))
+        if a.plan == 'check':
+            kitems, allowed_errs = scan_kernel_log(run)
+            items += kitems
+    if a.expected and a.plan == 'check':
+        items = apply_plan(items, read_plan(a.expected),
+                           Selection(a.select_e2e, a.select_kunit), bool(a.static),
+                           run.kunit_cases if guest_ran else {}, a.expected)
 
     out = []
     if a.plan in ('demo', 'bench'):
@@ -272,6 +563,9 @@ def main():
     if allowed:
         out.append('=== expected warnings (allow-listed) ===')
         out += ['  ' + l for l in allowed]
+    if allowed_errs:
+        out.append('=== expected KERN_ERR lines (allow-listed) ===')
+        out += ['  ' + l for l in allowed_errs]
     fails = [it for it in items if it.result == 'fail']
     if fails:
         out.append('=== FAILURES ===')

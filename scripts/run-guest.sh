@@ -3,7 +3,11 @@
 #
 # Boot the guest kernel in QEMU and run a test plan.
 #
-#   run-guest.sh check|demo|bench
+#   run-guest.sh check|demo|bench|list
+#
+# list boots with kunit.action=list: KUnit prints the name of every suite
+# and case it would run ("suite" and "suite.case" lines on the console)
+# and runs none; guest/init then powers off (scripts/plan.sh).
 #
 # Environment:
 #   E2E=list        e2e selection (guest/init: "prog" or "prog:subtest",
@@ -16,6 +20,8 @@
 #   BENCH_MB=N      MiB per benchmark measurement (bench plan, default 256)
 #   KERNEL_VARIANT=bench  boot the release bench kernel (build-kernel.sh
 #                   bench) instead of the debug test kernel
+#   GUEST_APPEND    extra kernel command-line arguments, appended last (so
+#                   they win: e.g. kmemleak=off shows the kmemleak check fail)
 #   KVM=1           opt-in KVM acceleration; it was seen to hang at kernel
 #                   decompression on this kind of machine, so never default
 #
@@ -39,17 +45,24 @@ INITRD=$BUILD/initramfs.cpio.gz
 APPEND="console=ttyS0,115200 panic=-1 oops=panic reboot=t loglevel=6 xe_svm.plan=$PLAN"
 APPEND="$APPEND memmap=512M\$0x80000000 transparent_hugepage=madvise"
 APPEND="$APPEND kmemleak=on hung_task_panic=0"
+# The whole run's kernel log must fit in the ring buffer: guest/init dumps
+# it with the records' levels at the end (dmesg -r reads at most 16 MiB).
+APPEND="$APPEND log_buf_len=16M printk.devkmsg=on"
 [ -n "$E2E" ] && APPEND="$APPEND xe_svm.e2e=$E2E"
 [ -n "$BENCH_MB" ] && APPEND="$APPEND xe_svm.bench_mb=$BENCH_MB"
 # Benchmarks compare against test_hmm, which DMA-maps nothing: DMA-API
 # debugging (a per-mapping hash and cacheline tracking) would be charged
 # to our side only. Lockdep and KASAN stay on for both.
 [ "$PLAN" = bench ] && APPEND="$APPEND dma_debug=off"
-if [ -n "$KUNIT" ]; then
+if [ "$PLAN" = list ]; then
+	APPEND="$APPEND kunit.action=list"
+elif [ -n "$KUNIT" ]; then
 	APPEND="$APPEND kunit.filter_glob=$KUNIT"
 elif [ -n "$E2E" ] || [ "$PLAN" != check ]; then
 	APPEND="$APPEND kunit.enable=0"
 fi
+
+[ -n "$GUEST_APPEND" ] && APPEND="$APPEND $GUEST_APPEND"
 
 ACCEL=(-accel tcg)
 if [ "${KVM:-0}" = 1 ]; then

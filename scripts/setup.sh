@@ -16,9 +16,12 @@
 set -e
 . "$(dirname "$0")/lib.sh"
 
+# python3-sphinx (5.3 in Debian 12; 6.12's conf.py needs 2.4.4 or later,
+# its alabaster theme comes as a dependency) and python3-yaml: the
+# htmldocs static check (Documentation/sphinx/requirements.txt).
 PKGS="build-essential bc bison flex libelf-dev libssl-dev cpio kmod rsync
       xz-utils zstd ccache sparse codespell qemu-system-x86 busybox-static
-      python3 python3-ply python3-git git perl"
+      python3 python3-ply python3-git git perl python3-sphinx python3-yaml"
 
 missing=
 for p in $PKGS; do

@@ -3,7 +3,8 @@
 #
 # Static checks of the series. Writes one line per check to
 # $BUILD/static-results ("ok|fail NAME [reason]"), prints the details of
-# failures, and exits 0 (the report decides). Checks:
+# failures, and exits 0 (the report decides) unless the script itself
+# went wrong (see below). Checks:
 #
 #   series-applies  the generated patches apply with "git am" to the
 #                   pristine base and reproduce the assembled tree exactly
@@ -21,8 +22,24 @@
 #                   (the gate and the guest share every option but DRM/xe
 #                   being modules, so the import lists match; this stands
 #                   in for modpost, which "make drivers/gpu/drm/xe/" skips)
-set -e
+#   htmldocs        Sphinx renders the Documentation/ directories that hold
+#                   an .rst file the series adds or changes or that pull in
+#                   (kernel-doc directive) a source file it adds or changes;
+#                   any warning or error the pristine base's rendering of
+#                   the same directories does not have fails
+#   expected-plan   scripts/plan.sh host (static checks, e2e programs and
+#                   their subtests from the built programs' --list, guest
+#                   checks) equals tests/expected-plan minus its KUnit part
+#
+# No "set -e": one check that cannot run must not hide the ones after it.
+# A command that fails where nothing handles it is reported on stderr and
+# makes the exit status non-zero (check.sh counts that as a failure); the
+# expected plan (tests/expected-plan) makes a check that wrote no result
+# line count as failed.
 . "$(dirname "$0")/lib.sh"
+. "$BUILD/base.env" || exit 1
+script_err=0
+trap 'script_err=1; log "static-checks.sh: line $LINENO: a command failed (exit $?)"' ERR
 
 RES=$BUILD/static-results
 : > "$RES"
@@ -38,7 +55,7 @@ result() { # ok|fail name [reason]
 export PATH=/usr/bin:$PATH
 CODESPELL_DICT=$(dpkg -L codespell | grep '/dictionary.txt$' | head -1)
 
-cd "$SRC"
+cd "$SRC" || exit 1
 mapfile -t CHANGED < <(git diff --name-only base svm)
 
 mapfile -t PATCHES < <(ls "$OUT"/series/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-cover-letter.patch$')
@@ -142,22 +159,137 @@ fi
 # --- xe-module-symbols ------------------------------------------------
 XEO=$BUILD/gate/drivers/gpu/drm/xe/xe.o
 SYMVERS=$BUILD/guest/Module.symvers
-if [ -f "$XEO" ] && [ -f "$SYMVERS" ]; then
+IMPORTS=$BUILD/xe-imports
+EXPORTS=$BUILD/guest-exports
+# An empty list on either side would make the comparison vacuous: nm
+# must succeed and find imports (xe.o imports thousands of symbols), and
+# the guest must export something.
+if [ ! -f "$XEO" ] || [ ! -f "$SYMVERS" ]; then
+	result fail xe-module-symbols "missing $XEO or $SYMVERS"
+elif ! nm -u "$XEO" > "$IMPORTS.nm" 2> "$BUILD/xe-nm.err"; then
+	result fail xe-module-symbols "nm -u $XEO failed: $(head -c 200 "$BUILD/xe-nm.err")"
+else
 	# __this_module comes from modpost's generated .mod.c.
-	missing=$(comm -23 <(nm -u "$XEO" | awk '$2 != "__this_module" {print $2}' | sort -u) \
-		<(awk '{print $2}' "$SYMVERS" | sort -u))
-	if [ -z "$missing" ]; then
-		result ok xe-module-symbols
+	awk '$1 == "U" && $2 != "__this_module" {print $2}' "$IMPORTS.nm" | sort -u > "$IMPORTS"
+	awk '{print $2}' "$SYMVERS" | sort -u > "$EXPORTS"
+	nimp=$(wc -l < "$IMPORTS")
+	nexp=$(wc -l < "$EXPORTS")
+	missing=$(comm -23 "$IMPORTS" "$EXPORTS")
+	if [ "$nimp" -lt 100 ] || [ "$nexp" -lt 100 ]; then
+		result fail xe-module-symbols "implausible lists: xe.o imports $nimp symbols, the guest exports $nexp"
+	elif [ -z "$missing" ]; then
+		result ok xe-module-symbols "($nimp imports, all exported)"
 	else
 		{ echo "== symbols xe.ko uses that nothing exports"; echo "$missing"; } >> "$DETAILS"
 		result fail xe-module-symbols "not exported: $(echo "$missing" | head -5 | tr '\n' ' ')"
 	fi
+fi
+
+# --- htmldocs ---------------------------------------------------------
+# The directories to render: the top-level Documentation/ directory of
+# every .rst file the series adds or changes, and of every .rst file that
+# renders (kernel-doc directive) a source file the series adds or changes.
+docs_dirs() {
+	local f
+	for f in "${CHANGED[@]}"; do
+		case "$f" in
+		Documentation/*.rst) echo "$f" ;;
+		*.c|*.h) git grep -l -E "kernel-doc:: +$f\s*\$" -- Documentation || true ;;
+		esac
+	done | awk -F/ 'NF > 2 { print $2 } NF == 2 { print "." }' | sort -u | paste -sd' '
+}
+# render SRCTREE OUTDIR LOG: "make htmldocs" of $DOCDIRS, out of tree.
+# Documentation/Makefile generates the netlink specs' .rst files into the
+# source tree (YNL_RST_DIR) before any htmldocs: they go to OUTDIR, so
+# that neither the assembled tree nor the shared pristine base is written.
+render_docs() {
+	rm -rf "$2"
+	mkdir -p "$2/ynl"
+	make -C "$1" O="$2" -j"$JOBS" SPHINXDIRS="$DOCDIRS" PYTHON3=/usr/bin/python3 \
+		SPHINXBUILD=/usr/bin/sphinx-build YNL_RST_DIR="$2/ynl" \
+		YNL_INDEX="$2/ynl/index.rst" htmldocs > "$3" 2>&1
+}
+# warnings SRCTREE < LOG: Sphinx's and docutils' warnings and errors, with
+# the source tree's path and all line numbers taken out, sorted (a
+# multiset: a warning that appears once more than in the base is new)
+warnings() {
+	grep -E '(WARNING|ERROR|CRITICAL|SEVERE)' | sed -E -e "s|$1/||g" -e 's/:[0-9]+/:N/g' | sort
+}
+DOCDIRS=$(docs_dirs)
+DOCS_BASE_TREE=$CACHE/$BASE_USED_VERSION
+if [ -z "$DOCDIRS" ]; then
+	result ok htmldocs "(the series changes no rendered documentation)"
+elif [ ! -x /usr/bin/sphinx-build ]; then
+	result fail htmldocs "no /usr/bin/sphinx-build (python3-sphinx, installed by scripts/setup.sh)"
+elif [ ! -f "$DOCS_BASE_TREE/.xe-svm-extracted" ]; then
+	result fail htmldocs "no extracted pristine base at $DOCS_BASE_TREE"
 else
-	result fail xe-module-symbols "missing $XEO or $SYMVERS"
+	# The pristine base's warnings depend only on the base, the directories
+	# and Sphinx's version: rendered once into the machine cache.
+	sphinx_ver=$(/usr/bin/sphinx-build --version 2>&1)
+	key=$(echo "$BASE_USED_SHA256 $DOCDIRS $sphinx_ver" | sha256sum | cut -c1-16)
+	BASE_WARN=$CACHE/htmldocs-base-$key.warnings
+	if [ ! -f "$BASE_WARN" ]; then
+		log "static: rendering the base's documentation ($DOCDIRS) once"
+		if render_docs "$DOCS_BASE_TREE" "$BUILD/htmldocs-base" "$BUILD/htmldocs-base.log"; then
+			warnings "$DOCS_BASE_TREE" < "$BUILD/htmldocs-base.log" > "$BASE_WARN.$$" || true
+			mv "$BASE_WARN.$$" "$BASE_WARN"
+		fi
+		rm -rf "$BUILD/htmldocs-base"
+	fi
+	t0=$(date +%s)
+	if [ ! -f "$BASE_WARN" ]; then
+		result fail htmldocs "the pristine base's documentation does not render (see $BUILD/htmldocs-base.log)"
+	elif ! render_docs "$SRC" "$BUILD/htmldocs" "$BUILD/htmldocs.log"; then
+		{ echo "== htmldocs"; tail -20 "$BUILD/htmldocs.log"; } >> "$DETAILS"
+		result fail htmldocs "make htmldocs of $DOCDIRS failed (see $BUILD/htmldocs.log)"
+	else
+		warnings "$SRC" < "$BUILD/htmldocs.log" > "$BUILD/htmldocs.warnings" || true
+		new=$(comm -13 "$BASE_WARN" "$BUILD/htmldocs.warnings")
+		# Every .rst file the series adds must have become a page.
+		unrendered=
+		for f in "${CHANGED[@]}"; do
+			case "$f" in Documentation/*.rst) ;; *) continue ;; esac
+			git cat-file -e "base:$f" 2>/dev/null && continue
+			page=${f#Documentation/}
+			[ -f "$BUILD/htmldocs/Documentation/output/${page%.rst}.html" ] ||
+				unrendered="$unrendered $f"
+		done
+		if [ -n "$new" ]; then
+			{ echo "== htmldocs: warnings the base does not have (from $BUILD/htmldocs.log)"; echo "$new"; } >> "$DETAILS"
+			result fail htmldocs "$(echo "$new" | wc -l) new Sphinx warnings in $DOCDIRS: $(echo "$new" | head -2 | tr '\n' ' ' | cut -c1-300)"
+		elif [ -n "$unrendered" ]; then
+			result fail htmldocs "no HTML page for:$unrendered"
+		else
+			result ok htmldocs "($DOCDIRS rendered in $(( $(date +%s) - t0 )) s, no warning the base does not have)"
+		fi
+	fi
+fi
+
+# --- expected-plan ----------------------------------------------------
+# tests/expected-plan pins every item make check must report; its
+# host-side part must equal what scripts/plan.sh derives now from the
+# series and the built test programs (the KUnit part needs a guest boot
+# and is checked by the report: a suite or case missing from the run, or
+# one the plan lacks, fails there).
+PLAN_FILE=$REPO/tests/expected-plan
+if ! "$REPO/scripts/plan.sh" host > "$BUILD/plan-host" 2> "$BUILD/plan-host.err"; then
+	result fail expected-plan "scripts/plan.sh host failed: $(head -c 200 "$BUILD/plan-host.err")"
+elif [ ! -f "$PLAN_FILE" ]; then
+	result fail expected-plan "no $PLAN_FILE (make plan writes it)"
+else
+	grep -vE '^(#|kunit )' "$PLAN_FILE" | grep . > "$BUILD/plan-committed" || true
+	if diff -u "$BUILD/plan-committed" "$BUILD/plan-host" > "$BUILD/plan.diff"; then
+		result ok expected-plan "($(wc -l < "$BUILD/plan-host") host-side items, as committed)"
+	else
+		{ echo "== expected-plan: tests/expected-plan (-) against what the series and the programs give now (+)"
+		  head -60 "$BUILD/plan.diff"; } >> "$DETAILS"
+		result fail expected-plan "tests/expected-plan is not what the series and the programs give: $(grep -c '^[-+][^-+]' "$BUILD/plan.diff") lines differ (make plan; see $BUILD/plan.diff)"
+	fi
 fi
 
 if [ -s "$DETAILS" ]; then
 	echo "---- static check details ($DETAILS) ----"
 	head -150 "$DETAILS"
 fi
-exit 0
+exit $script_err

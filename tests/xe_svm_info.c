@@ -7,6 +7,12 @@
  * tiles; then show SVM at work: the "GPU" fills a malloc'd buffer through
  * a CPU-address-mirror VM, the CPU checks it, and the VM's counters are
  * printed. Exit status 0 when all of that worked.
+ *
+ * xe_svm_info --vram-in-use: print every tile's VRAM pages in use and
+ * exit 1 unless all are 0 (guest/init runs it after each test program has
+ * exited, when nothing may hold VRAM any more). A page is freed when the
+ * last mapping of it goes, so it waits up to VRAM_WAIT_MS for a count that
+ * is still going down.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,13 +70,71 @@ static int demo(int fd)
 	return __emu_vm_destroy(fd, vm) ? 1 : 0;
 }
 
-int main(void)
+#define VRAM_WAIT_MS	5000
+#define VRAM_POLL_MS	50
+
+/* Sum of the tiles' VRAM pages in use, or -1 (with a message) on an error. */
+static long long vram_pages_in_use(int fd, unsigned int num_tiles, bool print)
+{
+	struct xe_svm_emu_tile_stats st;
+	long long sum = 0;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < num_tiles; i++) {
+		err = __emu_tile_stats(fd, i, &st);
+		if (err) {
+			fprintf(stderr, "xe_svm_info: TILE_STATS of tile %u: %s\n", i,
+				strerror(-err));
+			return -1;
+		}
+		if (print)
+			printf("tile %u: %llu of %llu VRAM pages in use\n", i,
+			       (unsigned long long)st.vram_pages_in_use,
+			       (unsigned long long)st.vram_pages);
+		sum += st.vram_pages_in_use;
+	}
+	return sum;
+}
+
+static int vram_in_use(int fd, unsigned int num_tiles)
+{
+	long long n = vram_pages_in_use(fd, num_tiles, false);
+	unsigned int waited = 0;
+
+	while (n > 0 && waited < VRAM_WAIT_MS) {
+		usleep(VRAM_POLL_MS * 1000);
+		waited += VRAM_POLL_MS;
+		n = vram_pages_in_use(fd, num_tiles, false);
+	}
+	if (n < 0 || num_tiles == 0) {
+		if (!num_tiles)
+			fprintf(stderr, "xe_svm_info: the device reports no tile\n");
+		return 1;
+	}
+	vram_pages_in_use(fd, num_tiles, true);
+	if (n)
+		printf("%lld VRAM pages still in use after every process exited (waited %u ms)\n",
+		       n, waited);
+	else if (waited)
+		printf("VRAM free (after %u ms)\n", waited);
+	return n ? 1 : 0;
+}
+
+int main(int argc, char **argv)
 {
 	struct xe_svm_emu_info info;
 	unsigned long long total = 0;
+	bool vram_check = false;
 	unsigned int i;
 	int fd, err;
 
+	if (argc == 2 && !strcmp(argv[1], "--vram-in-use")) {
+		vram_check = true;
+	} else if (argc > 1) {
+		fprintf(stderr, "usage: xe_svm_info [--vram-in-use]\n");
+		return 2;
+	}
 	fd = __emu_open();
 	if (fd < 0) {
 		fprintf(stderr, "xe_svm_info: cannot open " EMU_DEV ": %s\n", strerror(-fd));
@@ -82,6 +146,8 @@ int main(void)
 		fprintf(stderr, "xe_svm_info: INFO ioctl failed: %s\n", strerror(-err));
 		return 1;
 	}
+	if (vram_check)
+		return vram_in_use(fd, info.num_tiles);
 
 	printf("Emulated xe SVM device " EMU_DEV " (interface version %u)\n",
 	       info.abi_version);

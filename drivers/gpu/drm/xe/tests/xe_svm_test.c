@@ -409,14 +409,21 @@ static void xe_svm_dma_thp_test(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
 	KUNIT_ASSERT_EQ(test, xe_svm_range_populate(&ctx->svm, r, true), 0);
 	up_write(&ctx->vm_lock);
-	KUNIT_ASSERT_EQ_MSG(test, ctx->bound_max_order, PMD_SHIFT - PAGE_SHIFT,
-			    "no THP for the MADV_HUGEPAGE range: the huge chunk is not checked");
-	KUNIT_EXPECT_EQ(test, r->dma_nr, 1);
-	KUNIT_EXPECT_EQ(test, atomic64_read(mapped), SZ_2M / PAGE_SIZE);
-	KUNIT_ASSERT_EQ(test, do_madvise(current->mm, y + SZ_4K, SZ_4K, MADV_DONTNEED), 0);
-	KUNIT_EXPECT_EQ(test, ctx->zap_start, y);
-	KUNIT_EXPECT_EQ(test, ctx->zap_end, y + SZ_2M);
-	KUNIT_EXPECT_EQ(test, atomic64_read(mapped), 0);
+	/*
+	 * Not an assertion: aborting here would leave the range DMA-mapped
+	 * until the test's mm goes, after KUnit released the device.
+	 */
+	if (ctx->bound_max_order != PMD_SHIFT - PAGE_SHIFT) {
+		KUNIT_FAIL(test, "no THP for the MADV_HUGEPAGE range (mapped as order %u): the huge chunk is not checked",
+			   ctx->bound_max_order);
+	} else {
+		KUNIT_EXPECT_EQ(test, r->dma_nr, 1);
+		KUNIT_EXPECT_EQ(test, atomic64_read(mapped), SZ_2M / PAGE_SIZE);
+		KUNIT_EXPECT_EQ(test, do_madvise(current->mm, y + SZ_4K, SZ_4K, MADV_DONTNEED), 0);
+		KUNIT_EXPECT_EQ(test, ctx->zap_start, y);
+		KUNIT_EXPECT_EQ(test, ctx->zap_end, y + SZ_2M);
+		KUNIT_EXPECT_EQ(test, atomic64_read(mapped), 0);
+	}
 
 	xe_svm_fini(&ctx->svm);
 	KUNIT_EXPECT_EQ(test, atomic64_read(mapped), 0);
