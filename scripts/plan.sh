@@ -161,7 +161,9 @@ kunit)
 	;;
 write)
 	host=$("$0" host) || die "the host-side plan failed"
-	"$REPO/scripts/run-guest.sh" list || die "the KUnit list boot failed"
+	# Every suite: no KUNIT= filter, no extra kernel arguments.
+	env -u KUNIT -u E2E -u GUEST_APPEND "$REPO/scripts/run-guest.sh" list ||
+		die "the KUnit list boot failed"
 	kunit=$(kunit_part "$BUILD/list-results.log") || die "no KUnit list"
 	{
 		echo "# The expected plan of \"make check\" (scripts/plan.sh; regenerate with"

@@ -414,7 +414,7 @@ static void xe_svm_dma_thp_test(struct kunit *test)
 	 * until the test's mm goes, after KUnit released the device.
 	 */
 	if (ctx->bound_max_order != PMD_SHIFT - PAGE_SHIFT) {
-		KUNIT_FAIL(test, "no THP for the MADV_HUGEPAGE range (mapped as order %u): the huge chunk is not checked",
+		KUNIT_FAIL(test, "no THP: the MADV_HUGEPAGE range is mapped as order %u",
 			   ctx->bound_max_order);
 	} else {
 		KUNIT_EXPECT_EQ(test, r->dma_nr, 1);
