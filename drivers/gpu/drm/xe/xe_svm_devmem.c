@@ -64,7 +64,7 @@ static void xe_svm_devmem_alloc_release(struct xe_svm_devmem_alloc *alloc)
 }
 
 /**
- * xe_svm_devmem_alloc() - allocate device memory for a range
+ * xe_svm_devmem_alloc_create() - allocate device memory for a range
  * @dm: the region
  * @size: bytes, a power of two of at least PAGE_SIZE (the range size)
  *
@@ -78,7 +78,7 @@ static void xe_svm_devmem_alloc_release(struct xe_svm_devmem_alloc *alloc)
  * @size is free, -ENODEV when the region is going away, -EINVAL for a bad
  * @size, -ENOMEM.
  */
-struct xe_svm_devmem_alloc *xe_svm_devmem_alloc(struct xe_svm_devmem *dm, u64 size)
+struct xe_svm_devmem_alloc *xe_svm_devmem_alloc_create(struct xe_svm_devmem *dm, u64 size)
 {
 	struct xe_svm_devmem_alloc *alloc;
 	LIST_HEAD(blocks);
@@ -133,7 +133,7 @@ struct xe_svm_devmem_alloc *xe_svm_devmem_alloc(struct xe_svm_devmem *dm, u64 si
 
 	return alloc;
 }
-EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_alloc, DRM_XE_SVM);
+EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_alloc_create, DRM_XE_SVM);
 
 /**
  * xe_svm_devmem_alloc_page() - hand out one page of an allocation

@@ -118,7 +118,7 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 	n = 0;
 
 	/* Collected pages are unmapped and locked: every path below finalizes. */
-	alloc = xe_svm_devmem_alloc(dm, xe_svm_range_size(range));
+	alloc = xe_svm_devmem_alloc_create(dm, xe_svm_range_size(range));
 	if (IS_ERR(alloc)) {
 		err = PTR_ERR(alloc);
 		goto out_finalize;

@@ -83,7 +83,7 @@ static void devmem_alloc_free_by_page_test(struct kunit *test)
 	struct xe_svm_devmem_alloc *alloc;
 	unsigned long i;
 
-	alloc = xe_svm_devmem_alloc(&ctx->dm, SZ_64K);
+	alloc = xe_svm_devmem_alloc_create(&ctx->dm, SZ_64K);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(alloc));
 	KUNIT_EXPECT_EQ(test, alloc->npages, SZ_64K / PAGE_SIZE);
 	KUNIT_EXPECT_TRUE(test, IS_ALIGNED(gpu_buddy_block_offset(alloc->block), SZ_64K));
@@ -123,7 +123,7 @@ static void devmem_alloc_put_last_test(struct kunit *test)
 	struct xe_svm_devmem_alloc *alloc;
 	struct page *page;
 
-	alloc = xe_svm_devmem_alloc(&ctx->dm, SZ_2M);
+	alloc = xe_svm_devmem_alloc_create(&ctx->dm, SZ_2M);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(alloc));
 	page = xe_svm_devmem_alloc_page(alloc, 511);
 	devmem_test_free_page(page);
@@ -132,7 +132,7 @@ static void devmem_alloc_put_last_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, devmem_test_avail(ctx), DEVMEM_TEST_SIZE);
 
 	/* And an allocation no page was taken from. */
-	alloc = xe_svm_devmem_alloc(&ctx->dm, SZ_4K);
+	alloc = xe_svm_devmem_alloc_create(&ctx->dm, SZ_4K);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(alloc));
 	KUNIT_EXPECT_EQ(test, devmem_test_avail(ctx), DEVMEM_TEST_SIZE - SZ_4K);
 	xe_svm_devmem_alloc_put(alloc);
@@ -144,32 +144,32 @@ static void devmem_alloc_errors_test(struct kunit *test)
 	struct devmem_test_ctx *ctx = test->priv;
 	struct xe_svm_devmem_alloc *a, *b;
 
-	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc(&ctx->dm, 0)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc(&ctx->dm, SZ_64K + SZ_4K)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc(&ctx->dm, SZ_8M)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc_create(&ctx->dm, 0)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc_create(&ctx->dm, SZ_64K + SZ_4K)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc_create(&ctx->dm, SZ_8M)), -EINVAL);
 
 	/* Full: -ENOSPC, counted, nothing taken. */
-	a = xe_svm_devmem_alloc(&ctx->dm, SZ_2M);
-	b = xe_svm_devmem_alloc(&ctx->dm, SZ_2M);
+	a = xe_svm_devmem_alloc_create(&ctx->dm, SZ_2M);
+	b = xe_svm_devmem_alloc_create(&ctx->dm, SZ_2M);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
 	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
-	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc(&ctx->dm, SZ_4K)), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc_create(&ctx->dm, SZ_4K)), -ENOSPC);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->dm.stats.alloc_failures), 1);
 	xe_svm_devmem_alloc_put(b);
 	KUNIT_EXPECT_EQ(test, devmem_test_avail(ctx), SZ_2M);
 
 	/* Injected failures: exactly as many as asked for. */
 	atomic_set(&ctx->dm.fail_alloc, 2);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc(&ctx->dm, SZ_4K)), -ENOSPC);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc(&ctx->dm, SZ_4K)), -ENOSPC);
-	b = xe_svm_devmem_alloc(&ctx->dm, SZ_64K);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc_create(&ctx->dm, SZ_4K)), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc_create(&ctx->dm, SZ_4K)), -ENOSPC);
+	b = xe_svm_devmem_alloc_create(&ctx->dm, SZ_64K);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
 	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->dm.stats.alloc_failures), 3);
 	xe_svm_devmem_alloc_put(b);
 
 	/* A region going away hands out nothing. */
 	WRITE_ONCE(ctx->dm.removing, true);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc(&ctx->dm, SZ_4K)), -ENODEV);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc_create(&ctx->dm, SZ_4K)), -ENODEV);
 	xe_svm_devmem_alloc_put(a);
 	KUNIT_EXPECT_EQ(test, devmem_test_avail(ctx), DEVMEM_TEST_SIZE);
 }
@@ -181,7 +181,7 @@ static void devmem_copy_error_test(struct kunit *test)
 	struct xe_svm_devmem_alloc *alloc;
 	struct page *dev, *sys = NULL;
 
-	alloc = xe_svm_devmem_alloc(&ctx->dm, SZ_4K);
+	alloc = xe_svm_devmem_alloc_create(&ctx->dm, SZ_4K);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(alloc));
 	dev = xe_svm_devmem_alloc_page(alloc, 0);
 	KUNIT_EXPECT_EQ(test, xe_svm_devmem_copy(&ctx->dm, &sys, &dev, 1, true), -EIO);
