@@ -316,9 +316,13 @@ static void test_ping_pong(void)
 	size_t size = SZ_2M, n = size / 8;
 	struct emu_vm vm = emu_vm_open_mirror();
 	uint64_t in_use0 = vram_start(vm.fd, 0, size);
-	struct counts c0 = counts(&vm), r0, r1;
+	struct counts c0, r0, r1;
 	uint64_t *p = emu_anon_2m(size);
 	unsigned int r;
+
+	/* The machinery, every round: thrashing control would stop it. */
+	emu_vm_no_thrash_control(&vm);
+	c0 = counts(&vm);
 
 	emu_fill_linear(p, n, pp_cpu(0), S1);
 	for (r = 0; r < PP_ROUNDS; r++) {
@@ -348,6 +352,149 @@ static void test_ping_pong(void)
 	svmt_assert_eq_u64(DELTA(c0, r1, t.migrated_to_ram), PP_ROUNDS * PAGES(size));
 	svmt_assert_eq_u64(DELTA(c0, r1, s.vram_fallbacks), 0);
 	emu_print_tile_stats("after ping-pong", &r1.t);
+
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+/*
+ * Thrashing control, as the kernel sets it: a range that migrated to VRAM
+ * TH_MIGRATIONS times within TH_WINDOW_S stays in system memory for
+ * TH_HOLD_S.
+ */
+#define TH_MIGRATIONS	16
+#define TH_WINDOW_S	2.0
+#define TH_HOLD_S	1.0
+#define TH_ROUNDS	10000
+
+static uint64_t th_cpu(unsigned int r)
+{
+	return 0xc1ULL << 56 | r;
+}
+
+static uint64_t th_gpu(unsigned int r)
+{
+	return 0x61ULL << 56 | r;
+}
+
+/*
+ * One exchange through word 0 of @p: the GPU reads what the CPU wrote in
+ * round @r and answers, the CPU checks the answer and writes the next
+ * round's word. Returns the GPU faults the EXEC took.
+ */
+static uint64_t th_round(struct emu_vm *vm, uint64_t *p, unsigned int r)
+{
+	struct xe_svm_emu_op ops[2] = { emu_op_read(p), emu_op_write(p, th_gpu(r)) };
+	uint64_t faults = emu_exec(vm, ops, 2);
+
+	svmt_assert_eq_u64(ops[0].result, 0);
+	svmt_assert_eq_u64(ops[1].result, 0);
+	svmt_assert_eq_u64(ops[0].out, th_cpu(r));
+	svmt_assert_eq_u64(p[0], th_gpu(r));
+	p[0] = th_cpu(r + 1);
+	return faults;
+}
+
+/*
+ * A CPU/GPU shared flag in a 2 MiB buffer, passed back and forth
+ * TH_ROUNDS times: without thrashing control every exchange would move
+ * 2 MiB each way. Every exchange must see the other side's word, the
+ * rest of the buffer must stay as it was word for word, and the range
+ * must be held in system memory after at most a few windows' worth of
+ * migrations, after which neither side faults.
+ */
+static void test_thrash_ping_pong(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t *p = emu_anon_2m(size), gpu_faults = 0;
+	struct counts c0, c1;
+	double t0, t1;
+	unsigned int r;
+
+	emu_fill_linear(p, n, V1, S1);
+	p[0] = th_cpu(0);
+	c0 = counts(&vm);
+	t0 = now_s();
+	for (r = 0; r < TH_ROUNDS; r++)
+		gpu_faults += th_round(&vm, p, r);
+	t1 = now_s();
+	c1 = counts(&vm);
+	svmt_info("%u rounds in %.2f s: %" PRIu64 " GPU faults, %" PRIu64
+		  " migrations to VRAM, %" PRIu64 " CPU faults, %" PRIu64 " holds",
+		  TH_ROUNDS, t1 - t0, gpu_faults, DELTA(c0, c1, s.vram_migrations),
+		  DELTA(c0, c1, t.cpu_faults), DELTA(c0, c1, s.thrash_holds));
+
+	svmt_assert_eq_u64(p[0], th_cpu(TH_ROUNDS));
+	emu_assert_linear(p + 1, n - 1, V1 + S1, S1);
+	svmt_assert(DELTA(c0, c1, s.thrash_holds) >= 1);
+	/* One window's migrations, and one more hold's worth at most. */
+	svmt_assert(DELTA(c0, c1, s.vram_migrations) <= 2 * TH_MIGRATIONS);
+	svmt_assert(DELTA(c0, c1, t.migrated_to_vram) <= 2 * TH_MIGRATIONS * PAGES(size));
+	svmt_assert(DELTA(c0, c1, t.cpu_faults) <= 2 * TH_MIGRATIONS);
+	svmt_assert(gpu_faults <= 2 * TH_MIGRATIONS + 2);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_fallbacks), 0);
+	/* Held: the range ends mapped from system memory. */
+	assert_snap(&vm, p, size, SNAP_SYS, 0);
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+/*
+ * A hold is for a while: once a bouncing range is held, GPU faults map
+ * it from system memory; after TH_HOLD_S, the next GPU fault (after an
+ * invalidation: mprotect() down and up) migrates it again.
+ */
+static void test_thrash_hold_expires(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t *p = emu_anon_2m(size);
+	struct counts c0, c1, c2;
+	unsigned int r;
+
+	emu_fill_linear(p, n, V2, S2);
+	p[0] = th_cpu(0);
+	c0 = counts(&vm);
+	for (r = 0; r < 4 * TH_MIGRATIONS && !DELTA(c0, counts(&vm), s.thrash_holds); r++)
+		th_round(&vm, p, r);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.thrash_holds), 1);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_migrations), TH_MIGRATIONS);
+
+	/* Held: the next fault maps system memory, and then nothing faults. */
+	svmt_assert_eq_u64(th_round(&vm, p, r++), 1);
+	assert_snap(&vm, p, size, SNAP_SYS, 0);
+	svmt_assert_eq_u64(th_round(&vm, p, r++), 0);
+	c2 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c1, c2, s.vram_migrations), 0);
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+
+	/* After the hold, an invalidation and a GPU fault: VRAM again. */
+	usleep((useconds_t)((TH_HOLD_S + 0.2) * 1e6));
+	svmt_assert_ok(mprotect(p, size, PROT_READ));
+	svmt_assert_ok(mprotect(p, size, PROT_READ | PROT_WRITE));
+	{
+		struct xe_svm_emu_op ops[2] = { emu_op_read(p), emu_op_write(p, th_gpu(r)) };
+
+		svmt_assert_eq_u64(emu_exec(&vm, ops, 2), 1);
+		svmt_assert_eq_u64(ops[0].result, 0);
+		svmt_assert_eq_u64(ops[1].result, 0);
+		svmt_assert_eq_u64(ops[0].out, th_cpu(r));
+	}
+	/* Before the CPU looks (which brings it back): in VRAM. */
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	c2 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c1, c2, s.vram_migrations), 1);
+	svmt_assert_eq_u64(DELTA(c1, c2, s.thrash_holds), 0);
+	svmt_assert_eq_u64(p[0], th_gpu(r));
+	emu_assert_linear(p + 1, n - 1, V2 + S2, S2);
 
 	svmt_assert_ok(munmap(p, size));
 	emu_assert_vram_in_use(vm.fd, 0, in_use0);
@@ -1110,7 +1257,8 @@ static void reset_fail_knobs(void)
  * Injected failures on the way to VRAM (@knob: "fail_vram_alloc" or
  * "fail_copy_to_vram", @nfail ranges): the GPU access still succeeds from
  * system memory, the VM counts a fallback per range, the tile a failure,
- * and no VRAM is left allocated. Once the knob is exhausted, a new buffer
+ * no VRAM is left allocated, and a failed allocation did not unmap the
+ * pages first. Once the knob is exhausted, a new buffer
  * migrates again.
  */
 static void fail_to_vram(const char *knob, unsigned int nfail)
@@ -1139,6 +1287,15 @@ static void fail_to_vram(const char *knob, unsigned int nfail)
 	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_vram), 0);
 	svmt_assert_eq_u64(DELTA(c0, c1, t.alloc_failures), alloc ? nfail : 0);
 	svmt_assert_eq_u64(DELTA(c0, c1, t.copy_failures), alloc ? 0 : nfail);
+	/*
+	 * VRAM is allocated before the pages are collected: a failed
+	 * allocation unmaps nothing (no notifier callback), a failed copy
+	 * comes after the collection's one callback per range.
+	 */
+	if (alloc)
+		svmt_assert_eq_u64(DELTA(c0, c1, s.invalidations), 0);
+	else
+		svmt_assert(DELTA(c0, c1, s.invalidations) >= nfail);
 	emu_print_tile_stats("after the failures", &c1.t);
 
 	/* Served from system memory: GPU writes reach the CPU. */
@@ -1408,6 +1565,8 @@ static void test_threads_gpu_cpu(void)
 	uint64_t cpu_iters = 0;
 	unsigned int i;
 
+	/* Exact migration counts for as long as it runs: no thrashing control. */
+	emu_vm_no_thrash_control(&vm);
 	for (i = 0; i < TGC_RANGES; i++)
 		emu_assert_result(emu_fill(&vm, &p[i * SZ_2M / 8], SZ_2M, tgc_value(i, 0),
 					   i + 1), 0);
@@ -1706,9 +1865,12 @@ static void test_placement_bad_args(void)
 		struct xe_svm_emu_vm_placement arg;
 		int err;
 	} cases[] = {
-		{ "flags 1", { .placement = XE_SVM_EMU_PLACE_SYSTEM, .flags = 1 }, EINVAL },
+		{ "flags 2 (the first unknown flag)", { .placement = XE_SVM_EMU_PLACE_SYSTEM,
+							.flags = 2 }, EINVAL },
 		{ "flags 1 << 31", { .placement = XE_SVM_EMU_PLACE_SYSTEM, .flags = 1u << 31 },
 		  EINVAL },
+		{ "flags NO_THRASH_CONTROL | 1 << 31", { .placement = XE_SVM_EMU_PLACE_SYSTEM,
+			.flags = XE_SVM_EMU_PLACE_FLAG_NO_THRASH_CONTROL | 1u << 31 }, EINVAL },
 		{ "reserved[0]", { .placement = XE_SVM_EMU_PLACE_SYSTEM, .reserved = { 1, 0 } },
 		  EINVAL },
 		{ "reserved[1]", { .placement = XE_SVM_EMU_PLACE_SYSTEM,
@@ -2126,6 +2288,8 @@ static void test_cpu_writer_during_migration(void)
 	unsigned int r, mid_exec = 0;
 
 	svmt_assert(ops);
+	/* Migrations must race the writer every round: no thrashing control. */
+	emu_vm_no_thrash_control(&vm);
 	emu_fill_linear(p, n, V1, S1);
 	for (i = 0; i < RW_PAGES; i++)
 		p[i * PAGE_WORDS] = 0;
@@ -2276,6 +2440,8 @@ static void test_gpu_writer_during_migration(void)
 	unsigned int r, mid_exec = 0;
 
 	svmt_assert(ops);
+	/* Migrations must race the writer every round: no thrashing control. */
+	emu_vm_no_thrash_control(&vm);
 	emu_fill_linear(p, n, V1, S1);
 	for (i = 0; i < RW_PAGES; i++)
 		p[i * PAGE_WORDS + 1] = 0;
@@ -2785,6 +2951,8 @@ static const struct svmt_subtest subtests[] = {
 	{ "migrate-gpu-fault", test_migrate_gpu_fault },
 	{ "migrate-untouched", test_migrate_untouched },
 	{ "ping-pong", test_ping_pong, 300 },
+	{ "thrash-ping-pong-10k", test_thrash_ping_pong, 300 },
+	{ "thrash-hold-expires", test_thrash_hold_expires, 120 },
 	{ "size-64k", test_size_64k },
 	{ "size-64k-minus-4k", test_size_64k_minus_4k },
 	{ "size-64k-plus-4k", test_size_64k_plus_4k },

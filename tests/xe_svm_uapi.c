@@ -1174,7 +1174,9 @@ static void test_vm_placement_bad(void)
 #define PL_PLACEMENT	8
 #define PL_TILE		16
 #define PL_VM		32
-		{ "flags 1", { .flags = 1 }, PL_FLAGS, EINVAL },
+		{ "flags 2 (the first unknown flag)", { .flags = 2 }, PL_FLAGS, EINVAL },
+		{ "flags NO_THRASH_CONTROL | 2",
+		  { .flags = XE_SVM_EMU_PLACE_FLAG_NO_THRASH_CONTROL | 2 }, PL_FLAGS, EINVAL },
 		{ "flags 1 << 31", { .flags = 1u << 31 }, PL_FLAGS, EINVAL },
 		{ "reserved[0]", { .reserved = { 1, 0 } }, PL_RES0, EINVAL },
 		{ "reserved[0] 1 << 63", { .reserved = { 1ULL << 63, 0 } }, PL_RES0, EINVAL },

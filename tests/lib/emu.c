@@ -396,15 +396,32 @@ struct xe_svm_emu_stats emu_stats(struct emu_vm *vm)
 
 /* --- device memory (VRAM) and migration ---------------------------- */
 
-int __emu_vm_placement(int fd, uint32_t vm, uint32_t placement, uint32_t tile)
+int __emu_vm_placement_flags(int fd, uint32_t vm, uint32_t placement,
+			     uint32_t tile, uint32_t flags)
 {
 	struct xe_svm_emu_vm_placement arg = {
 		.vm_id = vm,
 		.placement = placement,
 		.tile = tile,
+		.flags = flags,
 	};
 
 	return ioctl_err(fd, XE_SVM_EMU_IOCTL_VM_PLACEMENT, &arg);
+}
+
+int __emu_vm_placement(int fd, uint32_t vm, uint32_t placement, uint32_t tile)
+{
+	return __emu_vm_placement_flags(fd, vm, placement, tile, 0);
+}
+
+void emu_vm_no_thrash_control(struct emu_vm *vm)
+{
+	int err = __emu_vm_placement_flags(vm->fd, vm->id, XE_SVM_EMU_PLACE_VRAM, 0,
+					   XE_SVM_EMU_PLACE_FLAG_NO_THRASH_CONTROL);
+
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "VM_PLACEMENT NO_THRASH_CONTROL of VM %u: %s",
+			  vm->id, strerror(-err));
 }
 
 void emu_vm_placement(struct emu_vm *vm, uint32_t placement, uint32_t tile)

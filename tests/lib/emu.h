@@ -161,7 +161,15 @@ struct xe_svm_emu_stats emu_stats(struct emu_vm *vm);
 extern int emu_vm_default_placement;
 
 int __emu_vm_placement(int fd, uint32_t vm, uint32_t placement, uint32_t tile);
+int __emu_vm_placement_flags(int fd, uint32_t vm, uint32_t placement,
+			     uint32_t tile, uint32_t flags);
 void emu_vm_placement(struct emu_vm *vm, uint32_t placement, uint32_t tile);
+/*
+ * VRAM of tile 0 without thrashing control: every fault the policy
+ * allows migrates, however often the range bounced (for tests of the
+ * migration machinery).
+ */
+void emu_vm_no_thrash_control(struct emu_vm *vm);
 int __emu_tile_stats(int fd, uint32_t tile, struct xe_svm_emu_tile_stats *st);
 struct xe_svm_emu_tile_stats emu_tile_stats(int fd, uint32_t tile);
 /*

@@ -843,6 +843,7 @@ void xe_svm_stats_print(struct xe_svm *svm, struct drm_printer *p)
 	drm_printf(p, "dma_mapped_pages: %lld\n", atomic64_read(&st->dma_mapped_pages));
 	drm_printf(p, "vram_migrations: %lld\n", atomic64_read(&st->vram_migrations));
 	drm_printf(p, "vram_fallbacks: %lld\n", atomic64_read(&st->vram_fallbacks));
+	drm_printf(p, "thrash_holds: %lld\n", atomic64_read(&st->thrash_holds));
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_stats_print, DRM_XE_SVM);
 
@@ -879,6 +880,7 @@ int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
 	svm->dma_dev = dma_dev;
 	svm->win_start = win_start;
 	svm->win_end = win_end;
+	svm->thrash_control = true;
 	xe_svm_range_tree_init(&svm->ranges, vm_lock);
 	init_rwsem(&svm->notifier_lock);
 	spin_lock_init(&svm->gc_lock);

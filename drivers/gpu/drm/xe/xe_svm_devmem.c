@@ -78,7 +78,8 @@ static void xe_svm_devmem_alloc_release(struct xe_svm_devmem_alloc *alloc)
  * @size is free, -ENODEV when the region is going away, -EINVAL for a bad
  * @size, -ENOMEM.
  */
-struct xe_svm_devmem_alloc *xe_svm_devmem_alloc_create(struct xe_svm_devmem *dm, u64 size)
+struct xe_svm_devmem_alloc *xe_svm_devmem_alloc_create(struct xe_svm_devmem *dm,
+						       u64 size)
 {
 	struct xe_svm_devmem_alloc *alloc;
 	LIST_HEAD(blocks);

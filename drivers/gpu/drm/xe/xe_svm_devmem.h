@@ -183,7 +183,8 @@ int xe_svm_devmem_init(struct xe_svm_devmem *dm, const struct xe_svm_devmem_ops 
 		       u64 size, u64 dpa_base, void *owner, const char *name);
 void xe_svm_devmem_fini(struct xe_svm_devmem *dm);
 
-struct xe_svm_devmem_alloc *xe_svm_devmem_alloc_create(struct xe_svm_devmem *dm, u64 size);
+struct xe_svm_devmem_alloc *xe_svm_devmem_alloc_create(struct xe_svm_devmem *dm,
+						       u64 size);
 struct page *xe_svm_devmem_alloc_page(struct xe_svm_devmem_alloc *alloc,
 				      unsigned long i);
 void xe_svm_devmem_alloc_put(struct xe_svm_devmem_alloc *alloc);

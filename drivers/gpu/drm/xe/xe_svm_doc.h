@@ -271,7 +271,10 @@
  *   (64 KiB; exactly 64 KiB qualifies): a 4 KiB range would pay a fault,
  *   a copy and a CPU fault back for one page.
  *
- * Migration is best effort. migrate_vma_setup() collects the system
+ * Migration is best effort. The VRAM comes first: a block of the range's
+ * size is allocated before anything is collected, since collecting
+ * unmaps the pages from the CPU and the GPU, work that is wasted when
+ * VRAM is full. Then migrate_vma_setup() collects the system
  * pages, holes and zero-page entries of the range (device pages already
  * there are not collected and stay mapped as they are); each collected
  * entry gets a device page, the copy engine copies or clears them, the
@@ -283,6 +286,18 @@
  * copy fails, nothing moves and the fault is served from system memory
  * (counted as a fallback). Either way the fault then populates the range
  * with hmm_range_fault(), which returns our device pages in place.
+ *
+ * Thrashing control. Memory that the CPU and the GPU take turns writing
+ * (a flag, a work queue) would migrate twice per exchange, each time a
+ * CPU fault, a GPU fault, two copies and the invalidations that go with
+ * them. A range that migrated to VRAM %XE_SVM_THRASH_MIGRATIONS times
+ * within %XE_SVM_THRASH_WINDOW_MS is held in system memory for
+ * %XE_SVM_THRASH_HOLD_MS (xe_svm_range_thrash_note()): its faults are
+ * served from there, atomics included, which the backend runs on system
+ * memory or refuses (counted as thrash_holds). Mapped from system memory,
+ * the range no longer faults on either side, so the exchange then costs
+ * nothing but the bus; a fault after the hold may migrate it again. The
+ * backend can turn this off per context (&xe_svm.thrash_control).
  */
 
 /**

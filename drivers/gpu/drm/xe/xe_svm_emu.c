@@ -1063,6 +1063,7 @@ static int xe_svm_emu_ioctl_stats(struct xe_svm_emu_file *ef,
 	st.faults = atomic64_read(&s->faults);
 	st.fault_retries = atomic64_read(&s->fault_retries);
 	st.wp_breaks = atomic64_read(&s->wp_breaks);
+	st.thrash_holds = atomic64_read(&s->thrash_holds);
 	st.invalidations = atomic64_read(&s->invalidations);
 	st.ranges_destroyed = atomic64_read(&s->ranges_destroyed);
 	st.ranges_created = atomic64_read(&s->ranges_created);
@@ -1086,7 +1087,8 @@ static int xe_svm_emu_ioctl_vm_placement(struct xe_svm_emu_file *ef,
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
-	if (args.flags || !xe_svm_emu_mbz(args.reserved, sizeof(args.reserved)) ||
+	if ((args.flags & ~XE_SVM_EMU_PLACE_FLAG_NO_THRASH_CONTROL) ||
+	    !xe_svm_emu_mbz(args.reserved, sizeof(args.reserved)) ||
 	    (args.placement != XE_SVM_EMU_PLACE_VRAM &&
 	     args.placement != XE_SVM_EMU_PLACE_SYSTEM) ||
 	    args.tile >= ef->emu->num_tiles)
@@ -1101,6 +1103,8 @@ static int xe_svm_emu_ioctl_vm_placement(struct xe_svm_emu_file *ef,
 	vm->svm.vram = &ef->emu->tiles[args.tile].devmem;
 	WRITE_ONCE(vm->svm.preferred, args.placement == XE_SVM_EMU_PLACE_VRAM ?
 		   XE_SVM_PLACE_VRAM : XE_SVM_PLACE_SYSTEM);
+	vm->svm.thrash_control =
+		!(args.flags & XE_SVM_EMU_PLACE_FLAG_NO_THRASH_CONTROL);
 	up_write(&vm->vm_lock);
 
 	xe_svm_emu_vm_put(vm);

@@ -30,7 +30,7 @@
  */
 
 /* Version of this interface, reported by XE_SVM_EMU_IOCTL_INFO */
-#define XE_SVM_EMU_ABI_VERSION		3
+#define XE_SVM_EMU_ABI_VERSION		4
 
 /* The most virtual tiles one device can have */
 #define XE_SVM_EMU_MAX_TILES		4
@@ -288,6 +288,11 @@ struct xe_svm_emu_stats {
 	 * would
 	 */
 	__u64 wp_breaks;
+	/**
+	 * @thrash_holds: out, times a range migrated to VRAM so often that
+	 * thrashing control kept it in system memory for a while (ABI 4)
+	 */
+	__u64 thrash_holds;
 	/** @reserved: in, MBZ */
 	__u64 reserved[1];
 };
@@ -295,6 +300,9 @@ struct xe_svm_emu_stats {
 /* Placements of struct xe_svm_emu_vm_placement */
 #define XE_SVM_EMU_PLACE_VRAM		0	/* the default: VRAM of @tile when policy allows */
 #define XE_SVM_EMU_PLACE_SYSTEM		1	/* never migrate: system memory only */
+
+/* Flags of struct xe_svm_emu_vm_placement (ABI 4) */
+#define XE_SVM_EMU_PLACE_FLAG_NO_THRASH_CONTROL	(1u << 0)
 
 /**
  * struct xe_svm_emu_vm_placement - argument of XE_SVM_EMU_IOCTL_VM_PLACEMENT
@@ -305,9 +313,13 @@ struct xe_svm_emu_stats {
  * policy allows it (see "DOC: Migration" in xe_svm_doc.h: anonymous
  * private memory, ranges of at least 64 KiB, or a device atomic); with
  * XE_SVM_EMU_PLACE_SYSTEM nothing migrates (pages already in VRAM stay
- * there until the CPU touches them). Errors: -EINVAL for MBZ fields, an
- * unknown @placement or a @tile the device does not have; -ENOENT for an
- * unknown @vm_id.
+ * there until the CPU touches them). Thrashing control (a range that
+ * bounced between VRAM and system memory too often stays in system memory
+ * for a while, see "DOC: Migration") is on unless @flags has
+ * XE_SVM_EMU_PLACE_FLAG_NO_THRASH_CONTROL, for tests that measure the
+ * migration machinery itself. Errors: -EINVAL for unknown @flags, MBZ
+ * fields, an unknown @placement or a @tile the device does not have;
+ * -ENOENT for an unknown @vm_id.
  */
 struct xe_svm_emu_vm_placement {
 	/** @vm_id: in, the VM */
@@ -316,7 +328,7 @@ struct xe_svm_emu_vm_placement {
 	__u32 placement;
 	/** @tile: in, the tile whose VRAM XE_SVM_EMU_PLACE_VRAM uses */
 	__u32 tile;
-	/** @flags: in, MBZ */
+	/** @flags: in, XE_SVM_EMU_PLACE_FLAG_* */
 	__u32 flags;
 	/** @reserved: in, MBZ */
 	__u64 reserved[2];

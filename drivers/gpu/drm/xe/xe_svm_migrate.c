@@ -5,6 +5,8 @@
 
 #include "xe_svm_migrate.h"
 
+#include <linux/jiffies.h>
+#include <linux/lockdep.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -29,8 +31,9 @@
  * use); memory that cannot become device-private pages stays in system
  * memory (not anonymous and private, hugetlbfs, special mappings,
  * mlock()ed memory, which must stay CPU-resident); so does everything
- * when there is no VRAM. A device atomic that needs VRAM migrates, at any
- * size. Otherwise the preferred placement decides, and ranges smaller
+ * when there is no VRAM, and a range thrashing control holds (atomics
+ * included: the backend runs them where the range is, or refuses them).
+ * A device atomic that needs VRAM migrates, at any size. Otherwise the preferred placement decides, and ranges smaller
  * than %XE_SVM_MIGRATE_MIN_SIZE stay in system memory: a 4 KiB range
  * costs a fault, a copy and a later CPU fault back for one page.
  *
@@ -41,7 +44,7 @@
 bool xe_svm_placement_wants_vram(const struct xe_svm_placement_query *q)
 {
 	if (q->no_access || !q->has_vram || !q->anon_private || q->hugetlb ||
-	    q->special || q->locked)
+	    q->special || q->locked || q->thrashing)
 		return false;
 	if (q->atomic)
 		return true;
@@ -49,6 +52,59 @@ bool xe_svm_placement_wants_vram(const struct xe_svm_placement_query *q)
 		return false;
 
 	return q->size >= XE_SVM_MIGRATE_MIN_SIZE;
+}
+
+/**
+ * xe_svm_range_thrash_held() - does thrashing control hold a range
+ * @range: the range
+ * @now: the time, in jiffies
+ *
+ * Context: VM lock held for writing.
+ * Return: true while @range must stay in system memory; a hold that
+ * expired is forgotten.
+ */
+bool xe_svm_range_thrash_held(struct xe_svm_range *range, unsigned long now)
+{
+	lockdep_assert_held_write(range->svm->ranges.lock);
+
+	if (range->thrash.held && time_after_eq(now, range->thrash.hold_until))
+		range->thrash.held = false;
+
+	return range->thrash.held;
+}
+
+/**
+ * xe_svm_range_thrash_note() - count a migration of a range to VRAM
+ * @range: the range that just migrated
+ * @now: the time, in jiffies
+ *
+ * Counts the migration in the current window of %XE_SVM_THRASH_WINDOW_MS
+ * (a new window begins with the first migration after the last one
+ * ended); the %XE_SVM_THRASH_MIGRATIONS th of a window holds @range in
+ * system memory for %XE_SVM_THRASH_HOLD_MS and begins a new count. The
+ * data the CPU and the GPU pass to each other through such a range then
+ * crosses the bus instead of migrating twice per exchange.
+ *
+ * Context: VM lock held for writing.
+ * Return: true when this migration started a hold.
+ */
+bool xe_svm_range_thrash_note(struct xe_svm_range *range, unsigned long now)
+{
+	lockdep_assert_held_write(range->svm->ranges.lock);
+
+	if (!range->thrash.migrations ||
+	    time_after(now, range->thrash.window_start +
+			    msecs_to_jiffies(XE_SVM_THRASH_WINDOW_MS))) {
+		range->thrash.window_start = now;
+		range->thrash.migrations = 0;
+	}
+	if (++range->thrash.migrations < XE_SVM_THRASH_MIGRATIONS)
+		return false;
+
+	range->thrash.migrations = 0;
+	range->thrash.held = true;
+	range->thrash.hold_until = now + msecs_to_jiffies(XE_SVM_THRASH_HOLD_MS);
+	return true;
 }
 
 /* Does source entry @src of a migration to VRAM for a GPU access move? */
@@ -77,9 +133,11 @@ static bool xe_svm_src_may_move(unsigned long src, bool write)
  * VRAM they would stay write-protected, and the write would have to
  * bring them straight back; the write fault breaks the protection in
  * system memory, and a later fault may migrate them. KSM pages never
- * move: other processes share them. Returns the number
- * of pages moved or a negative error; on error nothing moved and nothing
- * is held.
+ * move: other processes share them. The VRAM is allocated before any
+ * page is collected: collecting unmaps the pages from the CPU and the GPU
+ * (TLB shootdowns, GPU zaps, CPU faults afterwards), which is all wasted
+ * when VRAM is full. Returns the number of pages moved or a negative
+ * error; on error nothing moved and nothing is held.
  */
 static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 					 struct xe_svm_range *range,
@@ -101,9 +159,13 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 
 	mmap_assert_locked(vma->vm_mm);
 
+	alloc = xe_svm_devmem_alloc_create(dm, xe_svm_range_size(range));
+	if (IS_ERR(alloc))
+		return PTR_ERR(alloc);
+
 	err = xe_svm_migrate_arrays_alloc(&a, npages);
 	if (err)
-		return err;
+		goto out_put;
 	mig.src = a.src;
 	mig.dst = a.dst;
 
@@ -116,13 +178,6 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 	if (!n)
 		goto out_finalize;
 	n = 0;
-
-	/* Collected pages are unmapped and locked: every path below finalizes. */
-	alloc = xe_svm_devmem_alloc_create(dm, xe_svm_range_size(range));
-	if (IS_ERR(alloc)) {
-		err = PTR_ERR(alloc);
-		goto out_finalize;
-	}
 
 	/*
 	 * Page i of the range goes to page i of the block: a fully migrated
@@ -151,7 +206,6 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 		atomic64_add(moved, &dm->stats.migrated_to_vram);
 	}
 	migrate_vma_finalize(&mig);
-	xe_svm_devmem_alloc_put(alloc);
 	goto out_free;
 
 out_finalize:
@@ -160,6 +214,9 @@ out_finalize:
 	migrate_vma_finalize(&mig);
 out_free:
 	xe_svm_migrate_arrays_free(&a);
+out_put:
+	/* The pages that moved hold the allocation; the rest returns now. */
+	xe_svm_devmem_alloc_put(alloc);
 	return err ? err : moved;
 }
 
@@ -211,14 +268,19 @@ long xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
 	q.locked = vma->vm_flags & VM_LOCKED;
 	q.no_access = !(vma->vm_flags & VM_READ) ||
 		      (write && !(vma->vm_flags & VM_WRITE));
+	q.thrashing = svm->thrash_control &&
+		      xe_svm_range_thrash_held(range, jiffies);
 	if (!xe_svm_placement_wants_vram(&q))
 		goto out_unlock;
 
 	moved = xe_svm_range_migrate_to_vram(svm, range, vma, write);
-	if (moved < 0)
+	if (moved < 0) {
 		atomic64_inc(&svm->stats.vram_fallbacks);
-	else if (moved)
+	} else if (moved) {
 		atomic64_inc(&svm->stats.vram_migrations);
+		if (svm->thrash_control && xe_svm_range_thrash_note(range, jiffies))
+			atomic64_inc(&svm->stats.thrash_holds);
+	}
 
 out_unlock:
 	mmap_read_unlock(svm->mm);

@@ -15,6 +15,15 @@ struct xe_svm_range;
 /* The smallest range a GPU fault migrates to VRAM (unless for an atomic) */
 #define XE_SVM_MIGRATE_MIN_SIZE		SZ_64K
 
+/*
+ * Thrashing control: a range that migrated to VRAM this many times
+ * within the window stays in system memory for the hold time (its GPU
+ * mapping then reads system memory, and CPU accesses no longer fault).
+ */
+#define XE_SVM_THRASH_MIGRATIONS	16
+#define XE_SVM_THRASH_WINDOW_MS		2000
+#define XE_SVM_THRASH_HOLD_MS		1000
+
 /**
  * enum xe_svm_placement - where a GPU fault should place memory
  * @XE_SVM_PLACE_VRAM: in the VRAM of &xe_svm.vram when the policy allows
@@ -57,6 +66,11 @@ struct xe_svm_placement_query {
 	 */
 	bool no_access;
 	/**
+	 * @thrashing: the range bounced between VRAM and system memory so
+	 * often that thrashing control holds it in system memory
+	 */
+	bool thrashing;
+	/**
 	 * @atomic: the access is a device atomic that needs the memory in
 	 * VRAM (the backend decides which atomics do)
 	 */
@@ -66,6 +80,8 @@ struct xe_svm_placement_query {
 };
 
 bool xe_svm_placement_wants_vram(const struct xe_svm_placement_query *q);
+bool xe_svm_range_thrash_held(struct xe_svm_range *range, unsigned long now);
+bool xe_svm_range_thrash_note(struct xe_svm_range *range, unsigned long now);
 long xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
 			unsigned int access);
 

@@ -116,6 +116,27 @@ struct xe_svm_range {
 	 * operation under &xe_svm.notifier_lock held for writing.
 	 */
 	u8 tiles_mapped;
+	/**
+	 * @tiles_atomic: backend state, a mask of tile ids: the subset of
+	 * @tiles_mapped where the system pages of the range are mapped with
+	 * device atomics enabled (an atomic that could not have VRAM).
+	 * Set and cleared with @tiles_mapped.
+	 */
+	u8 tiles_atomic;
+	/**
+	 * @thrash: migration history for thrashing control (see "DOC:
+	 * Migration"), protected by the VM lock
+	 */
+	struct {
+		/** @thrash.window_start: jiffies when the window began */
+		unsigned long window_start;
+		/** @thrash.hold_until: jiffies until which it stays put */
+		unsigned long hold_until;
+		/** @thrash.migrations: to VRAM in the current window */
+		unsigned int migrations;
+		/** @thrash.held: it tripped; valid until @thrash.hold_until */
+		bool held;
+	} thrash;
 };
 
 /**

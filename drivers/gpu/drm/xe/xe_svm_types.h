@@ -94,6 +94,11 @@ struct xe_svm_stats {
 	 * from system memory (no VRAM, or the copy failed)
 	 */
 	atomic64_t vram_fallbacks;
+	/**
+	 * @thrash_holds: ranges that migrated to VRAM so often that
+	 * thrashing control kept them in system memory for a while
+	 */
+	atomic64_t thrash_holds;
 };
 
 /**
@@ -141,6 +146,12 @@ struct xe_svm {
 	 * with the VM lock held for writing
 	 */
 	enum xe_svm_placement preferred;
+	/**
+	 * @thrash_control: ranges that bounce between VRAM and system
+	 * memory are kept in system memory for a while (the default); set
+	 * by the backend with the VM lock held for writing
+	 */
+	bool thrash_control;
 	/** @ranges: the ranges, protected by the VM lock (&xe_svm_range_tree.lock) */
 	struct xe_svm_range_tree ranges;
 	/**

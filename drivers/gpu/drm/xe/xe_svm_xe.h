@@ -48,6 +48,8 @@ void xe_svm_xe_assert_commit_locked(struct xe_vm *vm);
 struct sg_table *xe_svm_xe_range_vma_sg(struct xe_vma *vma);
 bool xe_svm_xe_range_vma_writable(struct xe_vma *vma, u64 addr);
 bool xe_svm_xe_range_vma_devmem(struct xe_vma *vma, u64 addr);
+bool xe_svm_xe_range_vma_smem_atomic(struct xe_vma *vma);
+bool xe_svm_xe_range_vma_needs_tlb_inval(struct xe_vma *vma, u8 tile_id);
 void xe_svm_xe_debugfs_register(struct xe_device *xe, struct dentry *root);
 
 #else
@@ -142,6 +144,17 @@ static inline bool xe_svm_xe_range_vma_writable(struct xe_vma *vma, u64 addr)
 }
 
 static inline bool xe_svm_xe_range_vma_devmem(struct xe_vma *vma, u64 addr)
+{
+	return false;
+}
+
+static inline bool xe_svm_xe_range_vma_smem_atomic(struct xe_vma *vma)
+{
+	return false;
+}
+
+static inline bool xe_svm_xe_range_vma_needs_tlb_inval(struct xe_vma *vma,
+						       u8 tile_id)
 {
 	return false;
 }

@@ -48,6 +48,12 @@ static const struct placement_case placement_cases[] = {
 	{ "4K atomic the VMA forbids", { .size = SZ_4K, .has_vram = true,
 					 .anon_private = true, .atomic = true,
 					 .no_access = true }, false },
+	{ "2M anon private, thrashing", { .size = SZ_2M, .has_vram = true,
+					  .anon_private = true, .thrashing = true },
+	  false },
+	{ "4K atomic, thrashing", { .size = SZ_4K, .has_vram = true,
+				    .anon_private = true, .atomic = true,
+				    .thrashing = true }, false },
 };
 
 static void placement_case_desc(const struct placement_case *c, char *desc)
@@ -64,8 +70,58 @@ static void xe_svm_placement_policy_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xe_svm_placement_wants_vram(&c->q), c->vram);
 }
 
+/*
+ * Thrashing control's bookkeeping, with the clock in the test's hands:
+ * the XE_SVM_THRASH_MIGRATIONS th migration of a window starts a hold,
+ * a window that ran out starts the count again, a hold ends on time.
+ */
+static void xe_svm_thrash_test(struct kunit *test)
+{
+	const unsigned long window = msecs_to_jiffies(XE_SVM_THRASH_WINDOW_MS);
+	const unsigned long hold = msecs_to_jiffies(XE_SVM_THRASH_HOLD_MS);
+	const unsigned long step = window / (2 * XE_SVM_THRASH_MIGRATIONS);
+	unsigned long now = jiffies;
+	struct xe_svm_range *range;
+	struct rw_semaphore lock;
+	struct xe_svm *svm;
+	unsigned int i;
+
+	svm = kunit_kzalloc(test, sizeof(*svm), GFP_KERNEL);
+	range = kunit_kzalloc(test, sizeof(*range), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, svm);
+	KUNIT_ASSERT_NOT_NULL(test, range);
+	init_rwsem(&lock);
+	xe_svm_range_tree_init(&svm->ranges, &lock);
+	range->svm = svm;
+	KUNIT_ASSERT_GT(test, step, 0);
+
+	down_write(&lock);
+	/* bouncing fast: held after the last migration of the window */
+	for (i = 1; i < XE_SVM_THRASH_MIGRATIONS; i++) {
+		KUNIT_EXPECT_FALSE(test, xe_svm_range_thrash_note(range, now));
+		KUNIT_EXPECT_FALSE(test, xe_svm_range_thrash_held(range, now));
+		now += step;
+	}
+	KUNIT_EXPECT_TRUE(test, xe_svm_range_thrash_note(range, now));
+	KUNIT_EXPECT_TRUE(test, xe_svm_range_thrash_held(range, now));
+	KUNIT_EXPECT_TRUE(test, xe_svm_range_thrash_held(range, now + hold - 1));
+	/* the hold ends, and the count started again */
+	now += hold;
+	KUNIT_EXPECT_FALSE(test, xe_svm_range_thrash_held(range, now));
+	KUNIT_EXPECT_FALSE(test, xe_svm_range_thrash_note(range, now));
+
+	/* slower than the window: the count starts again, never held */
+	for (i = 0; i < 3 * XE_SVM_THRASH_MIGRATIONS; i++) {
+		now += window / (XE_SVM_THRASH_MIGRATIONS - 2);
+		KUNIT_EXPECT_FALSE(test, xe_svm_range_thrash_note(range, now));
+		KUNIT_EXPECT_FALSE(test, xe_svm_range_thrash_held(range, now));
+	}
+	up_write(&lock);
+}
+
 static struct kunit_case xe_svm_migrate_tests[] = {
 	KUNIT_CASE_PARAM(xe_svm_placement_policy_test, placement_gen_params),
+	KUNIT_CASE(xe_svm_thrash_test),
 	{}
 };
 

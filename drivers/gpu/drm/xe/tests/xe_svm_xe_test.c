@@ -57,6 +57,9 @@ struct svmxe_test {
 	bool fault_valid;	/* the core finds the range valid: no bind */
 	u64 fault_addr, fault_start, fault_end;
 	bool fault_write;
+	unsigned int fault_access;
+	/* svmxe_fault_timed_out(): true from the timeout_after'th check */
+	unsigned int deadline_checks, timeout_after;
 
 	/* svmxe_run_bind() */
 	unsigned int binds;
@@ -66,6 +69,8 @@ struct svmxe_test {
 	u32 bind_flags;
 	u16 bind_pat;
 	u8 bind_tile_mask, bind_tile_present;
+	bool bind_smem_atomic;
+	u8 bind_needs_inval;	/* tiles xe_pt must invalidate after the bind */
 	bool bind_sg_ok;
 	unsigned int bind_segs;
 	dma_addr_t bind_seg_dma[SVMXE_TEST_MAX_SEGS];
@@ -75,6 +80,7 @@ struct svmxe_test {
 
 	/* svmxe_invalidate() */
 	unsigned int wait_binds, zaps, invals, tlb_waits;
+	int inval_ret;		/* what sending an invalidation returns */
 	bool zap_ret;
 	u8 zapped_tiles;
 	u64 zap_start, zap_end;
@@ -99,6 +105,7 @@ struct svmxe_test {
 	unsigned int reqs;
 	int req_fail_at;		/* 1-based; 0: never */
 	int fence_error;
+	int fence_error_at;		/* 1-based request; 0: all of them */
 	struct svmxe_test_req req[SVMXE_TEST_MAX_REQS];
 	struct dma_fence *fences[SVMXE_TEST_MAX_REQS];
 	spinlock_t fence_lock;		/* the lock of the fake fences */
@@ -122,7 +129,8 @@ static struct svmxe_test *svmxe_test_ctx(void)
 /* Fakes of the seams */
 
 static int svmxe_test_core_fault(struct xe_vm *vm, u64 addr, u64 start,
-				 u64 end, bool write, struct xe_svm_range **rangep)
+				 u64 end, unsigned int access,
+				 struct xe_svm_range **rangep)
 {
 	struct svmxe_test *ctx = svmxe_test_ctx();
 	struct xe_svm_range *range = ctx->range;
@@ -133,7 +141,8 @@ static int svmxe_test_core_fault(struct xe_vm *vm, u64 addr, u64 start,
 	ctx->fault_addr = addr;
 	ctx->fault_start = start;
 	ctx->fault_end = end;
-	ctx->fault_write = write;
+	ctx->fault_write = access & XE_SVM_ACCESS_WRITE;
+	ctx->fault_access = access;
 	if (ctx->fault_ret)
 		return ctx->fault_ret;
 	if (ctx->fault_valid) {
@@ -173,6 +182,12 @@ static int svmxe_test_run_bind(struct xe_vm *vm, struct xe_vma *vma,
 	ctx->bind_pat = vma->pat_index;
 	ctx->bind_tile_mask = tile_mask;
 	ctx->bind_tile_present = vma->tile_present;
+	ctx->bind_smem_atomic = xe_svm_xe_range_vma_smem_atomic(vma);
+	ctx->bind_needs_inval = 0;
+	for (id = 0; id < XE_MAX_TILES_PER_DEVICE; id++)
+		if ((tile_mask & BIT(id)) &&
+		    xe_svm_xe_range_vma_needs_tlb_inval(vma, id))
+			ctx->bind_needs_inval |= BIT(id);
 	ctx->bind_sg_ok = xe_svm_xe_range_vma_sg(vma) == &rvma->sgt;
 	ctx->bind_segs = 0;
 	for_each_sgtable_dma_sg(&rvma->sgt, sg, i) {
@@ -223,6 +238,13 @@ static int svmxe_test_run_bind(struct xe_vm *vm, struct xe_vma *vma,
 	return err;
 }
 
+static bool svmxe_test_fault_timed_out(unsigned long deadline)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+
+	return ++ctx->deadline_checks >= ctx->timeout_after;
+}
+
 static void svmxe_test_wait_binds(struct xe_vm *vm)
 {
 	svmxe_test_ctx()->wait_binds++;
@@ -256,7 +278,7 @@ static int svmxe_test_tlb_inval(struct xe_gt *gt,
 	}
 	ctx->invals++;
 
-	return 0;
+	return ctx->inval_ret;
 }
 
 static void svmxe_test_tlb_wait(struct xe_gt_tlb_invalidation_fence *fence)
@@ -329,7 +351,8 @@ static struct dma_fence *svmxe_test_request(struct svmxe_test_req *r)
 		return ERR_PTR(-ENOMEM);
 	dma_fence_init(fence, &svmxe_test_fence_ops, &ctx->fence_lock,
 		       ctx->fence_context, n + 1);
-	if (ctx->fence_error)
+	if (ctx->fence_error &&
+	    (!ctx->fence_error_at || ctx->reqs == ctx->fence_error_at))
 		dma_fence_set_error(fence, ctx->fence_error);
 	dma_fence_signal(fence);
 
@@ -449,6 +472,8 @@ static int svmxe_test_init(struct kunit *test)
 	ctx->vm = vm;
 
 	ctx->zap_ret = true;
+	/* a fault that never ends would hang the test: time out late */
+	ctx->timeout_after = 1000;
 	ctx->sys_pages = kunit_kcalloc(test, SVMXE_TEST_MAX_PAGES,
 				       sizeof(*ctx->sys_pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx->sys_pages);
@@ -463,6 +488,8 @@ static int svmxe_test_init(struct kunit *test)
 
 	kunit_activate_static_stub(test, svmxe_core_fault, svmxe_test_core_fault);
 	kunit_activate_static_stub(test, svmxe_run_bind, svmxe_test_run_bind);
+	kunit_activate_static_stub(test, svmxe_fault_timed_out,
+				   svmxe_test_fault_timed_out);
 	kunit_activate_static_stub(test, svmxe_wait_binds, svmxe_test_wait_binds);
 	kunit_activate_static_stub(test, svmxe_zap, svmxe_test_zap);
 	kunit_activate_static_stub(test, svmxe_tlb_inval, svmxe_test_tlb_inval);
@@ -666,7 +693,7 @@ static void svmxe_page_size_test(struct kunit *test)
 				 c->gap, c->ro, c->ro_nr);
 
 	down_write(&vm->lock);
-	rvma = svmxe_range_vma_create(vm, range, 0);
+	rvma = svmxe_range_vma_create(vm, range, 0, false);
 	up_write(&vm->lock);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rvma);
 
@@ -707,7 +734,7 @@ static void svmxe_bind_request_test(struct kunit *test)
 	range = svmxe_test_range(test, vm, start, 16, 0, 0x80000000, 0, 5, 1);
 
 	down_write(&vm->lock);
-	err = svmxe_commit(vm, tile, range, 3);
+	err = svmxe_commit(vm, tile, range, 3, false);
 	up_write(&vm->lock);
 
 	KUNIT_EXPECT_EQ(test, err, 0);
@@ -756,17 +783,57 @@ static void svmxe_bind_second_tile_test(struct kunit *test)
 	range->tiles_bound = BIT(0);
 
 	down_write(&vm->lock);
-	err = svmxe_commit(vm, &ctx->xe->tiles[1], range, 2);
+	err = svmxe_commit(vm, &ctx->xe->tiles[1], range, 2, false);
 	up_write(&vm->lock);
 
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_ASSERT_EQ(test, ctx->binds, 1);
-	/* both tiles; tile 0's entries are accounted for already */
-	KUNIT_EXPECT_EQ(test, ctx->bind_tile_mask, BIT(0) | BIT(1));
+	/*
+	 * Only the faulting tile: tile 0's GPU may be walking its tables,
+	 * which a bind there would replace without an invalidation. Its
+	 * entries are accounted for already.
+	 */
+	KUNIT_EXPECT_EQ(test, ctx->bind_tile_mask, BIT(1));
 	KUNIT_EXPECT_EQ(test, ctx->bind_tile_present, BIT(0));
 	KUNIT_EXPECT_EQ(test, ctx->bind_layout.pages_2m, 1);
 	KUNIT_EXPECT_EQ(test, range->tiles_bound, BIT(0) | BIT(1));
-	KUNIT_EXPECT_EQ(test, range->tiles_mapped, BIT(0) | BIT(1));
+	KUNIT_EXPECT_EQ(test, range->tiles_mapped, BIT(1));
+}
+
+/*
+ * A rebind after a zap may replace page tables the GPU cached the
+ * directory entries of: xe_pt must invalidate. A first bind need not.
+ */
+static void svmxe_bind_rebind_inval_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+	int err;
+
+	svmxe_test_add_tile(test, ctx);
+	/* 2 MiB of base pages: bound with a new 4 KiB-level table each time */
+	range = svmxe_test_range(test, vm, SZ_2M, 512, 0, 0x40000000,
+				 SVMXE_TEST_DMA_STRIDE, 0, 0);
+
+	down_write(&vm->lock);
+	err = svmxe_commit(vm, &ctx->xe->tiles[0], range, 2, false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->bind_needs_inval, 0);
+
+	/* zapped (leaves only), then faulted again on tile 0 */
+	range->tiles_mapped = 0;
+	err = svmxe_commit(vm, &ctx->xe->tiles[0], range, 2, false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->bind_needs_inval, BIT(0));
+
+	/* the first bind on tile 1 replaces nothing tile 1 walked */
+	err = svmxe_commit(vm, &ctx->xe->tiles[1], range, 2, false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->bind_tile_mask, BIT(1));
+	KUNIT_EXPECT_EQ(test, ctx->bind_needs_inval, 0);
+	KUNIT_EXPECT_EQ(test, range->tiles_bound, BIT(0) | BIT(1));
+	up_write(&vm->lock);
 }
 
 static void svmxe_bind_stale_test(struct kunit *test)
@@ -782,7 +849,7 @@ static void svmxe_bind_stale_test(struct kunit *test)
 	/* a chunk was unmapped since populate: no bind at all */
 	range->dma[7].mapped = false;
 	down_write(&vm->lock);
-	err = svmxe_commit(vm, tile, range, 0);
+	err = svmxe_commit(vm, tile, range, 0, false);
 	up_write(&vm->lock);
 	KUNIT_EXPECT_EQ(test, err, -EAGAIN);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
@@ -791,7 +858,7 @@ static void svmxe_bind_stale_test(struct kunit *test)
 	range->dma[7].mapped = true;
 	set_bit(XE_SVM_RANGE_UNMAPPED, &range->flags);
 	down_write(&vm->lock);
-	err = svmxe_commit(vm, tile, range, 0);
+	err = svmxe_commit(vm, tile, range, 0, false);
 	up_write(&vm->lock);
 	KUNIT_EXPECT_EQ(test, err, -EAGAIN);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
@@ -801,7 +868,7 @@ static void svmxe_bind_stale_test(struct kunit *test)
 	clear_bit(XE_SVM_RANGE_UNMAPPED, &range->flags);
 	ctx->bind_ret = -ENOMEM;
 	down_write(&vm->lock);
-	err = svmxe_commit(vm, tile, range, 0);
+	err = svmxe_commit(vm, tile, range, 0, false);
 	up_write(&vm->lock);
 	KUNIT_EXPECT_EQ(test, err, -ENOMEM);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
@@ -826,7 +893,7 @@ static void svmxe_pre_commit_test(struct kunit *test)
 	bo_vma = svmxe_test_vma(test, vm, SZ_1G, SZ_2M, 0, 0);
 
 	down_write(&vm->lock);
-	rvma = svmxe_range_vma_create(vm, range, 0);
+	rvma = svmxe_range_vma_create(vm, range, 0, false);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rvma);
 
 	INIT_LIST_HEAD(&vops.list);
@@ -936,6 +1003,20 @@ static void svmxe_invalidate_second_tile_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->inval[0].asid, SVMXE_TEST_ASID);
 	KUNIT_EXPECT_EQ(test, ctx->tlb_waits, 1);
 	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
+
+	/*
+	 * The GuC cannot take the invalidation (a GT reset): the fence is
+	 * still waited for, the range forgotten, and no warning splats.
+	 */
+	range->tiles_mapped = BIT(1);
+	ctx->inval_ret = -ECANCELED;
+	down_write(&vm->svm.notifier_lock);
+	vm->svm.ops->invalidate(&vm->svm, range, SZ_64K, 2 * SZ_64K);
+	up_write(&vm->svm.notifier_lock);
+	KUNIT_EXPECT_EQ(test, ctx->invals, 2);
+	KUNIT_EXPECT_EQ(test, ctx->tlb_waits, 2);
+	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
+	ctx->inval_ret = 0;
 }
 
 static void svmxe_invalidate_unmapped_test(struct kunit *test)
@@ -1203,23 +1284,41 @@ static void svmxe_fault_retry_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->binds, 2);
 	KUNIT_EXPECT_EQ(test, ctx->range->tiles_mapped, BIT(0));
 
-	/* invalidations keep winning: bounded, then -EBUSY */
+	/*
+	 * A CPU that keeps writing: many lost races within the time bound
+	 * still end in a mapping (a count of tries would give up, and the
+	 * context would die, after a few microseconds of CPU activity).
+	 */
+	ctx->faults = 0;
+	ctx->binds = 0;
+	ctx->races = 20;
+	ctx->deadline_checks = 0;
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, SZ_64K, false, false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 21);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 21);
+	KUNIT_EXPECT_EQ(test, ctx->deadline_checks, 20);
+
+	/* invalidations keep winning: -EBUSY once the time is up */
 	ctx->faults = 0;
 	ctx->binds = 0;
 	ctx->races = UINT_MAX;
+	ctx->deadline_checks = 0;
+	ctx->timeout_after = 50;
 	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, SZ_64K, false, false);
 	KUNIT_EXPECT_EQ(test, err, -EBUSY);
-	KUNIT_EXPECT_EQ(test, ctx->faults, XE_SVM_XE_FAULT_TRIES);
-	KUNIT_EXPECT_EQ(test, ctx->binds, XE_SVM_XE_FAULT_TRIES);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 50);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 50);
 
 	/* the range stays unmapped by the CPU: no bind is even tried */
 	ctx->faults = 0;
 	ctx->binds = 0;
 	ctx->races = 0;
+	ctx->deadline_checks = 0;
 	set_bit(XE_SVM_RANGE_UNMAPPED, &ctx->range->flags);
 	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, SZ_64K, false, false);
 	KUNIT_EXPECT_EQ(test, err, -EBUSY);
-	KUNIT_EXPECT_EQ(test, ctx->faults, XE_SVM_XE_FAULT_TRIES);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 50);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
 
 	up_write(&vm->lock);
@@ -1245,16 +1344,34 @@ static void svmxe_fault_errors_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
 	ctx->fault_ret = 0;
 
-	/* atomics without device atomics on system memory (PVC) */
+	/*
+	 * Atomics on a discrete part without device atomics on system
+	 * memory (Xe_HPC): the core is asked for VRAM first; a range left in
+	 * system memory fails with -EACCES, unbound.
+	 */
+	ctx->xe->info.is_dgfx = true;
 	ctx->xe->info.has_device_atomics_on_smem = 0;
 	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, SZ_64K, true, true);
 	KUNIT_EXPECT_EQ(test, err, -EACCES);
-	KUNIT_EXPECT_EQ(test, ctx->faults, 1);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 2);
+	KUNIT_EXPECT_EQ(test, ctx->fault_access,
+			XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
 	/* ... plain writes are fine there */
 	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, SZ_64K, true, false);
 	KUNIT_EXPECT_EQ(test, err, 0);
-	KUNIT_EXPECT_EQ(test, ctx->faults, 2);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 3);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
+	KUNIT_EXPECT_FALSE(test, ctx->bind_smem_atomic);
+	/* ... and so is an atomic on a range the core put in VRAM */
+	set_bit(XE_SVM_RANGE_GPU_DEVMEM, &ctx->range->flags);
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, SZ_64K, true, true);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 2);
+	KUNIT_EXPECT_FALSE(test, ctx->bind_smem_atomic);
+	clear_bit(XE_SVM_RANGE_GPU_DEVMEM, &ctx->range->flags);
 	ctx->xe->info.has_device_atomics_on_smem = 1;
+	ctx->xe->info.is_dgfx = false;
 
 	/* banned VM */
 	vm->flags |= XE_VM_FLAG_BANNED;
@@ -1272,8 +1389,89 @@ static void svmxe_fault_errors_test(struct kunit *test)
 	vm->flags |= XE_VM_FLAG_CPU_ADDR_MIRROR;
 	err = xe_svm_xe_handle_pagefault(vm, tile, NULL, vm->size, false, false);
 	KUNIT_EXPECT_EQ(test, err, -EFAULT);
-	KUNIT_EXPECT_EQ(test, ctx->faults, 2);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 4);
 
+	up_write(&vm->lock);
+}
+
+/*
+ * Where device atomics run: in VRAM, which a discrete part's atomic asks
+ * the core for; on system memory for every bind of an integrated part,
+ * and on a discrete part only for an atomic whose range stayed there.
+ */
+static void svmxe_fault_atomic_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	const u64 base = 0x100000000ull;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+	struct xe_vma *mirror;
+	int err;
+
+	mirror = svmxe_fault_setup(test, base, 5, true);
+	range = ctx->range;
+	down_write(&vm->lock);
+
+	/* integrated: an atomic is a write for the core, AE on system pages */
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, true,
+					 true);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->fault_access, XE_SVM_ACCESS_WRITE);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
+	KUNIT_EXPECT_TRUE(test, ctx->bind_smem_atomic);
+	KUNIT_EXPECT_EQ(test, range->tiles_atomic, BIT(0));
+
+	/* discrete: a read maps system pages without atomics */
+	ctx->xe->info.is_dgfx = true;
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, false,
+					 false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->fault_access, 0);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 2);
+	KUNIT_EXPECT_FALSE(test, ctx->bind_smem_atomic);
+	KUNIT_EXPECT_EQ(test, range->tiles_mapped, BIT(0));
+	KUNIT_EXPECT_EQ(test, range->tiles_atomic, 0);
+
+	/*
+	 * An atomic then asks the core for VRAM. The core found nothing to
+	 * move and the mapping valid (no bind): the backend still rebinds
+	 * with atomics on the system pages, or the GPU would fault forever.
+	 */
+	ctx->fault_valid = true;
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, true,
+					 true);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->fault_access,
+			XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 3);
+	KUNIT_EXPECT_TRUE(test, ctx->bind_smem_atomic);
+	KUNIT_EXPECT_EQ(test, range->tiles_atomic, BIT(0));
+	/* ... and the next atomic fault of another GPU thread binds nothing */
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, true,
+					 true);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 3);
+
+	/* an invalidation forgets the atomic mapping with the mapping */
+	down_write(&vm->svm.notifier_lock);
+	vm->svm.ops->invalidate(&vm->svm, range, range->start, range->last + 1);
+	up_write(&vm->svm.notifier_lock);
+	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
+	KUNIT_EXPECT_EQ(test, range->tiles_atomic, 0);
+
+	/* the range came to VRAM: the atomic maps it without smem atomics */
+	ctx->fault_valid = false;
+	set_bit(XE_SVM_RANGE_GPU_DEVMEM, &range->flags);
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, true,
+					 true);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 4);
+	KUNIT_EXPECT_FALSE(test, ctx->bind_smem_atomic);
+	KUNIT_EXPECT_EQ(test, range->tiles_mapped, BIT(0));
+	KUNIT_EXPECT_EQ(test, range->tiles_atomic, 0);
+
+	ctx->xe->info.is_dgfx = false;
 	up_write(&vm->lock);
 }
 
@@ -1487,7 +1685,7 @@ static void svmxe_bind_devmem_test(struct kunit *test)
 	range->dma[0].devmem = true;
 
 	down_write(&vm->lock);
-	err = svmxe_commit(vm, tile, range, 2);
+	err = svmxe_commit(vm, tile, range, 2, false);
 	up_write(&vm->lock);
 
 	KUNIT_EXPECT_EQ(test, err, 0);
@@ -1509,7 +1707,7 @@ static void svmxe_bind_devmem_test(struct kunit *test)
 		range->dma[i].devmem = true;
 
 	down_write(&vm->lock);
-	err = svmxe_commit(vm, tile, range, 2);
+	err = svmxe_commit(vm, tile, range, 2, false);
 	up_write(&vm->lock);
 
 	KUNIT_EXPECT_EQ(test, err, 0);
@@ -1697,15 +1895,40 @@ static void svmxe_devmem_copy_errors_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->mapped, SVMXE_TEST_MAX_PAGES));
 	ctx->req_fail_at = 0;
 
-	/* the copy itself fails: its fence comes back with the error */
+	/* the copy itself fails: the first run's error comes back */
 	ctx->fence_error = -EIO;
 	fence = svmxe_devmem_copy(&sdm->dm, sys, dev, ARRAY_SIZE(offs), false);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fence);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(fence), -EIO);
 	KUNIT_EXPECT_EQ(test, ctx->reqs, 4);
-	KUNIT_EXPECT_PTR_EQ(test, fence, ctx->fences[3]);
+	KUNIT_EXPECT_EQ(test, kref_read(&ctx->fences[3]->refcount), 1);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->mapped, SVMXE_TEST_MAX_PAGES));
+
+	/* only the last run fails: its fence comes back with the error */
+	ctx->fence_error_at = ctx->reqs + 2;
+	fence = svmxe_devmem_copy(&sdm->dm, sys, dev, ARRAY_SIZE(offs), false);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fence);
+	KUNIT_EXPECT_EQ(test, ctx->reqs, 6);
+	KUNIT_EXPECT_PTR_EQ(test, fence, ctx->fences[5]);
 	KUNIT_EXPECT_EQ(test, fence->error, -EIO);
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->mapped, SVMXE_TEST_MAX_PAGES));
 	dma_fence_put(fence);
+
+	/*
+	 * Only the first of the two runs fails: the last fence signals
+	 * without an error, yet the copy as a whole failed.
+	 */
+	ctx->fence_error_at = ctx->reqs + 1;
+	fence = svmxe_devmem_copy(&sdm->dm, sys, dev, ARRAY_SIZE(offs), true);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(fence), -EIO);
+	KUNIT_EXPECT_EQ(test, ctx->reqs, 8);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->fences[7]);
+	KUNIT_EXPECT_EQ(test, ctx->fences[6]->error, -EIO);
+	KUNIT_EXPECT_EQ(test, ctx->fences[7]->error, 0);
+	KUNIT_EXPECT_EQ(test, kref_read(&ctx->fences[6]->refcount), 1);
+	KUNIT_EXPECT_EQ(test, kref_read(&ctx->fences[7]->refcount), 1);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->mapped, SVMXE_TEST_MAX_PAGES));
+	ctx->fence_error = 0;
+	ctx->fence_error_at = 0;
 }
 
 /* Device memory of the tiles, and of new VMs */
@@ -1815,6 +2038,7 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE_PARAM(svmxe_page_size_test, svmxe_size_gen_params),
 	KUNIT_CASE(svmxe_bind_request_test),
 	KUNIT_CASE(svmxe_bind_second_tile_test),
+	KUNIT_CASE(svmxe_bind_rebind_inval_test),
 	KUNIT_CASE(svmxe_bind_stale_test),
 	KUNIT_CASE(svmxe_pre_commit_test),
 	KUNIT_CASE(svmxe_invalidate_test),
@@ -1825,6 +2049,7 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_fault_retry_test),
 	KUNIT_CASE(svmxe_fault_errors_test),
 	KUNIT_CASE(svmxe_fault_valid_range_test),
+	KUNIT_CASE(svmxe_fault_atomic_test),
 	KUNIT_CASE(svmxe_fault_gap_test),
 	KUNIT_CASE(svmxe_bind_op_test),
 	KUNIT_CASE(svmxe_vm_create_query_test),
