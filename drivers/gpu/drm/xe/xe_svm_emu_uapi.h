@@ -302,7 +302,7 @@ struct xe_svm_emu_stats {
 #define XE_SVM_EMU_PLACE_SYSTEM		1	/* never migrate: system memory only */
 
 /* Flags of struct xe_svm_emu_vm_placement (ABI 4) */
-#define XE_SVM_EMU_PLACE_FLAG_NO_THRASH_CONTROL	(1u << 0)
+#define XE_SVM_EMU_PLACE_FLAG_NO_THRASH_CONTROL	0x1u
 
 /**
  * struct xe_svm_emu_vm_placement - argument of XE_SVM_EMU_IOCTL_VM_PLACEMENT

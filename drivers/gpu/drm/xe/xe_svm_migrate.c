@@ -33,9 +33,10 @@
  * mlock()ed memory, which must stay CPU-resident); so does everything
  * when there is no VRAM, and a range thrashing control holds (atomics
  * included: the backend runs them where the range is, or refuses them).
- * A device atomic that needs VRAM migrates, at any size. Otherwise the preferred placement decides, and ranges smaller
- * than %XE_SVM_MIGRATE_MIN_SIZE stay in system memory: a 4 KiB range
- * costs a fault, a copy and a later CPU fault back for one page.
+ * A device atomic that needs VRAM migrates, at any size. Otherwise the
+ * preferred placement decides, and ranges smaller than
+ * %XE_SVM_MIGRATE_MIN_SIZE stay in system memory: a 4 KiB range costs a
+ * fault, a copy and a later CPU fault back for one page.
  *
  * Context: any context.
  * Return: true when the range should be migrated

@@ -145,7 +145,8 @@ static void devmem_alloc_errors_test(struct kunit *test)
 	struct xe_svm_devmem_alloc *a, *b;
 
 	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc_create(&ctx->dm, 0)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc_create(&ctx->dm, SZ_64K + SZ_4K)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc_create(&ctx->dm, SZ_64K + SZ_4K)),
+			-EINVAL);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc_create(&ctx->dm, SZ_8M)), -EINVAL);
 
 	/* Full: -ENOSPC, counted, nothing taken. */
