@@ -720,6 +720,19 @@ static void svmxe_page_size_test(struct kunit *test)
 
 /* What the commit asks the page-table code to do */
 
+/* svmxe_commit() of a plain bind, with the VM lock held as on a fault */
+static int svmxe_test_commit(struct xe_vm *vm, struct xe_tile *tile,
+			     struct xe_svm_range *range, u16 pat_index)
+{
+	int err;
+
+	down_write(&vm->lock);
+	err = svmxe_commit(vm, tile, range, pat_index, false);
+	up_write(&vm->lock);
+
+	return err;
+}
+
 static void svmxe_bind_request_test(struct kunit *test)
 {
 	struct svmxe_test *ctx = test->priv;
@@ -733,9 +746,7 @@ static void svmxe_bind_request_test(struct kunit *test)
 	/* 16 pages, DMA-contiguous, chunk 5 read-only: 3 segments */
 	range = svmxe_test_range(test, vm, start, 16, 0, 0x80000000, 0, 5, 1);
 
-	down_write(&vm->lock);
-	err = svmxe_commit(vm, tile, range, 3, false);
-	up_write(&vm->lock);
+	err = svmxe_test_commit(vm, tile, range, 3);
 
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_ASSERT_EQ(test, ctx->binds, 1);
@@ -782,9 +793,7 @@ static void svmxe_bind_second_tile_test(struct kunit *test)
 	/* bound on tile 0 before, zapped since */
 	range->tiles_bound = BIT(0);
 
-	down_write(&vm->lock);
-	err = svmxe_commit(vm, &ctx->xe->tiles[1], range, 2, false);
-	up_write(&vm->lock);
+	err = svmxe_test_commit(vm, &ctx->xe->tiles[1], range, 2);
 
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_ASSERT_EQ(test, ctx->binds, 1);
@@ -816,24 +825,22 @@ static void svmxe_bind_rebind_inval_test(struct kunit *test)
 	range = svmxe_test_range(test, vm, SZ_2M, 512, 0, 0x40000000,
 				 SVMXE_TEST_DMA_STRIDE, 0, 0);
 
-	down_write(&vm->lock);
-	err = svmxe_commit(vm, &ctx->xe->tiles[0], range, 2, false);
+	err = svmxe_test_commit(vm, &ctx->xe->tiles[0], range, 2);
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_EXPECT_EQ(test, ctx->bind_needs_inval, 0);
 
 	/* zapped (leaves only), then faulted again on tile 0 */
 	range->tiles_mapped = 0;
-	err = svmxe_commit(vm, &ctx->xe->tiles[0], range, 2, false);
+	err = svmxe_test_commit(vm, &ctx->xe->tiles[0], range, 2);
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_EXPECT_EQ(test, ctx->bind_needs_inval, BIT(0));
 
 	/* the first bind on tile 1 replaces nothing tile 1 walked */
-	err = svmxe_commit(vm, &ctx->xe->tiles[1], range, 2, false);
+	err = svmxe_test_commit(vm, &ctx->xe->tiles[1], range, 2);
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_EXPECT_EQ(test, ctx->bind_tile_mask, BIT(1));
 	KUNIT_EXPECT_EQ(test, ctx->bind_needs_inval, 0);
 	KUNIT_EXPECT_EQ(test, range->tiles_bound, BIT(0) | BIT(1));
-	up_write(&vm->lock);
 }
 
 static void svmxe_bind_stale_test(struct kunit *test)
@@ -848,18 +855,14 @@ static void svmxe_bind_stale_test(struct kunit *test)
 
 	/* a chunk was unmapped since populate: no bind at all */
 	range->dma[7].mapped = false;
-	down_write(&vm->lock);
-	err = svmxe_commit(vm, tile, range, 0, false);
-	up_write(&vm->lock);
+	err = svmxe_test_commit(vm, tile, range, 0);
 	KUNIT_EXPECT_EQ(test, err, -EAGAIN);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
 
 	/* the CPU unmapped the range */
 	range->dma[7].mapped = true;
 	set_bit(XE_SVM_RANGE_UNMAPPED, &range->flags);
-	down_write(&vm->lock);
-	err = svmxe_commit(vm, tile, range, 0, false);
-	up_write(&vm->lock);
+	err = svmxe_test_commit(vm, tile, range, 0);
 	KUNIT_EXPECT_EQ(test, err, -EAGAIN);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
 	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
@@ -867,9 +870,7 @@ static void svmxe_bind_stale_test(struct kunit *test)
 	/* the bind itself fails: the error comes back, nothing is marked */
 	clear_bit(XE_SVM_RANGE_UNMAPPED, &range->flags);
 	ctx->bind_ret = -ENOMEM;
-	down_write(&vm->lock);
-	err = svmxe_commit(vm, tile, range, 0, false);
-	up_write(&vm->lock);
+	err = svmxe_test_commit(vm, tile, range, 0);
 	KUNIT_EXPECT_EQ(test, err, -ENOMEM);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
 	KUNIT_EXPECT_EQ(test, range->tiles_bound, 0);
@@ -1684,9 +1685,7 @@ static void svmxe_bind_devmem_test(struct kunit *test)
 	range = svmxe_test_range(test, vm, 4 * SZ_2M, 1, 9, dpa, 0, 0, 0);
 	range->dma[0].devmem = true;
 
-	down_write(&vm->lock);
-	err = svmxe_commit(vm, tile, range, 2, false);
-	up_write(&vm->lock);
+	err = svmxe_test_commit(vm, tile, range, 2);
 
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_ASSERT_EQ(test, ctx->binds, 1);
@@ -1706,9 +1705,7 @@ static void svmxe_bind_devmem_test(struct kunit *test)
 	for (i = 8; i < 16; i++)
 		range->dma[i].devmem = true;
 
-	down_write(&vm->lock);
-	err = svmxe_commit(vm, tile, range, 2, false);
-	up_write(&vm->lock);
+	err = svmxe_test_commit(vm, tile, range, 2);
 
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_ASSERT_EQ(test, ctx->binds, 2);
