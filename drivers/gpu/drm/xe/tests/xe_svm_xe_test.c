@@ -9,6 +9,7 @@
 
 #include <drm/drm_gem.h>
 
+#include "regs/xe_gtt_defs.h"
 #include "tests/xe_kunit_helpers.h"
 #include "tests/xe_pci_test.h"
 #include "xe_bo.h"
@@ -33,6 +34,14 @@
 #define SVMXE_TEST_MAX_REQS	8
 #define SVMXE_TEST_SYS_DMA	0x40000000ull
 #define SVMXE_TEST_DMA_STRIDE	0x3000ull
+#define SVMXE_TEST_PTE_ADDR	GENMASK_ULL(51, 12)
+
+/* A leaf entry the page-table walk wrote */
+struct svmxe_test_pte {
+	u64 va;
+	unsigned int level;
+	u64 pte;
+};
 
 /* One request of the copy engine to xe_migrate */
 struct svmxe_test_req {
@@ -90,8 +99,17 @@ struct svmxe_test {
 		u32 asid;
 	} inval[SVMXE_TEST_MAX_INVALS];
 
-	/* svmxe_run_bind(): the pages xe_pt maps from VRAM */
+	/*
+	 * svmxe_run_bind(): what xe_pt_stage_bind() wrote on a fake tree of
+	 * page tables: its leaves, the pages it maps from VRAM and those it
+	 * gives device atomics (bind_ro above: those it maps read-only)
+	 */
 	DECLARE_BITMAP(bind_dm, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
+	DECLARE_BITMAP(bind_ae, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
+	unsigned int bind_ptes;
+	struct svmxe_test_pte bind_pte[XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT];
+	struct xe_pt_ops pt_ops;
+	unsigned int pt_tables;		/* tables xe_pt_create() was asked for */
 
 	/* the copy engine: fake system and device pages */
 	struct page *sys_pages;		/* array of SVMXE_TEST_MAX_PAGES */
@@ -162,6 +180,219 @@ static int svmxe_test_core_fault(struct xe_vm *vm, u64 addr, u64 start,
 	return err;
 }
 
+/*
+ * The real page-table walk. xe_pt_stage_bind() runs on a tree of fake
+ * tables in system memory: a root made here and the tables it asks
+ * xe_pt_create() for, with the PTE encoders xe_vm_create() gives a VM and
+ * a directory encoder that needs no buffer object. The leaves it wrote
+ * (into new tables, or staged for the root) are read back and checked
+ * against the range: one leaf per page size step, each pointing at the
+ * DMA address the range has at its virtual address.
+ */
+
+static struct xe_pt *svmxe_test_pt_create(struct xe_vm *vm,
+					  struct xe_tile *tile,
+					  unsigned int level)
+{
+	struct kunit *test = kunit_get_current_test();
+	struct svmxe_test *ctx = test->priv;
+	struct xe_pt *pt;
+	struct xe_bo *bo;
+	void *table;
+
+	pt = kunit_kzalloc(test, sizeof(*pt), GFP_KERNEL);
+	bo = kunit_kzalloc(test, sizeof(*bo), GFP_KERNEL);
+	table = kunit_kzalloc(test, XE_PAGE_SIZE, GFP_KERNEL);
+	if (!pt || !bo || !table)
+		return ERR_PTR(-ENOMEM);
+	if (level) {
+		pt->base.children = kunit_kcalloc(test, XE_PDES,
+						  sizeof(*pt->base.children),
+						  GFP_KERNEL);
+		pt->base.staging = kunit_kcalloc(test, XE_PDES,
+						 sizeof(*pt->base.staging),
+						 GFP_KERNEL);
+		if (!pt->base.children || !pt->base.staging)
+			return ERR_PTR(-ENOMEM);
+	}
+
+	iosys_map_set_vaddr(&bo->vmap, table);
+	pt->bo = bo;
+	pt->level = level;
+	ctx->pt_tables++;
+
+	return pt;
+}
+
+static u64 svmxe_test_pde_encode_bo(struct xe_bo *bo, u64 bo_offset,
+				    u16 pat_index)
+{
+	return XE_PAGE_PRESENT | XE_PAGE_RW;
+}
+
+static u64 svmxe_test_pt_step(unsigned int level)
+{
+	return 1ull << (XE_PTE_SHIFT + level * XE_PDE_SHIFT);
+}
+
+static void svmxe_test_pt_table(struct kunit *test, struct xe_pt *pt, u64 va);
+
+/* An entry at @level for @va: a directory (@child) or a leaf (@pte). */
+static void svmxe_test_pt_entry(struct kunit *test, struct xe_pt *child,
+				u64 pte, unsigned int level, u64 va)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct svmxe_test_pte *leaf;
+
+	if (child) {
+		KUNIT_EXPECT_EQ(test, child->level + 1, level);
+		KUNIT_EXPECT_TRUE(test, pte & XE_PAGE_PRESENT);
+		svmxe_test_pt_table(test, child, va);
+		return;
+	}
+
+	if (ctx->bind_ptes == ARRAY_SIZE(ctx->bind_pte)) {
+		KUNIT_FAIL(test, "more leaves than pages at %llx", va);
+		return;
+	}
+	leaf = &ctx->bind_pte[ctx->bind_ptes++];
+	leaf->va = va;
+	leaf->level = level;
+	leaf->pte = pte;
+}
+
+static void svmxe_test_pt_table(struct kunit *test, struct xe_pt *pt, u64 va)
+{
+	u64 *table = pt->bo->vmap.vaddr;
+	unsigned int i;
+
+	for (i = 0; i < XE_PDES; i++) {
+		struct xe_ptw *child = pt->level ? pt->base.children[i] : NULL;
+
+		if (!child && !table[i])
+			continue;
+		svmxe_test_pt_entry(test, child ?
+				    container_of(child, struct xe_pt, base) :
+				    NULL, table[i], pt->level,
+				    va + i * svmxe_test_pt_step(pt->level));
+	}
+}
+
+/* The DMA address @range maps @va from, per its chunks. */
+static dma_addr_t svmxe_test_range_dma(const struct xe_svm_range *range,
+				       u64 va)
+{
+	u64 chunk_va = range->start;
+	unsigned int i;
+
+	for (i = 0; i < range->dma_nr; i++) {
+		u64 size = PAGE_SIZE << range->dma[i].order;
+
+		if (va < chunk_va + size)
+			return range->dma[i].addr + (va - chunk_va);
+		chunk_va += size;
+	}
+
+	return DMA_MAPPING_ERROR;
+}
+
+/*
+ * Run xe_pt_stage_bind() for @vma on @tile over an empty tree, record its
+ * leaves in ctx->bind_pte and check them against @range; fill @lay with
+ * the page sizes it chose, and the read-only, device-memory and atomics
+ * bitmaps with the bits of the PTEs of each page.
+ */
+static void svmxe_test_stage_bind(struct kunit *test, struct xe_tile *tile,
+				  struct xe_vma *vma,
+				  const struct xe_svm_range *range,
+				  struct svmxe_layout *lay)
+{
+	struct xe_vm_pgtable_update entries[XE_VM_MAX_LEVEL * 2 + 1] = {};
+	struct svmxe_test *ctx = test->priv;
+	struct xe_vm *vm = xe_vma_vm(vma);
+	const struct xe_pt_ops *saved_ops = vm->pt_ops;
+	unsigned int i, j, ps64 = 0;
+	struct xe_pt *root;
+	u32 num = 0;
+	u64 va;
+	int err;
+
+	ctx->pt_ops = *xe_vm_pt_ops_test();
+	ctx->pt_ops.pde_encode_bo = svmxe_test_pde_encode_bo;
+	vm->pt_ops = &ctx->pt_ops;
+	kunit_activate_static_stub(test, xe_pt_create, svmxe_test_pt_create);
+	root = svmxe_test_pt_create(vm, tile, ctx->xe->info.vm_max_level);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, root);
+	vm->pt_root[tile->id] = root;
+
+	ctx->bind_ptes = 0;
+	err = xe_pt_stage_bind_test(tile, vma, entries, &num);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	for (i = 0; i < num; i++) {
+		struct xe_vm_pgtable_update *e = &entries[i];
+
+		/* only the root existed before: nothing else is staged */
+		KUNIT_EXPECT_PTR_EQ(test, e->pt, root);
+		for (j = 0; j < e->qwords && e->pt == root; j++)
+			svmxe_test_pt_entry(test, e->pt_entries[j].pt,
+					    e->pt_entries[j].pte, root->level,
+					    (e->ofs + j) *
+					    svmxe_test_pt_step(root->level));
+		kfree(e->pt_entries);
+	}
+	vm->pt_root[tile->id] = NULL;
+	vm->pt_ops = saved_ops;
+	kunit_deactivate_static_stub(test, xe_pt_create);
+
+	memset(lay, 0, sizeof(*lay));
+	lay->segs = xe_svm_xe_range_vma_sg(vma)->nents;
+	bitmap_zero(ctx->bind_ro, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
+	bitmap_zero(ctx->bind_dm, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
+	bitmap_zero(ctx->bind_ae, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
+	va = range->start;
+	for (i = 0; i < ctx->bind_ptes; i++) {
+		const struct svmxe_test_pte *leaf = &ctx->bind_pte[i];
+		u64 size = svmxe_test_pt_step(leaf->level);
+		unsigned long first = (leaf->va - range->start) >> PAGE_SHIFT;
+
+		KUNIT_EXPECT_EQ_MSG(test, leaf->va, va, "leaf %u", i);
+		KUNIT_EXPECT_LE_MSG(test, leaf->level, 1, "leaf at %llx", leaf->va);
+		KUNIT_EXPECT_TRUE(test, leaf->pte & XE_PAGE_PRESENT);
+		/* a huge PTE has PAT bits below its address bits */
+		KUNIT_EXPECT_EQ_MSG(test, leaf->pte & SVMXE_TEST_PTE_ADDR &
+				    ~(size - 1),
+				    svmxe_test_range_dma(range, leaf->va),
+				    "leaf at %llx", leaf->va);
+		if (leaf->level == 1) {
+			KUNIT_EXPECT_TRUE(test, leaf->pte & XE_PDE_PS_2M);
+			lay->pages_2m++;
+		} else if (leaf->pte & XE_PTE_PS64) {
+			/* the hint covers an aligned, DMA-contiguous 64K */
+			u64 block = round_down(leaf->va, SZ_64K);
+			dma_addr_t block_dma = svmxe_test_range_dma(range, block);
+
+			KUNIT_EXPECT_TRUE(test, IS_ALIGNED(block_dma, SZ_64K));
+			KUNIT_EXPECT_EQ(test, svmxe_test_range_dma(range, leaf->va) -
+					block_dma, leaf->va - block);
+			ps64++;
+		} else {
+			lay->pages_4k++;
+		}
+		if (leaf->level > 1)
+			break;
+		if (!(leaf->pte & XE_PAGE_RW))
+			bitmap_set(ctx->bind_ro, first, size >> PAGE_SHIFT);
+		if (leaf->pte & XE_PPGTT_PTE_DM)
+			bitmap_set(ctx->bind_dm, first, size >> PAGE_SHIFT);
+		if (leaf->pte & XE_USM_PPGTT_PTE_AE)
+			bitmap_set(ctx->bind_ae, first, size >> PAGE_SHIFT);
+		va += size;
+	}
+	KUNIT_EXPECT_EQ(test, va, range->last + 1);
+	KUNIT_EXPECT_EQ(test, ps64 % 16, 0);
+	lay->pages_64k = ps64 / 16;
+}
+
 static int svmxe_test_run_bind(struct xe_vm *vm, struct xe_vma *vma,
 			       u8 tile_mask)
 {
@@ -172,7 +403,6 @@ static int svmxe_test_run_bind(struct xe_vm *vm, struct xe_vma *vma,
 	struct scatterlist *sg;
 	unsigned int i;
 	int err = 0;
-	u64 addr;
 	u8 id;
 
 	ctx->binds++;
@@ -197,17 +427,12 @@ static int svmxe_test_run_bind(struct xe_vm *vm, struct xe_vma *vma,
 		}
 		ctx->bind_segs++;
 	}
-	bitmap_zero(ctx->bind_ro, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
-	bitmap_zero(ctx->bind_dm, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
-	for (addr = xe_vma_start(vma); addr < xe_vma_end(vma); addr += PAGE_SIZE) {
-		if (!xe_svm_xe_range_vma_writable(vma, addr))
-			__set_bit((addr - xe_vma_start(vma)) >> PAGE_SHIFT,
-				  ctx->bind_ro);
-		if (xe_svm_xe_range_vma_devmem(vma, addr))
-			__set_bit((addr - xe_vma_start(vma)) >> PAGE_SHIFT,
-				  ctx->bind_dm);
-	}
-	svmxe_layout(&rvma->sgt, xe_vma_start(vma), &ctx->bind_layout);
+	/* What the real walk writes, on each tile bound */
+	for (id = 0; id < XE_MAX_TILES_PER_DEVICE; id++)
+		if (tile_mask & BIT(id))
+			svmxe_test_stage_bind(kunit_get_current_test(),
+					      &ctx->xe->tiles[id], vma,
+					      rvma->range, &ctx->bind_layout);
 
 	if (ctx->bind_ret)
 		return ctx->bind_ret;
@@ -686,7 +911,7 @@ static void svmxe_page_size_test(struct kunit *test)
 	struct xe_vm *vm = ctx->vm;
 	struct svmxe_range_vma *rvma;
 	struct xe_svm_range *range;
-	struct svmxe_layout lay;
+	struct svmxe_layout lay, model;
 	u64 addr;
 
 	range = svmxe_test_range(test, vm, c->start, c->nr, c->order, c->dma,
@@ -697,7 +922,9 @@ static void svmxe_page_size_test(struct kunit *test)
 	up_write(&vm->lock);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rvma);
 
-	svmxe_layout(&rvma->sgt, range->start, &lay);
+	/* what the page-table walk writes, leaf by leaf */
+	svmxe_test_stage_bind(test, xe_device_get_root_tile(ctx->xe),
+			      &rvma->vma, range, &lay);
 	KUNIT_EXPECT_EQ(test, lay.segs, c->segs);
 	KUNIT_EXPECT_EQ(test, lay.pages_2m, c->pages_2m);
 	KUNIT_EXPECT_EQ(test, lay.pages_64k, c->pages_64k);
@@ -708,12 +935,25 @@ static void svmxe_page_size_test(struct kunit *test)
 			xe_svm_range_size(range));
 
 	for (addr = range->start; addr <= range->last; addr += PAGE_SIZE) {
-		unsigned int chunk = ((addr - range->start) >> PAGE_SHIFT) >> c->order;
+		unsigned int page = (addr - range->start) >> PAGE_SHIFT;
+		unsigned int chunk = page >> c->order;
+		bool writable = chunk < c->ro || chunk >= c->ro + c->ro_nr;
 
 		KUNIT_EXPECT_EQ_MSG(test, xe_svm_xe_range_vma_writable(&rvma->vma, addr),
-				    chunk < c->ro || chunk >= c->ro + c->ro_nr,
-				    "page %llx", addr);
+				    writable, "page %llx", addr);
+		KUNIT_EXPECT_EQ_MSG(test, !test_bit(page, ctx->bind_ro),
+				    writable, "PTE of page %llx", addr);
 	}
+	/* system memory, no atomics asked for */
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->bind_dm, c->nr << c->order));
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->bind_ae, c->nr << c->order));
+
+	/* the backend's own account of the layout (its debug message) agrees */
+	svmxe_layout(&rvma->sgt, range->start, &model);
+	KUNIT_EXPECT_EQ(test, model.segs, lay.segs);
+	KUNIT_EXPECT_EQ(test, model.pages_2m, lay.pages_2m);
+	KUNIT_EXPECT_EQ(test, model.pages_64k, lay.pages_64k);
+	KUNIT_EXPECT_EQ(test, model.pages_4k, lay.pages_4k);
 
 	svmxe_range_vma_destroy(rvma);
 }
@@ -775,6 +1015,13 @@ static void svmxe_bind_request_test(struct kunit *test)
 	/* the read-only page breaks the only 64K block */
 	KUNIT_EXPECT_EQ(test, ctx->bind_layout.pages_64k, 0);
 	KUNIT_EXPECT_EQ(test, ctx->bind_layout.pages_4k, 16);
+	/* PAT index 3 in every PTE */
+	KUNIT_ASSERT_EQ(test, ctx->bind_ptes, 16);
+	for (i = 0; i < 16; i++)
+		KUNIT_EXPECT_EQ_MSG(test, ctx->bind_pte[i].pte &
+				    (XE_PPGTT_PTE_PAT0 | XE_PPGTT_PTE_PAT1),
+				    XE_PPGTT_PTE_PAT0 | XE_PPGTT_PTE_PAT1,
+				    "page %u", i);
 
 	/* the pre-commit marked the range bound and mapped on tile 0 */
 	KUNIT_EXPECT_EQ(test, range->tiles_bound, BIT(0));
@@ -1408,10 +1655,12 @@ static void svmxe_fault_atomic_test(struct kunit *test)
 	struct xe_vm *vm = ctx->vm;
 	struct xe_svm_range *range;
 	struct xe_vma *mirror;
+	unsigned long pages;
 	int err;
 
 	mirror = svmxe_fault_setup(test, base, 5, true);
 	range = ctx->range;
+	pages = xe_svm_range_size(range) >> PAGE_SHIFT;
 	down_write(&vm->lock);
 
 	/* integrated: an atomic is a write for the core, AE on system pages */
@@ -1422,6 +1671,7 @@ static void svmxe_fault_atomic_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
 	KUNIT_EXPECT_TRUE(test, ctx->bind_smem_atomic);
 	KUNIT_EXPECT_EQ(test, range->tiles_atomic, BIT(0));
+	KUNIT_EXPECT_TRUE(test, bitmap_full(ctx->bind_ae, pages));
 
 	/* discrete: a read maps system pages without atomics */
 	ctx->xe->info.is_dgfx = true;
@@ -1433,6 +1683,7 @@ static void svmxe_fault_atomic_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, ctx->bind_smem_atomic);
 	KUNIT_EXPECT_EQ(test, range->tiles_mapped, BIT(0));
 	KUNIT_EXPECT_EQ(test, range->tiles_atomic, 0);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->bind_ae, pages));
 
 	/*
 	 * An atomic then asks the core for VRAM. The core found nothing to
@@ -1448,6 +1699,7 @@ static void svmxe_fault_atomic_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->binds, 3);
 	KUNIT_EXPECT_TRUE(test, ctx->bind_smem_atomic);
 	KUNIT_EXPECT_EQ(test, range->tiles_atomic, BIT(0));
+	KUNIT_EXPECT_TRUE(test, bitmap_full(ctx->bind_ae, pages));
 	/* ... and the next atomic fault of another GPU thread binds nothing */
 	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, true,
 					 true);
@@ -1695,6 +1947,8 @@ static void svmxe_bind_devmem_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->bind_layout.pages_2m, 1);
 	KUNIT_EXPECT_TRUE(test, bitmap_full(ctx->bind_dm, SZ_2M >> PAGE_SHIFT));
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->bind_ro, SZ_2M >> PAGE_SHIFT));
+	/* device atomics always work on VRAM */
+	KUNIT_EXPECT_TRUE(test, bitmap_full(ctx->bind_ae, SZ_2M >> PAGE_SHIFT));
 
 	/*
 	 * Migrated in part: pages 0-7 in system memory, 8-15 in VRAM at the
@@ -1714,9 +1968,13 @@ static void svmxe_bind_devmem_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->bind_seg_len[0], 8 * SZ_4K);
 	KUNIT_EXPECT_EQ(test, ctx->bind_seg_dma[1], 0x80008000);
 	KUNIT_EXPECT_EQ(test, ctx->bind_seg_len[1], 8 * SZ_4K);
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < 16; i++) {
 		KUNIT_EXPECT_EQ_MSG(test, test_bit(i, ctx->bind_dm), i >= 8,
 				    "page %u", i);
+		/* and only there: no atomic asked for system memory */
+		KUNIT_EXPECT_EQ_MSG(test, test_bit(i, ctx->bind_ae), i >= 8,
+				    "page %u", i);
+	}
 	/* no 64K PTE spans both kinds */
 	KUNIT_EXPECT_EQ(test, ctx->bind_layout.pages_64k, 0);
 	KUNIT_EXPECT_EQ(test, ctx->bind_layout.pages_4k, 16);
