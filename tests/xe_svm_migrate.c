@@ -1832,6 +1832,75 @@ static void test_teardown_unload(void)
 	check_fresh_module(&m);
 }
 
+/*
+ * The process that unloads the module while the copy engine fails every
+ * copy back to system memory, as a wedged GPU's does.
+ */
+static void unload_dead_worker(void *arg)
+{
+	size_t size = 2 * SZ_2M, n = size / 8;
+	struct emu_vm vm;
+	uint64_t *p, *q;
+	struct stat st;
+	int fd;
+
+	(void)arg;
+	fd = emu_open();
+	vram_start(fd, 0, size + SZ_2M);
+	close(fd);
+
+	vm = emu_vm_open_mirror();
+	p = emu_anon_2m(size);
+	q = emu_anon_2m(SZ_2M);
+	/* @p stays in VRAM; @q went there and came back on a CPU read */
+	emu_assert_result(emu_fill(&vm, p, size, V1, S1), 0);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	emu_assert_result(emu_fill(&vm, q, SZ_2M, V2, S2), 0);
+	emu_assert_linear(q, SZ_2M / 8, V2, S2);
+	assert_snap(&vm, q, SZ_2M, 0, 0);
+
+	emu_fail_next("fail_copy_to_ram", 1000000);
+	emu_vm_close(&vm);
+	svmt_assert_ok(unload_module());
+	svmt_assert(stat(EMU_DEV, &st) != 0);
+
+	/* What could not be copied came back zeroed; the rest is intact. */
+	emu_assert_linear(p, n, 0, 0);
+	emu_assert_linear(q, SZ_2M / 8, V2, S2);
+	svmt_assert_ok(munmap(p, size));
+	svmt_assert_ok(munmap(q, SZ_2M));
+}
+
+/*
+ * Unloading the module while its copy engine is dead: the unload ends
+ * (it used to retry the copies for ever), the pages that could not be
+ * copied are replaced by zeroed pages and counted in one logged line, and
+ * nothing leaks. The module is reloaded with its original parameters.
+ */
+static void test_teardown_unload_copy_dead(void)
+{
+	struct emu_module m;
+	bool reloaded = false;
+	struct stat st;
+	int status;
+	pid_t w;
+
+	module_get(&m);
+	w = emu_fork(unload_dead_worker, NULL);
+	svmt_assert_eq_u64(waitpid(w, &status, 0), w);
+	if (stat(EMU_DEV, &st) != 0) {
+		svmt_assert_ok(load_module(m.kofd, m.params));
+		reloaded = true;
+	}
+	close(m.kofd);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		svmt_fail(__FILE__, __LINE__, "the unloading process failed (status 0x%x)",
+			  status);
+	svmt_assert(reloaded);
+
+	check_fresh_module(&m);
+}
+
 /* ------------------------------------------------------------------ */
 
 /* The VM's placement is still VRAM of tile 0: a new buffer migrates there. */
@@ -2983,6 +3052,7 @@ static const struct svmt_subtest subtests[] = {
 	{ "threads-gpu-cpu", test_threads_gpu_cpu },
 	{ "vm-destroy-in-vram", test_vm_destroy_in_vram },
 	{ "teardown-unload", test_teardown_unload, 300 },
+	{ "teardown-unload-copy-dead", test_teardown_unload_copy_dead, 300 },
 	{ "placement-bad-args", test_placement_bad_args },
 	{ "tile-stats-bad-args", test_tile_stats_bad_args },
 	{ "processes-migrate", test_processes_migrate, 180 },

@@ -115,7 +115,9 @@ static bool xe_svm_pfn_is_devmem(const unsigned long *pfns, unsigned long i)
  * The order of a chunk of device pages that starts at page @i: the
  * largest GPU page size (2 MiB, 64 KiB, 4 KiB) whose pages are all device
  * pages that follow each other in one region's VRAM, aligned in VRAM as
- * in the range, never past the end of the range.
+ * in the range, never past the end of the range. Consecutive pfns are not
+ * enough: two regions (two tiles, or two devices of one owner) may have
+ * adjacent physical windows, and no PTE maps across VRAMs.
  */
 static unsigned int xe_svm_devmem_chunk_order(const unsigned long *pfns,
 					      unsigned long i, unsigned long npages)
@@ -134,6 +136,7 @@ static unsigned int xe_svm_devmem_chunk_order(const unsigned long *pfns,
 		for (j = 1; j < n; j++)
 			if (!xe_svm_pfn_is_devmem(pfns, i + j) ||
 			    page_to_pfn(hmm_pfn_to_page(pfns[i + j])) != pfn + j ||
+			    hmm_pfn_to_page(pfns[i + j])->pgmap != first->pgmap ||
 			    (pfns[i + j] & HMM_PFN_WRITE) != (pfns[i] & HMM_PFN_WRITE))
 				break;
 		if (j == n)
@@ -915,7 +918,8 @@ EXPORT_SYMBOL_NS_GPL(xe_svm_init, DRM_XE_SVM);
  * @svm: the context
  *
  * Frees every range (each notifier is removed and the GPU mapping zapped
- * first), waits for the garbage collector and drops the mm reference.
+ * first: all at once if the backend can, &xe_svm_ops.invalidate_all),
+ * waits for the garbage collector and drops the mm reference.
  *
  * Context: process context, VM lock not held (taken for writing); may
  * sleep.
@@ -927,6 +931,11 @@ void xe_svm_fini(struct xe_svm *svm)
 	might_sleep();
 
 	down_write(svm->ranges.lock);
+	if (svm->ops->invalidate_all && !xe_svm_range_tree_empty(&svm->ranges)) {
+		down_write(&svm->notifier_lock);
+		svm->ops->invalidate_all(svm);
+		up_write(&svm->notifier_lock);
+	}
 	while ((range = xe_svm_range_first(&svm->ranges, 0, U64_MAX))) {
 		xe_svm_range_destroy(svm, range);
 		/* A VM may have a hundred thousand ranges. */

@@ -491,25 +491,62 @@ static const struct dev_pagemap_ops xe_svm_devmem_pagemap_ops = {
 };
 
 /*
+ * Passes of xe_svm_devmem_evict_all() in which a copy failed before it
+ * stops waiting for the copy engine to recover (a wedged or removed GPU
+ * fails every copy, for ever).
+ */
+#define XE_SVM_EVICT_COPY_PASSES	3
+
+/*
+ * A copy engine that fails every copy must not keep the region alive for
+ * ever: copy the pages of a failed batch one by one, and give each page
+ * whose copy still fails a zeroed page instead. Pages whose copy works
+ * keep their data.
+ */
+static void xe_svm_devmem_copy_or_zero(struct xe_svm_devmem *dm, struct page **sys,
+				       struct page **dev, unsigned long n)
+{
+	unsigned long i, lost = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!xe_svm_devmem_copy_wait(dm, &sys[i], &dev[i], 1, false))
+			continue;
+		clear_highpage(sys[i]);
+		lost++;
+	}
+	atomic64_add(lost, &dm->stats.pages_lost);
+}
+
+/*
  * Move the live pages among @npages pfns from @pfn to system memory, in
  * every address space that maps them. Pages whose lock was contended, or
- * whose copy failed, stay where they are for the next pass.
+ * whose copy failed, stay where they are for the next pass, unless
+ * @lossy: then a page whose copy fails is replaced by a zeroed page.
+ * Return: true if a copy failed.
  */
-static void xe_svm_devmem_evict_batch(struct xe_svm_devmem *dm, unsigned long pfn,
+static bool xe_svm_devmem_evict_batch(struct xe_svm_devmem *dm, unsigned long pfn,
 				      unsigned long npages,
-				      struct xe_svm_migrate_arrays *a)
+				      struct xe_svm_migrate_arrays *a, bool lossy)
 {
+	bool failed = false;
 	unsigned long n;
 
 	migrate_device_range(a->src, pfn, npages);
 	n = xe_svm_prepare_to_ram(NULL, 0, a->src, a->dst, npages, a->sys, a->dev);
-	if (xe_svm_devmem_copy_wait(dm, a->sys, a->dev, n, false))
-		xe_svm_devmem_release_dst(a->dst, npages);
+	if (xe_svm_devmem_copy_wait(dm, a->sys, a->dev, n, false)) {
+		failed = true;
+		if (lossy)
+			xe_svm_devmem_copy_or_zero(dm, a->sys, a->dev, n);
+		else
+			xe_svm_devmem_release_dst(a->dst, npages);
+	}
 
 	migrate_device_pages(a->src, a->dst, npages);
 	atomic64_add(xe_svm_devmem_count_migrated(a->src, a->dst, npages),
 		     &dm->stats.migrated_to_ram);
 	migrate_device_finalize(a->src, a->dst, npages);
+
+	return failed;
 }
 
 /**
@@ -521,6 +558,14 @@ static void xe_svm_devmem_evict_batch(struct xe_svm_devmem *dm, unsigned long pf
  * whose copy fails is retried on the next pass. Allocations must already
  * be stopped (&xe_svm_devmem.removing), or this may never end.
  *
+ * A copy engine that is dead (a wedged or unplugged GPU fails every copy)
+ * would keep the pages in VRAM for ever, and the region with them. After
+ * %XE_SVM_EVICT_COPY_PASSES passes with failed copies, each page whose
+ * copy still fails on its own is replaced by a zeroed page: its data is
+ * lost (counted in &xe_svm_devmem_stats.pages_lost and logged), as the
+ * data of the device's buffer objects is; every page whose copy works
+ * keeps its data.
+ *
  * Context: process context, no SVM or mmap lock held; may sleep.
  * Return: 0, or -ENOMEM when the bookkeeping arrays cannot be allocated.
  */
@@ -528,7 +573,10 @@ int xe_svm_devmem_evict_all(struct xe_svm_devmem *dm)
 {
 	unsigned long first = PHYS_PFN(dm->pagemap.range.start);
 	unsigned long total = PHYS_PFN(dm->size), pfn, pass;
+	u64 lost = atomic64_read(&dm->stats.pages_lost);
 	struct xe_svm_migrate_arrays a;
+	unsigned int failed_passes = 0;
+	bool failed;
 
 	might_sleep();
 
@@ -536,12 +584,16 @@ int xe_svm_devmem_evict_all(struct xe_svm_devmem *dm)
 		return -ENOMEM;
 
 	for (pass = 0; atomic_read(&dm->allocs); pass++) {
+		failed = false;
 		for (pfn = first; pfn < first + total; pfn += XE_SVM_EVICT_BATCH) {
-			xe_svm_devmem_evict_batch(dm, pfn,
-						  min(XE_SVM_EVICT_BATCH, first + total - pfn),
-						  &a);
+			failed |= xe_svm_devmem_evict_batch(dm, pfn,
+							    min(XE_SVM_EVICT_BATCH,
+								first + total - pfn),
+							    &a, failed_passes >=
+							    XE_SVM_EVICT_COPY_PASSES);
 			cond_resched();
 		}
+		failed_passes += failed;
 		/*
 		 * Someone holds a page lock (a racing CPU fault), or a
 		 * migration is still handing pages out: let it finish.
@@ -551,6 +603,11 @@ int xe_svm_devmem_evict_all(struct xe_svm_devmem *dm)
 		WARN_ONCE(pass == 1000, "xe_svm: %lld device pages will not leave VRAM\n",
 			  atomic64_read(&dm->stats.pages_in_use));
 	}
+
+	lost = atomic64_read(&dm->stats.pages_lost) - lost;
+	if (lost)
+		pr_err("xe_svm: %s: copy engine failing, %llu pages of data lost on eviction\n",
+		       dm->res->name, lost);
 
 	xe_svm_migrate_arrays_free(&a);
 	return 0;
@@ -568,7 +625,10 @@ EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_evict_all, DRM_XE_SVM);
  * @owner: the &dev_pagemap owner cookie: the same for every device that
  *         may map these pages directly, so that HMM hands them over
  *         instead of migrating them
- * @name: name of the physical address window in /proc/iomem
+ * @name: name of the physical address window in /proc/iomem; the window
+ *        keeps pointing at it: it must live until xe_svm_devmem_fini()
+ * @nid: NUMA node of the device (dev_to_node()), where the struct pages
+ *       are allocated; %NUMA_NO_NODE for the node of the caller
  *
  * Reserves an unused physical address window of @size (rounded up to a
  * memory subsection) and creates struct pages for it.
@@ -579,7 +639,8 @@ EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_evict_all, DRM_XE_SVM);
  */
 int xe_svm_devmem_init(struct xe_svm_devmem *dm, const struct xe_svm_devmem_ops *ops,
 		       struct gpu_buddy *buddy, struct mutex *buddy_lock,
-		       u64 size, u64 dpa_base, void *owner, const char *name)
+		       u64 size, u64 dpa_base, void *owner, const char *name,
+		       int nid)
 {
 	void *addr;
 	int err;
@@ -607,7 +668,7 @@ int xe_svm_devmem_init(struct xe_svm_devmem *dm, const struct xe_svm_devmem_ops 
 	dm->pagemap.nr_range = 1;
 	dm->pagemap.ops = &xe_svm_devmem_pagemap_ops;
 	dm->pagemap.owner = owner;
-	addr = memremap_pages(&dm->pagemap, numa_node_id());
+	addr = memremap_pages(&dm->pagemap, nid);
 	if (IS_ERR(addr)) {
 		err = PTR_ERR(addr);
 		goto err_release;

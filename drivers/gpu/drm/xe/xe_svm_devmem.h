@@ -69,6 +69,12 @@ struct xe_svm_devmem_stats {
 	/** @copy_failures: copies whose fence signalled an error */
 	atomic64_t copy_failures;
 	/**
+	 * @pages_lost: pages the copy engine could not move back to system
+	 * memory when the region was emptied, replaced by zeroed pages
+	 * (see xe_svm_devmem_evict_all())
+	 */
+	atomic64_t pages_lost;
+	/**
 	 * @cpu_fault_races: CPU faults that found the pages of their window
 	 * already being migrated by someone else (another CPU fault, a GPU
 	 * fault, an eviction), collected nothing and were retried
@@ -180,7 +186,8 @@ void xe_svm_migrate_arrays_free(struct xe_svm_migrate_arrays *a);
 
 int xe_svm_devmem_init(struct xe_svm_devmem *dm, const struct xe_svm_devmem_ops *ops,
 		       struct gpu_buddy *buddy, struct mutex *buddy_lock,
-		       u64 size, u64 dpa_base, void *owner, const char *name);
+		       u64 size, u64 dpa_base, void *owner, const char *name,
+		       int nid);
 void xe_svm_devmem_fini(struct xe_svm_devmem *dm);
 
 struct xe_svm_devmem_alloc *xe_svm_devmem_alloc_create(struct xe_svm_devmem *dm,

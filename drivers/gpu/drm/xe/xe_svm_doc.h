@@ -247,7 +247,12 @@
  * Teardown (device removal, unloading the emulated device) stops
  * allocations, then migrates every live page back to system memory with
  * migrate_device_range() until none is left (pages whose lock was
- * contended are retried), then removes the pagemap.
+ * contended are retried), then removes the pagemap. A copy engine that
+ * fails every copy (a wedged or unplugged GPU) cannot hold teardown up
+ * for ever: after three passes with failed copies, each page whose copy
+ * still fails on its own is replaced by a zeroed page, counted and
+ * logged; its data is lost, as the device's buffer objects' is. The
+ * struct pages are allocated on the device's NUMA node.
  *
  * Not yet: TTM cannot evict SVM blocks, so under VRAM pressure a buffer
  * object allocation can fail while SVM holds VRAM; SVM allocations fall

@@ -80,6 +80,11 @@ struct xe_svm_emu_tile {
 	/** @devmem: the VRAM as device-private pages */
 	struct xe_svm_devmem devmem;
 	/**
+	 * @name: name of the VRAM's physical window in /proc/iomem; the
+	 * resource points at it, so it lives as long as @devmem
+	 */
+	char name[32];
+	/**
 	 * @backing: the page that holds the data of each VRAM page, by VRAM
 	 * page number; allocated on first use and kept until unload (like
 	 * real VRAM, it keeps stale data when freed); set with cmpxchg()
@@ -1213,7 +1218,6 @@ static void xe_svm_emu_tile_fini(struct xe_svm_emu_tile *tile)
 static int xe_svm_emu_tile_init(struct xe_svm_emu_device *emu,
 				struct xe_svm_emu_tile *tile, unsigned int id)
 {
-	char name[32];
 	int err;
 
 	tile->id = id;
@@ -1236,9 +1240,10 @@ static int xe_svm_emu_tile_init(struct xe_svm_emu_device *emu,
 		err = -ENOMEM;
 		goto err_buddy;
 	}
-	snprintf(name, sizeof(name), "xe_svm_emu tile%u VRAM", id);
+	snprintf(tile->name, sizeof(tile->name), "xe_svm_emu tile%u VRAM", id);
 	err = xe_svm_devmem_init(&tile->devmem, &xe_svm_emu_devmem_ops, &tile->buddy,
-				 &tile->buddy_lock, tile->vram_size, 0, emu, name);
+				 &tile->buddy_lock, tile->vram_size, 0, emu, tile->name,
+				 NUMA_NO_NODE);
 	if (err)
 		goto err_wq;
 

@@ -42,6 +42,18 @@ struct xe_svm_ops {
 			   u64 start, u64 end);
 
 	/**
+	 * @invalidate_all: optional; zap the GPU mappings of every range of
+	 * @svm and invalidate the GPU TLB once for all of them. Called by
+	 * xe_svm_fini() before it frees the ranges one by one; @invalidate
+	 * of a range afterwards must find nothing left to zap and return
+	 * at once. Without it, teardown invalidates range by range.
+	 *
+	 * Context: called with the VM lock and &xe_svm.notifier_lock held
+	 * for writing; may sleep.
+	 */
+	void (*invalidate_all)(struct xe_svm *svm);
+
+	/**
 	 * @bind: map all of @range on the GPU from @pfns, one HMM pfn per
 	 * page of the range (HMM_PFN_VALID set on each; HMM_PFN_WRITE where
 	 * the GPU may write), at the device addresses of

@@ -40,7 +40,8 @@ static int devmem_test_init(struct kunit *test)
 	mutex_init(&ctx->lock);
 	KUNIT_ASSERT_EQ(test, gpu_buddy_init(&ctx->buddy, DEVMEM_TEST_SIZE, PAGE_SIZE), 0);
 	err = xe_svm_devmem_init(&ctx->dm, &devmem_test_ops, &ctx->buddy, &ctx->lock,
-				 DEVMEM_TEST_SIZE, SZ_1G, ctx, "xe_svm devmem KUnit");
+				 DEVMEM_TEST_SIZE, SZ_1G, ctx, "xe_svm devmem KUnit",
+				 NUMA_NO_NODE);
 	if (err) {
 		gpu_buddy_fini(&ctx->buddy);
 		KUNIT_FAIL(test, "xe_svm_devmem_init: %d", err);

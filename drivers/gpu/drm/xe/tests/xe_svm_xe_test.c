@@ -46,6 +46,7 @@ struct svmxe_test_pte {
 /* One request of the copy engine to xe_migrate */
 struct svmxe_test_req {
 	struct xe_tile *tile;
+	struct xe_migrate *m;
 	bool clear;
 	bool to_vram;
 	u64 vram_offset;
@@ -131,6 +132,10 @@ struct svmxe_test {
 
 	/* svmxe_devmem_init() and svmxe_devmem_fini() */
 	unsigned int devmem_inits, devmem_finis;
+	/* svmxe_migrate_create(): SVM's own migrate contexts (fakes) */
+	unsigned int migrate_creates;
+	int migrate_create_ret;
+	struct xe_migrate *svm_migrate;
 	int devmem_init_ret;
 	struct svmxe_devmem *devmem_init_sdm, *devmem_fini_sdm;
 	struct gpu_buddy *devmem_buddy;
@@ -588,6 +593,7 @@ static struct dma_fence *svmxe_test_request(struct svmxe_test_req *r)
 }
 
 static struct dma_fence *svmxe_test_migrate_copy(struct xe_tile *tile,
+						 struct xe_migrate *m,
 						 const dma_addr_t *sram,
 						 u64 vram_offset,
 						 unsigned long npages,
@@ -595,6 +601,7 @@ static struct dma_fence *svmxe_test_migrate_copy(struct xe_tile *tile,
 {
 	struct svmxe_test_req r = {
 		.tile = tile,
+		.m = m,
 		.to_vram = to_vram,
 		.vram_offset = vram_offset,
 		.size = (u64)npages << PAGE_SHIFT,
@@ -608,10 +615,12 @@ static struct dma_fence *svmxe_test_migrate_copy(struct xe_tile *tile,
 }
 
 static struct dma_fence *svmxe_test_migrate_clear(struct xe_tile *tile,
+						  struct xe_migrate *m,
 						  u64 vram_offset, u64 size)
 {
 	struct svmxe_test_req r = {
 		.tile = tile,
+		.m = m,
 		.clear = true,
 		.to_vram = true,
 		.vram_offset = vram_offset,
@@ -646,6 +655,17 @@ static void svmxe_test_devmem_fini(struct svmxe_devmem *sdm)
 
 	ctx->devmem_finis++;
 	ctx->devmem_fini_sdm = sdm;
+}
+
+static struct xe_migrate *svmxe_test_migrate_create(struct xe_tile *tile)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+
+	ctx->migrate_creates++;
+	if (ctx->migrate_create_ret)
+		return ERR_PTR(ctx->migrate_create_ret);
+
+	return ctx->svm_migrate;
 }
 
 /* Fixtures */
@@ -727,6 +747,10 @@ static int svmxe_test_init(struct kunit *test)
 	kunit_activate_static_stub(test, svmxe_migrate_clear, svmxe_test_migrate_clear);
 	kunit_activate_static_stub(test, svmxe_devmem_init, svmxe_test_devmem_init);
 	kunit_activate_static_stub(test, svmxe_devmem_fini, svmxe_test_devmem_fini);
+	kunit_activate_static_stub(test, svmxe_migrate_create, svmxe_test_migrate_create);
+	/* a migrate context is only compared, never used: any distinct address */
+	ctx->svm_migrate = kunit_kzalloc(test, 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->svm_migrate);
 
 	return 0;
 }
@@ -1990,6 +2014,7 @@ static struct svmxe_devmem *svmxe_test_devmem(struct kunit *test,
 	sdm = kunit_kzalloc(test, sizeof(*sdm), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, sdm);
 	sdm->tile = xe_device_get_root_tile(ctx->xe);
+	sdm->migrate = ctx->svm_migrate;
 
 	return sdm;
 }
@@ -2061,8 +2086,12 @@ static void svmxe_devmem_copy_to_vram_test(struct kunit *test)
 	svmxe_test_expect_copy(test, &ctx->req[2], true, 0x200000, 4, 2);
 	svmxe_test_expect_copy(test, &ctx->req[3], true, 0x105000, 6, 1);
 	svmxe_test_expect_clear(test, &ctx->req[4], 0x106000, SZ_4K);
-	for (i = 0; i < ctx->reqs; i++)
+	for (i = 0; i < ctx->reqs; i++) {
 		KUNIT_EXPECT_PTR_EQ(test, ctx->req[i].tile, sdm->tile);
+		/* SVM's own queue, never behind the binds of tile->migrate */
+		KUNIT_EXPECT_PTR_EQ(test, ctx->req[i].m, ctx->svm_migrate);
+		KUNIT_EXPECT_PTR_NE(test, ctx->req[i].m, sdm->tile->migrate);
+	}
 
 	/* the last fence comes back, the others were dropped */
 	KUNIT_EXPECT_PTR_EQ(test, fence, ctx->fences[4]);
@@ -2222,6 +2251,9 @@ static void svmxe_device_devmem_test(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, ctx->devmem_owner, (void *)xe);
 	snprintf(name, sizeof(name), "xe-svm %s tile0", dev_name(xe->drm.dev));
 	KUNIT_EXPECT_STREQ(test, ctx->devmem_init_sdm->name, name);
+	/* with a migrate context of its own */
+	KUNIT_EXPECT_EQ(test, ctx->migrate_creates, 1);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->devmem_init_sdm->migrate, ctx->svm_migrate);
 
 	/* removal tears it down once */
 	xe_svm_xe_device_fini(xe);
@@ -2239,24 +2271,36 @@ static void svmxe_device_devmem_test(struct kunit *test)
 	xe_svm_xe_device_fini(xe);
 	KUNIT_EXPECT_EQ(test, ctx->devmem_finis, 1);
 	ctx->devmem_init_ret = 0;
+	KUNIT_EXPECT_EQ(test, ctx->migrate_creates, 1);
+
+	/* no migrate context: the region is torn down again, none is left */
+	ctx->migrate_create_ret = -ENOMEM;
+	xe_svm_xe_device_init(xe);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 3);
+	KUNIT_EXPECT_EQ(test, ctx->migrate_creates, 2);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_finis, 2);
+	KUNIT_EXPECT_NULL(test, t0->svm_devmem);
+	xe_svm_xe_device_fini(xe);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_finis, 2);
+	ctx->migrate_create_ret = 0;
 
 	/* VRAM that needs 64K pages gets no region */
 	xe->info.vram_flags |= XE_VRAM_FLAGS_NEED64K;
 	xe_svm_xe_device_init(xe);
-	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 2);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 3);
 	KUNIT_EXPECT_NULL(test, t0->svm_devmem);
 	xe->info.vram_flags &= ~XE_VRAM_FLAGS_NEED64K;
 
 	/* nor does a device that cannot mirror */
 	xe->info.has_usm = 0;
 	xe_svm_xe_device_init(xe);
-	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 2);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 3);
 	xe->info.has_usm = 1;
 
 	/* nor an integrated one */
 	xe->info.is_dgfx = false;
 	xe_svm_xe_device_init(xe);
-	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 2);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 3);
 	KUNIT_EXPECT_NULL(test, t0->svm_devmem);
 }
 
@@ -2289,6 +2333,71 @@ static void svmxe_vm_devmem_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, xe_svm_xe_vram_in_use(ctx->xe));
 }
 
+/*
+ * VM teardown: every mapped range zapped, then one TLB invalidation per GT
+ * over their span, where invalidating range by range cost two GuC round
+ * trips per range and tile.
+ */
+static void svmxe_invalidate_all_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	const u64 base = SZ_1M;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *r[4];
+	unsigned int i;
+
+	svmxe_test_add_tile(test, ctx);
+	down_write(&vm->lock);
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		r[i] = svmxe_test_range_64k(test, vm, base + i * SZ_64K);
+		r[i]->tiles_bound = BIT(0);
+		r[i]->tiles_mapped = BIT(0);
+		xe_svm_range_insert(&vm->svm.ranges, r[i]);
+	}
+	r[1]->tiles_atomic = BIT(0);
+	r[2]->tiles_mapped = 0;			/* zapped already */
+	r[3]->tiles_bound = BIT(0) | BIT(1);
+	r[3]->tiles_mapped = BIT(0) | BIT(1);
+
+	down_write(&vm->svm.notifier_lock);
+	vm->svm.ops->invalidate_all(&vm->svm);
+	KUNIT_EXPECT_EQ(test, ctx->wait_binds, 1);
+	/* r0, r1 and r3 on tile 0, r3 on tile 1 */
+	KUNIT_EXPECT_EQ(test, ctx->zaps, 4);
+	KUNIT_EXPECT_EQ(test, ctx->zapped_tiles, BIT(0) | BIT(1));
+	/* tile 0: primary and media GT; tile 1: primary GT */
+	KUNIT_ASSERT_EQ(test, ctx->invals, 3);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->inval[0].gt, tile->primary_gt);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->inval[1].gt, tile->media_gt);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->inval[2].gt, ctx->xe->tiles[1].primary_gt);
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_EQ(test, ctx->inval[i].start, base);
+		KUNIT_EXPECT_EQ(test, ctx->inval[i].end, base + 4 * SZ_64K);
+		KUNIT_EXPECT_EQ(test, ctx->inval[i].asid, SVMXE_TEST_ASID);
+	}
+	KUNIT_EXPECT_EQ(test, ctx->tlb_waits, 3);
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		KUNIT_EXPECT_EQ(test, r[i]->tiles_mapped, 0);
+		KUNIT_EXPECT_EQ(test, r[i]->tiles_atomic, 0);
+	}
+	KUNIT_EXPECT_EQ(test, r[3]->tiles_bound, BIT(0) | BIT(1));
+
+	/* what the core does next, range by range, finds nothing to do */
+	for (i = 0; i < ARRAY_SIZE(r); i++)
+		vm->svm.ops->invalidate(&vm->svm, r[i], r[i]->start, r[i]->last + 1);
+	/* and nothing is mapped any more: nothing at all */
+	vm->svm.ops->invalidate_all(&vm->svm);
+	up_write(&vm->svm.notifier_lock);
+	KUNIT_EXPECT_EQ(test, ctx->wait_binds, 1);
+	KUNIT_EXPECT_EQ(test, ctx->zaps, 4);
+	KUNIT_EXPECT_EQ(test, ctx->invals, 3);
+
+	for (i = 0; i < ARRAY_SIZE(r); i++)
+		xe_svm_range_remove(&vm->svm.ranges, r[i]);
+	up_write(&vm->lock);
+}
+
 static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE_PARAM(svmxe_page_size_test, svmxe_size_gen_params),
 	KUNIT_CASE(svmxe_bind_request_test),
@@ -2299,6 +2408,7 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_invalidate_test),
 	KUNIT_CASE(svmxe_invalidate_second_tile_test),
 	KUNIT_CASE(svmxe_invalidate_unmapped_test),
+	KUNIT_CASE(svmxe_invalidate_all_test),
 	KUNIT_CASE(svmxe_zap_leaves_test),
 	KUNIT_CASE(svmxe_fault_test),
 	KUNIT_CASE(svmxe_fault_retry_test),
