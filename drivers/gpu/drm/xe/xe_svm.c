@@ -335,9 +335,12 @@ static const struct mmu_interval_notifier_ops xe_svm_range_notifier_ops = {
 
 /*
  * Free a range: stop its notifier first, so that nothing can queue it
- * again, then zap what is left of its GPU mapping, then unlink it.
+ * again, then zap what is left of its GPU mapping, then (if @unbind) let
+ * the backend free the page tables it holds for the range, then unlink
+ * it. Teardown does not unbind: the page tables go with the VM.
  */
-static void xe_svm_range_destroy(struct xe_svm *svm, struct xe_svm_range *range)
+static void xe_svm_range_destroy(struct xe_svm *svm, struct xe_svm_range *range,
+				 bool unbind)
 {
 	xe_svm_assert_vm_locked_write(svm);
 	trace_xe_svm_range_destroy(range);
@@ -347,6 +350,9 @@ static void xe_svm_range_destroy(struct xe_svm *svm, struct xe_svm_range *range)
 	down_write(&svm->notifier_lock);
 	xe_svm_range_zap_locked(svm, range, range->start, range->last + 1);
 	up_write(&svm->notifier_lock);
+
+	if (unbind && svm->ops->unbind)
+		svm->ops->unbind(svm, range);
 
 	spin_lock(&svm->gc_lock);
 	list_del_init(&range->gc_link);
@@ -387,7 +393,7 @@ void xe_svm_garbage_collect(struct xe_svm *svm)
 		if (!range)
 			break;
 
-		xe_svm_range_destroy(svm, range);
+		xe_svm_range_destroy(svm, range, true);
 		freed++;
 		cond_resched();
 	}
@@ -800,7 +806,7 @@ int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
 		err = xe_svm_range_populate(svm, range, write);
 		if ((err == -EFAULT || err == -EPERM) &&
 		    xe_svm_range_outgrew_vma(svm, range, addr)) {
-			xe_svm_range_destroy(svm, range);
+			xe_svm_range_destroy(svm, range, true);
 			range = xe_svm_range_find_or_create(svm, addr, win_start, win_end);
 			if (IS_ERR(range)) {
 				err = PTR_ERR(range);
@@ -937,7 +943,7 @@ void xe_svm_fini(struct xe_svm *svm)
 		up_write(&svm->notifier_lock);
 	}
 	while ((range = xe_svm_range_first(&svm->ranges, 0, U64_MAX))) {
-		xe_svm_range_destroy(svm, range);
+		xe_svm_range_destroy(svm, range, false);
 		/* A VM may have a hundred thousand ranges. */
 		cond_resched();
 	}

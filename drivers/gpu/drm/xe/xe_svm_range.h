@@ -106,7 +106,9 @@ struct xe_svm_range {
 	 * of these tiles hold (possibly zapped) entries for the range, so a
 	 * new bind there rewrites entries already accounted for. Set when a
 	 * bind commits, under &xe_svm.notifier_lock held for reading and
-	 * the VM lock held for writing; never cleared while the range lives.
+	 * the VM lock held for writing; cleared, with the VM lock held for
+	 * writing, only when the backend unbinds the range on its way out
+	 * (&xe_svm_ops.unbind).
 	 */
 	u8 tiles_bound;
 	/**

@@ -54,6 +54,19 @@ struct xe_svm_ops {
 	void (*invalidate_all)(struct xe_svm *svm);
 
 	/**
+	 * @unbind: optional; free what the backend's page tables hold for
+	 * @range (tables that only @range used), which is about to be freed
+	 * by the garbage collector or the fault path: its GPU mapping is
+	 * zapped and its TLB entries invalidated already. Not called when
+	 * the context is torn down (the page tables go with the VM). A
+	 * failure only delays the release to VM teardown.
+	 *
+	 * Context: called with the VM lock held for writing, not
+	 * &xe_svm.notifier_lock; may sleep and allocate.
+	 */
+	void (*unbind)(struct xe_svm *svm, struct xe_svm_range *range);
+
+	/**
 	 * @bind: map all of @range on the GPU from @pfns, one HMM pfn per
 	 * page of the range (HMM_PFN_VALID set on each; HMM_PFN_WRITE where
 	 * the GPU may write), at the device addresses of

@@ -28,6 +28,8 @@ struct svm_test_ctx {
 	/* what the fake backend was asked */
 	unsigned int zaps;
 	u64 zap_start, zap_end;
+	unsigned int invalidate_alls, unbinds;
+	u64 unbind_start;
 	unsigned int binds;
 	unsigned long bound_pages, bound_valid, bound_writable;
 	unsigned int bound_max_order;
@@ -43,6 +45,25 @@ static void svm_test_invalidate(struct xe_svm *svm, struct xe_svm_range *range,
 	ctx->zaps++;
 	ctx->zap_start = start;
 	ctx->zap_end = end;
+}
+
+static void svm_test_invalidate_all(struct xe_svm *svm)
+{
+	struct svm_test_ctx *ctx = container_of(svm, struct svm_test_ctx, svm);
+
+	xe_svm_assert_vm_locked_write(svm);
+	lockdep_assert_held_write(&svm->notifier_lock);
+	ctx->invalidate_alls++;
+}
+
+static void svm_test_unbind(struct xe_svm *svm, struct xe_svm_range *range)
+{
+	struct svm_test_ctx *ctx = container_of(svm, struct svm_test_ctx, svm);
+
+	xe_svm_assert_vm_locked_write(svm);
+	lockdep_assert_not_held(&svm->notifier_lock);
+	ctx->unbinds++;
+	ctx->unbind_start = range->start;
 }
 
 static int svm_test_bind(struct xe_svm *svm, struct xe_svm_range *range,
@@ -75,6 +96,8 @@ static int svm_test_bind(struct xe_svm *svm, struct xe_svm_range *range,
 
 static const struct xe_svm_ops svm_test_ops = {
 	.invalidate = svm_test_invalidate,
+	.invalidate_all = svm_test_invalidate_all,
+	.unbind = svm_test_unbind,
 	.bind = svm_test_bind,
 };
 
@@ -148,7 +171,9 @@ static void xe_svm_create_lookup_test(struct kunit *test)
 	up_write(&ctx->vm_lock);
 
 	xe_svm_fini(&ctx->svm);
-	/* Teardown zapped and freed the range. */
+	/* Teardown zapped and freed the range, without unbinding it. */
+	KUNIT_EXPECT_EQ(test, ctx->invalidate_alls, 1);
+	KUNIT_EXPECT_EQ(test, ctx->unbinds, 0);
 	KUNIT_EXPECT_EQ(test, ctx->zaps, 1);
 	KUNIT_EXPECT_EQ(test, ctx->zap_start, ALIGN_DOWN(x, SZ_2M));
 	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_destroyed), 1);
@@ -194,6 +219,9 @@ static void xe_svm_munmap_collects_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->zap_start, x);
 	KUNIT_EXPECT_EQ(test, ctx->zap_end, x + SZ_2M);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_destroyed), 1);
+	/* and the backend released its page tables for it */
+	KUNIT_EXPECT_EQ(test, ctx->unbinds, 1);
+	KUNIT_EXPECT_EQ(test, ctx->unbind_start, x);
 
 	/* The hole faults cleanly; its neighbours get ranges that avoid it. */
 	KUNIT_EXPECT_EQ(test, PTR_ERR(svm_test_find_or_create(ctx, hole)),
@@ -210,6 +238,8 @@ static void xe_svm_munmap_collects_test(struct kunit *test)
 
 	xe_svm_fini(&ctx->svm);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_destroyed), 3);
+	KUNIT_EXPECT_EQ(test, ctx->unbinds, 1);
+	KUNIT_EXPECT_EQ(test, ctx->invalidate_alls, 1);
 }
 
 static void xe_svm_dontneed_invalidates_test(struct kunit *test)
@@ -267,6 +297,8 @@ static void xe_svm_fini_live_ranges_test(struct kunit *test)
 
 	xe_svm_fini(&ctx->svm);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_destroyed), 3);
+	KUNIT_EXPECT_EQ(test, ctx->invalidate_alls, 1);
+	KUNIT_EXPECT_EQ(test, ctx->unbinds, 0);
 	KUNIT_EXPECT_EQ(test, ctx->zaps, 3);
 	KUNIT_EXPECT_NULL(test, ctx->svm.mm);
 }

@@ -88,6 +88,14 @@ struct svmxe_test {
 	DECLARE_BITMAP(bind_ro, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
 	struct svmxe_layout bind_layout;
 
+	/* svmxe_run_unbind() */
+	unsigned int unbinds;
+	int unbind_ret;
+	u8 unbind_mask, unbind_tile_present;
+	u64 unbind_start, unbind_size;
+	u32 unbind_flags;
+	struct xe_svm_range *unbind_range;
+
 	/* svmxe_invalidate() */
 	unsigned int wait_binds, zaps, invals, tlb_waits;
 	int inval_ret;		/* what sending an invalidation returns */
@@ -396,6 +404,23 @@ static void svmxe_test_stage_bind(struct kunit *test, struct xe_tile *tile,
 	KUNIT_EXPECT_EQ(test, va, range->last + 1);
 	KUNIT_EXPECT_EQ(test, ps64 % 16, 0);
 	lay->pages_64k = ps64 / 16;
+}
+
+static int svmxe_test_run_unbind(struct xe_vm *vm, struct xe_vma *vma,
+				 u8 tile_mask)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+
+	lockdep_assert_held_write(&vm->lock);
+	ctx->unbinds++;
+	ctx->unbind_mask = tile_mask;
+	ctx->unbind_tile_present = vma->tile_present;
+	ctx->unbind_start = xe_vma_start(vma);
+	ctx->unbind_size = xe_vma_size(vma);
+	ctx->unbind_flags = vma->gpuva.flags;
+	ctx->unbind_range = to_svmxe_range_vma(vma)->range;
+
+	return ctx->unbind_ret;
 }
 
 static int svmxe_test_run_bind(struct xe_vm *vm, struct xe_vma *vma,
@@ -733,6 +758,7 @@ static int svmxe_test_init(struct kunit *test)
 
 	kunit_activate_static_stub(test, svmxe_core_fault, svmxe_test_core_fault);
 	kunit_activate_static_stub(test, svmxe_run_bind, svmxe_test_run_bind);
+	kunit_activate_static_stub(test, svmxe_run_unbind, svmxe_test_run_unbind);
 	kunit_activate_static_stub(test, svmxe_fault_timed_out,
 				   svmxe_test_fault_timed_out);
 	kunit_activate_static_stub(test, svmxe_wait_binds, svmxe_test_wait_binds);
@@ -2398,6 +2424,49 @@ static void svmxe_invalidate_all_test(struct kunit *test)
 	up_write(&vm->lock);
 }
 
+/*
+ * A range the garbage collector frees leaves the page tables it was bound
+ * in through an unmap operation, not only with its leaves zapped.
+ */
+static void svmxe_unbind_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	const u64 start = 0x7f0000200000ull;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+
+	svmxe_test_add_tile(test, ctx);
+	range = svmxe_test_range_2m(test, vm, start);
+	down_write(&vm->lock);
+
+	/* never bound: nothing to unbind */
+	vm->svm.ops->unbind(&vm->svm, range);
+	KUNIT_EXPECT_EQ(test, ctx->unbinds, 0);
+
+	/* bound on both tiles, zapped since: one unbind from both */
+	range->tiles_bound = BIT(0) | BIT(1);
+	vm->svm.ops->unbind(&vm->svm, range);
+	KUNIT_ASSERT_EQ(test, ctx->unbinds, 1);
+	KUNIT_EXPECT_EQ(test, ctx->unbind_mask, BIT(0) | BIT(1));
+	KUNIT_EXPECT_EQ(test, ctx->unbind_tile_present, BIT(0) | BIT(1));
+	KUNIT_EXPECT_EQ(test, ctx->unbind_start, start);
+	KUNIT_EXPECT_EQ(test, ctx->unbind_size, SZ_2M);
+	KUNIT_EXPECT_TRUE(test, ctx->unbind_flags & XE_VMA_SVM_RANGE);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->unbind_range, range);
+	KUNIT_EXPECT_EQ(test, range->tiles_bound, 0);
+
+	/* an unbind that fails keeps them until the VM is closed */
+	range->tiles_bound = BIT(1);
+	ctx->unbind_ret = -ENOMEM;
+	vm->svm.ops->unbind(&vm->svm, range);
+	KUNIT_EXPECT_EQ(test, ctx->unbinds, 2);
+	KUNIT_EXPECT_EQ(test, ctx->unbind_mask, BIT(1));
+	KUNIT_EXPECT_EQ(test, range->tiles_bound, BIT(1));
+
+	up_write(&vm->lock);
+	KUNIT_EXPECT_EQ(test, ctx->invals, 0);
+}
+
 static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE_PARAM(svmxe_page_size_test, svmxe_size_gen_params),
 	KUNIT_CASE(svmxe_bind_request_test),
@@ -2409,6 +2478,7 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_invalidate_second_tile_test),
 	KUNIT_CASE(svmxe_invalidate_unmapped_test),
 	KUNIT_CASE(svmxe_invalidate_all_test),
+	KUNIT_CASE(svmxe_unbind_test),
 	KUNIT_CASE(svmxe_zap_leaves_test),
 	KUNIT_CASE(svmxe_fault_test),
 	KUNIT_CASE(svmxe_fault_retry_test),
