@@ -113,22 +113,23 @@ static bool xe_svm_pfn_is_devmem(const unsigned long *pfns, unsigned long i)
 
 /*
  * The order of a chunk of device pages that starts at page @i: the
- * largest GPU page size (2 MiB, 64 KiB, 4 KiB) whose pages are all device
+ * largest of the backend's chunk sizes whose pages are all device
  * pages that follow each other in one region's VRAM, aligned in VRAM as
  * in the range, never past the end of the range. Consecutive pfns are not
  * enough: two regions (two tiles, or two devices of one owner) may have
  * adjacent physical windows, and no PTE maps across VRAMs.
  */
-static unsigned int xe_svm_devmem_chunk_order(const unsigned long *pfns,
+static unsigned int xe_svm_devmem_chunk_order(const struct xe_svm *svm,
+					      const unsigned long *pfns,
 					      unsigned long i, unsigned long npages)
 {
-	static const unsigned int orders[] = { 9, 4 };
 	struct page *first = hmm_pfn_to_page(pfns[i]);
 	unsigned long pfn = page_to_pfn(first), j;
 	unsigned int k;
 
-	for (k = 0; k < ARRAY_SIZE(orders); k++) {
-		unsigned long n = 1ul << orders[k];
+	/* The last size is one page: the answer when nothing larger fits. */
+	for (k = 0; k + 1 < svm->ops->nr_chunk_sizes; k++) {
+		unsigned long n = svm->ops->chunk_sizes[k] >> PAGE_SHIFT;
 
 		if (!IS_ALIGNED(i, n) || i + n > npages ||
 		    !IS_ALIGNED(xe_svm_devmem_page_offset(first) >> PAGE_SHIFT, n))
@@ -140,17 +141,18 @@ static unsigned int xe_svm_devmem_chunk_order(const unsigned long *pfns,
 			    (pfns[i + j] & HMM_PFN_WRITE) != (pfns[i] & HMM_PFN_WRITE))
 				break;
 		if (j == n)
-			return orders[k];
+			return ilog2(n);
 	}
 
 	return 0;
 }
 
-static unsigned int xe_svm_chunk_order(const unsigned long *pfns,
+static unsigned int xe_svm_chunk_order(const struct xe_svm *svm,
+				       const unsigned long *pfns,
 				       unsigned long i, unsigned long npages)
 {
 	if (xe_svm_pfn_is_devmem(pfns, i))
-		return xe_svm_devmem_chunk_order(pfns, i, npages);
+		return xe_svm_devmem_chunk_order(svm, pfns, i, npages);
 
 	return xe_svm_dma_chunk_order(pfns, i, npages);
 }
@@ -166,7 +168,7 @@ static struct xe_svm_dma_chunk *xe_svm_dma_map(struct xe_svm *svm,
 	unsigned int n = 0, order;
 
 	for (i = 0; i < npages; i += 1ul << order) {
-		order = xe_svm_chunk_order(pfns, i, npages);
+		order = xe_svm_chunk_order(svm, pfns, i, npages);
 		n++;
 	}
 	dma = kvmalloc_array(n, sizeof(*dma), GFP_KERNEL);
@@ -177,7 +179,7 @@ static struct xe_svm_dma_chunk *xe_svm_dma_map(struct xe_svm *svm,
 	for (i = 0; i < npages; i += 1ul << order) {
 		struct xe_svm_dma_chunk *c = &dma[n];
 
-		order = xe_svm_chunk_order(pfns, i, npages);
+		order = xe_svm_chunk_order(svm, pfns, i, npages);
 		c->order = order;
 		/* One CPU PTE, one permission: read-only pages are only read. */
 		c->write = pfns[i] & HMM_PFN_WRITE;
@@ -333,6 +335,15 @@ static const struct mmu_interval_notifier_ops xe_svm_range_notifier_ops = {
 	.invalidate = xe_svm_range_invalidate,
 };
 
+/* Free the memory of a range, as it was allocated. */
+static void xe_svm_range_free(struct xe_svm *svm, struct xe_svm_range *range)
+{
+	if (svm->ops->range_alloc)
+		svm->ops->range_free(range);
+	else
+		kfree(range);
+}
+
 /*
  * Free a range: stop its notifier first, so that nothing can queue it
  * again, then zap what is left of its GPU mapping, then (if @unbind) let
@@ -361,7 +372,7 @@ static void xe_svm_range_destroy(struct xe_svm *svm, struct xe_svm_range *range,
 	xe_svm_range_remove(&svm->ranges, range);
 	/* The zap above unmapped every chunk. */
 	kvfree(range->dma);
-	kfree(range);
+	xe_svm_range_free(svm, range);
 	atomic64_inc(&svm->stats.ranges_destroyed);
 }
 
@@ -459,6 +470,8 @@ struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr,
 	mmap_read_lock(svm->mm);
 	vma = vma_lookup(svm->mm, addr);
 	if (vma) {
+		lim.sizes = svm->ops->chunk_sizes;
+		lim.nr_sizes = svm->ops->nr_chunk_sizes;
 		lim.vma_start = vma->vm_start;
 		lim.vma_end = vma->vm_end;
 		lim.win_start = win_start;
@@ -471,7 +484,8 @@ struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr,
 	if (err)
 		goto err_mmput;
 
-	range = kzalloc(sizeof(*range), GFP_KERNEL);
+	range = svm->ops->range_alloc ? svm->ops->range_alloc(svm) :
+		kzalloc(sizeof(*range), GFP_KERNEL);
 	if (!range) {
 		err = -ENOMEM;
 		goto err_mmput;
@@ -494,7 +508,7 @@ struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr,
 	return range;
 
 err_free:
-	kfree(range);
+	xe_svm_range_free(svm, range);
 err_mmput:
 	mmput(svm->mm);
 	return ERR_PTR(err);
@@ -856,6 +870,26 @@ void xe_svm_stats_print(struct xe_svm *svm, struct drm_printer *p)
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_stats_print, DRM_XE_SVM);
 
+/*
+ * The backend's chunk sizes are what &xe_svm_ops.chunk_sizes says, and
+ * ranges it allocates it also frees.
+ */
+static bool xe_svm_ops_valid(const struct xe_svm_ops *ops)
+{
+	const u64 *sizes = ops->chunk_sizes;
+	unsigned int i, n = ops->nr_chunk_sizes;
+
+	if (!ops->range_alloc != !ops->range_free)
+		return false;
+	if (!sizes || !n || sizes[0] > SZ_2M || sizes[n - 1] != PAGE_SIZE)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!is_power_of_2(sizes[i]) || (i && sizes[i] >= sizes[i - 1]))
+			return false;
+
+	return true;
+}
+
 /**
  * xe_svm_init() - set up the SVM context of a VM
  * @svm: the context to initialise
@@ -871,7 +905,9 @@ EXPORT_SYMBOL_NS_GPL(xe_svm_stats_print, DRM_XE_SVM);
  * released by xe_svm_fini().
  *
  * Context: process context; may sleep.
- * Return: 0, -EINVAL when the window is empty or not page aligned, or
+ * Return: 0, -EINVAL when the window is empty or not page aligned or the
+ * backend's chunk sizes are not as &xe_svm_ops.chunk_sizes says or it
+ * has &xe_svm_ops.range_alloc without &xe_svm_ops.range_free, or
  * -ENOMEM when the zero page cannot be mapped.
  */
 int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
@@ -881,7 +917,7 @@ int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
 	might_sleep();
 
 	if (!PAGE_ALIGNED(win_start) || !PAGE_ALIGNED(win_end) ||
-	    win_start >= win_end)
+	    win_start >= win_end || !xe_svm_ops_valid(ops))
 		return -EINVAL;
 
 	memset(svm, 0, sizeof(*svm));

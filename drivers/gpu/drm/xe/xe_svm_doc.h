@@ -50,9 +50,11 @@
  * DOC: Ranges and chunk sizing
  *
  * The unit of SVM state is a *range*: a naturally aligned piece of the
- * mirrored window, 2 MiB, 64 KiB or 4 KiB long, created on the first GPU
- * fault inside it. The fault handler picks the largest of these sizes
- * whose aligned chunk around the faulting address
+ * mirrored window, created on the first GPU fault inside it, of one of
+ * the sizes the backend chose (&xe_svm_ops.chunk_sizes: the page sizes
+ * its page tables map; both backends take 2 MiB, 64 KiB and 4 KiB). The
+ * fault handler picks the largest of these sizes whose aligned chunk
+ * around the faulting address
  *
  * - lies inside the CPU VMA that contains the address,
  * - lies inside the mirrored window, and
@@ -65,6 +67,12 @@
  * resized: when the CPU unmaps part of it, the range is marked and handed
  * to a garbage collector, and the next fault builds new ranges that fit
  * the new layout.
+ *
+ * A backend that keeps state per range (the xe backend: which tiles'
+ * page tables hold it) embeds &xe_svm_range in a structure of its own,
+ * allocated and freed through &xe_svm_ops.range_alloc and range_free,
+ * and finds it with container_of(); the core's range carries only what
+ * the core uses.
  */
 
 /**

@@ -399,7 +399,15 @@ static int xe_svm_emu_bind(struct xe_svm *svm, struct xe_svm_range *range,
 	return 0;
 }
 
+/*
+ * Range sizes: the page sizes of the emulated page table, which are the
+ * hardware's (2 MiB, 64 KiB, 4 KiB).
+ */
+static const u64 xe_svm_emu_chunk_sizes[] = { SZ_2M, SZ_64K, SZ_4K };
+
 static const struct xe_svm_ops xe_svm_emu_ops = {
+	.chunk_sizes = xe_svm_emu_chunk_sizes,
+	.nr_chunk_sizes = ARRAY_SIZE(xe_svm_emu_chunk_sizes),
 	.invalidate = xe_svm_emu_invalidate,
 	.bind = xe_svm_emu_bind,
 };

@@ -25,12 +25,6 @@ INTERVAL_TREE_DEFINE(struct xe_svm_range, rb, u64, __subtree_last,
 		     XE_SVM_RANGE_START, XE_SVM_RANGE_LAST, static,
 		     __xe_svm_range_it);
 
-/*
- * Candidate range sizes, largest first. 2 MiB matches a PMD (one GPU PTE
- * for a THP), 64 KiB the GPU's large page, 4 KiB the base page.
- */
-static const u64 xe_svm_chunk_sizes[] = { SZ_2M, SZ_64K, SZ_4K };
-
 static void xe_svm_range_tree_assert_held(struct xe_svm_range_tree *tree)
 {
 	lockdep_assert_held(tree->lock);
@@ -77,16 +71,16 @@ bool xe_svm_range_tree_empty(struct xe_svm_range_tree *tree)
  * @start: out, first byte of the chosen range
  * @end: out, end of the chosen range (exclusive)
  *
- * Picks the largest of 2 MiB, 64 KiB and 4 KiB whose naturally aligned
- * chunk containing @addr lies inside both the VMA and the window of @lim
- * and overlaps no range of @tree. A 4 KiB chunk always fits when @addr is
- * inside both intervals and inside no existing range.
+ * Picks the largest of the sizes of @lim whose naturally aligned chunk
+ * containing @addr lies inside both the VMA and the window of @lim and
+ * overlaps no range of @tree. The smallest size, one page, always fits
+ * when @addr is inside both intervals and inside no existing range.
  *
  * Context: @tree->lock held, in either mode.
  * Return: 0 with @start and @end set; -EFAULT when @addr lies outside the
  * VMA or the window; -EEXIST when @addr lies inside an existing range
  * (the caller should have found it); -EINVAL when @lim is empty or not
- * page aligned.
+ * page aligned, or has no sizes.
  */
 int xe_svm_range_chunk(struct xe_svm_range_tree *tree,
 		       const struct xe_svm_chunk_limits *lim, u64 addr,
@@ -99,7 +93,8 @@ int xe_svm_range_chunk(struct xe_svm_range_tree *tree,
 
 	if (!PAGE_ALIGNED(lim->vma_start) || !PAGE_ALIGNED(lim->vma_end) ||
 	    !PAGE_ALIGNED(lim->win_start) || !PAGE_ALIGNED(lim->win_end) ||
-	    lim->vma_start >= lim->vma_end || lim->win_start >= lim->win_end)
+	    lim->vma_start >= lim->vma_end || lim->win_start >= lim->win_end ||
+	    !lim->sizes || !lim->nr_sizes)
 		return -EINVAL;
 
 	/* The chunk must lie in [lo, hi): the VMA intersected with the window. */
@@ -108,8 +103,8 @@ int xe_svm_range_chunk(struct xe_svm_range_tree *tree,
 	if (addr < lo || addr >= hi)
 		return -EFAULT;
 
-	for (i = 0; i < ARRAY_SIZE(xe_svm_chunk_sizes); i++) {
-		u64 size = xe_svm_chunk_sizes[i];
+	for (i = 0; i < lim->nr_sizes; i++) {
+		u64 size = lim->sizes[i];
 		u64 s = ALIGN_DOWN(addr, size);
 
 		/* Compare last bytes: s + size may wrap at the top of u64. */
@@ -123,7 +118,7 @@ int xe_svm_range_chunk(struct xe_svm_range_tree *tree,
 		return 0;
 	}
 
-	/* Even the 4 KiB page around @addr is taken: @addr is in a range. */
+	/* Even the page around @addr is taken: @addr is in a range. */
 	return -EEXIST;
 }
 

@@ -60,8 +60,9 @@ struct xe_svm_dma_chunk {
 /**
  * struct xe_svm_range - a piece of a mirrored window with GPU state
  *
- * A range is naturally aligned and 2 MiB, 64 KiB or 4 KiB long (see "DOC:
- * Ranges and chunk sizing"). Its bounds never change while it is in a
+ * A range is naturally aligned and one of the backend's chunk sizes long
+ * (see "DOC: Ranges and chunk sizing"); a backend may embed it in a
+ * range of its own (&xe_svm_ops.range_alloc). Its bounds never change while it is in a
  * tree; @rb, @start, @last and @__subtree_last are protected by the lock
  * of the tree it is in.
  */
@@ -102,30 +103,6 @@ struct xe_svm_range {
 	/** @dma_nr: number of entries of @dma */
 	unsigned int dma_nr;
 	/**
-	 * @tiles_bound: backend state, a mask of tile ids: the page tables
-	 * of these tiles hold (possibly zapped) entries for the range, so a
-	 * new bind there rewrites entries already accounted for. Set when a
-	 * bind commits, under &xe_svm.notifier_lock held for reading and
-	 * the VM lock held for writing; cleared, with the VM lock held for
-	 * writing, only when the backend unbinds the range on its way out
-	 * (&xe_svm_ops.unbind).
-	 */
-	u8 tiles_bound;
-	/**
-	 * @tiles_mapped: backend state, a mask of tile ids: the GPU may
-	 * translate addresses of the range through these tiles' page
-	 * tables. Set with @tiles_bound; cleared by the backend's invalidate
-	 * operation under &xe_svm.notifier_lock held for writing.
-	 */
-	u8 tiles_mapped;
-	/**
-	 * @tiles_atomic: backend state, a mask of tile ids: the subset of
-	 * @tiles_mapped where the system pages of the range are mapped with
-	 * device atomics enabled (an atomic that could not have VRAM).
-	 * Set and cleared with @tiles_mapped.
-	 */
-	u8 tiles_atomic;
-	/**
 	 * @thrash: migration history for thrashing control (see "DOC:
 	 * Migration"), protected by the VM lock
 	 */
@@ -156,11 +133,19 @@ struct xe_svm_range_tree {
 };
 
 /**
- * struct xe_svm_chunk_limits - where a new range may lie
+ * struct xe_svm_chunk_limits - where a new range may lie, and its sizes
  *
  * Both intervals are half-open, [start, end), and page aligned.
  */
 struct xe_svm_chunk_limits {
+	/**
+	 * @sizes: the sizes a range may have, the backend's choice
+	 * (&xe_svm_ops.chunk_sizes): powers of two, largest first, the
+	 * last one PAGE_SIZE
+	 */
+	const u64 *sizes;
+	/** @nr_sizes: number of entries of @sizes */
+	unsigned int nr_sizes;
 	/** @vma_start: start of the CPU VMA containing the faulting address */
 	u64 vma_start;
 	/** @vma_end: end of that CPU VMA */

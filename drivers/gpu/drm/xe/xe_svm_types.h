@@ -30,6 +30,34 @@ struct xe_svm_devmem;
  */
 struct xe_svm_ops {
 	/**
+	 * @chunk_sizes: the sizes a range may have, largest first: powers
+	 * of two from at most 2 MiB down to PAGE_SIZE (see "DOC: Ranges and
+	 * chunk sizing"). A backend picks the page sizes its GPU page
+	 * tables map; device memory is mapped in runs of these sizes too.
+	 */
+	const u64 *chunk_sizes;
+	/** @nr_chunk_sizes: number of entries of @chunk_sizes */
+	unsigned int nr_chunk_sizes;
+
+	/**
+	 * @range_alloc: optional; allocate a zeroed range in which the
+	 * backend keeps its own state (its structure embeds &xe_svm_range;
+	 * container_of() finds it). Without it the core allocates the bare
+	 * &xe_svm_range.
+	 *
+	 * Context: VM lock held for writing; may sleep. Return: the range,
+	 * or NULL.
+	 */
+	struct xe_svm_range *(*range_alloc)(struct xe_svm *svm);
+
+	/**
+	 * @range_free: free a range from @range_alloc (with it, required)
+	 *
+	 * Context: VM lock held for writing; the range is in no tree.
+	 */
+	void (*range_free)(struct xe_svm_range *range);
+
+	/**
 	 * @invalidate: zap the GPU mappings of [@start, @end) inside @range
 	 * and invalidate the GPU TLB for it; return when no GPU access can
 	 * reach those addresses any more.

@@ -216,6 +216,47 @@ static struct svmxe_range_vma *to_svmxe_range_vma(struct xe_vma *vma)
 	return container_of(vma, struct svmxe_range_vma, vma);
 }
 
+/**
+ * struct svmxe_range - an SVM range as the xe backend keeps it
+ *
+ * The core's range and, per tile, what the page tables hold of it. All
+ * of it is protected by the VM lock and &xe_svm.notifier_lock as said
+ * per field.
+ */
+struct svmxe_range {
+	/** @base: the core's range */
+	struct xe_svm_range base;
+	/**
+	 * @tiles_bound: a mask of tile ids: the page tables
+	 * of these tiles hold (possibly zapped) entries for the range, so a
+	 * new bind there rewrites entries already accounted for. Set when a
+	 * bind commits, under &xe_svm.notifier_lock held for reading and
+	 * the VM lock held for writing; cleared, with the VM lock held for
+	 * writing, only when the backend unbinds the range on its way out
+	 * (&xe_svm_ops.unbind).
+	 */
+	u8 tiles_bound;
+	/**
+	 * @tiles_mapped: a mask of tile ids: the GPU may
+	 * translate addresses of the range through these tiles' page
+	 * tables. Set with @tiles_bound; cleared by the backend's invalidate
+	 * operation under &xe_svm.notifier_lock held for writing.
+	 */
+	u8 tiles_mapped;
+	/**
+	 * @tiles_atomic: a mask of tile ids: the subset of
+	 * @tiles_mapped where the system pages of the range are mapped with
+	 * device atomics enabled (an atomic that could not have VRAM).
+	 * Set and cleared with @tiles_mapped.
+	 */
+	u8 tiles_atomic;
+};
+
+static struct svmxe_range *to_svmxe_range(struct xe_svm_range *range)
+{
+	return container_of(range, struct svmxe_range, base);
+}
+
 static struct xe_vm *svm_to_vm(struct xe_svm *svm)
 {
 	return container_of(svm, struct xe_vm, svm);
@@ -253,12 +294,13 @@ static bool svmxe_fault_timed_out(unsigned long deadline)
 static bool svmxe_range_mapped_on(struct xe_vm *vm, struct xe_svm_range *range,
 				  struct xe_tile *tile, bool smem_atomic)
 {
+	struct svmxe_range *sr = to_svmxe_range(range);
 	bool mapped;
 
 	down_read(&vm->svm.notifier_lock);
-	mapped = range->tiles_mapped & BIT(tile->id);
+	mapped = sr->tiles_mapped & BIT(tile->id);
 	if (smem_atomic)
-		mapped &= !!(range->tiles_atomic & BIT(tile->id));
+		mapped &= !!(sr->tiles_atomic & BIT(tile->id));
 	up_read(&vm->svm.notifier_lock);
 
 	return mapped;
@@ -586,7 +628,7 @@ static void svmxe_range_vma_init(struct xe_vm *vm, struct svmxe_range_vma *rvma,
 	for_each_tile(tile, xe, id)
 		vma->tile_mask |= BIT(id);
 	/* Entries already accounted for in the page tables of these tiles */
-	vma->tile_present = range->tiles_bound;
+	vma->tile_present = to_svmxe_range(range)->tiles_bound;
 }
 
 /*
@@ -701,8 +743,9 @@ static void svmxe_tlb_flush(struct xe_vm *vm, u8 tiles, u64 start, u64 end)
 static void svmxe_invalidate(struct xe_svm *svm, struct xe_svm_range *range,
 			     u64 start, u64 end)
 {
-	struct xe_vm *vm = svm_to_vm(svm);
 	u64 zap_start = range->start, zap_end = range->last + 1;
+	struct svmxe_range *sr = to_svmxe_range(range);
+	struct xe_vm *vm = svm_to_vm(svm);
 	struct xe_device *xe = vm->xe;
 	struct xe_tile *tile;
 	u8 id, zapped = 0;
@@ -710,7 +753,7 @@ static void svmxe_invalidate(struct xe_svm *svm, struct xe_svm_range *range,
 
 	lockdep_assert_held_write(&svm->notifier_lock);
 
-	if (!range->tiles_mapped)
+	if (!sr->tiles_mapped)
 		return;
 
 	/* A bind pushed before the lock was taken may still be writing. */
@@ -721,15 +764,15 @@ static void svmxe_invalidate(struct xe_svm *svm, struct xe_svm_range *range,
 		goto out;
 
 	for_each_tile(tile, xe, id)
-		if ((range->tiles_mapped & BIT(id)) &&
+		if ((sr->tiles_mapped & BIT(id)) &&
 		    svmxe_zap(tile, vm, zap_start, zap_end))
 			zapped |= BIT(id);
 	svmxe_tlb_flush(vm, zapped, zap_start, zap_end);
 
 	drm_dev_exit(idx);
 out:
-	range->tiles_mapped = 0;
-	range->tiles_atomic = 0;
+	sr->tiles_mapped = 0;
+	sr->tiles_atomic = 0;
 }
 
 /*
@@ -752,7 +795,7 @@ static void svmxe_invalidate_all(struct xe_svm *svm)
 
 	for (range = xe_svm_range_first(&svm->ranges, 0, U64_MAX); range;
 	     range = xe_svm_range_next(&svm->ranges, range, 0, U64_MAX))
-		mapped |= range->tiles_mapped;
+		mapped |= to_svmxe_range(range)->tiles_mapped;
 	if (!mapped)
 		return;
 
@@ -762,7 +805,7 @@ static void svmxe_invalidate_all(struct xe_svm *svm)
 		for (range = xe_svm_range_first(&svm->ranges, 0, U64_MAX); range;
 		     range = xe_svm_range_next(&svm->ranges, range, 0, U64_MAX)) {
 			for_each_tile(tile, xe, id) {
-				if (!(range->tiles_mapped & BIT(id)) ||
+				if (!(to_svmxe_range(range)->tiles_mapped & BIT(id)) ||
 				    !svmxe_zap(tile, vm, range->start, range->last + 1))
 					continue;
 				zapped |= BIT(id);
@@ -777,8 +820,8 @@ static void svmxe_invalidate_all(struct xe_svm *svm)
 
 	for (range = xe_svm_range_first(&svm->ranges, 0, U64_MAX); range;
 	     range = xe_svm_range_next(&svm->ranges, range, 0, U64_MAX)) {
-		range->tiles_mapped = 0;
-		range->tiles_atomic = 0;
+		to_svmxe_range(range)->tiles_mapped = 0;
+		to_svmxe_range(range)->tiles_atomic = 0;
 	}
 }
 
@@ -791,6 +834,7 @@ static void svmxe_invalidate_all(struct xe_svm *svm)
  */
 static void svmxe_unbind(struct xe_svm *svm, struct xe_svm_range *range)
 {
+	struct svmxe_range *sr = to_svmxe_range(range);
 	struct xe_vm *vm = svm_to_vm(svm);
 	struct svmxe_range_vma *rvma;
 	int err;
@@ -798,7 +842,7 @@ static void svmxe_unbind(struct xe_svm *svm, struct xe_svm_range *range)
 	lockdep_assert_held_write(&vm->lock);
 	lockdep_assert_not_held(&svm->notifier_lock);
 
-	if (!range->tiles_bound)
+	if (!sr->tiles_bound)
 		return;
 
 	rvma = kzalloc(sizeof(*rvma), GFP_KERNEL);
@@ -807,10 +851,10 @@ static void svmxe_unbind(struct xe_svm *svm, struct xe_svm_range *range)
 		goto out_dbg;
 	}
 	svmxe_range_vma_init(vm, rvma, range, 0);
-	err = svmxe_run_unbind(vm, &rvma->vma, range->tiles_bound);
+	err = svmxe_run_unbind(vm, &rvma->vma, sr->tiles_bound);
 	kfree(rvma);
 	if (!err) {
-		range->tiles_bound = 0;
+		sr->tiles_bound = 0;
 		return;
 	}
 
@@ -820,7 +864,30 @@ out_dbg:
 	       range->start, range->last + 1, err);
 }
 
+/* The core's range_alloc and range_free: ranges with the backend's state */
+static struct xe_svm_range *svmxe_range_alloc(struct xe_svm *svm)
+{
+	struct svmxe_range *range = kzalloc(sizeof(*range), GFP_KERNEL);
+
+	return range ? &range->base : NULL;
+}
+
+static void svmxe_range_free(struct xe_svm_range *range)
+{
+	kfree(to_svmxe_range(range));
+}
+
+/*
+ * Range sizes: a 2 MiB PTE (a THP, or a VRAM block), the 64 KiB page
+ * (one PS64 group), the base page.
+ */
+static const u64 svmxe_chunk_sizes[] = { XE_SVM_XE_MAX_RANGE, SZ_64K, SZ_4K };
+
 static const struct xe_svm_ops xe_svm_xe_ops = {
+	.chunk_sizes = svmxe_chunk_sizes,
+	.nr_chunk_sizes = ARRAY_SIZE(svmxe_chunk_sizes),
+	.range_alloc = svmxe_range_alloc,
+	.range_free = svmxe_range_free,
 	.invalidate = svmxe_invalidate,
 	.invalidate_all = svmxe_invalidate_all,
 	.unbind = svmxe_unbind,
@@ -859,7 +926,7 @@ int xe_svm_xe_pt_pre_commit(struct xe_vm *vm, struct xe_vma_ops *vops,
 			    u8 tile_id)
 {
 	struct svmxe_range_vma *rvma;
-	struct xe_svm_range *range;
+	struct svmxe_range *sr;
 	struct xe_vma_op *op;
 
 	lockdep_assert_held_write(&vm->lock);
@@ -879,13 +946,13 @@ int xe_svm_xe_pt_pre_commit(struct xe_vm *vm, struct xe_vma_ops *vops,
 		rvma = svmxe_op_range_vma(op);
 		if (!rvma)
 			continue;
-		range = rvma->range;
-		range->tiles_bound |= BIT(tile_id);
-		range->tiles_mapped |= BIT(tile_id);
+		sr = to_svmxe_range(rvma->range);
+		sr->tiles_bound |= BIT(tile_id);
+		sr->tiles_mapped |= BIT(tile_id);
 		if (rvma->smem_atomic)
-			range->tiles_atomic |= BIT(tile_id);
+			sr->tiles_atomic |= BIT(tile_id);
 		else
-			range->tiles_atomic &= ~BIT(tile_id);
+			sr->tiles_atomic &= ~BIT(tile_id);
 	}
 
 	return 0;

@@ -32,6 +32,9 @@ struct chunk_case {
 	u64 start, end;
 };
 
+/* The sizes both backends choose: 2 MiB, 64 KiB and 4 KiB pages */
+static const u64 hw_sizes[] = { SZ_2M, SZ_64K, SZ_4K };
+
 static const struct chunk_case chunk_cases[] = {
 	{ "2M in a large VMA", 0, SZ_16M, 0, SZ_1G, {}, SZ_4M + 12345, 0, SZ_4M, SZ_4M + SZ_2M },
 	{ "2M at the first byte of the VMA", SZ_2M, SZ_8M, 0, SZ_1G, {}, SZ_2M, 0, SZ_2M, SZ_4M },
@@ -122,6 +125,8 @@ static void xe_svm_range_chunk_test(struct kunit *test)
 	const struct chunk_case *c = test->param_value;
 	struct range_test_ctx *ctx = test->priv;
 	struct xe_svm_chunk_limits lim = {
+		.sizes = hw_sizes,
+		.nr_sizes = ARRAY_SIZE(hw_sizes),
 		.vma_start = T_BASE + c->vma_start,
 		.vma_end = T_BASE + c->vma_end,
 		.win_start = T_BASE + c->win_start,
@@ -159,6 +164,8 @@ static void xe_svm_range_chunk_top_test(struct kunit *test)
 {
 	struct range_test_ctx *ctx = test->priv;
 	struct xe_svm_chunk_limits lim = {
+		.sizes = hw_sizes,
+		.nr_sizes = ARRAY_SIZE(hw_sizes),
 		.vma_start = 0ULL - SZ_4M,
 		.vma_end = 0ULL - SZ_4K,
 		.win_start = 0ULL - SZ_8M,
@@ -239,6 +246,8 @@ static void xe_svm_range_tree_random_test(struct kunit *test)
 {
 	struct range_test_ctx *ctx = test->priv;
 	struct xe_svm_chunk_limits lim = {
+		.sizes = hw_sizes,
+		.nr_sizes = ARRAY_SIZE(hw_sizes),
 		.vma_start = T_BASE + SZ_64K + SZ_4K,	/* odd edges on purpose */
 		.vma_end = T_BASE + RAND_PAGES * SZ_4K - SZ_4K,
 		.win_start = T_BASE,
@@ -294,9 +303,50 @@ static void xe_svm_range_tree_random_test(struct kunit *test)
 	up_write(&ctx->lock);
 }
 
+/* A backend with other page sizes gets ranges of those sizes. */
+static void xe_svm_range_chunk_sizes_test(struct kunit *test)
+{
+	static const u64 sizes[] = { SZ_1M, SZ_16K, SZ_4K };
+	struct range_test_ctx *ctx = test->priv;
+	struct xe_svm_chunk_limits lim = {
+		.sizes = sizes,
+		.nr_sizes = ARRAY_SIZE(sizes),
+		.vma_start = T_BASE,
+		.vma_end = T_BASE + SZ_4M,
+		.win_start = T_BASE,
+		.win_end = T_BASE + SZ_4M,
+	};
+	u64 start, end;
+
+	down_write(&ctx->lock);
+	KUNIT_EXPECT_EQ(test, xe_svm_range_chunk(&ctx->tree, &lim, T_BASE + SZ_1M + 5,
+						 &start, &end), 0);
+	KUNIT_EXPECT_EQ(test, start, T_BASE + SZ_1M);
+	KUNIT_EXPECT_EQ(test, end, T_BASE + SZ_2M);
+
+	/* a 4K range in the way: the 16K around the address, not 64K */
+	xe_svm_range_insert(&ctx->tree, new_range(test, T_BASE + SZ_64K,
+						  T_BASE + SZ_64K + SZ_4K));
+	KUNIT_EXPECT_EQ(test, xe_svm_range_chunk(&ctx->tree, &lim, T_BASE + SZ_32K,
+						 &start, &end), 0);
+	KUNIT_EXPECT_EQ(test, start, T_BASE + SZ_32K);
+	KUNIT_EXPECT_EQ(test, end, T_BASE + SZ_32K + SZ_16K);
+	KUNIT_EXPECT_EQ(test, xe_svm_range_chunk(&ctx->tree, &lim, T_BASE + SZ_64K + SZ_8K,
+						 &start, &end), 0);
+	KUNIT_EXPECT_EQ(test, start, T_BASE + SZ_64K + SZ_8K);
+	KUNIT_EXPECT_EQ(test, end, T_BASE + SZ_64K + SZ_8K + SZ_4K);
+
+	/* no sizes at all */
+	lim.nr_sizes = 0;
+	KUNIT_EXPECT_EQ(test, xe_svm_range_chunk(&ctx->tree, &lim, T_BASE, &start, &end),
+			-EINVAL);
+	up_write(&ctx->lock);
+}
+
 static struct kunit_case xe_svm_range_tests[] = {
 	KUNIT_CASE_PARAM(xe_svm_range_chunk_test, chunk_gen_params),
 	KUNIT_CASE(xe_svm_range_chunk_top_test),
+	KUNIT_CASE(xe_svm_range_chunk_sizes_test),
 	KUNIT_CASE(xe_svm_range_tree_basic_test),
 	KUNIT_CASE(xe_svm_range_tree_random_test),
 	{}

@@ -29,6 +29,7 @@ struct svm_test_ctx {
 	unsigned int zaps;
 	u64 zap_start, zap_end;
 	unsigned int invalidate_alls, unbinds;
+	unsigned int range_allocs, range_frees;
 	u64 unbind_start;
 	unsigned int binds;
 	unsigned long bound_pages, bound_valid, bound_writable;
@@ -45,6 +46,37 @@ static void svm_test_invalidate(struct xe_svm *svm, struct xe_svm_range *range,
 	ctx->zaps++;
 	ctx->zap_start = start;
 	ctx->zap_end = end;
+}
+
+/* The fake backend's ranges: the core's, with a tag of the backend's own */
+struct svm_test_range {
+	struct xe_svm_range base;
+	u32 magic;
+};
+
+#define SVM_TEST_RANGE_MAGIC	0x5356524d
+
+static struct xe_svm_range *svm_test_range_alloc(struct xe_svm *svm)
+{
+	struct svm_test_ctx *ctx = container_of(svm, struct svm_test_ctx, svm);
+	struct svm_test_range *r = kzalloc(sizeof(*r), GFP_KERNEL);
+
+	xe_svm_assert_vm_locked_write(svm);
+	if (!r)
+		return NULL;
+	r->magic = SVM_TEST_RANGE_MAGIC;
+	ctx->range_allocs++;
+	return &r->base;
+}
+
+static void svm_test_range_free(struct xe_svm_range *range)
+{
+	struct svm_test_range *r = container_of(range, struct svm_test_range, base);
+	struct svm_test_ctx *ctx = container_of(range->svm, struct svm_test_ctx, svm);
+
+	WARN_ON(r->magic != SVM_TEST_RANGE_MAGIC);
+	ctx->range_frees++;
+	kfree(r);
 }
 
 static void svm_test_invalidate_all(struct xe_svm *svm)
@@ -94,7 +126,13 @@ static int svm_test_bind(struct xe_svm *svm, struct xe_svm_range *range,
 	return 0;
 }
 
+static const u64 svm_test_chunk_sizes[] = { SZ_2M, SZ_64K, SZ_4K };
+
 static const struct xe_svm_ops svm_test_ops = {
+	.chunk_sizes = svm_test_chunk_sizes,
+	.nr_chunk_sizes = ARRAY_SIZE(svm_test_chunk_sizes),
+	.range_alloc = svm_test_range_alloc,
+	.range_free = svm_test_range_free,
 	.invalidate = svm_test_invalidate,
 	.invalidate_all = svm_test_invalidate_all,
 	.unbind = svm_test_unbind,
@@ -141,6 +179,44 @@ static void xe_svm_init_bad_window_test(struct kunit *test)
 					  SZ_4M, SZ_2M), -EINVAL);
 	KUNIT_EXPECT_EQ(test, xe_svm_init(&svm, &svm_test_ops, NULL, current->mm, &lock,
 					  100, SZ_2M), -EINVAL);
+}
+
+/* Chunk sizes a backend may not choose: nothing is set up for them. */
+static void xe_svm_init_bad_chunk_sizes_test(struct kunit *test)
+{
+	static const u64 no_page[] = { SZ_2M, SZ_64K };
+	static const u64 ascending[] = { SZ_64K, SZ_2M, SZ_4K };
+	static const u64 twice[] = { SZ_64K, SZ_64K, SZ_4K };
+	static const u64 odd[] = { SZ_64K + SZ_4K, SZ_4K };
+	static const u64 huge[] = { SZ_4M, SZ_4K };
+	static const u64 page[] = { SZ_4K };
+	static const struct {
+		const u64 *sizes;
+		unsigned int nr;
+	} bad[] = {
+		{ NULL, 0 }, { page, 0 }, { NULL, 1 },
+		{ no_page, ARRAY_SIZE(no_page) }, { ascending, ARRAY_SIZE(ascending) },
+		{ twice, ARRAY_SIZE(twice) }, { odd, ARRAY_SIZE(odd) },
+		{ huge, ARRAY_SIZE(huge) },
+		/* the last case: valid sizes, range_alloc without range_free */
+		{ page, ARRAY_SIZE(page) },
+	};
+	struct xe_svm_ops ops = svm_test_ops;
+	struct rw_semaphore lock;
+	struct xe_svm svm;
+	unsigned int i;
+
+	init_rwsem(&lock);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ops.chunk_sizes = bad[i].sizes;
+		ops.nr_chunk_sizes = bad[i].nr;
+		if (i == ARRAY_SIZE(bad) - 1)
+			ops.range_free = NULL;
+		memset(&svm, 0, sizeof(svm));
+		KUNIT_EXPECT_EQ_MSG(test, xe_svm_init(&svm, &ops, NULL, current->mm, &lock,
+						      0, SZ_1G), -EINVAL, "case %u", i);
+		KUNIT_EXPECT_NULL_MSG(test, svm.mm, "case %u", i);
+	}
 }
 
 static void xe_svm_create_lookup_test(struct kunit *test)
@@ -299,6 +375,9 @@ static void xe_svm_fini_live_ranges_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_destroyed), 3);
 	KUNIT_EXPECT_EQ(test, ctx->invalidate_alls, 1);
 	KUNIT_EXPECT_EQ(test, ctx->unbinds, 0);
+	/* every range was the backend's, and went back to it */
+	KUNIT_EXPECT_EQ(test, ctx->range_allocs, 3);
+	KUNIT_EXPECT_EQ(test, ctx->range_frees, 3);
 	KUNIT_EXPECT_EQ(test, ctx->zaps, 3);
 	KUNIT_EXPECT_NULL(test, ctx->svm.mm);
 }
@@ -463,6 +542,7 @@ static void xe_svm_dma_thp_test(struct kunit *test)
 
 static struct kunit_case xe_svm_tests[] = {
 	KUNIT_CASE(xe_svm_init_bad_window_test),
+	KUNIT_CASE(xe_svm_init_bad_chunk_sizes_test),
 	KUNIT_CASE(xe_svm_create_lookup_test),
 	KUNIT_CASE(xe_svm_munmap_collects_test),
 	KUNIT_CASE(xe_svm_dontneed_invalidates_test),

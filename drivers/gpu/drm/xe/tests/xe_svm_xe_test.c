@@ -801,11 +801,14 @@ static struct xe_svm_range *svmxe_test_range(struct kunit *test,
 					     dma_addr_t dma, u64 gap,
 					     unsigned int ro, unsigned int ro_nr)
 {
+	struct svmxe_range *sr;
 	struct xe_svm_range *range;
 	unsigned int i;
 
-	range = kunit_kzalloc(test, sizeof(*range), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, range);
+	/* what the backend's range_alloc makes */
+	sr = kunit_kzalloc(test, sizeof(*sr), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sr);
+	range = &sr->base;
 	range->dma = kunit_kcalloc(test, nr, sizeof(*range->dma), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, range->dma);
 
@@ -1074,8 +1077,8 @@ static void svmxe_bind_request_test(struct kunit *test)
 				    "page %u", i);
 
 	/* the pre-commit marked the range bound and mapped on tile 0 */
-	KUNIT_EXPECT_EQ(test, range->tiles_bound, BIT(0));
-	KUNIT_EXPECT_EQ(test, range->tiles_mapped, BIT(0));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(0));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, BIT(0));
 }
 
 static void svmxe_bind_second_tile_test(struct kunit *test)
@@ -1088,7 +1091,7 @@ static void svmxe_bind_second_tile_test(struct kunit *test)
 	svmxe_test_add_tile(test, ctx);
 	range = svmxe_test_range_2m(test, vm, SZ_2M);
 	/* bound on tile 0 before, zapped since */
-	range->tiles_bound = BIT(0);
+	to_svmxe_range(range)->tiles_bound = BIT(0);
 
 	err = svmxe_test_commit(vm, &ctx->xe->tiles[1], range, 2);
 
@@ -1102,8 +1105,8 @@ static void svmxe_bind_second_tile_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->bind_tile_mask, BIT(1));
 	KUNIT_EXPECT_EQ(test, ctx->bind_tile_present, BIT(0));
 	KUNIT_EXPECT_EQ(test, ctx->bind_layout.pages_2m, 1);
-	KUNIT_EXPECT_EQ(test, range->tiles_bound, BIT(0) | BIT(1));
-	KUNIT_EXPECT_EQ(test, range->tiles_mapped, BIT(1));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(0) | BIT(1));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, BIT(1));
 }
 
 /*
@@ -1127,7 +1130,7 @@ static void svmxe_bind_rebind_inval_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->bind_needs_inval, 0);
 
 	/* zapped (leaves only), then faulted again on tile 0 */
-	range->tiles_mapped = 0;
+	to_svmxe_range(range)->tiles_mapped = 0;
 	err = svmxe_test_commit(vm, &ctx->xe->tiles[0], range, 2);
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_EXPECT_EQ(test, ctx->bind_needs_inval, BIT(0));
@@ -1137,7 +1140,7 @@ static void svmxe_bind_rebind_inval_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_EXPECT_EQ(test, ctx->bind_tile_mask, BIT(1));
 	KUNIT_EXPECT_EQ(test, ctx->bind_needs_inval, 0);
-	KUNIT_EXPECT_EQ(test, range->tiles_bound, BIT(0) | BIT(1));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(0) | BIT(1));
 }
 
 static void svmxe_bind_stale_test(struct kunit *test)
@@ -1162,7 +1165,7 @@ static void svmxe_bind_stale_test(struct kunit *test)
 	err = svmxe_test_commit(vm, tile, range, 0);
 	KUNIT_EXPECT_EQ(test, err, -EAGAIN);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
-	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, 0);
 
 	/* the bind itself fails: the error comes back, nothing is marked */
 	clear_bit(XE_SVM_RANGE_UNMAPPED, &range->flags);
@@ -1170,8 +1173,8 @@ static void svmxe_bind_stale_test(struct kunit *test)
 	err = svmxe_test_commit(vm, tile, range, 0);
 	KUNIT_EXPECT_EQ(test, err, -ENOMEM);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
-	KUNIT_EXPECT_EQ(test, range->tiles_bound, 0);
-	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, 0);
 }
 
 /* The check made under the notifier lock before the PTEs become visible */
@@ -1206,7 +1209,7 @@ static void svmxe_pre_commit_test(struct kunit *test)
 	range->dma[15].mapped = false;
 	err = xe_svm_xe_pt_pre_commit(vm, &vops, 0);
 	KUNIT_EXPECT_EQ(test, err, -EAGAIN);
-	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, 0);
 	KUNIT_EXPECT_TRUE(test, down_write_trylock(&vm->svm.notifier_lock));
 	up_write(&vm->svm.notifier_lock);
 
@@ -1215,7 +1218,7 @@ static void svmxe_pre_commit_test(struct kunit *test)
 	set_bit(XE_SVM_RANGE_UNMAPPED, &range->flags);
 	err = xe_svm_xe_pt_pre_commit(vm, &vops, 0);
 	KUNIT_EXPECT_EQ(test, err, -EAGAIN);
-	KUNIT_EXPECT_EQ(test, range->tiles_bound, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, 0);
 
 	/* valid: 0, lock held for reading, range marked on that tile only */
 	clear_bit(XE_SVM_RANGE_UNMAPPED, &range->flags);
@@ -1225,8 +1228,8 @@ static void svmxe_pre_commit_test(struct kunit *test)
 		KUNIT_EXPECT_FALSE(test, down_write_trylock(&vm->svm.notifier_lock));
 		xe_svm_xe_pt_post_commit(vm);
 	}
-	KUNIT_EXPECT_EQ(test, range->tiles_bound, BIT(1));
-	KUNIT_EXPECT_EQ(test, range->tiles_mapped, BIT(1));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(1));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, BIT(1));
 	KUNIT_EXPECT_TRUE(test, down_write_trylock(&vm->svm.notifier_lock));
 	up_write(&vm->svm.notifier_lock);
 
@@ -1247,8 +1250,8 @@ static void svmxe_invalidate_test(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, tile->media_gt);
 	range = svmxe_test_range_2m(test, vm, start);
-	range->tiles_bound = BIT(0);
-	range->tiles_mapped = BIT(0);
+	to_svmxe_range(range)->tiles_bound = BIT(0);
+	to_svmxe_range(range)->tiles_mapped = BIT(0);
 
 	/* the CPU changes 4K in the middle: the whole range goes */
 	down_write(&vm->svm.notifier_lock);
@@ -1272,8 +1275,8 @@ static void svmxe_invalidate_test(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, ctx->tlb_waits, 2);
 
-	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
-	KUNIT_EXPECT_EQ(test, range->tiles_bound, BIT(0));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(0));
 }
 
 static void svmxe_invalidate_second_tile_test(struct kunit *test)
@@ -1284,8 +1287,8 @@ static void svmxe_invalidate_second_tile_test(struct kunit *test)
 
 	svmxe_test_add_tile(test, ctx);
 	range = svmxe_test_range_64k(test, vm, SZ_64K);
-	range->tiles_bound = BIT(0) | BIT(1);
-	range->tiles_mapped = BIT(1);
+	to_svmxe_range(range)->tiles_bound = BIT(0) | BIT(1);
+	to_svmxe_range(range)->tiles_mapped = BIT(1);
 
 	down_write(&vm->svm.notifier_lock);
 	vm->svm.ops->invalidate(&vm->svm, range, SZ_64K, 2 * SZ_64K);
@@ -1300,20 +1303,20 @@ static void svmxe_invalidate_second_tile_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->inval[0].end, 2 * SZ_64K);
 	KUNIT_EXPECT_EQ(test, ctx->inval[0].asid, SVMXE_TEST_ASID);
 	KUNIT_EXPECT_EQ(test, ctx->tlb_waits, 1);
-	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, 0);
 
 	/*
 	 * The GuC cannot take the invalidation (a GT reset): the fence is
 	 * still waited for, the range forgotten, and no warning splats.
 	 */
-	range->tiles_mapped = BIT(1);
+	to_svmxe_range(range)->tiles_mapped = BIT(1);
 	ctx->inval_ret = -ECANCELED;
 	down_write(&vm->svm.notifier_lock);
 	vm->svm.ops->invalidate(&vm->svm, range, SZ_64K, 2 * SZ_64K);
 	up_write(&vm->svm.notifier_lock);
 	KUNIT_EXPECT_EQ(test, ctx->invals, 2);
 	KUNIT_EXPECT_EQ(test, ctx->tlb_waits, 2);
-	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, 0);
 	ctx->inval_ret = 0;
 }
 
@@ -1326,7 +1329,7 @@ static void svmxe_invalidate_unmapped_test(struct kunit *test)
 	range = svmxe_test_range_64k(test, vm, SZ_64K);
 
 	/* never bound, or bound and zapped already: nothing at all */
-	range->tiles_bound = BIT(0);
+	to_svmxe_range(range)->tiles_bound = BIT(0);
 	down_write(&vm->svm.notifier_lock);
 	vm->svm.ops->invalidate(&vm->svm, range, SZ_64K, 2 * SZ_64K);
 	up_write(&vm->svm.notifier_lock);
@@ -1337,7 +1340,7 @@ static void svmxe_invalidate_unmapped_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->tlb_waits, 0);
 
 	/* mapped, but the zap found nothing to clear: no TLB invalidation */
-	range->tiles_mapped = BIT(0);
+	to_svmxe_range(range)->tiles_mapped = BIT(0);
 	ctx->zap_ret = false;
 	down_write(&vm->svm.notifier_lock);
 	vm->svm.ops->invalidate(&vm->svm, range, SZ_64K, 2 * SZ_64K);
@@ -1346,7 +1349,7 @@ static void svmxe_invalidate_unmapped_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->zaps, 1);
 	KUNIT_EXPECT_EQ(test, ctx->invals, 0);
 	KUNIT_EXPECT_EQ(test, ctx->tlb_waits, 0);
-	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, 0);
 }
 
 /*
@@ -1507,7 +1510,7 @@ static void svmxe_fault_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
 	KUNIT_EXPECT_EQ(test, ctx->bind_start, base + SZ_2M);
 	KUNIT_EXPECT_EQ(test, ctx->bind_pat, 5);
-	KUNIT_EXPECT_EQ(test, ctx->range->tiles_mapped, BIT(0));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(ctx->range)->tiles_mapped, BIT(0));
 	KUNIT_EXPECT_NULL(test, vm->svm_armed);
 
 	/* a write, then an atomic: both populate for writing */
@@ -1542,7 +1545,7 @@ static void svmxe_fault_valid_range_test(struct kunit *test)
 
 	down_write(&vm->lock);
 	/* mapped on this tile: a spurious fault, nothing to do */
-	ctx->range->tiles_mapped = BIT(tile->id);
+	to_svmxe_range(ctx->range)->tiles_mapped = BIT(tile->id);
 	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, false,
 					 false);
 	KUNIT_EXPECT_EQ(test, err, 0);
@@ -1550,14 +1553,14 @@ static void svmxe_fault_valid_range_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
 
 	/* valid for the core but mapped on no tile (a commit failed): bind */
-	ctx->range->tiles_mapped = 0;
+	to_svmxe_range(ctx->range)->tiles_mapped = 0;
 	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, false,
 					 false);
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_EXPECT_EQ(test, ctx->faults, 2);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
 	KUNIT_EXPECT_EQ(test, ctx->bind_start, base + SZ_2M);
-	KUNIT_EXPECT_EQ(test, ctx->range->tiles_mapped, BIT(tile->id));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(ctx->range)->tiles_mapped, BIT(tile->id));
 	KUNIT_EXPECT_NULL(test, vm->svm_armed);
 	up_write(&vm->lock);
 }
@@ -1580,7 +1583,7 @@ static void svmxe_fault_retry_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_EXPECT_EQ(test, ctx->faults, 2);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 2);
-	KUNIT_EXPECT_EQ(test, ctx->range->tiles_mapped, BIT(0));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(ctx->range)->tiles_mapped, BIT(0));
 
 	/*
 	 * A CPU that keeps writing: many lost races within the time bound
@@ -1720,7 +1723,7 @@ static void svmxe_fault_atomic_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->fault_access, XE_SVM_ACCESS_WRITE);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
 	KUNIT_EXPECT_TRUE(test, ctx->bind_smem_atomic);
-	KUNIT_EXPECT_EQ(test, range->tiles_atomic, BIT(0));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_atomic, BIT(0));
 	KUNIT_EXPECT_TRUE(test, bitmap_full(ctx->bind_ae, pages));
 
 	/* discrete: a read maps system pages without atomics */
@@ -1731,8 +1734,8 @@ static void svmxe_fault_atomic_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->fault_access, 0);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 2);
 	KUNIT_EXPECT_FALSE(test, ctx->bind_smem_atomic);
-	KUNIT_EXPECT_EQ(test, range->tiles_mapped, BIT(0));
-	KUNIT_EXPECT_EQ(test, range->tiles_atomic, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, BIT(0));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_atomic, 0);
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->bind_ae, pages));
 
 	/*
@@ -1748,7 +1751,7 @@ static void svmxe_fault_atomic_test(struct kunit *test)
 			XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 3);
 	KUNIT_EXPECT_TRUE(test, ctx->bind_smem_atomic);
-	KUNIT_EXPECT_EQ(test, range->tiles_atomic, BIT(0));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_atomic, BIT(0));
 	KUNIT_EXPECT_TRUE(test, bitmap_full(ctx->bind_ae, pages));
 	/* ... and the next atomic fault of another GPU thread binds nothing */
 	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, true,
@@ -1760,8 +1763,8 @@ static void svmxe_fault_atomic_test(struct kunit *test)
 	down_write(&vm->svm.notifier_lock);
 	vm->svm.ops->invalidate(&vm->svm, range, range->start, range->last + 1);
 	up_write(&vm->svm.notifier_lock);
-	KUNIT_EXPECT_EQ(test, range->tiles_mapped, 0);
-	KUNIT_EXPECT_EQ(test, range->tiles_atomic, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_atomic, 0);
 
 	/* the range came to VRAM: the atomic maps it without smem atomics */
 	ctx->fault_valid = false;
@@ -1771,8 +1774,8 @@ static void svmxe_fault_atomic_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 4);
 	KUNIT_EXPECT_FALSE(test, ctx->bind_smem_atomic);
-	KUNIT_EXPECT_EQ(test, range->tiles_mapped, BIT(0));
-	KUNIT_EXPECT_EQ(test, range->tiles_atomic, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, BIT(0));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_atomic, 0);
 
 	ctx->xe->info.is_dgfx = false;
 	up_write(&vm->lock);
@@ -2377,14 +2380,14 @@ static void svmxe_invalidate_all_test(struct kunit *test)
 	down_write(&vm->lock);
 	for (i = 0; i < ARRAY_SIZE(r); i++) {
 		r[i] = svmxe_test_range_64k(test, vm, base + i * SZ_64K);
-		r[i]->tiles_bound = BIT(0);
-		r[i]->tiles_mapped = BIT(0);
+		to_svmxe_range(r[i])->tiles_bound = BIT(0);
+		to_svmxe_range(r[i])->tiles_mapped = BIT(0);
 		xe_svm_range_insert(&vm->svm.ranges, r[i]);
 	}
-	r[1]->tiles_atomic = BIT(0);
-	r[2]->tiles_mapped = 0;			/* zapped already */
-	r[3]->tiles_bound = BIT(0) | BIT(1);
-	r[3]->tiles_mapped = BIT(0) | BIT(1);
+	to_svmxe_range(r[1])->tiles_atomic = BIT(0);
+	to_svmxe_range(r[2])->tiles_mapped = 0;			/* zapped already */
+	to_svmxe_range(r[3])->tiles_bound = BIT(0) | BIT(1);
+	to_svmxe_range(r[3])->tiles_mapped = BIT(0) | BIT(1);
 
 	down_write(&vm->svm.notifier_lock);
 	vm->svm.ops->invalidate_all(&vm->svm);
@@ -2404,10 +2407,10 @@ static void svmxe_invalidate_all_test(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, ctx->tlb_waits, 3);
 	for (i = 0; i < ARRAY_SIZE(r); i++) {
-		KUNIT_EXPECT_EQ(test, r[i]->tiles_mapped, 0);
-		KUNIT_EXPECT_EQ(test, r[i]->tiles_atomic, 0);
+		KUNIT_EXPECT_EQ(test, to_svmxe_range(r[i])->tiles_mapped, 0);
+		KUNIT_EXPECT_EQ(test, to_svmxe_range(r[i])->tiles_atomic, 0);
 	}
-	KUNIT_EXPECT_EQ(test, r[3]->tiles_bound, BIT(0) | BIT(1));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(r[3])->tiles_bound, BIT(0) | BIT(1));
 
 	/* what the core does next, range by range, finds nothing to do */
 	for (i = 0; i < ARRAY_SIZE(r); i++)
@@ -2444,7 +2447,7 @@ static void svmxe_unbind_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->unbinds, 0);
 
 	/* bound on both tiles, zapped since: one unbind from both */
-	range->tiles_bound = BIT(0) | BIT(1);
+	to_svmxe_range(range)->tiles_bound = BIT(0) | BIT(1);
 	vm->svm.ops->unbind(&vm->svm, range);
 	KUNIT_ASSERT_EQ(test, ctx->unbinds, 1);
 	KUNIT_EXPECT_EQ(test, ctx->unbind_mask, BIT(0) | BIT(1));
@@ -2453,15 +2456,15 @@ static void svmxe_unbind_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->unbind_size, SZ_2M);
 	KUNIT_EXPECT_TRUE(test, ctx->unbind_flags & XE_VMA_SVM_RANGE);
 	KUNIT_EXPECT_PTR_EQ(test, ctx->unbind_range, range);
-	KUNIT_EXPECT_EQ(test, range->tiles_bound, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, 0);
 
 	/* an unbind that fails keeps them until the VM is closed */
-	range->tiles_bound = BIT(1);
+	to_svmxe_range(range)->tiles_bound = BIT(1);
 	ctx->unbind_ret = -ENOMEM;
 	vm->svm.ops->unbind(&vm->svm, range);
 	KUNIT_EXPECT_EQ(test, ctx->unbinds, 2);
 	KUNIT_EXPECT_EQ(test, ctx->unbind_mask, BIT(1));
-	KUNIT_EXPECT_EQ(test, range->tiles_bound, BIT(1));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(1));
 
 	up_write(&vm->lock);
 	KUNIT_EXPECT_EQ(test, ctx->invals, 0);
