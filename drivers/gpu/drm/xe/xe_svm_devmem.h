@@ -165,25 +165,6 @@ struct xe_svm_devmem_alloc {
 	struct list_head free_link;
 };
 
-/**
- * struct xe_svm_migrate_arrays - the per-page arrays of one migration
- *
- * One allocation holds all four; xe_svm_migrate_arrays_free() frees it.
- */
-struct xe_svm_migrate_arrays {
-	/** @src: migrate_vma source entries */
-	unsigned long *src;
-	/** @dst: migrate_vma destination entries */
-	unsigned long *dst;
-	/** @sys: the system pages of the copy */
-	struct page **sys;
-	/** @dev: the device pages of the copy */
-	struct page **dev;
-};
-
-int xe_svm_migrate_arrays_alloc(struct xe_svm_migrate_arrays *a, unsigned long npages);
-void xe_svm_migrate_arrays_free(struct xe_svm_migrate_arrays *a);
-
 int xe_svm_devmem_init(struct xe_svm_devmem *dm, const struct xe_svm_devmem_ops *ops,
 		       struct gpu_buddy *buddy, struct mutex *buddy_lock,
 		       u64 size, u64 dpa_base, void *owner, const char *name,
@@ -195,11 +176,6 @@ struct xe_svm_devmem_alloc *xe_svm_devmem_alloc_create(struct xe_svm_devmem *dm,
 struct page *xe_svm_devmem_alloc_page(struct xe_svm_devmem_alloc *alloc,
 				      unsigned long i);
 void xe_svm_devmem_alloc_put(struct xe_svm_devmem_alloc *alloc);
-int xe_svm_devmem_evict_all(struct xe_svm_devmem *dm);
-void xe_svm_devmem_release_dst(unsigned long *dst, unsigned long npages);
-unsigned long xe_svm_devmem_count_migrated(const unsigned long *src,
-					   const unsigned long *dst,
-					   unsigned long npages);
 int xe_svm_devmem_copy(struct xe_svm_devmem *dm, struct page **sys,
 		       struct page **dev, unsigned long n, bool to_vram);
 

@@ -5,10 +5,15 @@
 
 #include "xe_svm_migrate.h"
 
+#include <linux/delay.h>
+#include <linux/highmem.h>
 #include <linux/jiffies.h>
 #include <linux/lockdep.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/pagemap.h>
+#include <linux/printk.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
@@ -17,9 +22,9 @@
 #include "xe_svm_types.h"
 
 /*
- * Migration to VRAM on a GPU fault, by policy. The way back (a CPU
- * fault, the teardown of a region) is in xe_svm_devmem.c. See "DOC:
- * Migration" in xe_svm_doc.h.
+ * Migration, both ways: to VRAM on a GPU fault, by policy; back to system
+ * memory on a CPU fault and when a region is emptied. See "DOC:
+ * Migration" and "DOC: Device memory" in xe_svm_doc.h.
  */
 
 /**
@@ -288,6 +293,392 @@ out_unlock:
 	mmput(svm->mm);
 	return moved;
 }
+
+/*
+ * Out of device memory: CPU faults on device pages and the eviction of a
+ * whole region, with the helpers both directions share.
+ */
+
+/* Pages one eviction pass of xe_svm_devmem_evict_all() handles at once */
+#define XE_SVM_EVICT_BATCH	512
+
+/**
+ * xe_svm_migrate_arrays_alloc() - allocate the arrays of a migration
+ * @a: filled with the four arrays, zeroed
+ * @npages: entries of each
+ *
+ * Context: process context; may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int xe_svm_migrate_arrays_alloc(struct xe_svm_migrate_arrays *a, unsigned long npages)
+{
+	size_t pfns = array_size(npages, sizeof(unsigned long));
+	size_t pages = array_size(npages, sizeof(struct page *));
+	void *p = kvzalloc(size_add(size_mul(2, pfns), size_mul(2, pages)), GFP_KERNEL);
+
+	if (!p)
+		return -ENOMEM;
+	a->src = p;
+	a->dst = p + pfns;
+	a->sys = p + 2 * pfns;
+	a->dev = p + 2 * pfns + pages;
+
+	return 0;
+}
+
+/**
+ * xe_svm_migrate_arrays_free() - free the arrays of a migration
+ * @a: arrays from xe_svm_migrate_arrays_alloc()
+ *
+ * Context: process context.
+ */
+void xe_svm_migrate_arrays_free(struct xe_svm_migrate_arrays *a)
+{
+	kvfree(a->src);
+}
+
+/**
+ * xe_svm_devmem_release_dst() - give back the destinations of a failed migration
+ * @dst: the migrate_vma destination array
+ * @npages: its entries
+ *
+ * Unlocks and frees every destination page and clears its entry, so that
+ * migrate_vma_pages() moves nothing and migrate_vma_finalize() restores
+ * every source: used when a copy failed, so that no page with stale
+ * contents is ever mapped.
+ *
+ * Context: process context.
+ */
+void xe_svm_devmem_release_dst(unsigned long *dst, unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		struct page *page = migrate_pfn_to_page(dst[i]);
+
+		if (!page)
+			continue;
+		dst[i] = 0;
+		unlock_page(page);
+		put_page(page);
+	}
+}
+
+/*
+ * Allocate and lock a system page for every entry of @src that may
+ * migrate, and gather the copy. @vma is NULL for the eviction of a whole
+ * region (no address space: any node will do).
+ */
+static unsigned long xe_svm_prepare_to_ram(struct vm_area_struct *vma,
+					   unsigned long start,
+					   const unsigned long *src,
+					   unsigned long *dst,
+					   unsigned long npages,
+					   struct page **sys, struct page **dev)
+{
+	unsigned long i, n = 0;
+
+	for (i = 0; i < npages; i++) {
+		struct page *spage = migrate_pfn_to_page(src[i]);
+		struct page *dpage;
+
+		dst[i] = 0;
+		if (!spage || !(src[i] & MIGRATE_PFN_MIGRATE))
+			continue;
+
+		if (vma)
+			dpage = alloc_page_vma(GFP_HIGHUSER_MOVABLE, vma,
+					       start + i * PAGE_SIZE);
+		else
+			dpage = alloc_page(GFP_HIGHUSER_MOVABLE);
+		/* That page stays in device memory: no data is lost. */
+		if (!dpage)
+			continue;
+
+		lock_page(dpage);
+		dst[i] = migrate_pfn(page_to_pfn(dpage));
+		sys[n] = dpage;
+		dev[n] = spage;
+		n++;
+	}
+
+	return n;
+}
+
+/**
+ * xe_svm_devmem_count_migrated() - pages a migration really moved
+ * @src: the migrate_vma source array, after migrate_vma_pages()
+ * @dst: the destination array
+ * @npages: their entries
+ *
+ * migrate_vma_pages() and migrate_device_pages() may still drop entries
+ * (extra references, a destination left empty): only entries that kept
+ * MIGRATE_PFN_MIGRATE and have a destination moved.
+ *
+ * Context: any context.
+ * Return: the number of pages moved.
+ */
+unsigned long xe_svm_devmem_count_migrated(const unsigned long *src,
+					   const unsigned long *dst,
+					   unsigned long npages)
+{
+	unsigned long i, n = 0;
+
+	for (i = 0; i < npages; i++)
+		if ((src[i] & MIGRATE_PFN_MIGRATE) && dst[i])
+			n++;
+
+	return n;
+}
+
+/*
+ * Copy back the pages of a CPU fault's window. The window may hold pages
+ * of several regions (a range placed partly on each tile, a VMA mapping
+ * ranges of several tiles): each region's engine copies its own pages,
+ * and its counters count them. Reorders @sys and @dev, in pairs.
+ */
+static int xe_svm_devmem_copy_to_ram_by_region(struct page **sys, struct page **dev,
+					       unsigned long n)
+{
+	unsigned long i, j, done = 0;
+	int err = 0, ret;
+
+	while (done < n) {
+		struct xe_svm_devmem *dm = xe_svm_page_to_devmem(dev[done]);
+
+		for (i = j = done; i < n; i++) {
+			if (xe_svm_page_to_devmem(dev[i]) != dm)
+				continue;
+			swap(dev[i], dev[j]);
+			swap(sys[i], sys[j]);
+			j++;
+		}
+		ret = xe_svm_devmem_copy(dm, sys + done, dev + done, j - done, false);
+		if (ret)
+			err = ret;
+		done = j;
+	}
+
+	return err;
+}
+
+/* Count the pages a migration to system memory moved, to their regions. */
+static void xe_svm_devmem_count_to_ram(const unsigned long *src,
+				       const unsigned long *dst,
+				       unsigned long npages)
+{
+	struct xe_svm_devmem *dm;
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		if (!(src[i] & MIGRATE_PFN_MIGRATE) || !dst[i])
+			continue;
+		dm = xe_svm_page_to_devmem(migrate_pfn_to_page(src[i]));
+		atomic64_inc(&dm->stats.migrated_to_ram);
+	}
+}
+
+/**
+ * xe_svm_devmem_migrate_to_ram() - the CPU faulted on a device page
+ * @vmf: the fault (&dev_pagemap_ops.migrate_to_ram)
+ *
+ * What comes back is the window of the
+ * allocation's size (the range size: 2 MiB, 64 KiB or 4 KiB), aligned,
+ * around the faulting address and clipped to the VMA: a CPU that touches
+ * one page of a buffer the GPU worked on usually goes on to read the
+ * rest, and one migration of 2 MiB costs much less than 512 faults of
+ * one page each (see "DOC: Device memory" for the figures). Pages of the
+ * window that are not device pages of this owner are left alone.
+ *
+ * Context: mmap lock held for reading (or the per-VMA lock dropped:
+ * do_swap_page() retries); the page is referenced but not locked, so two
+ * CPU faults, or a fault and an eviction, can race here: the loser
+ * collects nothing and the fault is retried.
+ * Return: 0 (the fault is retried or the page is back), VM_FAULT_OOM or
+ * VM_FAULT_SIGBUS (the copy failed: the data stays in VRAM).
+ */
+vm_fault_t xe_svm_devmem_migrate_to_ram(struct vm_fault *vmf)
+{
+	struct xe_svm_devmem_alloc *alloc = vmf->page->zone_device_data;
+	struct xe_svm_devmem *dm = alloc->dm;
+	unsigned long size = alloc->npages << PAGE_SHIFT;
+	struct vm_area_struct *vma = vmf->vma;
+	struct migrate_vma mig = {
+		.vma = vma,
+		.start = max(ALIGN_DOWN(vmf->address, size), vma->vm_start),
+		.end = min(ALIGN_DOWN(vmf->address, size) + size, vma->vm_end),
+		.pgmap_owner = dm->pagemap.owner,
+		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+		.fault_page = vmf->page,
+	};
+	unsigned long npages = (mig.end - mig.start) >> PAGE_SHIFT;
+	unsigned long fault_idx = (vmf->address - mig.start) >> PAGE_SHIFT;
+	struct xe_svm_migrate_arrays a;
+	vm_fault_t ret = 0;
+	unsigned long n;
+	int err;
+
+	mmap_assert_locked(vma->vm_mm);
+	atomic64_inc(&dm->stats.cpu_faults);
+
+	if (xe_svm_migrate_arrays_alloc(&a, npages))
+		return VM_FAULT_OOM;
+	mig.src = a.src;
+	mig.dst = a.dst;
+
+	err = migrate_vma_setup(&mig);
+	if (err) {
+		ret = VM_FAULT_SIGBUS;
+		goto out_free;
+	}
+	/* Someone else is migrating the page: retry the fault. */
+	if (!mig.cpages) {
+		atomic64_inc(&dm->stats.cpu_fault_races);
+		goto out_free;
+	}
+
+	n = xe_svm_prepare_to_ram(vma, mig.start, mig.src, mig.dst, npages, a.sys, a.dev);
+	if ((mig.src[fault_idx] & MIGRATE_PFN_MIGRATE) && !mig.dst[fault_idx])
+		ret = VM_FAULT_OOM;
+
+	if (xe_svm_devmem_copy_to_ram_by_region(a.sys, a.dev, n)) {
+		/* The data stays in VRAM; never map a half-copied page. */
+		xe_svm_devmem_release_dst(mig.dst, npages);
+		ret = VM_FAULT_SIGBUS;
+	}
+
+	migrate_vma_pages(&mig);
+	xe_svm_devmem_count_to_ram(mig.src, mig.dst, npages);
+	migrate_vma_finalize(&mig);
+
+out_free:
+	xe_svm_migrate_arrays_free(&a);
+	return ret;
+}
+
+/*
+ * Passes of xe_svm_devmem_evict_all() in which a copy failed before it
+ * stops waiting for the copy engine to recover (a wedged or removed GPU
+ * fails every copy, for ever).
+ */
+#define XE_SVM_EVICT_COPY_PASSES	3
+
+/*
+ * A copy engine that fails every copy must not keep the region alive for
+ * ever: copy the pages of a failed batch one by one, and give each page
+ * whose copy still fails a zeroed page instead. Pages whose copy works
+ * keep their data.
+ */
+static void xe_svm_devmem_copy_or_zero(struct xe_svm_devmem *dm, struct page **sys,
+				       struct page **dev, unsigned long n)
+{
+	unsigned long i, lost = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!xe_svm_devmem_copy(dm, &sys[i], &dev[i], 1, false))
+			continue;
+		clear_highpage(sys[i]);
+		lost++;
+	}
+	atomic64_add(lost, &dm->stats.pages_lost);
+}
+
+/*
+ * Move the live pages among @npages pfns from @pfn to system memory, in
+ * every address space that maps them. Pages whose lock was contended, or
+ * whose copy failed, stay where they are for the next pass, unless
+ * @lossy: then a page whose copy fails is replaced by a zeroed page.
+ * Return: true if a copy failed.
+ */
+static bool xe_svm_devmem_evict_batch(struct xe_svm_devmem *dm, unsigned long pfn,
+				      unsigned long npages,
+				      struct xe_svm_migrate_arrays *a, bool lossy)
+{
+	bool failed = false;
+	unsigned long n;
+
+	migrate_device_range(a->src, pfn, npages);
+	n = xe_svm_prepare_to_ram(NULL, 0, a->src, a->dst, npages, a->sys, a->dev);
+	if (xe_svm_devmem_copy(dm, a->sys, a->dev, n, false)) {
+		failed = true;
+		if (lossy)
+			xe_svm_devmem_copy_or_zero(dm, a->sys, a->dev, n);
+		else
+			xe_svm_devmem_release_dst(a->dst, npages);
+	}
+
+	migrate_device_pages(a->src, a->dst, npages);
+	atomic64_add(xe_svm_devmem_count_migrated(a->src, a->dst, npages),
+		     &dm->stats.migrated_to_ram);
+	migrate_device_finalize(a->src, a->dst, npages);
+
+	return failed;
+}
+
+/**
+ * xe_svm_devmem_evict_all() - move every device page of a region to system memory
+ * @dm: the region
+ *
+ * Migrates every page in use back to system memory, in every process
+ * that maps it, until none is left: a page whose lock is contended or
+ * whose copy fails is retried on the next pass. Allocations must already
+ * be stopped (&xe_svm_devmem.removing), or this may never end.
+ *
+ * A copy engine that is dead (a wedged or unplugged GPU fails every copy)
+ * would keep the pages in VRAM for ever, and the region with them. After
+ * %XE_SVM_EVICT_COPY_PASSES passes with failed copies, each page whose
+ * copy still fails on its own is replaced by a zeroed page: its data is
+ * lost (counted in &xe_svm_devmem_stats.pages_lost and logged), as the
+ * data of the device's buffer objects is; every page whose copy works
+ * keeps its data.
+ *
+ * Context: process context, no SVM or mmap lock held; may sleep.
+ * Return: 0, or -ENOMEM when the bookkeeping arrays cannot be allocated.
+ */
+int xe_svm_devmem_evict_all(struct xe_svm_devmem *dm)
+{
+	unsigned long first = PHYS_PFN(dm->pagemap.range.start);
+	unsigned long total = PHYS_PFN(dm->size), pfn, pass;
+	u64 lost = atomic64_read(&dm->stats.pages_lost);
+	struct xe_svm_migrate_arrays a;
+	unsigned int failed_passes = 0;
+	bool failed;
+
+	might_sleep();
+
+	if (xe_svm_migrate_arrays_alloc(&a, XE_SVM_EVICT_BATCH))
+		return -ENOMEM;
+
+	for (pass = 0; atomic_read(&dm->allocs); pass++) {
+		failed = false;
+		for (pfn = first; pfn < first + total; pfn += XE_SVM_EVICT_BATCH) {
+			failed |= xe_svm_devmem_evict_batch(dm, pfn,
+							    min(XE_SVM_EVICT_BATCH,
+								first + total - pfn),
+							    &a, failed_passes >=
+							    XE_SVM_EVICT_COPY_PASSES);
+			cond_resched();
+		}
+		failed_passes += failed;
+		/*
+		 * Someone holds a page lock (a racing CPU fault), or a
+		 * migration is still handing pages out: let it finish.
+		 */
+		if (atomic_read(&dm->allocs))
+			msleep(pass < 10 ? 1 : 100);
+		WARN_ONCE(pass == 1000, "xe_svm: %lld device pages will not leave VRAM\n",
+			  atomic64_read(&dm->stats.pages_in_use));
+	}
+
+	lost = atomic64_read(&dm->stats.pages_lost) - lost;
+	if (lost)
+		pr_err("xe_svm: %s: copy engine failing, %llu pages of data lost on eviction\n",
+		       dm->res->name, lost);
+
+	xe_svm_migrate_arrays_free(&a);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_evict_all, DRM_XE_SVM);
 
 #if IS_BUILTIN(CONFIG_DRM_XE_KUNIT_TEST)
 #include "tests/xe_svm_migrate_test.c"

@@ -6,10 +6,14 @@
 #ifndef _XE_SVM_MIGRATE_H_
 #define _XE_SVM_MIGRATE_H_
 
+#include <linux/mm_types.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
 
+struct page;
+struct vm_fault;
 struct xe_svm;
+struct xe_svm_devmem;
 struct xe_svm_range;
 
 /* The smallest range a GPU fault migrates to VRAM (unless for an atomic) */
@@ -84,5 +88,30 @@ bool xe_svm_range_thrash_held(struct xe_svm_range *range, unsigned long now);
 bool xe_svm_range_thrash_note(struct xe_svm_range *range, unsigned long now);
 long xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
 			unsigned int access);
+
+/**
+ * struct xe_svm_migrate_arrays - the per-page arrays of one migration
+ *
+ * One allocation holds all four; xe_svm_migrate_arrays_free() frees it.
+ */
+struct xe_svm_migrate_arrays {
+	/** @src: migrate_vma source entries */
+	unsigned long *src;
+	/** @dst: migrate_vma destination entries */
+	unsigned long *dst;
+	/** @sys: the system pages of the copy */
+	struct page **sys;
+	/** @dev: the device pages of the copy */
+	struct page **dev;
+};
+
+int xe_svm_migrate_arrays_alloc(struct xe_svm_migrate_arrays *a, unsigned long npages);
+void xe_svm_migrate_arrays_free(struct xe_svm_migrate_arrays *a);
+void xe_svm_devmem_release_dst(unsigned long *dst, unsigned long npages);
+unsigned long xe_svm_devmem_count_migrated(const unsigned long *src,
+					   const unsigned long *dst,
+					   unsigned long npages);
+vm_fault_t xe_svm_devmem_migrate_to_ram(struct vm_fault *vmf);
+int xe_svm_devmem_evict_all(struct xe_svm_devmem *dm);
 
 #endif
