@@ -1801,38 +1801,6 @@ static void check_fresh_module(const struct emu_module *m)
 }
 
 /*
- * Unloading the module with data in VRAM, in this process and in another
- * one that keeps running: once every device file is closed, the unload
- * moves every VRAM page back to system memory, and every byte is right
- * afterwards. The module is reloaded with its original parameters.
- */
-static void test_teardown_unload(void)
-{
-	struct emu_module m;
-	bool reloaded = false;
-	struct stat st;
-	int status;
-	pid_t w;
-
-	module_get(&m);
-	w = emu_fork(unload_worker, NULL);
-	svmt_assert_eq_u64(waitpid(w, &status, 0), w);
-	/* Reload first, so that the programs after this one find the device. */
-	if (stat(EMU_DEV, &st) != 0) {
-		svmt_assert_ok(load_module(m.kofd, m.params));
-		reloaded = true;
-	}
-	close(m.kofd);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		svmt_fail(__FILE__, __LINE__, "the unloading process failed (status 0x%x)",
-			  status);
-	svmt_assert(reloaded);
-
-	/* A fresh module: the original tiles, nothing in use, counters at 0. */
-	check_fresh_module(&m);
-}
-
-/*
  * The process that unloads the module while the copy engine fails every
  * copy back to system memory, as a wedged GPU's does.
  */
@@ -1872,12 +1840,13 @@ static void unload_dead_worker(void *arg)
 }
 
 /*
- * Unloading the module while its copy engine is dead: the unload ends
- * (it used to retry the copies for ever), the pages that could not be
- * copied are replaced by zeroed pages and counted in one logged line, and
- * nothing leaks. The module is reloaded with its original parameters.
+ * Run @worker, a process that unloads the module, and reload the module
+ * with its original parameters afterwards (first, whatever the worker
+ * did, so that the programs after this one find the device); then the
+ * worker must have succeeded and the module must be a fresh one: the
+ * original tiles, nothing in use, counters at 0.
  */
-static void test_teardown_unload_copy_dead(void)
+static void run_unload_worker(void (*worker)(void *))
 {
 	struct emu_module m;
 	bool reloaded = false;
@@ -1886,7 +1855,7 @@ static void test_teardown_unload_copy_dead(void)
 	pid_t w;
 
 	module_get(&m);
-	w = emu_fork(unload_dead_worker, NULL);
+	w = emu_fork(worker, NULL);
 	svmt_assert_eq_u64(waitpid(w, &status, 0), w);
 	if (stat(EMU_DEV, &st) != 0) {
 		svmt_assert_ok(load_module(m.kofd, m.params));
@@ -1899,6 +1868,28 @@ static void test_teardown_unload_copy_dead(void)
 	svmt_assert(reloaded);
 
 	check_fresh_module(&m);
+}
+
+/*
+ * Unloading the module with data in VRAM, in this process and in another
+ * one that keeps running: once every device file is closed, the unload
+ * moves every VRAM page back to system memory, and every byte is right
+ * afterwards.
+ */
+static void test_teardown_unload(void)
+{
+	run_unload_worker(unload_worker);
+}
+
+/*
+ * Unloading the module while its copy engine is dead: the unload ends
+ * (it used to retry the copies for ever), the pages that could not be
+ * copied are replaced by zeroed pages and counted in one logged line, and
+ * nothing leaks.
+ */
+static void test_teardown_unload_copy_dead(void)
+{
+	run_unload_worker(unload_dead_worker);
 }
 
 /* ------------------------------------------------------------------ */

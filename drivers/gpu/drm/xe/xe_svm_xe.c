@@ -352,17 +352,19 @@ static unsigned int svmxe_core_access(struct xe_device *xe, bool write,
 }
 
 /*
- * Write the PTEs of @vma on @tile_mask and wait until they are written.
- * The VM dma-resv is locked through drm_exec, so that page-table
- * allocations may evict with its acquire context, as on other faults.
+ * Run @update (a bind or an unbind of @vma on @tile_mask) and wait until
+ * the page tables are written. The VM dma-resv is locked through
+ * drm_exec, so that page-table allocations may evict with its acquire
+ * context, as on other faults.
  */
-static int svmxe_run_bind(struct xe_vm *vm, struct xe_vma *vma, u8 tile_mask)
+static int svmxe_run_update(struct xe_vm *vm, struct xe_vma *vma, u8 tile_mask,
+			    struct dma_fence *(*update)(struct xe_vm *vm,
+							struct xe_vma *vma,
+							u8 tile_mask))
 {
 	struct dma_fence *fence;
 	struct drm_exec exec;
 	int err;
-
-	KUNIT_STATIC_STUB_REDIRECT(svmxe_run_bind, vm, vma, tile_mask);
 
 	drm_exec_init(&exec, 0, 0);
 	drm_exec_until_all_locked(&exec) {
@@ -372,7 +374,7 @@ static int svmxe_run_bind(struct xe_vm *vm, struct xe_vma *vma, u8 tile_mask)
 	if (err)
 		goto out_fini;
 
-	fence = xe_vma_rebind(vm, vma, tile_mask);
+	fence = update(vm, vma, tile_mask);
 	if (IS_ERR(fence)) {
 		err = PTR_ERR(fence);
 		goto out_fini;
@@ -386,38 +388,23 @@ out_fini:
 	return err;
 }
 
+/* Write the PTEs of @vma on @tile_mask and wait until they are written. */
+static int svmxe_run_bind(struct xe_vm *vm, struct xe_vma *vma, u8 tile_mask)
+{
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_run_bind, vm, vma, tile_mask);
+
+	return svmxe_run_update(vm, vma, tile_mask, xe_vma_rebind);
+}
+
 /*
  * Unbind @vma from the page tables of @tile_mask and wait: its entries
  * are cleared, the tables only it used freed (see svmxe_unbind()).
  */
 static int svmxe_run_unbind(struct xe_vm *vm, struct xe_vma *vma, u8 tile_mask)
 {
-	struct dma_fence *fence;
-	struct drm_exec exec;
-	int err;
-
 	KUNIT_STATIC_STUB_REDIRECT(svmxe_run_unbind, vm, vma, tile_mask);
 
-	drm_exec_init(&exec, 0, 0);
-	drm_exec_until_all_locked(&exec) {
-		err = xe_vm_lock_vma(&exec, vma);
-		drm_exec_retry_on_contention(&exec);
-	}
-	if (err)
-		goto out_fini;
-
-	fence = xe_vma_svm_range_unbind(vm, vma, tile_mask);
-	if (IS_ERR(fence)) {
-		err = PTR_ERR(fence);
-		goto out_fini;
-	}
-
-	dma_fence_wait(fence, false);
-	dma_fence_put(fence);
-
-out_fini:
-	drm_exec_fini(&exec);
-	return err;
+	return svmxe_run_update(vm, vma, tile_mask, xe_vma_svm_range_unbind);
 }
 
 /*
