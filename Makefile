@@ -10,13 +10,13 @@
 # Both do all set-up themselves on a fresh Debian 12 machine (apt
 # packages, the pinned base source). See README.md for the rest.
 
-.PHONY: all setup tree export series gate build run demo bench check plan clean distclean help
+.PHONY: all setup tree export series gate build run demo bench check quick start wait status plan clean distclean help
 
 all: help
 
 help:
 	@sed -n '/^# xe SVM/,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "Other targets: setup tree export series gate build run bench plan clean distclean"
+	@echo "Other targets: setup tree export series gate build run quick start wait status bench plan clean distclean"
 
 setup:
 	@scripts/setup.sh
@@ -50,6 +50,24 @@ bench:
 
 check:
 	@scripts/check.sh check
+
+# The inner loop: assemble, early static checks, gate, build, late static
+# checks, bisect (reusing every result proven before), then the guest run
+# of E2E= / KUNIT= only; stops at the first red. Not make check.
+quick:
+	@scripts/check.sh quick
+
+# make check in the background (MODE=quick|run for the others); make wait
+# returns when it ends (or after WAIT_MAX=540 s, status 3: wait again);
+# make status prints the running step.
+start:
+	@scripts/wait.sh start $(or $(MODE),check)
+
+wait:
+	@scripts/wait.sh wait
+
+status:
+	@scripts/wait.sh status
 
 # The expected plan (tests/expected-plan): every static check, KUnit case,
 # e2e subtest and guest check make check must report. Regenerate and

@@ -17,6 +17,15 @@
 # CONFIG_DRM_XE_SVM (the first commit adds the latter), so a commit where
 # xe or SVM silently dropped out of the build does not pass by building
 # nothing.
+#
+# Reuse (scripts/lib.sh): a commit that passed before, with the same tree,
+# the same fragments, the same bisect and library scripts and the same
+# toolchain, is not built again; its line says "cached" with the date it
+# was computed and its key. The commits that need building are built
+# starting from the one the work tree is on (no walk back to commit 1),
+# and tinyconfig + olddefconfig run only when a commit's configuration
+# inputs (fragments, Kconfig files, the tiny configs, the toolchain)
+# differ from those of the .config in the build directory.
 . "$(dirname "$0")/lib.sh"
 FRAGS=("$REPO"/configs/{base,svm,gate}.config)
 REQUIRED="CONFIG_DRM_XE CONFIG_DRM_XE_SVM"
@@ -48,31 +57,93 @@ RES=$BUILD/static-results
 WT=$BUILD/bisect-src
 O=$BUILD/bisect
 cd "$SRC" || { echo "fail bisect cannot-enter-$SRC" >> "$RES"; exit 1; }
-if [ ! -d "$WT/.git" ] && [ ! -f "$WT/.git" ]; then
-	rm -rf "$WT"
+TOOLS=$(toolchain_id)
+SCRIPTS_ID=$(files_id "$REPO/scripts/bisect-check.sh" "$REPO/scripts/lib.sh")
+FRAGS_ID=$(files_id "${FRAGS[@]}")
+
+# config_id COMMIT: what tinyconfig + fragments + olddefconfig read
+config_id() {
+	{
+		git ls-tree -r "$1" -- scripts/kconfig kernel/configs arch/x86/configs
+		git ls-tree -r "$1" | grep -E '[[:space:]](.*/)?Kconfig[^/]*$'
+		echo "$FRAGS_ID $TOOLS"
+	} | sha256sum | cut -d' ' -f1
+}
+
+mapfile -t COMMITS < <(git rev-list --reverse base..svm)
+declare -a NAME KEY
+todo=()
+for ((i = 1; i <= ${#COMMITS[@]}; i++)); do
+	c=${COMMITS[i - 1]}
+	NAME[i]=$(bisect_name "$i" "$(git log -1 --format=%s "$c")")
+	KEY[i]=$(echo "bisect $(git rev-parse "$c^{tree}") $FRAGS_ID $SCRIPTS_ID $TOOLS" | sha256sum | cut -d' ' -f1)
+	if why=$(reuse_get bisect "${KEY[i]}"); then
+		echo "ok ${NAME[i]} (at $(git rev-parse --short "$c"); $why)" >> "$RES"
+	else
+		todo+=("$i")
+	fi
+done
+log "bisect: $(( ${#COMMITS[@]} - ${#todo[@]} )) of ${#COMMITS[@]} commits reused, ${#todo[@]} to build"
+
+[ ${#todo[@]} -gt 0 ] || exit 0
+
+# The work tree must belong to this tree (a checkout moved to another
+# directory leaves it pointing at the old place): otherwise make a new one.
+wt_ok() {
+	[ -e "$WT/.git" ] &&
+	[ "$(cd "$WT" 2>/dev/null && git rev-parse --path-format=absolute --git-common-dir 2>/dev/null)" = "$(git rev-parse --path-format=absolute --git-common-dir)" ]
+}
+if ! wt_ok; then
+	log "bisect: (re)creating the work tree $WT"
+	rm -rf "$WT" "$O"
 	git worktree prune
-	git worktree add -q --detach "$WT" base || { echo "fail bisect cannot-create-worktree" >> "$RES"; exit 0; }
+	git worktree add -q --detach "$WT" base || {
+		for i in "${todo[@]}"; do echo "fail ${NAME[i]} cannot-create-the-bisect-work-tree" >> "$RES"; done
+		exit 0
+	}
+fi
+# Object files record the source directory: after a move, start afresh
+# (ccache still has the objects).
+if [ -L "$O/source" ] && [ "$(readlink "$O/source")" != "$WT" ]; then
+	rm -rf "$O"
 fi
 mkdir -p "$O"
 MAKE=(make -C "$WT" O="$O" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc")
 
-i=0
-for c in $(git rev-list --reverse base..svm); do
-	i=$((i + 1))
-	name=$(bisect_name "$i" "$(git log -1 --format=%s "$c")")
+# Order: from the commit the work tree is on (or the first one after it)
+# to the end of the series, then back from there to the first: every
+# checkout is a neighbour of the last one, so each build is incremental.
+here=$(git -C "$WT" rev-parse HEAD 2>/dev/null)
+w=0
+for ((i = 1; i <= ${#COMMITS[@]}; i++)); do
+	[ "${COMMITS[i - 1]}" = "$here" ] && w=$i
+done
+order=()
+for i in "${todo[@]}"; do [ "$i" -ge "$w" ] && order+=("$i"); done
+for ((k = ${#todo[@]} - 1; k >= 0; k--)); do
+	[ "${todo[k]}" -lt "$w" ] && order+=("${todo[k]}")
+done
+
+for i in "${order[@]}"; do
+	c=${COMMITS[i - 1]}
+	name=${NAME[i]}
 	why=
+	t0=$(date +%s)
 	git -C "$WT" checkout -q --detach "$c" > "$BUILD/bisect-$i.log" 2>&1 ||
 		why="git checkout of $c failed"
 	head=$(git -C "$WT" rev-parse HEAD 2>/dev/null)
 	[ -n "$why" ] || [ "$head" = "$c" ] || why="the work tree is at ${head:-nothing}, not at $c"
 	[ -n "$why" ] || git -C "$WT" diff-index --quiet HEAD -- ||
 		why="the work tree of $c has local changes"
-	if [ -z "$why" ]; then
+	cfg=$(config_id "$c")
+	if [ -z "$why" ] && ! { [ -f "$O/.config" ] && stamp_ok "$O/.xe-svm-config" "$cfg"; }; then
+		rm -f "$O/.xe-svm-config"
 		{
 			"${MAKE[@]}" -s tinyconfig >/dev/null 2>&1 &&
 			cat "${FRAGS[@]}" >> "$O/.config" &&
 			"${MAKE[@]}" -s olddefconfig >/dev/null 2>&1
 		} >> "$BUILD/bisect-$i.log" 2>&1 || why="configuring failed"
+		[ -n "$why" ] || stamp_set "$O/.xe-svm-config" "$cfg"
 	fi
 	if [ -z "$why" ]; then
 		problems=$(config_problems "$c")
@@ -86,9 +157,11 @@ for c in $(git rev-list --reverse base..svm); do
 		fi
 	fi
 	if [ -z "$why" ]; then
-		echo "ok $name (at $(git -C "$WT" rev-parse --short HEAD))" >> "$RES"
-		log "static: $name ok"
+		reuse_put bisect "${KEY[i]}"
+		echo "ok $name (at $(git -C "$WT" rev-parse --short HEAD); built in $(( $(date +%s) - t0 )) s, key ${KEY[i]:0:16})" >> "$RES"
+		log "static: $name ok ($(( $(date +%s) - t0 )) s)"
 	else
+		rm -f "$O/.xe-svm-config"
 		echo "fail $name $(echo "$why" | cut -c1-300)" >> "$RES"
 		log "static: $name FAILED: $why (see $BUILD/bisect-$i.log)"
 	fi

@@ -10,6 +10,18 @@
 #   check.sh bench   build, boot, run the benchmarks (not tests), report
 #   check.sh run     like check without the static checks and the gate
 #                    (for iterating; honours E2E= and KUNIT=)
+#   check.sh quick   the inner loop: assembly, the early static checks,
+#                    the compile gate, the builds, the late static checks
+#                    and the bisect (all through the reuse of scripts/lib.sh),
+#                    then the guest run of what E2E= / KUNIT= name (none
+#                    when neither is set); stops at the first red step.
+#                    Not make check: its closing line says what it skipped.
+#
+# Order of check: the cheap deterministic checks first (the series
+# applies, checkpatch of the patches not proven before, kernel-doc, the
+# static part of the expected plan), so that a red shows in the first
+# minutes; then the builds, the checks that need them, the bisect and the
+# guest. $BUILD/progress names the running step (scripts/wait.sh).
 #
 # A step that cannot complete (a build error) is reported as one failed
 # item and the closing line is still printed.
@@ -18,29 +30,64 @@ MODE=${1:-check}
 START=$(date +%s)
 STEPS=$BUILD/steps
 mkdir -p "$BUILD"
+[ -s "$STEPS" ] && [ "$(cat "$BUILD/progress" 2>/dev/null | cut -d' ' -f1)" = done ] &&
+	cp "$STEPS" "$BUILD/steps.last"
 : > "$STEPS"
+: > "$BUILD/static-results"
+: > "$BUILD/static-results.pre"
 step() { # name command...: run a step, record its time and status
 	local name=$1 t0=$(date +%s) rc
 	shift
+	progress_set "$name"
 	log "[$name]"
 	"$@"
 	rc=$?
 	echo "$name $rc $(( $(date +%s) - t0 ))" >> "$STEPS"
 	return $rc
 }
+finish() { # exit status: the run is over (scripts/wait.sh reads this)
+	cp "$STEPS" "$BUILD/steps.last"
+	printf 'done %s %s\n' "$(date +%s)" "$1" > "$BUILD/progress"
+	exit "$1"
+}
+# The static results so far, held to the static part of the expected plan
+# (a check that wrote no line fails), when the run stops before the guest.
+static_report() {
+	python3 "$REPO/scripts/report.py" --static "$BUILD/static-results" --plan check \
+		--expected "$REPO/tests/expected-plan" | tee "$BUILD/$MODE-report.txt"
+}
 fatal() { # a step that everything after it needs failed
 	echo "fail $1 $2" >> "$BUILD/static-results"
-	python3 "$REPO/scripts/report.py" --static "$BUILD/static-results" --plan "$MODE"
-	exit 1
+	static_report
+	finish 1
+}
+red() { grep -h '^fail' "$BUILD/static-results" "$BUILD/static-results.pre" 2>/dev/null; }
+# quick stops at the first red step, with the report of what ran
+quick_stop() {
+	[ "$MODE" = quick ] && [ -n "$(red)" ] || return 0
+	cat "$BUILD/static-results.pre" >> "$BUILD/static-results"
+	static_report
+	echo "make quick stopped at the first red step ($1); this is not make check" |
+		tee -a "$BUILD/$MODE-report.txt"
+	finish 1
 }
 
-step setup "$REPO/scripts/setup.sh" || { : > "$BUILD/static-results"; fatal setup "set-up failed"; }
-: > "$BUILD/static-results.pre"
-step assemble "$REPO/scripts/assemble.sh" || { : > "$BUILD/static-results"; fatal assemble "the series does not assemble"; }
+step setup "$REPO/scripts/setup.sh" || fatal setup "set-up failed"
+step assemble "$REPO/scripts/assemble.sh" || fatal assemble "the series does not assemble"
 
-if [ "$MODE" = check ]; then
-	step series "$REPO/scripts/series.sh" || echo "fail series format-patch-failed" >> "$BUILD/static-results.pre"
+STATIC=
+[ "$MODE" = check ] || [ "$MODE" = quick ] && STATIC=1
+if [ -n "$STATIC" ]; then
+	step series "$REPO/scripts/series.sh" || fatal series "git format-patch failed"
+	step static-early "$REPO/scripts/static-checks.sh" early ||
+		echo "fail static-checks.sh:early exited-with-status-$?(see-its-output-above)" >> "$BUILD/static-results.pre"
+	if [ -n "$(red)" ]; then
+		warn "RED after $(( $(date +%s) - START )) s (the run goes on to report everything):
+$(red | head -10)"
+	fi
+	quick_stop static-early
 	step gate "$REPO/scripts/build-kernel.sh" gate || echo "fail compile-gate the-gate-build-failed(see-build/gate.log)" >> "$BUILD/static-results.pre"
+	quick_stop gate
 fi
 # BENCH_KERNEL=release make bench: benchmarks on a kernel without the
 # debug fragment (KASAN, lockdep...), built beside the test kernel.
@@ -50,22 +97,24 @@ if [ "$MODE" = bench ] && [ "${BENCH_KERNEL:-debug}" = release ]; then
 	export KERNEL_VARIANT=bench
 fi
 if ! step build-guest "$REPO/scripts/build-kernel.sh" "$KERNEL_TARGET"; then
-	cp "$BUILD/static-results.pre" "$BUILD/static-results"
+	cat "$BUILD/static-results.pre" >> "$BUILD/static-results"
 	fatal guest-build "the guest kernel does not build (see build/guest-build.log)"
 fi
 step initramfs "$REPO/scripts/mkinitramfs.sh" || {
-	cp "$BUILD/static-results.pre" "$BUILD/static-results"
+	cat "$BUILD/static-results.pre" >> "$BUILD/static-results"
 	fatal initramfs "the tests or the initramfs do not build"
 }
 
 STATIC_ARGS=()
-if [ "$MODE" = check ]; then
+if [ -n "$STATIC" ]; then
 	# A script that went wrong is a failure of its own (the expected plan
 	# also fails every check it did not get to).
-	step static "$REPO/scripts/static-checks.sh" ||
-		echo "fail static-checks.sh exited-with-status-$?(see-its-output-above)" >> "$BUILD/static-results.pre"
+	step static-late "$REPO/scripts/static-checks.sh" late ||
+		echo "fail static-checks.sh:late exited-with-status-$?(see-its-output-above)" >> "$BUILD/static-results.pre"
+	quick_stop static-late
 	step bisect "$REPO/scripts/bisect-check.sh" ||
 		echo "fail bisect-check.sh exited-with-status-$?" >> "$BUILD/static-results.pre"
+	quick_stop bisect
 	cat "$BUILD/static-results.pre" >> "$BUILD/static-results"
 	STATIC_ARGS=(--static "$BUILD/static-results")
 fi
@@ -78,7 +127,26 @@ PLAN_ARGS=()
 PLAN=check
 [ "$MODE" = demo ] && PLAN=demo
 [ "$MODE" = bench ] && PLAN=bench
-step guest "$REPO/scripts/run-guest.sh" "$PLAN"
+QUICK_SKIPPED=
+if [ "$MODE" = quick ]; then
+	# The report of quick holds only what it ran; KUnit and e2e only when
+	# named.
+	PLAN_ARGS=()
+	PLAN_ARGS=(--expected "$REPO/tests/expected-plan")
+	if [ -z "$E2E" ] && [ -z "$KUNIT" ]; then
+		QUICK_SKIPPED="the guest run (name programs with E2E=, KUnit suites with KUNIT=)"
+	else
+		[ -n "$E2E" ] || export E2E=none
+		PLAN_ARGS+=(--select-e2e "$E2E" --select-kunit "$KUNIT")
+	fi
+fi
+REPORT=$BUILD/$PLAN-report.txt
+[ "$MODE" = quick ] && REPORT=$BUILD/quick-report.txt
+GUEST_ARGS=()
+if [ -z "$QUICK_SKIPPED" ]; then
+	step guest "$REPO/scripts/run-guest.sh" "$PLAN"
+	GUEST_ARGS=(--results "$BUILD/$PLAN-results.log" --console "$BUILD/$PLAN-console.log")
+fi
 
 . "$BUILD/base.env"
 KERNEL_NOTE=
@@ -90,7 +158,11 @@ awk '{ printf "  %-12s %5d%s\n", $1, $3, ($2 != 0 ? "  (failed)" : "") }' "$STEP
 echo "  total        $(( $(date +%s) - START ))"
 echo
 python3 "$REPO/scripts/report.py" "${STATIC_ARGS[@]}" "${PLAN_ARGS[@]}" --plan "$PLAN" \
-	--results "$BUILD/$PLAN-results.log" --console "$BUILD/$PLAN-console.log" \
-	--machine "$MACHINE" |
-	tee "$BUILD/$PLAN-report.txt"
-exit "${PIPESTATUS[0]}"
+	"${GUEST_ARGS[@]}" --machine "$MACHINE" |
+	tee "$REPORT"
+rc=${PIPESTATUS[0]}
+if [ "$MODE" = quick ]; then
+	echo "make quick is not make check: it skipped ${QUICK_SKIPPED:-the guest programs and KUnit suites not named in E2E=/KUNIT=}; run make check before landing" |
+		tee -a "$REPORT"
+fi
+finish "$rc"

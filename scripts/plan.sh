@@ -7,6 +7,8 @@
 # did not report as FAILED, and every reported item the plan lacks too,
 # so nothing can vanish from a run (or appear in one) unnoticed.
 #
+#   plan.sh static       print the static checks' part only (needs only the
+#                        assembled tree and out/series)
 #   plan.sh host         print the host-side part: the static checks (from
 #                        the generated series and the commits' subjects),
 #                        each e2e program's subtests (the built programs'
@@ -151,6 +153,9 @@ PY
 }
 
 case "$1" in
+static)
+	static_part
+	;;
 host)
 	static_part
 	e2e_part
@@ -179,6 +184,6 @@ write)
 	log "plan: $(grep -c '^static ' "$PLAN_FILE") static checks, $(grep -c '^kunit ' "$PLAN_FILE") KUnit cases in $(grep '^kunit ' "$PLAN_FILE" | cut -d' ' -f2 | sort -u | wc -l) suites, $(grep -c '^e2e ' "$PLAN_FILE") e2e subtests, $(grep -c '^guest ' "$PLAN_FILE") guest checks -> $PLAN_FILE"
 	;;
 *)
-	die "usage: $0 host | kunit CONSOLE-LOG | write"
+	die "usage: $0 static | host | kunit CONSOLE-LOG | write"
 	;;
 esac

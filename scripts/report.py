@@ -29,6 +29,7 @@ when anything failed.
 
 import argparse
 import fnmatch
+import os
 import re
 import sys
 
@@ -142,7 +143,7 @@ def parse_ktap(lines, suite):
 def parse_tap(lines, suite, rc, strict=False):
     """Top-level results of one TAP stream (a test program)."""
     items, diag = [], []
-    plan = None
+    plan, running = None, None
     res = re.compile(r'^(ok|not ok) (\d+)\s*-?\s*(.*?)(\s+#\s*(SKIP|TODO|XFAIL)\b\s*(.*))?$')
     for line in lines:
         m = re.match(r'^1\.\.(\d+)', line)
@@ -166,23 +167,25 @@ def parse_tap(lines, suite, rc, strict=False):
                 items.append(Item('e2e', suite, name, 'pass', key=key))
             else:
                 items.append(Item('e2e', suite, name, 'fail', '\n'.join(diag[-12:]), key))
-            diag = []
+            diag, running = [], None
         elif line.startswith('# running '):
             diag = [line]
+            running = line[len('# running '):].strip()
         elif line.startswith('#'):
             diag.append(line)
+    where = ('; it was in subtest %s' % running) if running else ''
     if rc is None:
         items.append(Item('e2e', suite, '(no end marker)', 'fail',
                           'the program\'s output ends without its @@END line: the guest '
-                          'died or hung while it ran\n%s' % '\n'.join(lines[-15:])))
+                          'died or hung while it ran%s\n%s' % (where, '\n'.join(lines[-15:]))))
     if plan is None:
         items.append(Item('e2e', suite, '(no TAP plan)', 'fail',
                           'exit status %s\n%s' % (rc, '\n'.join(lines[-15:]))))
     elif len(items) < plan:
         for i in range(len(items), plan):
             items.append(Item('e2e', suite, '(result %d of %d missing)' % (i + 1, plan), 'fail',
-                              'program ended early, exit status %s\n%s' %
-                              (rc, '\n'.join(lines[-15:]))))
+                              'program ended early, exit status %s%s\n%s' %
+                              (rc, where, '\n'.join(lines[-15:]))))
     elif rc != '0' and rc is not None and not any(i.result == 'fail' for i in items):
         items.append(Item('e2e', suite, '(exit status)', 'fail', 'exit status %s' % rc))
     return items
@@ -523,16 +526,23 @@ def main():
         sections = run.sections
         items += run.items
         splats, allowed = scan_console(a.console)
+        hung = os.path.join(os.path.dirname(a.results), '%s-hung' % a.plan)
+        hung = open(hung).read().strip() if os.path.exists(hung) else ''
         items.append(Item('guest', 'guest', 'guest ran its plan to the end',
                           'pass' if run.done else 'fail',
-                          '' if run.done else 'no @@DONE: the guest panicked, hung or timed out; '
-                          'see the console log'))
+                          '' if run.done else 'no @@DONE: the guest panicked, hung or timed out'
+                          + (' (%s)' % hung if hung else '') + '; see the console log'))
         items.append(Item('guest', 'guest', 'no kernel splat on the console',
                           'fail' if splats else 'pass', '\n\n'.join(splats[:5])))
         if a.plan == 'check':
             kitems, allowed_errs = scan_kernel_log(run)
             items += kitems
-    if a.expected and a.plan == 'check':
+    if a.expected and not guest_ran:
+        # No guest run (make quick without E2E=/KUNIT=, or a run that
+        # stopped before the guest): only the static part is expected.
+        items = apply_plan(items, [p for p in read_plan(a.expected) if p[0] == 'static'],
+                           Selection('none', ''), True, {}, a.expected)
+    elif a.expected and a.plan == 'check':
         items = apply_plan(items, read_plan(a.expected),
                            Selection(a.select_e2e, a.select_kunit), bool(a.static),
                            run.kunit_cases if guest_ran else {}, a.expected)
@@ -561,6 +571,11 @@ def main():
     for (kind, suite), s in suites.items():
         out.append('  %-7s %-40s %4d passed %4d failed %4d skipped' %
                    (kind, suite, s['pass'], s['fail'], s['skip']))
+    reused = [it for it in items if it.kind == 'static' and 'cached:' in it.detail]
+    if reused:
+        out.append('=== reused results (deterministic, computed earlier with the same inputs) ===')
+        for it in reused:
+            out.append('  static %s %s' % (it.name, it.detail))
     skips = [it for it in items if it.result == 'skip']
     if skips:
         out.append('=== skipped, with reasons ===')
@@ -582,6 +597,9 @@ def main():
     n = {r: sum(1 for it in items if it.result == r) for r in ('pass', 'fail', 'skip')}
     if a.machine:
         out.append(a.machine)
+    if reused:
+        out.append('%d of the passed static results were reused (XE_SVM_REUSE=0 recomputes all)'
+                   % len(reused))
     out.append('%d passed, %d failed, %d skipped' % (n['pass'], n['fail'], n['skip']))
     print('\n'.join(out))
     return 1 if n['fail'] or not items else 0

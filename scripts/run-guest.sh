@@ -15,7 +15,13 @@
 #   KUNIT=glob      run only the KUnit suites matching the glob
 #                   (kunit.filter_glob); with E2E set and KUNIT unset,
 #                   KUnit is skipped
-#   GUEST_TIMEOUT   seconds before the guest is killed (default 2400)
+#   GUEST_TIMEOUT   seconds before the guest is killed (default 1200; a
+#                   passing check run takes 230-370 s under TCG)
+#   GUEST_SILENCE   seconds without a byte on either serial stream after
+#                   which the watchdog ends the guest as hung and prints
+#                   the last lines of both (default 300; every e2e program
+#                   prints a line per subtest, and each subtest is bounded
+#                   by the harness, so a live guest is never this quiet)
 #   GUEST_SMP, GUEST_MEM   vCPUs (default 2) and memory (default 3G)
 #   BENCH_MB=N      MiB per benchmark measurement (bench plan, default 256)
 #   KERNEL_VARIANT=bench  boot the release bench kernel (build-kernel.sh
@@ -72,16 +78,41 @@ fi
 
 : > "$CONSOLE"
 : > "$RESULTS"
-log "booting the guest ($PLAN, ${GUEST_SMP:-2} vCPUs, ${GUEST_MEM:-3G}, timeout ${GUEST_TIMEOUT:-2400} s)"
+TIMEOUT=${GUEST_TIMEOUT:-1200}
+SILENCE=${GUEST_SILENCE:-300}
+log "booting the guest ($PLAN, ${GUEST_SMP:-2} vCPUs, ${GUEST_MEM:-3G}, timeout $TIMEOUT s, silence watchdog $SILENCE s)"
 start=$(date +%s)
+rm -f "$BUILD/$PLAN-watchdog"
 set +e
-timeout --kill-after=10 "${GUEST_TIMEOUT:-2400}" \
+timeout --kill-after=10 "$TIMEOUT" \
 	qemu-system-x86_64 "${ACCEL[@]}" -machine pc -smp "${GUEST_SMP:-2}" -m "${GUEST_MEM:-3G}" \
 	-display none -monitor none -no-reboot \
 	-serial "file:$CONSOLE" -serial "file:$RESULTS" \
 	-kernel "$KERNEL" -initrd "$INITRD" \
 	-append "$APPEND" < /dev/null &
 qpid=$!
+# The silence watchdog: both streams unchanged for $SILENCE s means a hang
+# (a stuck module load, a kernel deadlock the harness cannot bound).
+(
+	last=-1
+	quiet_since=$(date +%s)
+	while kill -0 $qpid 2>/dev/null; do
+		sleep 5
+		size=$(( $(stat -c %s "$CONSOLE" 2>/dev/null || echo 0) + $(stat -c %s "$RESULTS" 2>/dev/null || echo 0) ))
+		now=$(date +%s)
+		if [ "$size" != "$last" ]; then
+			last=$size
+			quiet_since=$now
+		elif [ $(( now - quiet_since )) -ge "$SILENCE" ]; then
+			echo "silent for $SILENCE s at $(( now - start )) s" > "$BUILD/$PLAN-watchdog"
+			kill -TERM $qpid 2>/dev/null
+			sleep 5
+			kill -KILL $qpid 2>/dev/null
+			break
+		fi
+	done
+) &
+wdpid=$!
 # Show the result stream live while the guest runs; tail ends with QEMU.
 tail --pid=$qpid -n +1 -F "$RESULTS" 2>/dev/null |
 	grep --line-buffered -E '^(ok|not ok|@@(BEGIN|CHECK|PLAN))' |
@@ -90,8 +121,25 @@ tail --pid=$qpid -n +1 -F "$RESULTS" 2>/dev/null |
 	done
 wait $qpid
 rc=$?
+kill $wdpid 2>/dev/null
+wait $wdpid 2>/dev/null
 set -e
 echo "qemu_rc=$rc seconds=$(( $(date +%s) - start ))" > "$BUILD/$PLAN-qemu.status"
-[ $rc = 124 ] && warn "the guest was killed after ${GUEST_TIMEOUT:-2400} s"
+hung=
+if [ -f "$BUILD/$PLAN-watchdog" ]; then
+	hung="the silence watchdog ended the guest: $(cat "$BUILD/$PLAN-watchdog")"
+elif [ $rc = 124 ] || [ $rc = 137 ]; then
+	hung="the guest was killed after $TIMEOUT s (GUEST_TIMEOUT)"
+fi
+if [ -n "$hung" ]; then
+	warn "$hung"
+	echo "---- last lines of the result stream ($RESULTS) ----" >&2
+	tail -15 "$RESULTS" | cut -c1-200 >&2
+	echo "---- last lines of the console ($CONSOLE) ----" >&2
+	tail -25 "$CONSOLE" | cut -c1-200 >&2
+	echo "$hung" > "$BUILD/$PLAN-hung"
+else
+	rm -f "$BUILD/$PLAN-hung"
+fi
 log "guest finished in $(( $(date +%s) - start )) s (qemu exit $rc)"
 exit 0

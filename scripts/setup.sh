@@ -28,18 +28,32 @@ for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing="$missing $p"
 done
+# apt-get bounded in time and retried: a stalled mirror must not eat a CI
+# run (each attempt at most APT_TIMEOUT s, default 900; 3 attempts).
+APT=(apt-get -o Acquire::Retries=3 -o Acquire::http::Timeout=30 -o Acquire::https::Timeout=30)
+apt_retry() { # apt-get arguments...
+	local n
+	for n in 1 2 3; do
+		timeout -k 30 "${APT_TIMEOUT:-900}" "${APT[@]}" "$@" && return 0
+		warn "apt-get $* failed or timed out (attempt $n of 3)"
+		sleep $((n * 10))
+		# an install cut short leaves dpkg half-configured
+		DEBIAN_FRONTEND=noninteractive timeout 600 dpkg --configure -a || true
+	done
+	return 1
+}
 apt_updated=
 apt_update() {
 	[ -n "$apt_updated" ] && return
 	log "apt-get update"
-	apt-get update -q >/dev/null || die "apt-get update failed"
+	apt_retry update -q >/dev/null || die "apt-get update failed"
 	apt_updated=1
 }
 if [ -n "$missing" ]; then
 	apt_update
 	log "installing:$missing"
 	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >/dev/null ||
+	DEBIAN_FRONTEND=noninteractive apt_retry install -y -q $missing >/dev/null ||
 		die "apt-get install failed for:$missing"
 fi
 
@@ -51,14 +65,14 @@ USED_VERSION=$(installed_version)
 if [ "$USED_VERSION" != "$BASE_VERSION" ]; then
 	apt_update
 	log "installing $BASE_PACKAGE=$BASE_VERSION (pinned)"
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades \
+	if ! DEBIAN_FRONTEND=noninteractive apt_retry install -y -q --allow-downgrades \
 		"$BASE_PACKAGE=$BASE_VERSION" >/dev/null 2>&1; then
 		warn "the archive no longer has $BASE_PACKAGE=$BASE_VERSION (pinned in base/pin).
 !!! Using the newest $BASE_PACKAGE the archive has instead. The series was
 !!! tested on $BASE_VERSION only: results on this base are NOT the pinned
 !!! results, and the version used is recorded in build/base.env and
 !!! printed in every report."
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$BASE_PACKAGE" >/dev/null ||
+		DEBIAN_FRONTEND=noninteractive apt_retry install -y -q "$BASE_PACKAGE" >/dev/null ||
 			die "cannot install $BASE_PACKAGE at all"
 	fi
 	USED_VERSION=$(installed_version)

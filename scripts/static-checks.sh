@@ -31,6 +31,23 @@
 #                   their subtests from the built programs' --list, guest
 #                   checks) equals tests/expected-plan minus its KUnit part
 #
+# Two phases, so that a red shows in the first minutes of "make check":
+#
+#   static-checks.sh early  series-applies, checkpatch, kernel-doc and the
+#                   static part of the expected plan (reported here only
+#                   when it is already wrong); needs only the tree and
+#                   out/series. Starts $BUILD/static-results afresh.
+#   static-checks.sh late   gate-warnings, xe-module-symbols, htmldocs and
+#                   the whole expected plan; needs the builds. Appends.
+#   static-checks.sh        both
+#
+# Reuse (scripts/lib.sh): checkpatch's result for a patch is keyed by the
+# patch's bytes and checkpatch's own inputs (the script, its spelling and
+# const-struct lists, MAINTAINERS, the codespell dictionary, the flags,
+# the toolchain); the htmldocs result by the tree of the series' HEAD,
+# the directories rendered, this script and Sphinx's version. A reused
+# result's line says "cached", with when it was computed and its key.
+#
 # No "set -e": one check that cannot run must not hide the ones after it.
 # A command that fails where nothing handles it is reported on stderr and
 # makes the exit status non-zero (check.sh counts that as a failure); the
@@ -41,10 +58,18 @@
 script_err=0
 trap 'script_err=1; log "static-checks.sh: line $LINENO: a command failed (exit $?)"' ERR
 
+PHASE=${1:-all}
+case "$PHASE" in early|late|all) ;; *) die "usage: $0 [early|late|all]" ;; esac
+early() { [ "$PHASE" != late ]; }
+late() { [ "$PHASE" != early ]; }
+
 RES=$BUILD/static-results
-: > "$RES"
 DETAILS=$BUILD/static-details.log
-: > "$DETAILS"
+if early; then
+	: > "$RES"
+	: > "$DETAILS"
+	rm -f "$BUILD/static-plan-failed"
+fi
 result() { # ok|fail name [reason]
 	echo "$*" >> "$RES"
 	[ "$1" = ok ] && log "static: $2 ok" || log "static: $2 FAILED"
@@ -60,6 +85,7 @@ mapfile -t CHANGED < <(git diff --name-only base svm)
 
 mapfile -t PATCHES < <(ls "$OUT"/series/[0-9][0-9][0-9][0-9]-*.patch | grep -v '/0000-cover-letter.patch$')
 
+if early; then
 # --- series-applies ---------------------------------------------------
 AM=$BUILD/am-check
 git worktree remove --force "$AM" >/dev/null 2>&1 || rm -rf "$AM"
@@ -85,17 +111,28 @@ git worktree remove --force "$AM" >/dev/null 2>&1 || true
 # FILE_PATH_CHANGES ("does MAINTAINERS need updating?") is raised for every
 # patch that adds a file; the SVM files are covered by the MAINTAINERS
 # entry that the first patch adds (drivers/gpu/drm/xe/xe_svm*).
+CP_FLAGS=(--strict --codespell --codespellfile "$CODESPELL_DICT" --color=never
+	--no-summary -q --ignore FILE_PATH_CHANGES)
+# checkpatch also reads the tree (include/ for some checks, LICENSES/ and
+# spdxcheck.py for SPDX lines): the base's tree id stands for all of it.
+CP_ID=$(echo "${CP_FLAGS[*]} $(toolchain_id) $(git rev-parse 'base^{tree}') $(files_id scripts/checkpatch.pl \
+	scripts/spelling.txt scripts/const_structs.checkpatch scripts/spdxcheck.py \
+	scripts/get_maintainer.pl MAINTAINERS "$CODESPELL_DICT")" |
+	sha256sum | cut -d' ' -f1)
 for p in "${PATCHES[@]}"; do
 	name=$(basename "$p")
-	if scripts/checkpatch.pl --strict --codespell --codespellfile "$CODESPELL_DICT" \
-		--color=never --no-summary -q \
-		--ignore FILE_PATH_CHANGES "$p" > "$BUILD/checkpatch.out" 2>&1; then
+	key=$(echo "checkpatch $CP_ID $(sha256sum < "$p")" | sha256sum | cut -d' ' -f1)
+	if why=$(reuse_get checkpatch "$key"); then
+		echo "ok checkpatch:$name ($why)" >> "$RES"
+	elif scripts/checkpatch.pl "${CP_FLAGS[@]}" "$p" > "$BUILD/checkpatch.out" 2>&1; then
+		reuse_put checkpatch "$key"
 		result ok "checkpatch:$name"
 	else
 		{ echo "== checkpatch $name"; cat "$BUILD/checkpatch.out"; } >> "$DETAILS"
 		result fail "checkpatch:$name" "$(grep -cE '^(ERROR|WARNING|CHECK)' "$BUILD/checkpatch.out") problems: $(grep -E '^(ERROR|WARNING|CHECK)' "$BUILD/checkpatch.out" | head -3 | tr '\n' ' ')"
 	fi
 done
+log "static: checkpatch: $(grep -c '^ok checkpatch:.*cached' "$RES") of ${#PATCHES[@]} patches reused"
 
 # --- kernel-doc -------------------------------------------------------
 kdoc() { # file-to-check name-to-report
@@ -123,6 +160,21 @@ else
 	result fail kernel-doc "new warnings in:$kbad"
 fi
 
+# --- expected-plan, its static part ------------------------------------
+# Only the series and the scripts decide it: a stale plan is red here, in
+# the first minutes, not after the builds and the guest.
+PLAN_FILE=$REPO/tests/expected-plan
+if "$REPO/scripts/plan.sh" static > "$BUILD/plan-static" 2> "$BUILD/plan-static.err" &&
+   [ -f "$PLAN_FILE" ] &&
+   ! diff -u <(grep '^static ' "$PLAN_FILE") "$BUILD/plan-static" > "$BUILD/plan-static.diff"; then
+	{ echo "== expected-plan: its static part (-) against what the series gives now (+)"
+	  head -40 "$BUILD/plan-static.diff"; } >> "$DETAILS"
+	result fail expected-plan "the static part of tests/expected-plan is not what the series gives: $(grep -c '^[-+][^-+]' "$BUILD/plan-static.diff") lines differ (make plan; see $BUILD/plan-static.diff)"
+	touch "$BUILD/static-plan-failed"
+fi
+fi # early
+
+if late; then
 # --- gate-warnings ----------------------------------------------------
 GL=$BUILD/gate.log
 if [ ! -f "$GL" ]; then
@@ -238,7 +290,13 @@ else
 		rm -rf "$BUILD/htmldocs-base"
 	fi
 	t0=$(date +%s)
-	if [ ! -f "$BASE_WARN" ]; then
+	DOCS_KEY=$(echo "htmldocs $(git rev-parse 'svm^{tree}') $DOCDIRS $sphinx_ver $(toolchain_id) $(files_id "$REPO/scripts/static-checks.sh")" |
+		sha256sum | cut -d' ' -f1)
+	DIRTY=
+	tree_dirty "$SRC" && DIRTY=1
+	if [ -z "$DIRTY" ] && why=$(reuse_get htmldocs "$DOCS_KEY"); then
+		echo "ok htmldocs ($DOCDIRS; $why)" >> "$RES"
+	elif [ ! -f "$BASE_WARN" ]; then
 		result fail htmldocs "the pristine base's documentation does not render (see $BUILD/htmldocs-base.log)"
 	elif ! render_docs "$SRC" "$BUILD/htmldocs" "$BUILD/htmldocs.log"; then
 		{ echo "== htmldocs"; tail -20 "$BUILD/htmldocs.log"; } >> "$DETAILS"
@@ -261,7 +319,8 @@ else
 		elif [ -n "$unrendered" ]; then
 			result fail htmldocs "no HTML page for:$unrendered"
 		else
-			result ok htmldocs "($DOCDIRS rendered in $(( $(date +%s) - t0 )) s, no warning the base does not have)"
+			[ -n "$DIRTY" ] || reuse_put htmldocs "$DOCS_KEY"
+			result ok htmldocs "($DOCDIRS rendered in $(( $(date +%s) - t0 )) s, no warning the base does not have; key ${DOCS_KEY:0:16})"
 		fi
 	fi
 fi
@@ -273,7 +332,9 @@ fi
 # and is checked by the report: a suite or case missing from the run, or
 # one the plan lacks, fails there).
 PLAN_FILE=$REPO/tests/expected-plan
-if ! "$REPO/scripts/plan.sh" host > "$BUILD/plan-host" 2> "$BUILD/plan-host.err"; then
+if [ -f "$BUILD/static-plan-failed" ]; then
+	: # already failed in the early phase
+elif ! "$REPO/scripts/plan.sh" host > "$BUILD/plan-host" 2> "$BUILD/plan-host.err"; then
 	result fail expected-plan "scripts/plan.sh host failed: $(head -c 200 "$BUILD/plan-host.err")"
 elif [ ! -f "$PLAN_FILE" ]; then
 	result fail expected-plan "no $PLAN_FILE (make plan writes it)"
@@ -287,6 +348,7 @@ else
 		result fail expected-plan "tests/expected-plan is not what the series and the programs give: $(grep -c '^[-+][^-+]' "$BUILD/plan.diff") lines differ (make plan; see $BUILD/plan.diff)"
 	fi
 fi
+fi # late
 
 if [ -s "$DETAILS" ]; then
 	echo "---- static check details ($DETAILS) ----"

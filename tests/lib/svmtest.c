@@ -122,12 +122,89 @@ long long svmt_read_ll(const char *path)
 	return v;
 }
 
+/* Seconds between @a and @b. */
+static double elapsed(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* Print what the kernel says a process is doing: its state and wait channel. */
+static void report_stuck(pid_t pid)
+{
+	char path[64], buf[256] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	printf("# the subtest's process %d is stuck: wait channel '%s'\n",
+	       (int)pid, buf[0] ? buf : "?");
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (f) {
+		while (fgets(buf, sizeof(buf), f))
+			if (!strncmp(buf, "State:", 6))
+				printf("#   %s", buf);
+		fclose(f);
+	}
+	fflush(stdout);
+}
+
+/*
+ * Wait for the subtest's child @pid, at most @timeout seconds plus a grace
+ * period for its own alarm to fire. The parent enforces the timeout: a
+ * child stuck in the kernel ignores SIGALRM, so past the deadline its wait
+ * channel is reported and its whole process group is killed. A child that
+ * cannot even die (uninterruptible sleep) is left behind after a further
+ * grace period, so the next subtests still run. Returns true when the
+ * child was reaped, with its status in @status.
+ */
+static bool wait_bounded(pid_t pid, unsigned int timeout, int *status, bool *timed_out)
+{
+	const double grace = 5.0;
+	struct timespec t0, now, nap = { 0, 20 * 1000 * 1000 };
+	bool killed = false;
+	pid_t w;
+
+	*timed_out = false;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		w = waitpid(pid, status, WNOHANG);
+		if (w == pid)
+			return true;
+		if (w < 0 && errno != EINTR)
+			return false;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!killed && elapsed(&t0, &now) > timeout + grace) {
+			printf("# timeout: the subtest ran %u s and did not end on its alarm\n",
+			       timeout);
+			report_stuck(pid);
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			killed = true;
+			*timed_out = true;
+		}
+		if (killed && elapsed(&t0, &now) > timeout + 4 * grace) {
+			printf("# the subtest's process %d did not die on SIGKILL; left behind\n",
+			       (int)pid);
+			report_stuck(pid);
+			return false;
+		}
+		nanosleep(&nap, NULL);
+	}
+}
+
 static int run_one(const struct svmt_subtest *t, unsigned int num)
 {
 	unsigned int timeout = t->timeout ? t->timeout : SVMT_DEFAULT_TIMEOUT;
 	struct timespec t0, t1;
-	int status, ret;
-	pid_t pid, w;
+	bool reaped, timed_out;
+	int status = 0, ret;
+	pid_t pid;
 	double secs;
 
 	skip_reason[0] = '\0';
@@ -142,19 +219,24 @@ static int run_one(const struct svmt_subtest *t, unsigned int num)
 		return 1;
 	}
 	if (pid == 0) {
+		/* Its own group, so the parent can kill what it forked too. */
+		setpgid(0, 0);
 		alarm(timeout);
 		t->fn();
 		fflush(stdout);
 		_exit(SVMT_EXIT_PASS);
 	}
+	setpgid(pid, pid);
 
-	do {
-		w = waitpid(pid, &status, 0);
-	} while (w < 0 && errno == EINTR);
+	reaped = wait_bounded(pid, timeout, &status, &timed_out);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	secs = elapsed(&t0, &t1);
 
-	if (WIFEXITED(status) && WEXITSTATUS(status) == SVMT_EXIT_PASS) {
+	if (!reaped || timed_out) {
+		printf("not ok %u - %s\n# %s: the harness ended it after %.0f s\n",
+		       num, t->name, t->name, secs);
+		ret = 1;
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == SVMT_EXIT_PASS) {
 		printf("ok %u - %s\n", num, t->name);
 		ret = 0;
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == SVMT_EXIT_SKIP) {
