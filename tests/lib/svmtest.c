@@ -151,6 +151,16 @@ static void report_stuck(pid_t pid)
 				printf("#   %s", buf);
 		fclose(f);
 	}
+	/* Where in the kernel, when the kernel can say (root, STACKTRACE). */
+	snprintf(path, sizeof(path), "/proc/%d/stack", (int)pid);
+	f = fopen(path, "r");
+	if (f) {
+		int n = 0;
+
+		while (n++ < 12 && fgets(buf, sizeof(buf), f))
+			printf("#   %s", buf);
+		fclose(f);
+	}
 	fflush(stdout);
 }
 
