@@ -1328,6 +1328,28 @@ static struct dma_fence *svmxe_migrate_clear(struct xe_tile *tile,
 }
 
 /*
+ * The fence of the last pipelined eviction out of the VRAM of @tile, or
+ * NULL. TTM frees an evicted buffer object's VRAM as soon as the copy
+ * that empties it is queued, and records that copy's fence in the
+ * manager's move fence; its own allocations depend on it. SVM takes
+ * blocks from the same buddy allocator directly, so it must wait for it
+ * too before anything writes them.
+ */
+static struct dma_fence *svmxe_vram_move_fence(struct xe_tile *tile)
+{
+	struct ttm_resource_manager *man = &tile->mem.vram_mgr->manager;
+	struct dma_fence *fence;
+
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_vram_move_fence, tile);
+
+	spin_lock(&man->move_lock);
+	fence = dma_fence_get(man->move);
+	spin_unlock(&man->move_lock);
+
+	return fence;
+}
+
+/*
  * The number of pages from @i on that one request can move: the same
  * operation (copy or clear) on device pages that follow each other in
  * VRAM from @offset, the VRAM offset of @dev[@i].
@@ -1438,6 +1460,20 @@ static struct dma_fence *svmxe_devmem_copy(struct xe_svm_devmem *dm,
 		err = svmxe_dma_map(xe->drm.dev, sys[mapped], &dma[mapped]);
 		if (err)
 			goto out_unmap;
+	}
+
+	/*
+	 * The blocks may have been freed by an eviction whose copy still
+	 * reads them (see svmxe_vram_move_fence()). Reading VRAM back needs
+	 * no wait: those blocks are SVM's.
+	 */
+	if (to_vram) {
+		struct dma_fence *move = svmxe_vram_move_fence(tile);
+
+		if (move) {
+			dma_fence_wait(move, false);
+			dma_fence_put(move);
+		}
 	}
 
 	fence = svmxe_copy_runs(to_svmxe_devmem(dm), sys, dev, dma, npages, to_vram);

@@ -49,6 +49,7 @@ struct svmxe_test_req {
 	struct xe_migrate *m;
 	bool clear;
 	bool to_vram;
+	bool after_move;	/* requested once the eviction fence signalled */
 	u64 vram_offset;
 	u64 size;
 	unsigned long npages;
@@ -137,6 +138,10 @@ struct svmxe_test {
 	struct dma_fence *fences[SVMXE_TEST_MAX_REQS];
 	spinlock_t fence_lock;		/* the lock of the fake fences */
 	u64 fence_context;
+	/* svmxe_vram_move_fence(): a pipelined eviction still running */
+	struct dma_fence *move_fence;
+	unsigned int move_asks;
+	struct delayed_work move_signal;
 
 	/* svmxe_devmem_init() and svmxe_devmem_fini() */
 	unsigned int devmem_inits, devmem_finis;
@@ -612,9 +617,20 @@ static struct dma_fence *svmxe_test_request(struct svmxe_test_req *r)
 	dma_fence_signal(fence);
 
 	ctx->req[n] = *r;
+	ctx->req[n].after_move = !ctx->move_fence ||
+				 dma_fence_is_signaled(ctx->move_fence);
 	ctx->fences[n] = fence;		/* the test's reference */
 
 	return dma_fence_get(fence);
+}
+
+static struct dma_fence *svmxe_test_vram_move_fence(struct xe_tile *tile)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+
+	ctx->move_asks++;
+
+	return ctx->move_fence ? dma_fence_get(ctx->move_fence) : NULL;
 }
 
 static struct dma_fence *svmxe_test_migrate_copy(struct xe_tile *tile,
@@ -771,6 +787,8 @@ static int svmxe_test_init(struct kunit *test)
 	kunit_activate_static_stub(test, svmxe_dma_unmap, svmxe_test_dma_unmap);
 	kunit_activate_static_stub(test, svmxe_migrate_copy, svmxe_test_migrate_copy);
 	kunit_activate_static_stub(test, svmxe_migrate_clear, svmxe_test_migrate_clear);
+	kunit_activate_static_stub(test, svmxe_vram_move_fence,
+				   svmxe_test_vram_move_fence);
 	kunit_activate_static_stub(test, svmxe_devmem_init, svmxe_test_devmem_init);
 	kunit_activate_static_stub(test, svmxe_devmem_fini, svmxe_test_devmem_fini);
 	kunit_activate_static_stub(test, svmxe_migrate_create, svmxe_test_migrate_create);
@@ -2136,6 +2154,70 @@ static void svmxe_devmem_copy_to_vram_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->mapped, SVMXE_TEST_MAX_PAGES));
 }
 
+static void svmxe_test_signal_move(struct work_struct *work)
+{
+	struct svmxe_test *ctx = container_of(to_delayed_work(work),
+					      struct svmxe_test, move_signal);
+
+	dma_fence_signal(ctx->move_fence);
+}
+
+static void svmxe_test_put_move(void *arg)
+{
+	struct svmxe_test *ctx = arg;
+
+	cancel_delayed_work_sync(&ctx->move_signal);
+	dma_fence_signal(ctx->move_fence);
+	dma_fence_put(ctx->move_fence);
+}
+
+/*
+ * VRAM that TTM just took from an evicted buffer object may still be read
+ * by the eviction's copy: nothing is written into VRAM before the
+ * manager's move fence signalled, and reading VRAM back does not wait.
+ */
+static void svmxe_devmem_copy_after_eviction_test(struct kunit *test)
+{
+	static const u64 offs[] = { 0x100000, 0x101000, 0x102000, 0x103000 };
+	static const bool clear[] = { 0, 0, 1, 1 };
+	struct svmxe_test *ctx = test->priv;
+	struct svmxe_devmem *sdm = svmxe_test_devmem(test, ctx);
+	struct page *sys[ARRAY_SIZE(offs)], *dev[ARRAY_SIZE(offs)];
+	struct dma_fence *fence;
+	unsigned int i;
+
+	ctx->move_fence = kzalloc(sizeof(*ctx->move_fence), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->move_fence);
+	dma_fence_init(ctx->move_fence, &svmxe_test_fence_ops, &ctx->fence_lock,
+		       ctx->fence_context, SVMXE_TEST_MAX_REQS + 1);
+	INIT_DELAYED_WORK(&ctx->move_signal, svmxe_test_signal_move);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, svmxe_test_put_move,
+							ctx), 0);
+	/* the eviction's copy ends 100 ms from now */
+	schedule_delayed_work(&ctx->move_signal, msecs_to_jiffies(100));
+
+	svmxe_test_pages(ctx, sys, dev, offs, clear, ARRAY_SIZE(offs));
+	fence = svmxe_devmem_copy(&sdm->dm, sys, dev, ARRAY_SIZE(offs), true);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fence);
+	dma_fence_put(fence);
+
+	KUNIT_EXPECT_EQ(test, ctx->move_asks, 1);
+	KUNIT_ASSERT_EQ(test, ctx->reqs, 2);
+	for (i = 0; i < ctx->reqs; i++)
+		KUNIT_EXPECT_TRUE_MSG(test, ctx->req[i].after_move,
+				      "request %u (%s) made while the eviction still reads the VRAM",
+				      i, ctx->req[i].clear ? "clear" : "copy");
+	/* the copy dropped the reference it took */
+	KUNIT_EXPECT_EQ(test, kref_read(&ctx->move_fence->refcount), 1);
+
+	/* a copy back to system memory reads SVM's own blocks: no wait */
+	ctx->move_asks = 0;
+	fence = svmxe_devmem_copy(&sdm->dm, sys, dev, 2, false);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, fence);
+	dma_fence_put(fence);
+	KUNIT_EXPECT_EQ(test, ctx->move_asks, 0);
+}
+
 static void svmxe_devmem_copy_to_ram_test(struct kunit *test)
 {
 	struct svmxe_test *ctx = test->priv;
@@ -2495,6 +2577,7 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_devmem_copy_to_vram_test),
 	KUNIT_CASE(svmxe_devmem_copy_to_ram_test),
 	KUNIT_CASE(svmxe_devmem_copy_errors_test),
+	KUNIT_CASE(svmxe_devmem_copy_after_eviction_test),
 	KUNIT_CASE(svmxe_device_devmem_test),
 	KUNIT_CASE(svmxe_vm_devmem_test),
 	{}
