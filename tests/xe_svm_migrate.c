@@ -446,6 +446,50 @@ static void test_thrash_ping_pong(void)
 }
 
 /*
+ * A hold never turns a device atomic into one on system memory: on a
+ * discrete part that atomic would not be atomic against the CPU. With
+ * the range held (reads and writes served from system memory), a GPU
+ * atomic still migrates it to VRAM, and adds exactly once.
+ */
+static void test_thrash_hold_spares_atomics(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t *p = emu_anon_2m(size);
+	struct xe_svm_emu_op op;
+	struct counts c0, c1, c2;
+	unsigned int r;
+
+	emu_fill_linear(p, n, V2, S2);
+	p[0] = th_cpu(0);
+	c0 = counts(&vm);
+	for (r = 0; r < 4 * TH_MIGRATIONS && !DELTA(c0, counts(&vm), s.thrash_holds); r++)
+		th_round(&vm, p, r);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.thrash_holds), 1);
+	/* Held: a GPU read and write are served from system memory. */
+	th_round(&vm, p, r++);
+	assert_snap(&vm, p, size, SNAP_SYS, 0);
+
+	op = emu_op_atomic_add(&p[1], 5);
+	svmt_assert_eq_u64(emu_exec(&vm, &op, 1), 1);
+	svmt_assert_eq_u64(op.result, 0);
+	svmt_assert_eq_u64(op.out, V2 + S2);
+	/* Before the CPU looks (which brings it back): in VRAM. */
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	c2 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c1, c2, s.vram_migrations), 1);
+	svmt_assert_eq_u64(p[1], V2 + S2 + 5);
+	svmt_assert_eq_u64(p[0], th_cpu(r));
+	emu_assert_linear(p + 2, n - 2, V2 + 2 * S2, S2);
+
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+/*
  * A hold is for a while: once a bouncing range is held, GPU faults map
  * it from system memory; after TH_HOLD_S, the next GPU fault (after an
  * invalidation: mprotect() down and up) migrates it again.
@@ -3013,6 +3057,7 @@ static const struct svmt_subtest subtests[] = {
 	{ "ping-pong", test_ping_pong, 300 },
 	{ "thrash-ping-pong-10k", test_thrash_ping_pong, 300 },
 	{ "thrash-hold-expires", test_thrash_hold_expires, 120 },
+	{ "thrash-hold-spares-atomics", test_thrash_hold_spares_atomics, 120 },
 	{ "size-64k", test_size_64k },
 	{ "size-64k-minus-4k", test_size_64k_minus_4k },
 	{ "size-64k-plus-4k", test_size_64k_plus_4k },

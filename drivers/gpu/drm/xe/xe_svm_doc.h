@@ -306,11 +306,13 @@
  * them. A range that migrated to VRAM %XE_SVM_THRASH_MIGRATIONS times
  * within %XE_SVM_THRASH_WINDOW_MS is held in system memory for
  * %XE_SVM_THRASH_HOLD_MS (xe_svm_range_thrash_note()): its faults are
- * served from there, atomics included, which the backend runs on system
- * memory or refuses (counted as thrash_holds). Mapped from system memory,
- * the range no longer faults on either side, so the exchange then costs
- * nothing but the bus; a fault after the hold may migrate it again. The
- * backend can turn this off per context (&xe_svm.thrash_control).
+ * served from there (counted as thrash_holds), except a device atomic
+ * that needs VRAM, which migrates the range anyway, since on a discrete
+ * part an atomic on system memory is not atomic against the CPU. Mapped
+ * from system memory, the range no longer faults on either side, so the
+ * exchange then costs nothing but the bus; a fault after the hold may
+ * migrate it again. The backend can turn this off per context
+ * (&xe_svm.thrash_control).
  */
 
 /**

@@ -36,10 +36,11 @@
  * use); memory that cannot become device-private pages stays in system
  * memory (not anonymous and private, hugetlbfs, special mappings,
  * mlock()ed memory, which must stay CPU-resident); so does everything
- * when there is no VRAM, and a range thrashing control holds (atomics
- * included: the backend runs them where the range is, or refuses them).
- * A device atomic that needs VRAM migrates, at any size. Otherwise the
- * preferred placement decides, and ranges smaller than
+ * when there is no VRAM. A device atomic that needs VRAM migrates, at
+ * any size, even while thrashing control holds the range: on a discrete
+ * part an atomic on system memory is not atomic against the CPU. A range
+ * thrashing control holds stays in system memory for every other access.
+ * Otherwise the preferred placement decides, and ranges smaller than
  * %XE_SVM_MIGRATE_MIN_SIZE stay in system memory: a 4 KiB range costs a
  * fault, a copy and a later CPU fault back for one page.
  *
@@ -50,11 +51,11 @@
 bool xe_svm_placement_wants_vram(const struct xe_svm_placement_query *q)
 {
 	if (q->no_access || !q->has_vram || !q->anon_private || q->hugetlb ||
-	    q->special || q->locked || q->thrashing)
+	    q->special || q->locked)
 		return false;
 	if (q->atomic)
 		return true;
-	if (q->preferred != XE_SVM_PLACE_VRAM)
+	if (q->thrashing || q->preferred != XE_SVM_PLACE_VRAM)
 		return false;
 
 	return q->size >= XE_SVM_MIGRATE_MIN_SIZE;

@@ -51,9 +51,17 @@ static const struct placement_case placement_cases[] = {
 	{ "2M anon private, thrashing", { .size = SZ_2M, .has_vram = true,
 					  .anon_private = true, .thrashing = true },
 	  false },
+	/* a device atomic that needs VRAM is never held in system memory */
 	{ "4K atomic, thrashing", { .size = SZ_4K, .has_vram = true,
 				    .anon_private = true, .atomic = true,
-				    .thrashing = true }, false },
+				    .thrashing = true }, true },
+	{ "2M atomic, thrashing, prefers system", { .size = SZ_2M, .has_vram = true,
+						    .anon_private = true, .atomic = true,
+						    .thrashing = true,
+						    .preferred = XE_SVM_PLACE_SYSTEM }, true },
+	{ "2M atomic, thrashing, hugetlbfs", { .size = SZ_2M, .has_vram = true,
+					       .anon_private = true, .atomic = true,
+					       .thrashing = true, .hugetlb = true }, false },
 };
 
 static void placement_case_desc(const struct placement_case *c, char *desc)
