@@ -446,6 +446,28 @@ static void test_thrash_ping_pong(void)
 }
 
 /*
+ * Fill the 2 MiB at @p linearly from V2 by S2 and pass its first word
+ * back and forth until thrashing control holds the range: one hold,
+ * after exactly TH_MIGRATIONS migrations. @c1 gets the counts once held.
+ * Return: the number of the next round.
+ */
+static unsigned int th_until_held(struct emu_vm *vm, uint64_t *p, struct counts *c1)
+{
+	struct counts c0;
+	unsigned int r;
+
+	emu_fill_linear(p, SZ_2M / 8, V2, S2);
+	p[0] = th_cpu(0);
+	c0 = counts(vm);
+	for (r = 0; r < 4 * TH_MIGRATIONS && !DELTA(c0, counts(vm), s.thrash_holds); r++)
+		th_round(vm, p, r);
+	*c1 = counts(vm);
+	svmt_assert_eq_u64(DELTA(c0, *c1, s.thrash_holds), 1);
+	svmt_assert_eq_u64(DELTA(c0, *c1, s.vram_migrations), TH_MIGRATIONS);
+	return r;
+}
+
+/*
  * A hold never turns a device atomic into one on system memory: on a
  * discrete part that atomic would not be atomic against the CPU. With
  * the range held (reads and writes served from system memory), a GPU
@@ -458,16 +480,9 @@ static void test_thrash_hold_spares_atomics(void)
 	uint64_t in_use0 = vram_start(vm.fd, 0, size);
 	uint64_t *p = emu_anon_2m(size);
 	struct xe_svm_emu_op op;
-	struct counts c0, c1, c2;
-	unsigned int r;
+	struct counts c1, c2;
+	unsigned int r = th_until_held(&vm, p, &c1);
 
-	emu_fill_linear(p, n, V2, S2);
-	p[0] = th_cpu(0);
-	c0 = counts(&vm);
-	for (r = 0; r < 4 * TH_MIGRATIONS && !DELTA(c0, counts(&vm), s.thrash_holds); r++)
-		th_round(&vm, p, r);
-	c1 = counts(&vm);
-	svmt_assert_eq_u64(DELTA(c0, c1, s.thrash_holds), 1);
 	/* Held: a GPU read and write are served from system memory. */
 	th_round(&vm, p, r++);
 	assert_snap(&vm, p, size, SNAP_SYS, 0);
@@ -500,17 +515,8 @@ static void test_thrash_hold_expires(void)
 	struct emu_vm vm = emu_vm_open_mirror();
 	uint64_t in_use0 = vram_start(vm.fd, 0, size);
 	uint64_t *p = emu_anon_2m(size);
-	struct counts c0, c1, c2;
-	unsigned int r;
-
-	emu_fill_linear(p, n, V2, S2);
-	p[0] = th_cpu(0);
-	c0 = counts(&vm);
-	for (r = 0; r < 4 * TH_MIGRATIONS && !DELTA(c0, counts(&vm), s.thrash_holds); r++)
-		th_round(&vm, p, r);
-	c1 = counts(&vm);
-	svmt_assert_eq_u64(DELTA(c0, c1, s.thrash_holds), 1);
-	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_migrations), TH_MIGRATIONS);
+	struct counts c1, c2;
+	unsigned int r = th_until_held(&vm, p, &c1);
 
 	/* Held: the next fault maps system memory, and then nothing faults. */
 	svmt_assert_eq_u64(th_round(&vm, p, r++), 1);
