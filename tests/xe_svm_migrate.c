@@ -471,7 +471,8 @@ static unsigned int th_until_held(struct emu_vm *vm, uint64_t *p, struct counts 
  * A hold never turns a device atomic into one on system memory: on a
  * discrete part that atomic would not be atomic against the CPU. With
  * the range held (reads and writes served from system memory), a GPU
- * atomic still migrates it to VRAM, and adds exactly once.
+ * atomic still migrates it to VRAM, and adds exactly once; so does each
+ * GPU atomic of a counter the CPU bumps in turn.
  */
 static void test_thrash_hold_spares_atomics(void)
 {
@@ -481,7 +482,7 @@ static void test_thrash_hold_spares_atomics(void)
 	uint64_t *p = emu_anon_2m(size);
 	struct xe_svm_emu_op op;
 	struct counts c1, c2;
-	unsigned int r = th_until_held(&vm, p, &c1);
+	unsigned int r = th_until_held(&vm, p, &c1), i;
 
 	/* Held: a GPU read and write are served from system memory. */
 	th_round(&vm, p, r++);
@@ -497,6 +498,24 @@ static void test_thrash_hold_spares_atomics(void)
 	svmt_assert_eq_u64(DELTA(c1, c2, s.vram_migrations), 1);
 	svmt_assert_eq_u64(p[1], V2 + S2 + 5);
 	svmt_assert_eq_u64(p[0], th_cpu(r));
+	emu_assert_linear(p + 2, n - 2, V2 + 2 * S2, S2);
+
+	/*
+	 * A counter the CPU and the GPU both bump is a legitimate pattern:
+	 * every GPU atomic migrates (none is held), none fails, and no
+	 * increment of either side is lost.
+	 */
+	for (i = 0; i < 20; i++) {
+		p[1] += 1;
+		op = emu_op_atomic_add(&p[1], 2);
+		svmt_assert_eq_u64(emu_exec(&vm, &op, 1), 1);
+		svmt_assert_eq_u64(op.result, 0);
+		svmt_assert_eq_u64(op.out, V2 + S2 + 5 + 3 * i + 1);
+	}
+	svmt_assert_eq_u64(p[1], V2 + S2 + 5 + 3 * 20);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c2, c1, s.vram_migrations), 20);
+	svmt_assert_eq_u64(DELTA(c2, c1, s.vram_fallbacks), 0);
 	emu_assert_linear(p + 2, n - 2, V2 + 2 * S2, S2);
 
 	svmt_assert_ok(munmap(p, size));

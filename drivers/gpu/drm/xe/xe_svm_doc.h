@@ -193,7 +193,11 @@
  * nor the notifier lock: a GPU fault holds the VM lock while it takes the
  * mmap lock, so the other order would deadlock. Migrations wait for copy
  * fences uninterruptibly with the mmap lock held for reading and the
- * pages locked, so that migrate_vma_finalize() is always reached.
+ * pages locked, so that migrate_vma_finalize() is always reached. On
+ * hardware, a copy or clear into VRAM first waits the same way for the
+ * TTM VRAM manager's move fence (a pipelined eviction may still read the
+ * blocks), read under the manager's move spinlock, under which nothing
+ * else is taken.
  *
  * Each function that relies on one of these rules asserts it on entry
  * (lockdep_assert_held(), mmap_assert_locked(), might_sleep()).
