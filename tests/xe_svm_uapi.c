@@ -447,8 +447,10 @@ static const struct bind_case bind_cases[] = {
 	  { SET(bind.op, DRM_XE_VM_BIND_OP_MAP_USERPTR), SET(bind.flags, 0) }, EOPNOTSUPP },
 	{ "UNMAP_ALL", MAP_B, BVM_FAULT,
 	  { SET(bind.op, DRM_XE_VM_BIND_OP_UNMAP_ALL), SET(bind.flags, 0) }, EOPNOTSUPP },
-	{ "PREFETCH", MAP_B, BVM_FAULT,
-	  { SET(bind.op, DRM_XE_VM_BIND_OP_PREFETCH), SET(bind.flags, 0) }, EOPNOTSUPP },
+	/* PREFETCH itself is tested in xe_svm_prefetch; a flag on it here. */
+	{ "PREFETCH with READONLY", MAP_B, BVM_FAULT,
+	  { SET(bind.op, DRM_XE_VM_BIND_OP_PREFETCH),
+	    SET(bind.flags, DRM_XE_VM_BIND_FLAG_READONLY) }, EINVAL },
 	{ "op beyond PREFETCH, no flag", MAP_B, BVM_FAULT,
 	  { SET(bind.op, 5), SET(bind.flags, 0) }, EINVAL },
 

@@ -783,3 +783,95 @@ void emu_recv_byte(int fd)
 
 	svmt_assert_eq_u64(read(fd, &c, 1), 1);
 }
+
+int __emu_madvise(int fd, struct drm_xe_madvise *args)
+{
+	return ioctl_err(fd, XE_SVM_EMU_IOCTL_MADVISE, args);
+}
+
+static void emu_madvise_must(struct emu_vm *vm, struct drm_xe_madvise *args,
+			     const char *what)
+{
+	int err;
+
+	args->vm_id = vm->id;
+	err = __emu_madvise(vm->fd, args);
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "MADVISE %s [0x%llx, +0x%llx): %s", what,
+			  (unsigned long long)args->start, (unsigned long long)args->range,
+			  strerror(-err));
+}
+
+void emu_madvise_atomic(struct emu_vm *vm, const void *addr, size_t size, uint32_t mode)
+{
+	struct drm_xe_madvise args = {
+		.start = (uintptr_t)addr, .range = size,
+		.type = DRM_XE_MEM_RANGE_ATTR_ATOMIC, .atomic.val = mode,
+	};
+
+	emu_madvise_must(vm, &args, "ATOMIC");
+}
+
+void emu_madvise_pref(struct emu_vm *vm, const void *addr, size_t size, int32_t devmem_fd,
+		      uint16_t region_instance)
+{
+	struct drm_xe_madvise args = {
+		.start = (uintptr_t)addr, .range = size,
+		.type = DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC,
+		.preferred_mem_loc.devmem_fd = (uint32_t)devmem_fd,
+		.preferred_mem_loc.region_instance = region_instance,
+	};
+
+	emu_madvise_must(vm, &args, "PREFERRED_LOC");
+}
+
+void emu_madvise_pat(struct emu_vm *vm, const void *addr, size_t size, uint32_t pat)
+{
+	struct drm_xe_madvise args = {
+		.start = (uintptr_t)addr, .range = size,
+		.type = DRM_XE_MEM_RANGE_ATTR_PAT, .pat_index.val = pat,
+	};
+
+	emu_madvise_must(vm, &args, "PAT");
+}
+
+int __emu_query_attrs(int fd, struct drm_xe_vm_query_mem_range_attr *args)
+{
+	return ioctl_err(fd, XE_SVM_EMU_IOCTL_VM_QUERY_MEM_RANGE_ATTRS, args);
+}
+
+struct drm_xe_mem_range_attr *emu_query_attrs(struct emu_vm *vm, uint64_t start,
+					      uint64_t range, uint32_t *n)
+{
+	struct drm_xe_vm_query_mem_range_attr q = {
+		.vm_id = vm->id, .start = start, .range = range,
+	};
+	struct drm_xe_mem_range_attr *v;
+	int err;
+
+	err = __emu_query_attrs(vm->fd, &q);
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "QUERY_MEM_RANGE_ATTRS count: %s", strerror(-err));
+	svmt_assert_eq_u64(q.sizeof_mem_range_attr, sizeof(*v));
+	/* One more than counted, so that the kernel's rewrite of the count shows. */
+	v = calloc(q.num_mem_ranges + 1, sizeof(*v));
+	svmt_assert(v);
+	*n = q.num_mem_ranges;
+	if (!q.num_mem_ranges)
+		return v;
+	q.num_mem_ranges++;
+	q.vector_of_mem_attr = (uintptr_t)v;
+	err = __emu_query_attrs(vm->fd, &q);
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "QUERY_MEM_RANGE_ATTRS fill: %s", strerror(-err));
+	svmt_assert_eq_u64(q.num_mem_ranges, *n);
+	return v;
+}
+
+int __emu_prefetch(int fd, uint32_t vm, uint64_t addr, uint64_t range, uint32_t region)
+{
+	struct drm_xe_vm_bind_op op = emu_bind_op(DRM_XE_VM_BIND_OP_PREFETCH, 0, addr, range);
+
+	op.prefetch_mem_region_instance = region;
+	return __emu_bind_ops(fd, vm, &op, 1);
+}

@@ -3,7 +3,7 @@
  * Copyright © 2026 Xe SVM Developers
  *
  * emu: helpers for driving the emulated SVM device (/dev/xe_svm_emu,
- * interface version 3) from the end-to-end tests.
+ * interface version 5) from the end-to-end tests.
  *
  * Naming: a function whose name starts with "__" does the raw ioctl and
  * returns 0 or -errno, never ends the subtest (the bad-argument tests and
@@ -149,6 +149,29 @@ uint32_t *emu_snapshot_alloc(struct emu_vm *vm, const void *addr, size_t size);
 
 int __emu_stats(int fd, uint32_t vm, struct xe_svm_emu_stats *st);
 struct xe_svm_emu_stats emu_stats(struct emu_vm *vm);
+
+/* --- memory-range attributes (MADVISE, QUERY_MEM_RANGE_ATTRS) ------ */
+
+/* MADVISE with @args as given (vm_id included): 0 or -errno. */
+int __emu_madvise(int fd, struct drm_xe_madvise *args);
+/* MADVISE that must succeed, one attribute over [addr, addr + size). */
+void emu_madvise_atomic(struct emu_vm *vm, const void *addr, size_t size, uint32_t mode);
+void emu_madvise_pref(struct emu_vm *vm, const void *addr, size_t size, int32_t devmem_fd,
+		      uint16_t region_instance);
+void emu_madvise_pat(struct emu_vm *vm, const void *addr, size_t size, uint32_t pat);
+/*
+ * PREFETCH of [addr, addr + range) to region instance @region (0 system,
+ * 1 + tile VRAM, DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC): 0 or -errno.
+ */
+int __emu_prefetch(int fd, uint32_t vm, uint64_t addr, uint64_t range, uint32_t region);
+/* QUERY_MEM_RANGE_ATTRS with @args as given: 0 or -errno. */
+int __emu_query_attrs(int fd, struct drm_xe_vm_query_mem_range_attr *args);
+/*
+ * Both calls of the query over [start, start + range): returns a malloc'd
+ * vector, its length in *n.
+ */
+struct drm_xe_mem_range_attr *emu_query_attrs(struct emu_vm *vm, uint64_t start,
+					      uint64_t range, uint32_t *n);
 
 /* --- device memory (VRAM) and migration ---------------------------- */
 

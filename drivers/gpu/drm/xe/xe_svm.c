@@ -445,6 +445,7 @@ static void xe_svm_gc_work_func(struct work_struct *work)
 struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr,
 						 u64 win_start, u64 win_end)
 {
+	struct xe_svm_attr_region *region;
 	struct xe_svm_chunk_limits lim;
 	struct vm_area_struct *vma;
 	struct xe_svm_range *range;
@@ -463,6 +464,12 @@ struct xe_svm_range *xe_svm_range_find_or_create(struct xe_svm *svm, u64 addr,
 	win_end = min(win_end, svm->win_end);
 	if (addr < win_start || addr >= win_end)
 		return ERR_PTR(-EFAULT);
+	/* One range, one value of the memory-range attributes. */
+	region = xe_svm_attr_lookup(&svm->attrs, addr);
+	if (region) {
+		win_start = max(win_start, region->start);
+		win_end = min(win_end, region->end);
+	}
 	/* A process that is exiting has nothing left to mirror. */
 	if (!mmget_not_zero(svm->mm))
 		return ERR_PTR(-EFAULT);
@@ -585,6 +592,14 @@ static int xe_svm_break_devmem_wp(struct mm_struct *mm, struct xe_svm_range *ran
 	return -EAGAIN;
 }
 
+/* How xe_svm_range_map() maps a range */
+#define XE_SVM_MAP_WRITE	BIT(0)	/* writable */
+#define XE_SVM_MAP_PREFETCH	BIT(1)	/* for a prefetch, not a GPU fault */
+#define XE_SVM_MAP_SYSTEM	BIT(2)	/* from system memory only */
+
+static int xe_svm_range_map(struct xe_svm *svm, struct xe_svm_range *range,
+			    unsigned int how);
+
 /**
  * xe_svm_range_populate() - map a range on the GPU from the CPU page tables
  * @svm: the SVM context
@@ -610,15 +625,29 @@ static int xe_svm_break_devmem_wp(struct mm_struct *mm, struct xe_svm_range *ran
 int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 			  bool write)
 {
+	return xe_svm_range_map(svm, range, write ? XE_SVM_MAP_WRITE : 0);
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_range_populate, DRM_XE_SVM);
+
+/*
+ * xe_svm_range_populate(), with XE_SVM_MAP_* bits: a prefetch does not
+ * count as a GPU fault, and one to system memory lets hmm_range_fault()
+ * treat our device pages as any other device's: it faults them, which
+ * migrates them back through their pagemap's migrate_to_ram().
+ */
+static int xe_svm_range_map(struct xe_svm *svm, struct xe_svm_range *range,
+			    unsigned int how)
+{
 	unsigned long timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	unsigned long npages = xe_svm_range_size(range) >> PAGE_SHIFT;
+	bool write = how & XE_SVM_MAP_WRITE;
 	struct hmm_range hmm = {
 		.notifier = &range->notifier,
 		.start = range->start,
 		.end = range->last + 1,
 		.default_flags = HMM_PFN_REQ_FAULT | (write ? HMM_PFN_REQ_WRITE : 0),
 		/* Our device pages are mapped where they are, in VRAM. */
-		.dev_private_owner = svm->pgmap_owner,
+		.dev_private_owner = how & XE_SVM_MAP_SYSTEM ? NULL : svm->pgmap_owner,
 	};
 	struct xe_svm_dma_chunk *dma;
 	unsigned int dma_nr;
@@ -627,7 +656,8 @@ int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 	xe_svm_assert_vm_locked_write(svm);
 	might_sleep();
 
-	atomic64_inc(&svm->stats.faults);
+	if (!(how & XE_SVM_MAP_PREFETCH))
+		atomic64_inc(&svm->stats.faults);
 	if (!mmget_not_zero(svm->mm))
 		return -EFAULT;
 
@@ -721,7 +751,6 @@ out_mmput:
 	mmput(svm->mm);
 	return err;
 }
-EXPORT_SYMBOL_NS_GPL(xe_svm_range_populate, DRM_XE_SVM);
 
 /*
  * Is the range already mapped as the access needs (another fault did it)?
@@ -840,6 +869,244 @@ int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_fault, DRM_XE_SVM);
 
+/*
+ * The first address at or after @addr that a CPU VMA covers, or 0 when
+ * none does below @end (or the process is exiting).
+ */
+static u64 xe_svm_next_mapped(struct xe_svm *svm, u64 addr, u64 end)
+{
+	struct vm_area_struct *vma;
+	u64 next = 0;
+
+	if (!mmget_not_zero(svm->mm))
+		return 0;
+	mmap_read_lock(svm->mm);
+	vma = find_vma(svm->mm, addr);
+	if (vma && vma->vm_start < end)
+		next = max_t(u64, vma->vm_start, addr);
+	mmap_read_unlock(svm->mm);
+	mmput(svm->mm);
+
+	return next;
+}
+
+/* The VRAM a prefetch moves @range to, NULL for system memory. */
+static struct xe_svm_devmem *xe_svm_prefetch_target(struct xe_svm *svm,
+						    struct xe_svm_range *range,
+						    const struct xe_svm_prefetch_dest *dest)
+{
+	struct xe_svm_attr_region *region;
+
+	if (!dest->to_pref_loc)
+		return dest->dm;
+
+	region = xe_svm_attr_lookup(&svm->attrs, range->start);
+	if (region && region->attr.pref == XE_SVM_PREF_SYSTEM)
+		return NULL;
+	if (region && region->attr.pref == XE_SVM_PREF_DEVMEM)
+		return region->attr.dm;
+	return svm->vram;
+}
+
+/**
+ * xe_svm_prefetch() - migrate and map mirrored memory ahead of the GPU
+ * @svm: the SVM context
+ * @start: start of the address range, page aligned
+ * @end: its end (exclusive), page aligned
+ * @win_start: start of the mirror binding that contains [@start, @end)
+ *             (the part outside it is ignored)
+ * @win_end: its end (exclusive)
+ * @dest: where the memory goes
+ *
+ * Creates the ranges of [@start, @end) as GPU faults would, moves each to
+ * the destination (VRAM, or system memory: device pages come back) and
+ * maps it on the GPU, so that the GPU accesses that follow take no fault.
+ * A range is mapped writable when its CPU VMA is (untouched anonymous
+ * memory then gets real pages, not the zero page). Addresses no CPU VMA
+ * covers, and VMAs the GPU may not access (PROT_NONE), are skipped.
+ * When VRAM cannot be had, or the copy fails, the range is mapped from
+ * system memory, as the fault path does (&xe_svm_stats.vram_fallbacks);
+ * memory that cannot move (shared, file-backed, hugetlbfs, mlock()ed) is
+ * mapped where it is. The placement policy's size threshold, preferred
+ * placement and thrashing control do not apply: the caller asked.
+ *
+ * Context: process context, VM lock held for writing, mmap lock not held;
+ * may sleep.
+ * Return: 0; -EINTR when a fatal signal is pending; -EBUSY when
+ * invalidations kept racing a range for longer than the timeout;
+ * -ENOMEM; or the backend's error.
+ */
+int xe_svm_prefetch(struct xe_svm *svm, u64 start, u64 end, u64 win_start, u64 win_end,
+		    const struct xe_svm_prefetch_dest *dest)
+{
+	u64 addr = max(start, win_start);
+	int err = 0;
+
+	xe_svm_assert_vm_locked_write(svm);
+	might_sleep();
+
+	end = min(end, win_end);
+	while (addr < end) {
+		struct xe_svm_devmem *dm;
+		struct xe_svm_range *range;
+		bool write = false;
+		long moved;
+
+		if (fatal_signal_pending(current))
+			return -EINTR;
+
+		range = xe_svm_range_find_or_create(svm, addr, win_start, win_end);
+		if (IS_ERR(range)) {
+			if (PTR_ERR(range) != -EFAULT)
+				return PTR_ERR(range);
+			/* A hole in the CPU address space: on to the next VMA. */
+			addr = xe_svm_next_mapped(svm, addr + PAGE_SIZE, end);
+			if (!addr)
+				break;
+			continue;
+		}
+
+		dm = xe_svm_prefetch_target(svm, range, dest);
+		moved = xe_svm_range_prefetch_place(svm, range, dm, &write);
+		err = xe_svm_range_map(svm, range, XE_SVM_MAP_PREFETCH |
+				       (write ? XE_SVM_MAP_WRITE : 0) |
+				       (dm ? 0 : XE_SVM_MAP_SYSTEM));
+		if (!err)
+			atomic64_inc(&svm->stats.prefetch_ranges);
+		trace_xe_svm_prefetch(range, dm != NULL, moved, err);
+		/* No access (PROT_NONE, a VMA split since): the GPU will fault. */
+		if (err == -EFAULT || err == -EPERM)
+			err = 0;
+		if (err)
+			return err;
+		addr = range->last + 1;
+		cond_resched();
+	}
+
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_prefetch, DRM_XE_SVM);
+
+/*
+ * The attributes of [@start, @end) changed: a range that lies inside it
+ * keeps its pages but loses its GPU mapping (the next fault maps it as
+ * the new value says); a range that sticks out of it would now span two
+ * values, and is freed (the next fault makes ranges that fit). Pages stay
+ * where they are either way.
+ */
+static void xe_svm_attr_changed(void *arg, u64 start, u64 end)
+{
+	struct xe_svm *svm = arg;
+	struct xe_svm_range *range, *next;
+
+	range = xe_svm_range_first(&svm->ranges, start, end);
+	while (range) {
+		next = xe_svm_range_next(&svm->ranges, range, start, end);
+		if (range->start < start || range->last >= end) {
+			xe_svm_range_destroy(svm, range, true);
+		} else {
+			down_write(&svm->notifier_lock);
+			xe_svm_range_zap_locked(svm, range, range->start, range->last + 1);
+			up_write(&svm->notifier_lock);
+			/* A new preferred location starts a new history. */
+			memset(&range->thrash, 0, sizeof(range->thrash));
+			atomic64_inc(&svm->stats.invalidations);
+		}
+		range = next;
+		cond_resched();
+	}
+}
+
+/**
+ * xe_svm_attr_change() - give an address range new memory-range attributes
+ * @svm: the SVM context
+ * @start: start of the address range, page aligned
+ * @end: its end (exclusive), page aligned; clipped to the window
+ * @mask: XE_SVM_ATTR_* bits: the fields of @val to assign
+ * @val: the new value of those fields
+ * @merge: join neighbouring regions that end up equal (a new binding
+ *         going back to the defaults); MADVISE does not, its splits stay
+ *         visible to the query as upstream's VMA splits do
+ *
+ * The regions that hold @start and @end are split there, and the fields
+ * of @mask are assigned to every region in between. Only where a region's
+ * value really changed are ranges invalidated (see "DOC: Memory-range
+ * attributes"); nothing migrates: the next GPU fault or prefetch follows
+ * the new value. The regions a split needs are allocated first, so a
+ * failure changes nothing.
+ *
+ * Context: process context, VM lock held for writing, mmap lock not held;
+ * may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int xe_svm_attr_change(struct xe_svm *svm, u64 start, u64 end, unsigned int mask,
+		       const struct xe_svm_attr *val, bool merge)
+{
+	struct xe_svm_attr_split split;
+	int err;
+
+	xe_svm_assert_vm_locked_write(svm);
+	might_sleep();
+
+	start = max(start, svm->win_start);
+	end = min(end, svm->win_end);
+	if (start >= end)
+		return 0;
+
+	err = xe_svm_attr_split_prepare(&split);
+	if (err)
+		return err;
+
+	/* Ranges the CPU unmapped go first: they are not worth a zap. */
+	xe_svm_garbage_collect(svm);
+	xe_svm_attr_set(&svm->attrs, &split, start, end, mask, val, xe_svm_attr_changed, svm);
+	if (merge)
+		xe_svm_attr_merge(&svm->attrs, start, end);
+	xe_svm_attr_split_release(&split);
+
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_attr_change, DRM_XE_SVM);
+
+/**
+ * xe_svm_atomic_access() - what a GPU atomic at an address needs
+ * @svm: the SVM context
+ * @addr: the address of the atomic
+ *
+ * Applies the atomic mode of the memory-range attribute at @addr
+ * (xe_svm_atomic_policy()) for a device whose atomics on system memory
+ * are atomic against the CPU too: the emulated device. Outside the
+ * window the defaults apply.
+ *
+ * Context: VM lock held in either mode.
+ * Return: the XE_SVM_ACCESS_* bits of the fault an atomic takes
+ * (%XE_SVM_ACCESS_ATOMIC when it wants VRAM), or -EACCES when the range
+ * does not allow GPU atomics.
+ */
+int xe_svm_atomic_access(struct xe_svm *svm, u64 addr)
+{
+	struct xe_svm_attr_region *region;
+	struct xe_svm_attr def;
+	const struct xe_svm_attr *attr;
+	bool vram;
+
+	lockdep_assert_held(svm->ranges.lock);
+
+	region = xe_svm_attr_lookup(&svm->attrs, addr);
+	if (region) {
+		attr = &region->attr;
+	} else {
+		xe_svm_attr_default(&def, 0);
+		attr = &def;
+	}
+	vram = attr->pref == XE_SVM_PREF_DEVMEM ||
+	       (attr->pref == XE_SVM_PREF_DEVICE && svm->vram &&
+		READ_ONCE(svm->preferred) == XE_SVM_PLACE_VRAM);
+
+	return xe_svm_atomic_policy(attr->atomic, vram);
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_atomic_access, DRM_XE_SVM);
+
 /**
  * xe_svm_stats_print() - print the counters of an SVM context
  * @svm: the SVM context
@@ -867,6 +1134,7 @@ void xe_svm_stats_print(struct xe_svm *svm, struct drm_printer *p)
 	drm_printf(p, "vram_migrations: %lld\n", atomic64_read(&st->vram_migrations));
 	drm_printf(p, "vram_fallbacks: %lld\n", atomic64_read(&st->vram_fallbacks));
 	drm_printf(p, "thrash_holds: %lld\n", atomic64_read(&st->thrash_holds));
+	drm_printf(p, "prefetch_ranges: %lld\n", atomic64_read(&st->prefetch_ranges));
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_stats_print, DRM_XE_SVM);
 
@@ -900,20 +1168,25 @@ static bool xe_svm_ops_valid(const struct xe_svm_ops *ops)
  * @win_start: start of the mirrored window
  * @win_end: end of the mirrored window (exclusive)
  *
- * Takes an mmgrab() reference on @mm and maps the zero page for @dma_dev
- * (every range that reads untouched memory shares that mapping), both
- * released by xe_svm_fini().
+ * Takes an mmgrab() reference on @mm, maps the zero page for @dma_dev
+ * (every range that reads untouched memory shares that mapping) and gives
+ * the window default memory-range attributes (PAT index 0 until the
+ * backend binds it with another, xe_svm_attr_change()), all released by
+ * xe_svm_fini().
  *
  * Context: process context; may sleep.
  * Return: 0, -EINVAL when the window is empty or not page aligned or the
  * backend's chunk sizes are not as &xe_svm_ops.chunk_sizes says or it
  * has &xe_svm_ops.range_alloc without &xe_svm_ops.range_free, or
- * -ENOMEM when the zero page cannot be mapped.
+ * -ENOMEM when the zero page cannot be mapped or the attributes cannot be
+ * allocated.
  */
 int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
 		struct device *dma_dev, struct mm_struct *mm,
 		struct rw_semaphore *vm_lock, u64 win_start, u64 win_end)
 {
+	int err;
+
 	might_sleep();
 
 	if (!PAGE_ALIGNED(win_start) || !PAGE_ALIGNED(win_end) ||
@@ -943,10 +1216,16 @@ int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
 		fs_reclaim_release(GFP_KERNEL);
 	}
 
+	err = xe_svm_attr_tree_init(&svm->attrs, vm_lock, win_start, win_end, 0);
+	if (err)
+		return err;
+
 	svm->zero_dma = dma_map_page_attrs(dma_dev, ZERO_PAGE(0), 0, PAGE_SIZE,
 					   DMA_TO_DEVICE, DMA_ATTR_SKIP_CPU_SYNC);
-	if (dma_mapping_error(dma_dev, svm->zero_dma))
+	if (dma_mapping_error(dma_dev, svm->zero_dma)) {
+		xe_svm_attr_tree_fini(&svm->attrs);
 		return -ENOMEM;
+	}
 
 	mmgrab(mm);
 	svm->mm = mm;
@@ -990,6 +1269,7 @@ void xe_svm_fini(struct xe_svm *svm)
 	WARN_ON(!list_empty(&svm->gc_list));
 	WARN_ON(atomic64_read(&svm->stats.dma_mapped_pages));
 
+	xe_svm_attr_tree_fini(&svm->attrs);
 	dma_unmap_page_attrs(svm->dma_dev, svm->zero_dma, PAGE_SIZE, DMA_TO_DEVICE,
 			     DMA_ATTR_SKIP_CPU_SYNC);
 	mmdrop(svm->mm);

@@ -18,6 +18,24 @@ struct drm_printer;
 struct mm_struct;
 struct rw_semaphore;
 struct xe_svm;
+struct xe_svm_attr;
+struct xe_svm_devmem;
+
+/**
+ * struct xe_svm_prefetch_dest - where xe_svm_prefetch() moves memory
+ *
+ * System memory when @to_pref_loc is false and @dm is NULL.
+ */
+struct xe_svm_prefetch_dest {
+	/** @dm: the VRAM to move to, or NULL */
+	struct xe_svm_devmem *dm;
+	/**
+	 * @to_pref_loc: each range goes to the preferred location of its
+	 * memory-range attribute (%DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC); @dm
+	 * is ignored
+	 */
+	bool to_pref_loc;
+};
 struct xe_svm_ops;
 struct xe_svm_range;
 
@@ -34,5 +52,10 @@ void xe_svm_garbage_collect(struct xe_svm *svm);
 int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
 		 unsigned int access, struct xe_svm_range **rangep);
 void xe_svm_stats_print(struct xe_svm *svm, struct drm_printer *p);
+int xe_svm_attr_change(struct xe_svm *svm, u64 start, u64 end, unsigned int mask,
+		       const struct xe_svm_attr *val, bool merge);
+int xe_svm_atomic_access(struct xe_svm *svm, u64 addr);
+int xe_svm_prefetch(struct xe_svm *svm, u64 start, u64 end, u64 win_start, u64 win_end,
+		    const struct xe_svm_prefetch_dest *dest);
 
 #endif

@@ -320,6 +320,129 @@
  */
 
 /**
+ * DOC: Memory-range attributes
+ *
+ * User space steers SVM per address range with DRM_IOCTL_XE_MADVISE and
+ * reads the result back with DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS
+ * (upstream xe's numbers and layouts). Three attributes exist: the
+ * preferred location (the device's VRAM, system memory, or the VRAM a
+ * device file and region instance name, with a migration policy), the
+ * atomic mode (UNDEFINED, DEVICE, GLOBAL, CPU) and the PAT index of GPU
+ * mappings.
+ *
+ * **Where they live.** In the SVM core, as a dense tree of regions over
+ * the context's window (&xe_svm.attrs, xe_svm_attr.c), not in VMAs: a VM
+ * that mirrors the whole address space has no VMA to split, and both
+ * backends read the same attributes on their fault paths. A new mirror
+ * binding gives its span the defaults (DEFAULT_DEVICE, ALL_PAGES,
+ * UNDEFINED, the binding's PAT index) and joins equal neighbours, as a
+ * new xe VMA would have them; MADVISE splits regions at its bounds and
+ * never joins them, so the query shows its splits as upstream shows VMA
+ * splits. The query returns one entry per region within each mirrored
+ * window it touches, with the region's bounds clipped to the window (not
+ * to the query).
+ *
+ * **Changing them** (xe_svm_attr_change()) allocates the two regions a
+ * split may need first, so a failure changes nothing. Where a region's
+ * value really changed, ranges inside it lose their GPU mapping (they
+ * keep their pages, and their thrashing history starts again) and ranges
+ * that stick out of it are freed: a range never spans two values
+ * (xe_svm_range_find_or_create() clips new ranges to the region of the
+ * faulting address). Where the value did not change, nothing is touched.
+ * Nothing migrates at the call: the next GPU fault (or prefetch) obeys
+ * the new value, and memory already in VRAM is mapped where it is.
+ *
+ * **What the fault path does with them.** xe_svm_range_place() migrates
+ * to the VRAM of the preferred location, or keeps the range in system
+ * memory for DEFAULT_SYSTEM (unless the access is an atomic that needs
+ * VRAM). xe_svm_atomic_policy() turns the atomic mode into what a GPU
+ * atomic needs: -EACCES for CPU, VRAM for DEVICE and GLOBAL, and for
+ * UNDEFINED VRAM only where the range prefers VRAM. The PAT index is
+ * stored and reported; the emulated device ignores caching.
+ *
+ * **Locking.** The regions are protected by the VM lock: changed with it
+ * held for writing (MADVISE, binds), read with it held in either mode
+ * (faults, the query). Allocation happens before anything changes and
+ * never under the notifier lock.
+ *
+ * **A runtime's call sequence**, for shared system USM with a hint that a
+ * buffer is device-local and atomics that must stay device-scope::
+ *
+ *	struct drm_xe_vm_create create = {
+ *		.flags = DRM_XE_VM_CREATE_FLAG_LR_MODE |
+ *			 DRM_XE_VM_CREATE_FLAG_FAULT_MODE,
+ *	};
+ *	ioctl(fd, DRM_IOCTL_XE_VM_CREATE, &create);
+ *
+ *	// mirror the CPU address space (or a part of it)
+ *	bind.bind = (struct drm_xe_vm_bind_op) {
+ *		.op = DRM_XE_VM_BIND_OP_MAP,
+ *		.flags = DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR,
+ *		.addr = 0, .range = 1ull << 47, .pat_index = wb,
+ *	};
+ *	ioctl(fd, DRM_IOCTL_XE_VM_BIND, &bind);
+ *
+ *	buf = malloc(size);	// page-align start and size for MADVISE
+ *	struct drm_xe_madvise m = {
+ *		.vm_id = create.vm_id, .start = start, .range = len,
+ *		.type = DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC,
+ *		.preferred_mem_loc.devmem_fd = DRM_XE_PREFERRED_LOC_DEFAULT_DEVICE,
+ *	};
+ *	ioctl(fd, DRM_IOCTL_XE_MADVISE, &m);
+ *	m.type = DRM_XE_MEM_RANGE_ATTR_ATOMIC;
+ *	m.atomic.val = DRM_XE_ATOMIC_DEVICE;
+ *	ioctl(fd, DRM_IOCTL_XE_MADVISE, &m);
+ *
+ *	// ... submit work that uses buf; GPU faults follow the attributes
+ *
+ *	struct drm_xe_vm_query_mem_range_attr q = {
+ *		.vm_id = create.vm_id, .start = start, .range = len,
+ *	};
+ *	ioctl(fd, DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS, &q);	// count
+ *	q.vector_of_mem_attr = (uintptr_t)calloc(q.num_mem_ranges,
+ *						 q.sizeof_mem_range_attr);
+ *	ioctl(fd, DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS, &q);	// fill
+ *
+ * Not there yet: the xe ioctls themselves (the emulated device runs the
+ * same core through its own ioctl numbers), and the reset of attributes
+ * when the CPU unmaps memory (%DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET).
+ */
+
+/**
+ * DOC: Prefetch
+ *
+ * %DRM_XE_VM_BIND_OP_PREFETCH over mirrored memory moves and maps it
+ * before the GPU needs it (xe_svm_prefetch()): region instance 0 means
+ * system memory, a VRAM region that VRAM, and
+ * %DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC the preferred location of each
+ * range's memory-range attribute. The range is cut into ranges as GPU
+ * faults would cut it; each is moved, then mapped writable where the CPU
+ * VMA is writable (untouched memory gets real pages, so later GPU writes
+ * take no fault either) and read-only elsewhere. A prefetch is not a GPU
+ * fault: &xe_svm_stats.faults does not count it,
+ * &xe_svm_stats.prefetch_ranges does.
+ *
+ * To VRAM, the placement policy's memory-kind rules still apply (shared,
+ * file-backed, hugetlbfs, special and mlock()ed memory is mapped where it
+ * is), but not its size threshold, preferred placement or thrashing
+ * hold: user space asked. When VRAM cannot be allocated or the copy
+ * fails, the range is mapped from system memory and counted in
+ * &xe_svm_stats.vram_fallbacks, as the fault path does; upstream returns
+ * -ENODATA there, which leaves user space to guess what was done. To
+ * system memory, hmm_range_fault() is called without claiming our device
+ * pages, so it faults them like any foreign device page: their pagemap's
+ * migrate_to_ram() brings them back, with the same locking as a CPU
+ * fault (the VM lock is held, the mmap lock taken for reading, the
+ * notifier lock not held).
+ *
+ * Addresses no CPU VMA covers are skipped to the next VMA, and ranges the
+ * GPU may not access (PROT_NONE, a VMA that changed under the range) are
+ * left for the GPU to fault on. The loop stops at a fatal signal
+ * (-EINTR), when invalidations keep racing one range past the timeout
+ * (-EBUSY), or on -ENOMEM.
+ */
+
+/**
  * DOC: Tracing and counters
  *
  * The tracepoints of trace system ``xe_svm`` follow a range through its

@@ -17,7 +17,10 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
+#include <drm/xe_drm.h>
+
 #include "xe_svm.h"
+#include "xe_svm_attr.h"
 #include "xe_svm_devmem.h"
 #include "xe_svm_types.h"
 
@@ -148,9 +151,9 @@ static bool xe_svm_src_may_move(unsigned long src, bool write)
  */
 static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 					 struct xe_svm_range *range,
+					 struct xe_svm_devmem *dm,
 					 struct vm_area_struct *vma, bool write)
 {
-	struct xe_svm_devmem *dm = svm->vram;
 	unsigned long i, n = 0, npages = xe_svm_range_size(range) >> PAGE_SHIFT;
 	struct migrate_vma mig = {
 		.vma = vma,
@@ -228,11 +231,55 @@ out_put:
 }
 
 /**
+ * xe_svm_atomic_policy() - what a GPU atomic needs under an atomic mode
+ * @mode: the DRM_XE_ATOMIC_* mode of the range
+ * @vram_preferred: the range prefers VRAM (its preferred location is a
+ *                  VRAM, and the VM places memory there)
+ *
+ * For a device whose atomics on system memory are atomic against the CPU
+ * as well (the emulated device): %DRM_XE_ATOMIC_CPU forbids GPU atomics;
+ * %DRM_XE_ATOMIC_DEVICE and %DRM_XE_ATOMIC_GLOBAL move the memory to VRAM
+ * for them, and run them in system memory when it cannot move;
+ * %DRM_XE_ATOMIC_UNDEFINED does the same only when the range prefers
+ * VRAM, and otherwise runs them where the memory is.
+ *
+ * Context: any.
+ * Return: the XE_SVM_ACCESS_* bits of the fault of the atomic, or
+ * -EACCES.
+ */
+int xe_svm_atomic_policy(u32 mode, bool vram_preferred)
+{
+	switch (mode) {
+	case DRM_XE_ATOMIC_CPU:
+		return -EACCES;
+	case DRM_XE_ATOMIC_DEVICE:
+	case DRM_XE_ATOMIC_GLOBAL:
+		return XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC;
+	default:
+		return XE_SVM_ACCESS_WRITE | (vram_preferred ? XE_SVM_ACCESS_ATOMIC : 0);
+	}
+}
+
+/* What the CPU VMA of a range tells the placement policy. */
+static void xe_svm_placement_query_vma(struct xe_svm_placement_query *q,
+				       struct vm_area_struct *vma, bool write)
+{
+	q->anon_private = vma_is_anonymous(vma) && !(vma->vm_flags & VM_SHARED);
+	q->hugetlb = is_vm_hugetlb_page(vma);
+	q->special = (vma->vm_flags & VM_SPECIAL) || vma_is_dax(vma);
+	q->locked = vma->vm_flags & VM_LOCKED;
+	q->no_access = !(vma->vm_flags & VM_READ) || (write && !(vma->vm_flags & VM_WRITE));
+}
+
+/**
  * xe_svm_range_place() - migrate a range to VRAM if the policy says so
  * @svm: the SVM context
  * @range: the range that faulted
  * @access: XE_SVM_ACCESS_* bits of the GPU access
  *
+ * The VRAM is the one the range's preferred location names (&xe_svm.vram
+ * by default), and a preferred location of system memory keeps the
+ * range there, unless the access is an atomic that needs VRAM.
  * Best effort: when no VRAM can be allocated, or the copy fails, the
  * range stays in system memory and the fault is served from there
  * (counted in &xe_svm_stats.vram_fallbacks). Pages that moved are
@@ -250,17 +297,27 @@ long xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
 	bool write = access & (XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC);
 	struct xe_svm_placement_query q = {
 		.size = xe_svm_range_size(range),
-		.has_vram = svm->vram,
 		.atomic = access & XE_SVM_ACCESS_ATOMIC,
 		.preferred = svm->preferred,
 	};
+	struct xe_svm_devmem *dm = svm->vram;
+	struct xe_svm_attr_region *region;
 	struct vm_area_struct *vma;
 	long moved = 0;
 
 	lockdep_assert_held_write(svm->ranges.lock);
 	might_sleep();
 
-	if (!svm->vram || !mmget_not_zero(svm->mm))
+	/* A range lies in one region of the memory-range attributes. */
+	region = xe_svm_attr_lookup(&svm->attrs, range->start);
+	if (region && region->attr.pref == XE_SVM_PREF_SYSTEM) {
+		q.preferred = XE_SVM_PLACE_SYSTEM;
+	} else if (region && region->attr.pref == XE_SVM_PREF_DEVMEM) {
+		dm = region->attr.dm;
+		q.preferred = XE_SVM_PLACE_VRAM;
+	}
+	q.has_vram = dm;
+	if (!dm || !mmget_not_zero(svm->mm))
 		return 0;
 
 	mmap_read_lock(svm->mm);
@@ -269,18 +326,13 @@ long xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
 	if (!vma || vma->vm_end <= range->last)
 		goto out_unlock;
 
-	q.anon_private = vma_is_anonymous(vma) && !(vma->vm_flags & VM_SHARED);
-	q.hugetlb = is_vm_hugetlb_page(vma);
-	q.special = (vma->vm_flags & VM_SPECIAL) || vma_is_dax(vma);
-	q.locked = vma->vm_flags & VM_LOCKED;
-	q.no_access = !(vma->vm_flags & VM_READ) ||
-		      (write && !(vma->vm_flags & VM_WRITE));
+	xe_svm_placement_query_vma(&q, vma, write);
 	q.thrashing = svm->thrash_control &&
 		      xe_svm_range_thrash_held(range, jiffies);
 	if (!xe_svm_placement_wants_vram(&q))
 		goto out_unlock;
 
-	moved = xe_svm_range_migrate_to_vram(svm, range, vma, write);
+	moved = xe_svm_range_migrate_to_vram(svm, range, dm, vma, write);
 	if (moved < 0) {
 		atomic64_inc(&svm->stats.vram_fallbacks);
 	} else if (moved) {
@@ -288,6 +340,64 @@ long xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
 		if (svm->thrash_control && xe_svm_range_thrash_note(range, jiffies))
 			atomic64_inc(&svm->stats.thrash_holds);
 	}
+
+out_unlock:
+	mmap_read_unlock(svm->mm);
+	mmput(svm->mm);
+	return moved;
+}
+
+/**
+ * xe_svm_range_prefetch_place() - migrate a range to VRAM for a prefetch
+ * @svm: the SVM context
+ * @range: the range
+ * @dm: the VRAM to move it to, or NULL (nothing to do here: mapping it
+ *      from system memory brings device pages back)
+ * @write: set to whether the CPU VMA of @range is writable, which is how
+ *         the prefetch maps it
+ *
+ * Unlike xe_svm_range_place(), asks no size, preference or thrashing
+ * question: the caller asked for VRAM. Memory that cannot become device
+ * pages, and VMAs the GPU may not read, stay where they are.
+ *
+ * Context: process context, VM lock held for writing, mmap lock not held
+ * (taken for reading); may sleep.
+ * Return: the number of pages moved, or a negative error when the
+ * migration failed (counted in &xe_svm_stats.vram_fallbacks).
+ */
+long xe_svm_range_prefetch_place(struct xe_svm *svm, struct xe_svm_range *range,
+				 struct xe_svm_devmem *dm, bool *write)
+{
+	/* Size and thrashing are the fault path's business, not a prefetch's. */
+	struct xe_svm_placement_query q = {
+		.size = XE_SVM_MIGRATE_MIN_SIZE,
+		.has_vram = dm,
+		.preferred = XE_SVM_PLACE_VRAM,
+	};
+	struct vm_area_struct *vma;
+	long moved = 0;
+
+	lockdep_assert_held_write(svm->ranges.lock);
+	might_sleep();
+
+	*write = false;
+	if (!mmget_not_zero(svm->mm))
+		return 0;
+
+	mmap_read_lock(svm->mm);
+	vma = vma_lookup(svm->mm, range->start);
+	if (!vma || vma->vm_end <= range->last)
+		goto out_unlock;
+	*write = vma->vm_flags & VM_WRITE;
+	xe_svm_placement_query_vma(&q, vma, *write);
+	if (!dm || !xe_svm_placement_wants_vram(&q))
+		goto out_unlock;
+
+	moved = xe_svm_range_migrate_to_vram(svm, range, dm, vma, *write);
+	if (moved < 0)
+		atomic64_inc(&svm->stats.vram_fallbacks);
+	else if (moved)
+		atomic64_inc(&svm->stats.vram_migrations);
 
 out_unlock:
 	mmap_read_unlock(svm->mm);

@@ -84,10 +84,13 @@ struct xe_svm_placement_query {
 };
 
 bool xe_svm_placement_wants_vram(const struct xe_svm_placement_query *q);
+int xe_svm_atomic_policy(u32 mode, bool vram_preferred);
 bool xe_svm_range_thrash_held(struct xe_svm_range *range, unsigned long now);
 bool xe_svm_range_thrash_note(struct xe_svm_range *range, unsigned long now);
 long xe_svm_range_place(struct xe_svm *svm, struct xe_svm_range *range,
 			unsigned int access);
+long xe_svm_range_prefetch_place(struct xe_svm *svm, struct xe_svm_range *range,
+				 struct xe_svm_devmem *dm, bool *write);
 
 /**
  * struct xe_svm_migrate_arrays - the per-page arrays of one migration

@@ -111,6 +111,29 @@ TRACE_EVENT(xe_svm_invalidate_begin,
 		      __entry->end, __entry->event)
 );
 
+TRACE_EVENT(xe_svm_prefetch,
+	    TP_PROTO(const struct xe_svm_range *range, bool vram, long moved, int err),
+	    TP_ARGS(range, vram, moved, err),
+
+	    TP_STRUCT__entry(__field(const void *, svm)
+			     __field(u64, start)
+			     __field(u64, end)
+			     __field(bool, vram)
+			     __field(long, moved)
+			     __field(int, err)),
+
+	    TP_fast_assign(__entry->svm = range->svm;
+			   __entry->start = range->start;
+			   __entry->end = range->last + 1;
+			   __entry->vram = vram;
+			   __entry->moved = moved;
+			   __entry->err = err;),
+
+	    TP_printk("svm=%p range=[0x%llx, 0x%llx) to=%s moved=%ld err=%d",
+		      __entry->svm, __entry->start, __entry->end,
+		      __entry->vram ? "vram" : "system", __entry->moved, __entry->err)
+);
+
 TRACE_EVENT(xe_svm_gc,
 	    TP_PROTO(const void *svm, unsigned int freed),
 	    TP_ARGS(svm, freed),

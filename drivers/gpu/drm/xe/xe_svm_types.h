@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
+#include "xe_svm_attr.h"
 #include "xe_svm_migrate.h"
 #include "xe_svm_range.h"
 
@@ -152,6 +153,8 @@ struct xe_svm_stats {
 	 * thrashing control kept them in system memory for a while
 	 */
 	atomic64_t thrash_holds;
+	/** @prefetch_ranges: ranges xe_svm_prefetch() mapped */
+	atomic64_t prefetch_ranges;
 };
 
 /**
@@ -207,6 +210,12 @@ struct xe_svm {
 	bool thrash_control;
 	/** @ranges: the ranges, protected by the VM lock (&xe_svm_range_tree.lock) */
 	struct xe_svm_range_tree ranges;
+	/**
+	 * @attrs: the memory-range attributes of the window, protected by
+	 * the VM lock (&xe_svm_attr_tree.lock); a range never spans regions
+	 * of different value
+	 */
+	struct xe_svm_attr_tree attrs;
 	/**
 	 * @notifier_lock: taken for writing by the notifier callback, for
 	 * reading around the commit of GPU mappings; protects

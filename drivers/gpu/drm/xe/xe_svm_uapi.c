@@ -9,11 +9,47 @@
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/stddef.h>
+#include <linux/string.h>
 
 #include <drm/xe_drm.h>
 
 #include "xe_svm.h"
+#include "xe_svm_attr.h"
 #include "xe_svm_types.h"
+
+/*
+ * The layouts upstream xe gave these structures: user space built against
+ * upstream's header must run unchanged, so every build proves them.
+ */
+static_assert(sizeof(struct drm_xe_madvise) == 64);
+static_assert(offsetof(struct drm_xe_madvise, start) == 8);
+static_assert(offsetof(struct drm_xe_madvise, range) == 16);
+static_assert(offsetof(struct drm_xe_madvise, vm_id) == 24);
+static_assert(offsetof(struct drm_xe_madvise, type) == 28);
+static_assert(offsetof(struct drm_xe_madvise, preferred_mem_loc.devmem_fd) == 32);
+static_assert(offsetof(struct drm_xe_madvise, preferred_mem_loc.migration_policy) == 36);
+static_assert(offsetof(struct drm_xe_madvise, preferred_mem_loc.region_instance) == 38);
+static_assert(offsetof(struct drm_xe_madvise, preferred_mem_loc.reserved) == 40);
+static_assert(offsetof(struct drm_xe_madvise, atomic.pad) == 36);
+static_assert(offsetof(struct drm_xe_madvise, pat_index.val) == 32);
+static_assert(offsetof(struct drm_xe_madvise, reserved) == 48);
+static_assert(sizeof(struct drm_xe_mem_range_attr) == 64);
+static_assert(offsetof(struct drm_xe_mem_range_attr, start) == 8);
+static_assert(offsetof(struct drm_xe_mem_range_attr, end) == 16);
+static_assert(offsetof(struct drm_xe_mem_range_attr, preferred_mem_loc.devmem_fd) == 24);
+static_assert(offsetof(struct drm_xe_mem_range_attr, preferred_mem_loc.migration_policy) == 28);
+static_assert(offsetof(struct drm_xe_mem_range_attr, atomic.val) == 32);
+static_assert(offsetof(struct drm_xe_mem_range_attr, pat_index.val) == 40);
+static_assert(offsetof(struct drm_xe_mem_range_attr, reserved) == 48);
+static_assert(sizeof(struct drm_xe_vm_query_mem_range_attr) == 64);
+static_assert(offsetof(struct drm_xe_vm_query_mem_range_attr, vm_id) == 8);
+static_assert(offsetof(struct drm_xe_vm_query_mem_range_attr, num_mem_ranges) == 12);
+static_assert(offsetof(struct drm_xe_vm_query_mem_range_attr, start) == 16);
+static_assert(offsetof(struct drm_xe_vm_query_mem_range_attr, range) == 24);
+static_assert(offsetof(struct drm_xe_vm_query_mem_range_attr, sizeof_mem_range_attr) == 32);
+static_assert(offsetof(struct drm_xe_vm_query_mem_range_attr, vector_of_mem_attr) == 40);
+static_assert(offsetof(struct drm_xe_vm_query_mem_range_attr, reserved) == 48);
 
 /**
  * DOC: SVM uAPI checks
@@ -42,7 +78,44 @@
  *                                          @pat_index out of range; @addr or
  *                                          @range not page aligned; @range zero;
  *                                          @addr + @range wraps or passes the
- *                                          end of the VM
+ *                                          end of the VM; @pat_index not
+ *                                          coherent with the CPU's caches
+ * MADVISE                        -EINVAL   @start or @range not page aligned,
+ *                                          @range zero, or the range wraps or
+ *                                          passes the end of the VM; unknown
+ *                                          @type; @extensions, a pad or a
+ *                                          reserved field not zero; VM not in
+ *                                          fault mode; devmem_fd below -1;
+ *                                          region_instance with a default
+ *                                          location or not a VRAM region of
+ *                                          the device; migration_policy,
+ *                                          atomic mode or PAT index out of
+ *                                          range, or a PAT index not coherent
+ *                                          with the CPU's caches; devmem_fd
+ *                                          not a file of this driver
+ * MADVISE                        -EBADF    devmem_fd is not an open file
+ * MADVISE                        -ENOLINK  devmem_fd is another device, which
+ *                                          the VM's device cannot reach
+ * QUERY_MEM_RANGE_ATTRS          -EINVAL   range as for MADVISE; @extensions
+ *                                          or reserved not zero; neither the
+ *                                          count call (@num_mem_ranges,
+ *                                          @sizeof_mem_range_attr and
+ *                                          @vector_of_mem_attr zero) nor the
+ *                                          fill call (all three set, the size
+ *                                          that of &struct
+ *                                          drm_xe_mem_range_attr)
+ * QUERY_MEM_RANGE_ATTRS          -ENOSPC   more ranges than @num_mem_ranges
+ *                                          (they changed since the count)
+ * GPU atomic in a mirror         -EACCES   the range's atomic mode is
+ *                                          %DRM_XE_ATOMIC_CPU
+ * VM_BIND, PREFETCH              -EINVAL   a flag (the mirror flag too); @obj,
+ *                                          @obj_offset, @extensions, a pad or
+ *                                          reserved field not zero;
+ *                                          @pat_index out of range; the
+ *                                          region neither 0 (system), a VRAM
+ *                                          region of the device, nor
+ *                                          %DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC;
+ *                                          range as for MAP
  * VM_BIND, UNMAP over a mirror   -EBUSY    the GPU still maps ranges there;
  *                                          they go away when the CPU unmaps
  *                                          the memory behind them
@@ -127,6 +200,13 @@ int xe_svm_check_va_range(u64 addr, u64 range, u64 va_size)
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_check_va_range, DRM_XE_SVM);
 
+/* A PAT index CPU memory may be mapped with: valid, and CPU-coherent. */
+static bool xe_svm_pat_usable(const struct xe_svm_vm_limits *lim, u32 pat_index)
+{
+	return pat_index < lim->pat_entries &&
+	       !(pat_index < 32 && (lim->pat_no_coherency & BIT(pat_index)));
+}
+
 /**
  * xe_svm_check_mirror_bind() - check a CPU address mirror bind op
  * @op: a bind op for which xe_svm_bind_op_is_mirror() is true
@@ -134,7 +214,8 @@ EXPORT_SYMBOL_NS_GPL(xe_svm_check_va_range, DRM_XE_SVM);
  *
  * A mirror is a %DRM_XE_VM_BIND_OP_MAP with no object, no other flag and
  * every field it does not use zero, on a fault-mode VM, over a page
- * aligned GPU VA range inside the VM.
+ * aligned GPU VA range inside the VM, with a PAT index coherent with the
+ * CPU's caches.
  *
  * Context: any.
  * Return: 0, or -EINVAL (see "DOC: SVM uAPI checks").
@@ -149,7 +230,7 @@ int xe_svm_check_mirror_bind(const struct drm_xe_vm_bind_op *op,
 	    op->prefetch_mem_region_instance || op->pad || op->pad2 ||
 	    memchr_inv(op->reserved, 0, sizeof(op->reserved)))
 		return -EINVAL;
-	if (!lim->fault_mode || op->pat_index >= lim->pat_entries)
+	if (!lim->fault_mode || !xe_svm_pat_usable(lim, op->pat_index))
 		return -EINVAL;
 
 	return xe_svm_check_va_range(op->addr, op->range, lim->va_size);
@@ -180,3 +261,143 @@ int xe_svm_check_unbind(struct xe_svm *svm, u64 start, u64 end)
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_check_unbind, DRM_XE_SVM);
+
+/**
+ * xe_svm_check_prefetch() - check a PREFETCH bind op of mirrored memory
+ * @op: a %DRM_XE_VM_BIND_OP_PREFETCH op
+ * @lim: what the VM allows
+ *
+ * A prefetch names its destination with @op->prefetch_mem_region_instance:
+ * 0 for system memory, a VRAM region instance, or
+ * %DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC for the preferred location of each
+ * range. It takes no flag: the mirror flag belongs to the MAP that made
+ * the mirror.
+ *
+ * Context: any.
+ * Return: 0, or -EINVAL (see "DOC: SVM uAPI checks").
+ */
+int xe_svm_check_prefetch(const struct drm_xe_vm_bind_op *op,
+			  const struct xe_svm_vm_limits *lim)
+{
+	u32 region = op->prefetch_mem_region_instance;
+
+	if (op->op != DRM_XE_VM_BIND_OP_PREFETCH || op->flags || op->extensions ||
+	    op->obj || op->obj_offset || op->pad || op->pad2 ||
+	    memchr_inv(op->reserved, 0, sizeof(op->reserved)) ||
+	    op->pat_index >= lim->pat_entries)
+		return -EINVAL;
+	if (region && region != (u32)DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC &&
+	    (region >= 32 || !(lim->vram_regions & BIT(region))))
+		return -EINVAL;
+
+	return xe_svm_check_va_range(op->addr, op->range, lim->va_size);
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_check_prefetch, DRM_XE_SVM);
+
+/**
+ * xe_svm_check_madvise() - check the arguments of MADVISE
+ * @args: the arguments, as user space gave them
+ * @lim: what the VM allows
+ *
+ * Everything but the device file of a preferred location, which the
+ * caller resolves (-EBADF, -EINVAL, -ENOLINK; see "DOC: SVM uAPI
+ * checks").
+ *
+ * Context: any.
+ * Return: 0, or -EINVAL.
+ */
+int xe_svm_check_madvise(const struct drm_xe_madvise *args,
+			 const struct xe_svm_vm_limits *lim)
+{
+	if (args->extensions || memchr_inv(args->reserved, 0, sizeof(args->reserved)))
+		return -EINVAL;
+	if (!lim->fault_mode || xe_svm_check_va_range(args->start, args->range, lim->va_size))
+		return -EINVAL;
+
+	switch (args->type) {
+	case DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC: {
+		s32 fd = (s32)args->preferred_mem_loc.devmem_fd;
+
+		if (fd < DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM ||
+		    (fd <= DRM_XE_PREFERRED_LOC_DEFAULT_DEVICE &&
+		     args->preferred_mem_loc.region_instance) ||
+		    args->preferred_mem_loc.migration_policy > DRM_XE_MIGRATE_ONLY_SYSTEM_PAGES ||
+		    args->preferred_mem_loc.reserved)
+			return -EINVAL;
+		return 0;
+	}
+	case DRM_XE_MEM_RANGE_ATTR_ATOMIC:
+		if (args->atomic.val > DRM_XE_ATOMIC_CPU || args->atomic.pad ||
+		    args->atomic.reserved)
+			return -EINVAL;
+		return 0;
+	case DRM_XE_MEM_RANGE_ATTR_PAT:
+		if (!xe_svm_pat_usable(lim, args->pat_index.val) || args->pat_index.pad ||
+		    args->pat_index.reserved)
+			return -EINVAL;
+		return 0;
+	default:
+		/* 3 is upstream's purgeable state of buffer objects: not ours. */
+		return -EINVAL;
+	}
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_check_madvise, DRM_XE_SVM);
+
+/**
+ * xe_svm_check_query_attrs() - check the arguments of QUERY_MEM_RANGE_ATTRS
+ * @args: the arguments, as user space gave them
+ * @lim: what the VM allows
+ * @count_only: set to true for the first call of the protocol (count the
+ *              ranges), false for the second (fill the vector)
+ *
+ * Stricter than upstream, which ignores @args->extensions, the reserved
+ * fields and the alignment: a caller that sets them expects something
+ * this kernel does not do.
+ *
+ * Context: any.
+ * Return: 0, or -EINVAL.
+ */
+int xe_svm_check_query_attrs(const struct drm_xe_vm_query_mem_range_attr *args,
+			     const struct xe_svm_vm_limits *lim, bool *count_only)
+{
+	if (args->extensions || memchr_inv(args->reserved, 0, sizeof(args->reserved)))
+		return -EINVAL;
+	if (xe_svm_check_va_range(args->start, args->range, lim->va_size))
+		return -EINVAL;
+
+	if (!args->num_mem_ranges && !args->sizeof_mem_range_attr &&
+	    !args->vector_of_mem_attr) {
+		*count_only = true;
+		return 0;
+	}
+	if (args->num_mem_ranges && args->vector_of_mem_attr &&
+	    args->sizeof_mem_range_attr == sizeof(struct drm_xe_mem_range_attr)) {
+		*count_only = false;
+		return 0;
+	}
+
+	return -EINVAL;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_check_query_attrs, DRM_XE_SVM);
+
+/**
+ * xe_svm_mem_range_attr_fill() - one entry of QUERY_MEM_RANGE_ATTRS
+ * @out: the entry, every field written
+ * @start: start of the memory range
+ * @end: its end, exclusive
+ * @attr: its attributes
+ *
+ * Context: any.
+ */
+void xe_svm_mem_range_attr_fill(struct drm_xe_mem_range_attr *out, u64 start, u64 end,
+				const struct xe_svm_attr *attr)
+{
+	memset(out, 0, sizeof(*out));
+	out->start = start;
+	out->end = end;
+	out->preferred_mem_loc.devmem_fd = attr->devmem_fd;
+	out->preferred_mem_loc.migration_policy = attr->migration_policy;
+	out->atomic.val = attr->atomic;
+	out->pat_index.val = attr->pat_index;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_mem_range_attr_fill, DRM_XE_SVM);

@@ -8,8 +8,12 @@
 
 #include <linux/types.h>
 
+struct drm_xe_madvise;
+struct drm_xe_mem_range_attr;
 struct drm_xe_vm_bind_op;
+struct drm_xe_vm_query_mem_range_attr;
 struct xe_svm;
+struct xe_svm_attr;
 
 /**
  * struct xe_svm_vm_limits - what a VM allows, for checking SVM arguments
@@ -22,6 +26,16 @@ struct xe_svm_vm_limits {
 	u64 va_size;
 	/** @pat_entries: number of valid PAT indices of the device */
 	u16 pat_entries;
+	/**
+	 * @pat_no_coherency: PAT indices (bits) that are not coherent with
+	 * the CPU's caches: CPU memory must not be mapped with them
+	 */
+	u32 pat_no_coherency;
+	/**
+	 * @vram_regions: the memory region instances (bits) that are VRAM a
+	 * prefetch may name; instance 0 is system memory
+	 */
+	u32 vram_regions;
 	/** @fault_mode: the VM was created in fault mode */
 	bool fault_mode;
 };
@@ -33,5 +47,13 @@ int xe_svm_check_va_range(u64 addr, u64 range, u64 va_size);
 int xe_svm_check_mirror_bind(const struct drm_xe_vm_bind_op *op,
 			     const struct xe_svm_vm_limits *lim);
 int xe_svm_check_unbind(struct xe_svm *svm, u64 start, u64 end);
+int xe_svm_check_prefetch(const struct drm_xe_vm_bind_op *op,
+			  const struct xe_svm_vm_limits *lim);
+int xe_svm_check_madvise(const struct drm_xe_madvise *args,
+			 const struct xe_svm_vm_limits *lim);
+int xe_svm_check_query_attrs(const struct drm_xe_vm_query_mem_range_attr *args,
+			     const struct xe_svm_vm_limits *lim, bool *count_only);
+void xe_svm_mem_range_attr_fill(struct drm_xe_mem_range_attr *out, u64 start, u64 end,
+				const struct xe_svm_attr *attr);
 
 #endif

@@ -7,6 +7,7 @@
 #include <linux/debugfs.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/gpu_buddy.h>
 #include <linux/highmem.h>
@@ -29,6 +30,7 @@
 #include <drm/drm_print.h>
 
 #include "xe_svm.h"
+#include "xe_svm_attr.h"
 #include "xe_svm_devmem.h"
 #include "xe_svm_emu_uapi.h"
 #include "xe_svm_types.h"
@@ -126,6 +128,8 @@ struct xe_svm_emu_device {
 #define XE_SVM_EMU_VA_SIZE	BIT_ULL(48)
 /* PAT indices the emulated device accepts (it ignores caching) */
 #define XE_SVM_EMU_PAT_ENTRIES	32
+/* ... of which these pretend not to be CPU-coherent, for the tests */
+#define XE_SVM_EMU_PAT_NO_COHERENCY	(BIT(2) | BIT(3))
 /* The most bind ops one XE_SVM_EMU_IOCTL_VM_BIND takes */
 #define XE_SVM_EMU_MAX_BINDS	4096
 
@@ -144,6 +148,8 @@ struct xe_svm_emu_device {
 struct xe_svm_emu_vm {
 	/** @ref: references, see above */
 	struct kref ref;
+	/** @emu: the device the VM was created on; constant */
+	struct xe_svm_emu_device *emu;
 	/** @flags: DRM_XE_VM_CREATE_FLAG_* it was created with; constant */
 	u32 flags;
 	/** @vm_lock: the VM lock of the emulated VM (see "DOC: Locking") */
@@ -548,6 +554,7 @@ static int xe_svm_emu_ioctl_vm_create(struct xe_svm_emu_file *ef,
 	if (!vm)
 		return -ENOMEM;
 	kref_init(&vm->ref);
+	vm->emu = ef->emu;
 	vm->flags = args.flags;
 	init_rwsem(&vm->vm_lock);
 	mt_init(&vm->windows);
@@ -617,24 +624,34 @@ static int xe_svm_emu_ioctl_vm_destroy(struct xe_svm_emu_file *ef,
 	return 0;
 }
 
+static struct xe_svm_vm_limits xe_svm_emu_limits(struct xe_svm_emu_vm *vm)
+{
+	return (struct xe_svm_vm_limits) {
+		.va_size = XE_SVM_EMU_VA_SIZE,
+		.pat_entries = XE_SVM_EMU_PAT_ENTRIES,
+		.pat_no_coherency = XE_SVM_EMU_PAT_NO_COHERENCY,
+		/* VRAM region instances are 1 + tile, as xe numbers them. */
+		.vram_regions = GENMASK(vm->emu->num_tiles, 1),
+		.fault_mode = vm->flags & DRM_XE_VM_CREATE_FLAG_FAULT_MODE,
+	};
+}
+
 /*
- * The emulated device has no buffer objects: a bind op is either a CPU
- * address mirror map or an unmap; every other op is valid xe but not
- * emulated.
+ * The emulated device has no buffer objects: a bind op is a CPU address
+ * mirror map, an unmap, or a prefetch of mirrored memory; every other op
+ * is valid xe but not emulated.
  */
 static int xe_svm_emu_check_bind_op(struct xe_svm_emu_vm *vm,
 				    const struct drm_xe_vm_bind_op *op)
 {
-	const struct xe_svm_vm_limits lim = {
-		.va_size = XE_SVM_EMU_VA_SIZE,
-		.pat_entries = XE_SVM_EMU_PAT_ENTRIES,
-		.fault_mode = vm->flags & DRM_XE_VM_CREATE_FLAG_FAULT_MODE,
-	};
+	const struct xe_svm_vm_limits lim = xe_svm_emu_limits(vm);
 
 	if (xe_svm_bind_op_is_mirror(op))
 		return xe_svm_check_mirror_bind(op, &lim);
 	if (op->op > DRM_XE_VM_BIND_OP_PREFETCH)
 		return -EINVAL;
+	if (op->op == DRM_XE_VM_BIND_OP_PREFETCH)
+		return xe_svm_check_prefetch(op, &lim);
 	if (op->op != DRM_XE_VM_BIND_OP_UNMAP)
 		return -EOPNOTSUPP;
 	if (op->flags || op->extensions || op->obj || op->obj_offset ||
@@ -646,6 +663,50 @@ static int xe_svm_emu_check_bind_op(struct xe_svm_emu_vm *vm,
 	return xe_svm_check_va_range(op->addr, op->range, XE_SVM_EMU_VA_SIZE);
 }
 
+/*
+ * PREFETCH: every mirrored window in the range, as xe walks the mirror
+ * VMAs; addresses no window covers are left alone (an xe prefetch there
+ * finds no VMA). A VM not in fault mode has nothing to prefetch.
+ */
+static int xe_svm_emu_prefetch(struct xe_svm_emu_vm *vm,
+			       const struct drm_xe_vm_bind_op *op)
+{
+	u32 region = op->prefetch_mem_region_instance;
+	struct xe_svm_prefetch_dest dest = {
+		.to_pref_loc = region == (u32)DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC,
+	};
+	u64 addr = op->addr, end = op->addr + op->range;
+	int err = 0;
+
+	lockdep_assert_held_write(&vm->vm_lock);
+
+	if (!(vm->flags & DRM_XE_VM_CREATE_FLAG_FAULT_MODE))
+		return 0;
+	if (!dest.to_pref_loc && region)
+		dest.dm = &vm->emu->tiles[region - 1].devmem;
+
+	while (addr < end && !err) {
+		MA_STATE(mas, &vm->windows, addr, addr);
+		u64 win_start, win_end;
+		void *window;
+
+		/* The tree only changes under the VM lock, held here. */
+		mtree_lock(&vm->windows);
+		window = mas_find(&mas, end - 1);
+		win_start = mas.index;
+		win_end = (u64)mas.last + 1;
+		mtree_unlock(&vm->windows);
+		if (!window)
+			break;
+
+		err = xe_svm_prefetch(&vm->svm, max(addr, win_start), min(end, win_end),
+				      win_start, win_end, &dest);
+		addr = win_end;
+	}
+
+	return err;
+}
+
 static int xe_svm_emu_bind_op(struct xe_svm_emu_vm *vm,
 			      const struct drm_xe_vm_bind_op *op)
 {
@@ -654,9 +715,21 @@ static int xe_svm_emu_bind_op(struct xe_svm_emu_vm *vm,
 
 	lockdep_assert_held_write(&vm->vm_lock);
 
-	if (op->op == DRM_XE_VM_BIND_OP_MAP)
+	if (op->op == DRM_XE_VM_BIND_OP_MAP) {
+		struct xe_svm_attr def;
+
+		/* A new binding has the default attributes, as a new xe VMA. */
+		xe_svm_attr_default(&def, op->pat_index);
+		err = xe_svm_attr_change(&vm->svm, op->addr, op->addr + op->range,
+					 XE_SVM_ATTR_ALL, &def, true);
+		if (err)
+			return err;
 		return mtree_store_range(&vm->windows, op->addr, last,
 					 xa_mk_value(1), GFP_KERNEL);
+	}
+
+	if (op->op == DRM_XE_VM_BIND_OP_PREFETCH)
+		return xe_svm_emu_prefetch(vm, op);
 
 	err = xe_svm_check_unbind(&vm->svm, op->addr, op->addr + op->range);
 	if (err)
@@ -765,17 +838,26 @@ static bool xe_svm_emu_op_writes(const struct xe_svm_emu_op *op)
 }
 
 /*
- * The XE_SVM_ACCESS_* of a GPU fault for @op. Like a discrete GPU, the
- * emulated device wants its atomics in VRAM, except in a VM told to keep
- * everything in system memory, where it does them there (as a device
- * with PCIe atomics would).
+ * The XE_SVM_ACCESS_* of a GPU fault for @op, or -EACCES. Like a discrete
+ * GPU, the emulated device wants its atomics in VRAM where the memory
+ * prefers VRAM, and does them in system memory elsewhere (as a device
+ * with PCIe atomics would); the atomic mode of the memory-range attribute
+ * may ask for VRAM or forbid GPU atomics (xe_svm_atomic_access()). The
+ * attribute is read when the operation starts; a MADVISE that changes it
+ * invalidates the mapping, so an operation that starts later sees the
+ * new value.
  */
-static unsigned int xe_svm_emu_op_access(struct xe_svm_emu_vm *vm,
-					 const struct xe_svm_emu_op *op)
+static int xe_svm_emu_op_access(struct xe_svm_emu_vm *vm,
+				const struct xe_svm_emu_op *op)
 {
-	if (op->op == XE_SVM_EMU_OP_ATOMIC_ADD &&
-	    READ_ONCE(vm->svm.preferred) == XE_SVM_PLACE_VRAM)
-		return XE_SVM_ACCESS_ATOMIC;
+	int access;
+
+	if (op->op == XE_SVM_EMU_OP_ATOMIC_ADD) {
+		down_read(&vm->vm_lock);
+		access = xe_svm_atomic_access(&vm->svm, op->addr);
+		up_read(&vm->vm_lock);
+		return access;
+	}
 
 	return xe_svm_emu_op_writes(op) ? XE_SVM_ACCESS_WRITE : 0;
 }
@@ -843,7 +925,7 @@ static bool xe_svm_emu_op_page(struct xe_svm_emu_op *op, u64 *p, u64 addr,
 static int xe_svm_emu_run_op(struct xe_svm_emu_vm *vm, struct xe_svm_emu_op *op,
 			     u64 *faults)
 {
-	unsigned int access = xe_svm_emu_op_access(vm, op);
+	int access = xe_svm_emu_op_access(vm, op);
 	bool write = xe_svm_emu_op_writes(op);
 	bool atomic_faulted = false;
 	u64 addr = op->addr;
@@ -852,6 +934,8 @@ static int xe_svm_emu_run_op(struct xe_svm_emu_vm *vm, struct xe_svm_emu_op *op,
 	int err;
 
 	op->out = op->op == XE_SVM_EMU_OP_COMPARE ? XE_SVM_EMU_COMPARE_EQUAL : 0;
+	if (access < 0)
+		return access;
 	while (addr < end) {
 		u64 page_end = min_t(u64, end, PAGE_ALIGN(addr + 1));
 		unsigned long pte;
@@ -1150,6 +1234,197 @@ static int xe_svm_emu_ioctl_tile_stats(struct xe_svm_emu_file *ef,
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
+static const struct file_operations xe_svm_emu_fops;
+
+/*
+ * The value MADVISE gives: for a preferred location in a device file,
+ * the file must be one of this device's (a file of another device would
+ * be -ENOLINK, but there is only one emulated device), and the region
+ * instance one of its VRAM regions, 1 + tile.
+ */
+static int xe_svm_emu_madvise_value(struct xe_svm_emu_file *ef,
+				    const struct drm_xe_madvise *args,
+				    struct xe_svm_attr *val, unsigned int *mask)
+{
+	s32 fd = (s32)args->preferred_mem_loc.devmem_fd;
+	u16 region = args->preferred_mem_loc.region_instance;
+	struct file *file;
+	int err = 0;
+
+	memset(val, 0, sizeof(*val));
+	switch (args->type) {
+	case DRM_XE_MEM_RANGE_ATTR_ATOMIC:
+		*mask = XE_SVM_ATTR_ATOMIC;
+		val->atomic = args->atomic.val;
+		return 0;
+	case DRM_XE_MEM_RANGE_ATTR_PAT:
+		*mask = XE_SVM_ATTR_PAT;
+		val->pat_index = args->pat_index.val;
+		return 0;
+	}
+
+	*mask = XE_SVM_ATTR_PREF;
+	val->devmem_fd = args->preferred_mem_loc.devmem_fd;
+	val->migration_policy = args->preferred_mem_loc.migration_policy;
+	if (fd == DRM_XE_PREFERRED_LOC_DEFAULT_DEVICE) {
+		val->pref = XE_SVM_PREF_DEVICE;
+		return 0;
+	}
+	if (fd == DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM) {
+		val->pref = XE_SVM_PREF_SYSTEM;
+		return 0;
+	}
+
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+	if (file->f_op != &xe_svm_emu_fops)
+		err = -EINVAL;
+	else if (((struct xe_svm_emu_file *)file->private_data)->emu != ef->emu)
+		err = -ENOLINK;
+	else if (!region || region > ef->emu->num_tiles)
+		err = -EINVAL;
+	fput(file);
+	if (err)
+		return err;
+
+	val->pref = XE_SVM_PREF_DEVMEM;
+	val->region_instance = region;
+	val->dm = &ef->emu->tiles[region - 1].devmem;
+	return 0;
+}
+
+static int xe_svm_emu_ioctl_madvise(struct xe_svm_emu_file *ef,
+				    struct drm_xe_madvise __user *uarg)
+{
+	struct xe_svm_vm_limits lim;
+	struct drm_xe_madvise args;
+	struct xe_svm_emu_vm *vm;
+	struct xe_svm_attr val;
+	unsigned int mask;
+	int err;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+
+	vm = xe_svm_emu_vm_lookup(ef, args.vm_id);
+	if (!vm)
+		return -ENOENT;
+
+	/* Everything is checked before anything changes. */
+	lim = xe_svm_emu_limits(vm);
+	err = xe_svm_check_madvise(&args, &lim);
+	if (!err)
+		err = xe_svm_emu_madvise_value(ef, &args, &val, &mask);
+	if (err)
+		goto out_put;
+
+	err = down_write_killable(&vm->vm_lock);
+	if (err)
+		goto out_put;
+	err = xe_svm_attr_change(&vm->svm, args.start, args.start + args.range, mask,
+				 &val, false);
+	up_write(&vm->vm_lock);
+
+out_put:
+	xe_svm_emu_vm_put(vm);
+	return err;
+}
+
+/*
+ * Walk the query's entries: every stretch of one value of a mirrored
+ * window that intersects [@start, @end), with the bounds of the stretch
+ * (not clipped to the query, as upstream reports whole VMAs). Fills
+ * @out when it is not NULL, at most @max entries; returns the number of
+ * entries there are.
+ */
+static u32 xe_svm_emu_mem_range_attrs(struct xe_svm_emu_vm *vm, u64 start, u64 end,
+				      struct drm_xe_mem_range_attr *out, u32 max)
+{
+	MA_STATE(mas, &vm->windows, start, start);
+	struct xe_svm_attr_region *region;
+	void *window;
+	u32 n = 0;
+
+	lockdep_assert_held(&vm->vm_lock);
+
+	mtree_lock(&vm->windows);
+	mas_for_each(&mas, window, end - 1) {
+		u64 w_start = mas.index, w_end = (u64)mas.last + 1;
+		u64 s = max(w_start, start), e = min(w_end, end);
+
+		for (region = xe_svm_attr_lookup(&vm->svm.attrs, s); region && region->start < e;
+		     region = xe_svm_attr_next(&vm->svm.attrs, region)) {
+			if (out && n < max)
+				xe_svm_mem_range_attr_fill(&out[n], max(region->start, w_start),
+							   min(region->end, w_end),
+							   &region->attr);
+			n++;
+		}
+	}
+	mtree_unlock(&vm->windows);
+
+	return n;
+}
+
+static int xe_svm_emu_ioctl_query_attrs(struct xe_svm_emu_file *ef,
+					struct drm_xe_vm_query_mem_range_attr __user *uarg)
+{
+	struct drm_xe_vm_query_mem_range_attr args;
+	struct drm_xe_mem_range_attr *entries = NULL;
+	struct xe_svm_vm_limits lim;
+	struct xe_svm_emu_vm *vm;
+	bool count_only;
+	u32 n;
+	int err;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+
+	vm = xe_svm_emu_vm_lookup(ef, args.vm_id);
+	if (!vm)
+		return -ENOENT;
+	lim = xe_svm_emu_limits(vm);
+	err = xe_svm_check_query_attrs(&args, &lim, &count_only);
+	if (err)
+		goto out_put;
+
+	err = down_read_killable(&vm->vm_lock);
+	if (err)
+		goto out_put;
+	n = xe_svm_emu_mem_range_attrs(vm, args.start, args.start + args.range, NULL, 0);
+	if (!count_only) {
+		if (n > args.num_mem_ranges) {
+			err = -ENOSPC;
+		} else {
+			entries = kvcalloc(n, sizeof(*entries), GFP_KERNEL);
+			if (n && !entries)
+				err = -ENOMEM;
+			else
+				xe_svm_emu_mem_range_attrs(vm, args.start,
+							   args.start + args.range, entries, n);
+		}
+	}
+	up_read(&vm->vm_lock);
+	if (err)
+		goto out_free;
+
+	args.num_mem_ranges = n;
+	args.sizeof_mem_range_attr = sizeof(struct drm_xe_mem_range_attr);
+	if (!count_only &&
+	    copy_to_user(u64_to_user_ptr(args.vector_of_mem_attr), entries,
+			 array_size(n, sizeof(*entries))))
+		err = -EFAULT;
+	else if (copy_to_user(uarg, &args, sizeof(args)))
+		err = -EFAULT;
+
+out_free:
+	kvfree(entries);
+out_put:
+	xe_svm_emu_vm_put(vm);
+	return err;
+}
+
 static long xe_svm_emu_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
@@ -1175,6 +1450,10 @@ static long xe_svm_emu_ioctl(struct file *file, unsigned int cmd,
 		return xe_svm_emu_ioctl_vm_placement(ef, uarg);
 	case XE_SVM_EMU_IOCTL_TILE_STATS:
 		return xe_svm_emu_ioctl_tile_stats(ef, uarg);
+	case XE_SVM_EMU_IOCTL_MADVISE:
+		return xe_svm_emu_ioctl_madvise(ef, uarg);
+	case XE_SVM_EMU_IOCTL_VM_QUERY_MEM_RANGE_ATTRS:
+		return xe_svm_emu_ioctl_query_attrs(ef, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -30,7 +30,7 @@
  */
 
 /* Version of this interface, reported by XE_SVM_EMU_IOCTL_INFO */
-#define XE_SVM_EMU_ABI_VERSION		4
+#define XE_SVM_EMU_ABI_VERSION		5
 
 /* The most virtual tiles one device can have */
 #define XE_SVM_EMU_MAX_TILES		4
@@ -107,10 +107,14 @@ struct xe_svm_emu_info {
  * - VM_DESTROY: -ENOENT for an unknown @vm_id, -EINVAL for MBZ fields.
  * - VM_BIND: @num_binds 1 (the op in @bind) or more (@vector_of_binds),
  *   @num_syncs 0, @exec_queue_id 0; each op is a
- *   %DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR map (adds a mirrored window) or
- *   an unmap (removes mirrored windows; -EBUSY while ranges are live in
- *   them). The ops are all checked before any runs; a failed op leaves the
- *   ones before it done. -ENOENT for an unknown @vm_id.
+ *   %DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR map (adds a mirrored window), an
+ *   unmap (removes mirrored windows; -EBUSY while ranges are live in
+ *   them) or a %DRM_XE_VM_BIND_OP_PREFETCH (moves and maps the mirrored
+ *   memory of the range: region instance 0 for system memory, 1 + tile
+ *   for that tile's VRAM, %DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC for each
+ *   range's preferred location; see "DOC: Prefetch"). The ops are all
+ *   checked before any runs; a failed op leaves the ones before it done.
+ *   -ENOENT for an unknown @vm_id.
  */
 
 /* Operations of struct xe_svm_emu_op */
@@ -158,8 +162,10 @@ struct xe_svm_emu_op {
 	 * @result: out, 0 or the error of the GPU fault that stopped it:
 	 * -EFAULT (not mirrored, no CPU mapping, PROT_NONE, or the VM is not
 	 * in fault mode), -EPERM (a write, or an atomic, to a mapping the CPU
-	 * may not write: after one fault, with nothing written), -EBUSY
-	 * (invalidations kept winning), -ENOMEM. A write the CPU could do
+	 * may not write: after one fault, with nothing written), -EACCES
+	 * (an atomic where the memory-range attribute's atomic mode is
+	 * %DRM_XE_ATOMIC_CPU: nothing written), -EBUSY (invalidations kept
+	 * winning), -ENOMEM. A write the CPU could do
 	 * (copy-on-write after fork(), a page write-protected by mprotect()
 	 * and made writable again) succeeds, as the CPU write would. A FILL
 	 * that failed part way wrote the words before the failing page.
@@ -381,6 +387,34 @@ struct xe_svm_emu_tile_stats {
 	__u64 reserved[2];
 };
 
+/**
+ * DOC: Emulated memory-range attributes
+ *
+ * XE_SVM_EMU_IOCTL_MADVISE and XE_SVM_EMU_IOCTL_VM_QUERY_MEM_RANGE_ATTRS
+ * take xe's &struct drm_xe_madvise and &struct
+ * drm_xe_vm_query_mem_range_attr and run the same checks and the same SVM
+ * core code as DRM_IOCTL_XE_MADVISE and
+ * DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS, with these differences:
+ *
+ * - a VM id that does not exist is -ENOENT (as in every ioctl of the
+ *   device), not -EINVAL;
+ * - the VRAM region instances are those of xe: 1 + the tile number; a
+ *   preferred location names one with a file of this device as
+ *   devmem_fd; a file of anything else is -EINVAL;
+ * - the device has 32 PAT indices, of which 2 and 3 pretend not to be
+ *   coherent with the CPU's caches (so that the rejection can be tested):
+ *   neither mirror binds nor MADVISE accept them; the device stores the
+ *   PAT index and reports it, and ignores it otherwise;
+ * - a GPU atomic under %DRM_XE_ATOMIC_CPU ends its operation with
+ *   -EACCES; %DRM_XE_ATOMIC_DEVICE and %DRM_XE_ATOMIC_GLOBAL move the
+ *   memory to VRAM for atomics; %DRM_XE_ATOMIC_UNDEFINED does so only
+ *   where the range prefers VRAM; atomics on memory that stays in system
+ *   memory run there, atomic against the CPU as well.
+ *
+ * The query returns one entry per stretch of a mirrored window with one
+ * value: a window cut at the bounds of every MADVISE inside it.
+ */
+
 /*
  * ioctl type 'x' is not assigned in ioctl-number.rst; a test device does
  * not claim it there.
@@ -394,5 +428,8 @@ struct xe_svm_emu_tile_stats {
 #define XE_SVM_EMU_IOCTL_STATS		_IOWR('x', 0x06, struct xe_svm_emu_stats)
 #define XE_SVM_EMU_IOCTL_VM_PLACEMENT	_IOW('x', 0x07, struct xe_svm_emu_vm_placement)
 #define XE_SVM_EMU_IOCTL_TILE_STATS	_IOWR('x', 0x08, struct xe_svm_emu_tile_stats)
+#define XE_SVM_EMU_IOCTL_MADVISE	_IOW('x', 0x09, struct drm_xe_madvise)
+#define XE_SVM_EMU_IOCTL_VM_QUERY_MEM_RANGE_ATTRS \
+	_IOWR('x', 0x0a, struct drm_xe_vm_query_mem_range_attr)
 
 #endif

@@ -127,9 +127,36 @@ static void xe_svm_thrash_test(struct kunit *test)
 	up_write(&lock);
 }
 
+/* The atomic modes of the memory-range attributes, every mode both ways. */
+static void xe_svm_atomic_policy_test(struct kunit *test)
+{
+	static const struct {
+		u32 mode;
+		bool vram_preferred;
+		int access;
+	} cases[] = {
+		{ DRM_XE_ATOMIC_UNDEFINED, true, XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC },
+		{ DRM_XE_ATOMIC_UNDEFINED, false, XE_SVM_ACCESS_WRITE },
+		{ DRM_XE_ATOMIC_DEVICE, true, XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC },
+		{ DRM_XE_ATOMIC_DEVICE, false, XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC },
+		{ DRM_XE_ATOMIC_GLOBAL, true, XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC },
+		{ DRM_XE_ATOMIC_GLOBAL, false, XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC },
+		{ DRM_XE_ATOMIC_CPU, true, -EACCES },
+		{ DRM_XE_ATOMIC_CPU, false, -EACCES },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		KUNIT_EXPECT_EQ_MSG(test, xe_svm_atomic_policy(cases[i].mode,
+							       cases[i].vram_preferred),
+				    cases[i].access, "mode %u, VRAM preferred %d", cases[i].mode,
+				    cases[i].vram_preferred);
+}
+
 static struct kunit_case xe_svm_migrate_tests[] = {
 	KUNIT_CASE_PARAM(xe_svm_placement_policy_test, placement_gen_params),
 	KUNIT_CASE(xe_svm_thrash_test),
+	KUNIT_CASE(xe_svm_atomic_policy_test),
 	{}
 };
 
