@@ -973,7 +973,7 @@ int xe_svm_prefetch(struct xe_svm *svm, u64 start, u64 end, u64 win_start, u64 w
 				       (dm ? 0 : XE_SVM_MAP_SYSTEM));
 		if (!err)
 			atomic64_inc(&svm->stats.prefetch_ranges);
-		trace_xe_svm_prefetch(range, dm != NULL, moved, err);
+		trace_xe_svm_prefetch(range, !!dm, moved, err);
 		/* No access (PROT_NONE, a VMA split since): the GPU will fault. */
 		if (err == -EFAULT || err == -EPERM)
 			err = 0;
