@@ -344,6 +344,51 @@ int xe_svm_check_madvise(const struct drm_xe_madvise *args,
 EXPORT_SYMBOL_NS_GPL(xe_svm_check_madvise, DRM_XE_SVM);
 
 /**
+ * xe_svm_madvise_value() - the attribute value a MADVISE asks for
+ * @args: arguments xe_svm_check_madvise() accepted
+ * @val: set to the value (the fields of *@mask; the others zero)
+ * @mask: set to the XE_SVM_ATTR_* bits of the attribute
+ *
+ * Context: any.
+ * Return: 0 when @val is complete; 1 when it names a device file:
+ * @val->pref is %XE_SVM_PREF_DEVMEM, and the caller resolves the file and
+ * @val->region_instance to &xe_svm_attr.dm.
+ */
+int xe_svm_madvise_value(const struct drm_xe_madvise *args, struct xe_svm_attr *val,
+			 unsigned int *mask)
+{
+	s32 fd = (s32)args->preferred_mem_loc.devmem_fd;
+
+	memset(val, 0, sizeof(*val));
+	switch (args->type) {
+	case DRM_XE_MEM_RANGE_ATTR_ATOMIC:
+		*mask = XE_SVM_ATTR_ATOMIC;
+		val->atomic = args->atomic.val;
+		return 0;
+	case DRM_XE_MEM_RANGE_ATTR_PAT:
+		*mask = XE_SVM_ATTR_PAT;
+		val->pat_index = args->pat_index.val;
+		return 0;
+	}
+
+	*mask = XE_SVM_ATTR_PREF;
+	val->devmem_fd = args->preferred_mem_loc.devmem_fd;
+	val->migration_policy = args->preferred_mem_loc.migration_policy;
+	if (fd == DRM_XE_PREFERRED_LOC_DEFAULT_DEVICE) {
+		val->pref = XE_SVM_PREF_DEVICE;
+		return 0;
+	}
+	if (fd == DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM) {
+		val->pref = XE_SVM_PREF_SYSTEM;
+		return 0;
+	}
+	val->pref = XE_SVM_PREF_DEVMEM;
+	val->region_instance = args->preferred_mem_loc.region_instance;
+	return 1;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_madvise_value, DRM_XE_SVM);
+
+/**
  * xe_svm_check_query_attrs() - check the arguments of QUERY_MEM_RANGE_ATTRS
  * @args: the arguments, as user space gave them
  * @lim: what the VM allows

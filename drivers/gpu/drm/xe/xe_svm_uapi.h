@@ -51,6 +51,8 @@ int xe_svm_check_prefetch(const struct drm_xe_vm_bind_op *op,
 			  const struct xe_svm_vm_limits *lim);
 int xe_svm_check_madvise(const struct drm_xe_madvise *args,
 			 const struct xe_svm_vm_limits *lim);
+int xe_svm_madvise_value(const struct drm_xe_madvise *args, struct xe_svm_attr *val,
+			 unsigned int *mask);
 int xe_svm_check_query_attrs(const struct drm_xe_vm_query_mem_range_attr *args,
 			     const struct xe_svm_vm_limits *lim, bool *count_only);
 void xe_svm_mem_range_attr_fill(struct drm_xe_mem_range_attr *out, u64 start, u64 end,

@@ -21,6 +21,7 @@
 #include <linux/swiotlb.h>
 
 #include <drm/drm_drv.h>
+#include <drm/drm_file.h>
 #include <drm/drm_exec.h>
 #include <drm/drm_gpuvm.h>
 #include <drm/drm_managed.h>
@@ -30,10 +31,12 @@
 #include "xe_device.h"
 #include "xe_gt_tlb_invalidation.h"
 #include "xe_migrate.h"
+#include "xe_pat.h"
 #include "xe_pm.h"
 #include "xe_pt.h"
 #include "xe_sriov.h"
 #include "xe_svm.h"
+#include "xe_svm_attr.h"
 #include "xe_svm_devmem.h"
 #include "xe_svm_types.h"
 #include "xe_svm_uapi.h"
@@ -595,7 +598,8 @@ static bool svmxe_range_valid(const struct xe_svm_range *range)
  * range, on every tile, bound where the range is.
  */
 static void svmxe_range_vma_init(struct xe_vm *vm, struct svmxe_range_vma *rvma,
-				 struct xe_svm_range *range, u16 pat_index)
+				 struct xe_svm_range *range, u16 pat_index,
+				 bool no_atomics)
 {
 	struct xe_vma *vma = &rvma->vma;
 	struct xe_device *xe = vm->xe;
@@ -609,7 +613,8 @@ static void svmxe_range_vma_init(struct xe_vm *vm, struct svmxe_range_vma *rvma,
 	vma->gpuva.va.addr = range->start;
 	vma->gpuva.va.range = xe_svm_range_size(range);
 	vma->gpuva.flags = XE_VMA_SVM_RANGE;
-	if (xe->info.has_atomic_enable_pte_bit)
+	/* DRM_XE_ATOMIC_CPU: no atomic-enable bit, so GPU atomics fault. */
+	if (xe->info.has_atomic_enable_pte_bit && !no_atomics)
 		vma->gpuva.flags |= XE_VMA_ATOMIC_PTE_BIT;
 	vma->pat_index = pat_index;
 	for_each_tile(tile, xe, id)
@@ -619,13 +624,15 @@ static void svmxe_range_vma_init(struct xe_vm *vm, struct svmxe_range_vma *rvma,
 }
 
 /*
- * Build the range VMA that binds @range with @pat_index. -EAGAIN when an
- * invalidation already hit the range since it was populated.
+ * Build the range VMA that binds @range with @pat_index (@smem_atomic:
+ * device atomics on its system pages; @no_atomics: none at all). -EAGAIN
+ * when an invalidation already hit the range since it was populated.
  */
 static struct svmxe_range_vma *svmxe_range_vma_create(struct xe_vm *vm,
 						      struct xe_svm_range *range,
 						      u16 pat_index,
-						      bool smem_atomic)
+						      bool smem_atomic,
+						      bool no_atomics)
 {
 	struct xe_device *xe = vm->xe;
 	struct svmxe_range_vma *rvma;
@@ -657,8 +664,8 @@ static struct svmxe_range_vma *svmxe_range_vma_create(struct xe_vm *vm,
 	svmxe_segments(range, rvma->sgt.sgl, rvma->read_only, rvma->devmem);
 	up_read(&vm->svm.notifier_lock);
 
-	rvma->smem_atomic = smem_atomic;
-	svmxe_range_vma_init(vm, rvma, range, pat_index);
+	rvma->smem_atomic = smem_atomic && !no_atomics;
+	svmxe_range_vma_init(vm, rvma, range, pat_index, no_atomics);
 
 	return rvma;
 
@@ -837,7 +844,7 @@ static void svmxe_unbind(struct xe_svm *svm, struct xe_svm_range *range)
 		err = -ENOMEM;
 		goto out_dbg;
 	}
-	svmxe_range_vma_init(vm, rvma, range, 0);
+	svmxe_range_vma_init(vm, rvma, range, 0, false);
 	err = svmxe_run_unbind(vm, &rvma->vma, sr->tiles_bound);
 	kfree(rvma);
 	if (!err) {
@@ -1065,7 +1072,7 @@ bool xe_svm_xe_range_vma_needs_tlb_inval(struct xe_vma *vma, u8 tile_id)
  */
 static int svmxe_commit(struct xe_vm *vm, struct xe_tile *tile,
 			struct xe_svm_range *range, u16 pat_index,
-			bool smem_atomic)
+			bool smem_atomic, bool no_atomics)
 {
 	struct svmxe_range_vma *rvma;
 	struct svmxe_layout lay;
@@ -1073,7 +1080,7 @@ static int svmxe_commit(struct xe_vm *vm, struct xe_tile *tile,
 
 	lockdep_assert_held_write(&vm->lock);
 
-	rvma = svmxe_range_vma_create(vm, range, pat_index, smem_atomic);
+	rvma = svmxe_range_vma_create(vm, range, pat_index, smem_atomic, no_atomics);
 	if (IS_ERR(rvma))
 		return PTR_ERR(rvma);
 
@@ -1156,7 +1163,9 @@ bool xe_svm_xe_fault_is_mirrored(struct xe_vm *vm, struct xe_vma *vma)
  * Context: process context (the page-fault worker), VM lock held for
  * writing, mmap lock and VM dma-resv not held; may sleep.
  * Return: 0 when the GPU may retry the access; -EACCES for an atomic
- * access to a range in system memory on a device without atomics there;
+ * access to a range in system memory on a device without atomics there,
+ * or where the memory-range attribute's atomic mode is
+ * %DRM_XE_ATOMIC_CPU;
  * -ENOENT when SVM
  * of @vm is gone or the VM is banned; -EFAULT for an address outside the
  * VM; -EBUSY when invalidations kept racing the bind; otherwise the error
@@ -1167,12 +1176,13 @@ int xe_svm_xe_handle_pagefault(struct xe_vm *vm, struct xe_tile *tile,
 			       bool atomic)
 {
 	unsigned int access = svmxe_core_access(vm->xe, write, atomic);
+	struct xe_svm_attr_region *region;
 	struct xe_svm_range *range;
+	bool armed, no_atomics;
 	unsigned long deadline;
 	int smem_atomic;
 	u64 start, end;
 	u16 pat_index;
-	bool armed;
 	int err;
 
 	lockdep_assert_held_write(&vm->lock);
@@ -1192,6 +1202,17 @@ int xe_svm_xe_handle_pagefault(struct xe_vm *vm, struct xe_tile *tile,
 		svmxe_gap(vm, addr, &start, &end);
 		pat_index = vm->xe->pat.idx[XE_CACHE_WB];
 	}
+	/*
+	 * The memory-range attribute decides the PAT index (a mirror bind
+	 * gives its span the bind's, MADVISE may change it) and whether GPU
+	 * atomics are allowed at all.
+	 */
+	region = xe_svm_attr_lookup(&vm->svm.attrs, addr);
+	no_atomics = region && region->attr.atomic == DRM_XE_ATOMIC_CPU;
+	if (region)
+		pat_index = region->attr.pat_index;
+	if (atomic && no_atomics)
+		return -EACCES;
 
 	deadline = jiffies + msecs_to_jiffies(XE_SVM_XE_FAULT_TIMEOUT_MS);
 	do {
@@ -1217,7 +1238,7 @@ int xe_svm_xe_handle_pagefault(struct xe_vm *vm, struct xe_tile *tile,
 						    atomic && smem_atomic))
 			return 0;
 
-		err = svmxe_commit(vm, tile, range, pat_index, smem_atomic);
+		err = svmxe_commit(vm, tile, range, pat_index, smem_atomic, no_atomics);
 		if (err != -EAGAIN)
 			return err;
 		cond_resched();
@@ -1755,6 +1776,7 @@ int xe_svm_xe_check_vm_create(struct xe_device *xe, u32 flags)
  */
 int xe_svm_xe_vm_init(struct xe_vm *vm, u32 flags)
 {
+	struct xe_svm_attr def;
 	int err;
 
 	might_sleep();
@@ -1768,6 +1790,16 @@ int xe_svm_xe_vm_init(struct xe_vm *vm, u32 flags)
 			  current->mm, &vm->lock, 0, vm->size);
 	if (err)
 		return err;
+
+	/* Memory no bind covers is mapped write-back, as before attributes. */
+	xe_svm_attr_default(&def, vm->xe->pat.idx[XE_CACHE_WB]);
+	down_write(&vm->lock);
+	err = xe_svm_attr_change(&vm->svm, 0, vm->size, XE_SVM_ATTR_ALL, &def, true);
+	up_write(&vm->lock);
+	if (err) {
+		xe_svm_fini(&vm->svm);
+		return err;
+	}
 
 	svmxe_vm_init_devmem(vm);
 	vm->svm_armed = NULL;
@@ -1818,6 +1850,30 @@ static int svmxe_check_prefetch(struct xe_vm *vm, u64 start, u64 end)
 	return 0;
 }
 
+/*
+ * What the VM allows, for the shared checks of xe_svm_uapi.c: its size,
+ * the PAT table (indices that are not coherent with the CPU's caches may
+ * not map CPU memory) and the VRAM regions of the device.
+ */
+static struct xe_svm_vm_limits svmxe_limits(struct xe_vm *vm)
+{
+	struct xe_device *xe = vm->xe;
+	struct xe_svm_vm_limits lim = {
+		.va_size = vm->size,
+		.pat_entries = xe->pat.n_entries,
+		.vram_regions = xe->info.mem_region_mask & ~BIT(0),
+		.fault_mode = xe_vm_in_fault_mode(vm),
+	};
+	u16 i;
+
+	/* A device without a PAT table (KUnit's) has no rule to apply. */
+	for (i = 0; xe->pat.table && i < min_t(u16, xe->pat.n_entries, 32); i++)
+		if (xe_pat_index_get_coh_mode(xe, i) == XE_COH_NONE)
+			lim.pat_no_coherency |= BIT(i);
+
+	return lim;
+}
+
 /**
  * xe_svm_xe_check_bind_op() - the SVM rules for one VM_BIND operation
  * @vm: the VM
@@ -1843,11 +1899,7 @@ int xe_svm_xe_check_bind_op(struct xe_vm *vm,
 	lockdep_assert_held_write(&vm->lock);
 
 	if (xe_svm_bind_op_is_mirror(op)) {
-		struct xe_svm_vm_limits lim = {
-			.va_size = vm->size,
-			.pat_entries = vm->xe->pat.n_entries,
-			.fault_mode = xe_vm_in_fault_mode(vm),
-		};
+		struct xe_svm_vm_limits lim = svmxe_limits(vm);
 
 		if (!svm)
 			return -EINVAL;
@@ -1869,6 +1921,273 @@ int xe_svm_xe_check_bind_op(struct xe_vm *vm,
 	default:
 		/* UNMAP_ALL only unbinds buffer objects */
 		return 0;
+	}
+}
+
+/*
+ * The value MADVISE gives (the fields of *@mask). A preferred location in
+ * a device file must name a VRAM region of this device: another xe device
+ * cannot be reached without a fast interconnect (-ENOLINK), and a file of
+ * anything else is -EINVAL.
+ */
+static int svmxe_madvise_value(struct xe_device *xe, const struct drm_xe_madvise *args,
+			       struct xe_svm_attr *val, unsigned int *mask)
+{
+	u16 region = args->preferred_mem_loc.region_instance;
+	struct drm_file *df;
+	struct file *file;
+	int err;
+
+	err = xe_svm_madvise_value(args, val, mask);
+	if (err <= 0)
+		return err;
+
+	file = fget((s32)args->preferred_mem_loc.devmem_fd);
+	if (!file)
+		return -EBADF;
+	df = file->f_op->open == drm_open ? file->private_data : NULL;
+	if (!df || df->minor->dev->driver != xe->drm.driver)
+		err = -EINVAL;
+	else if (df->minor->dev != &xe->drm)
+		err = -ENOLINK;
+	else if (!region || region > XE_MAX_TILES_PER_DEVICE ||
+		 !(xe->info.mem_region_mask & BIT(region)) ||
+		 !xe->tiles[region - 1].svm_devmem)
+		err = -EINVAL;
+	else
+		err = 0;
+	fput(file);
+	if (!err)
+		val->dm = xe->tiles[region - 1].svm_devmem;
+
+	return err;
+}
+
+/**
+ * xe_svm_xe_madvise_ioctl() - DRM_IOCTL_XE_MADVISE
+ * @dev: the DRM device
+ * @data: &struct drm_xe_madvise
+ * @file: the DRM file
+ *
+ * Sets one memory-range attribute of the mirrored memory of a fault-mode
+ * VM (see "DOC: Memory-range attributes"). Every argument is checked
+ * before anything changes. Attributes apply to mirrored memory only: a
+ * buffer object's VMA in the range keeps its own PAT index and atomics.
+ *
+ * Context: process context; takes the VM lock for writing; may sleep.
+ * Return: 0; -EINVAL for a VM that does not exist and for the arguments
+ * xe_svm_check_madvise() rejects; -EBADF, -EINVAL or -ENOLINK for a bad
+ * device file of a preferred location; -ENOENT for a closed or banned VM;
+ * -EINTR; -ENOMEM.
+ */
+int xe_svm_xe_madvise_ioctl(struct drm_device *dev, void *data, struct drm_file *file)
+{
+	struct xe_device *xe = to_xe_device(dev);
+	struct drm_xe_madvise *args = data;
+	struct xe_svm_vm_limits lim;
+	struct xe_svm_attr val;
+	unsigned int mask;
+	struct xe_vm *vm;
+	int err;
+
+	vm = xe_vm_lookup(to_xe_file(file), args->vm_id);
+	if (XE_IOCTL_DBG(xe, !vm))
+		return -EINVAL;
+
+	lim = svmxe_limits(vm);
+	lim.fault_mode = lim.fault_mode && (vm->flags & XE_VM_FLAG_SVM);
+	err = xe_svm_check_madvise(args, &lim);
+	if (!err)
+		err = svmxe_madvise_value(xe, args, &val, &mask);
+	if (XE_IOCTL_DBG(xe, err))
+		goto out_put;
+
+	err = down_write_killable(&vm->lock);
+	if (err)
+		goto out_put;
+	if (xe_vm_is_closed_or_banned(vm) || !(vm->flags & XE_VM_FLAG_SVM))
+		err = -ENOENT;
+	else
+		err = xe_svm_attr_change(&vm->svm, args->start, args->start + args->range,
+					 mask, &val, false);
+	up_write(&vm->lock);
+
+out_put:
+	xe_vm_put(vm);
+	return err;
+}
+
+/*
+ * Entries of the regions of attributes in [@s, @e), with their bounds
+ * clipped to the mirror [@w_start, @w_end) (a mirror VMA, or a gap of a VM
+ * that mirrors everything), appended at @n. Returns the new count.
+ */
+static u32 svmxe_window_attrs(struct xe_vm *vm, u64 w_start, u64 w_end, u64 s, u64 e,
+			      struct drm_xe_mem_range_attr *out, u32 max, u32 n)
+{
+	struct xe_svm_attr_region *r;
+
+	for (r = xe_svm_attr_lookup(&vm->svm.attrs, s); r && r->start < e;
+	     r = xe_svm_attr_next(&vm->svm.attrs, r), n++)
+		if (out && n < max)
+			xe_svm_mem_range_attr_fill(&out[n], max(r->start, w_start),
+						   min(r->end, w_end), &r->attr);
+
+	return n;
+}
+
+/* Entries of the unbound [@s, @e): mirrored only in a whole-mirror VM. */
+static u32 svmxe_gap_attrs(struct xe_vm *vm, u64 s, u64 e,
+			   struct drm_xe_mem_range_attr *out, u32 max, u32 n)
+{
+	u64 gap_start, gap_end;
+
+	if (!(vm->flags & XE_VM_FLAG_CPU_ADDR_MIRROR))
+		return n;
+	svmxe_gap(vm, s, &gap_start, &gap_end);
+	return svmxe_window_attrs(vm, gap_start, gap_end, s, min(e, gap_end), out, max, n);
+}
+
+/*
+ * The entries of QUERY_MEM_RANGE_ATTRS over [@start, @end), in address
+ * order: one per VMA of a buffer object or userptr (its PAT index, the
+ * other attributes at their defaults), one per region of attributes
+ * within a mirror VMA or a mirrored gap. Fills @out when it is not NULL,
+ * at most @max entries; returns how many there are.
+ */
+static u32 svmxe_mem_range_attrs(struct xe_vm *vm, u64 start, u64 end,
+				 struct drm_xe_mem_range_attr *out, u32 max)
+{
+	struct drm_gpuva *gpuva;
+	u64 at = start;
+	u32 n = 0;
+
+	lockdep_assert_held(&vm->lock);
+
+	drm_gpuvm_for_each_va_range(gpuva, &vm->gpuvm, start, end) {
+		struct xe_vma *vma = gpuva_to_vma(gpuva);
+		u64 vs = xe_vma_start(vma), ve = xe_vma_end(vma);
+
+		if (at < vs)
+			n = svmxe_gap_attrs(vm, at, vs, out, max, n);
+		if (xe_vma_is_cpu_addr_mirror(vma)) {
+			n = svmxe_window_attrs(vm, vs, ve, max(start, vs), min(end, ve),
+					       out, max, n);
+		} else {
+			if (out && n < max) {
+				struct xe_svm_attr def;
+
+				xe_svm_attr_default(&def, vma->pat_index);
+				xe_svm_mem_range_attr_fill(&out[n], vs, ve, &def);
+			}
+			n++;
+		}
+		at = ve;
+	}
+	if (at < end)
+		n = svmxe_gap_attrs(vm, at, end, out, max, n);
+
+	return n;
+}
+
+/**
+ * xe_svm_xe_query_mem_range_attrs_ioctl() - DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS
+ * @dev: the DRM device
+ * @data: &struct drm_xe_vm_query_mem_range_attr
+ * @file: the DRM file
+ *
+ * The two-call protocol of &struct drm_xe_vm_query_mem_range_attr over
+ * the VMAs of the VM and the regions of memory-range attributes of its
+ * mirrored memory.
+ *
+ * Context: process context; takes the VM lock for reading; may sleep.
+ * Return: 0; -EINVAL for a VM that does not exist and for the arguments
+ * xe_svm_check_query_attrs() rejects; -ENOSPC when there are more entries
+ * than the vector holds; -EFAULT; -ENOMEM; -EINTR.
+ */
+int xe_svm_xe_query_mem_range_attrs_ioctl(struct drm_device *dev, void *data,
+					  struct drm_file *file)
+{
+	struct drm_xe_vm_query_mem_range_attr *args = data;
+	struct xe_device *xe = to_xe_device(dev);
+	struct drm_xe_mem_range_attr *entries = NULL;
+	u64 start = args->start, end = args->start + args->range;
+	struct xe_svm_vm_limits lim;
+	struct xe_vm *vm;
+	bool count_only;
+	u32 n;
+	int err;
+
+	vm = xe_vm_lookup(to_xe_file(file), args->vm_id);
+	if (XE_IOCTL_DBG(xe, !vm))
+		return -EINVAL;
+	lim = svmxe_limits(vm);
+	err = xe_svm_check_query_attrs(args, &lim, &count_only);
+	if (XE_IOCTL_DBG(xe, err))
+		goto out_put;
+
+	err = down_read_interruptible(&vm->lock);
+	if (err)
+		goto out_put;
+	n = svmxe_mem_range_attrs(vm, start, end, NULL, 0);
+	if (!count_only) {
+		if (n > args->num_mem_ranges) {
+			err = -ENOSPC;
+		} else {
+			entries = kvcalloc(n, sizeof(*entries), GFP_KERNEL);
+			if (n && !entries)
+				err = -ENOMEM;
+			else
+				svmxe_mem_range_attrs(vm, start, end, entries, n);
+		}
+	}
+	up_read(&vm->lock);
+	if (err)
+		goto out_free;
+
+	args->num_mem_ranges = n;
+	args->sizeof_mem_range_attr = sizeof(struct drm_xe_mem_range_attr);
+	if (!count_only &&
+	    copy_to_user(u64_to_user_ptr(args->vector_of_mem_attr), entries,
+			 array_size(n, sizeof(*entries))))
+		err = -EFAULT;
+
+out_free:
+	kvfree(entries);
+out_put:
+	xe_vm_put(vm);
+	return err;
+}
+
+/**
+ * xe_svm_xe_binds_done() - what SVM does once VM_BIND operations ran
+ * @vm: the VM
+ * @ops: the operations of the ioctl, all of which succeeded
+ * @n: how many
+ *
+ * A CPU address mirror MAP gives its span the default memory-range
+ * attributes with the PAT index of the bind, as a new upstream VMA has
+ * them. The regions this needs are two small allocations; should they
+ * fail, the span keeps its old attributes (and a warning says so).
+ *
+ * Context: VM lock held for writing; may sleep.
+ */
+void xe_svm_xe_binds_done(struct xe_vm *vm, const struct drm_xe_vm_bind_op *ops, u32 n)
+{
+	struct xe_svm_attr def;
+	u32 i;
+
+	lockdep_assert_held_write(&vm->lock);
+
+	if (!(vm->flags & XE_VM_FLAG_SVM))
+		return;
+	for (i = 0; i < n; i++) {
+		if (!xe_svm_bind_op_is_mirror(&ops[i]))
+			continue;
+		xe_svm_attr_default(&def, ops[i].pat_index);
+		if (xe_svm_attr_change(&vm->svm, ops[i].addr, ops[i].addr + ops[i].range,
+				       XE_SVM_ATTR_ALL, &def, true))
+			drm_warn(&vm->xe->drm, "SVM: no memory to reset the attributes of a mirror\n");
 	}
 }
 

@@ -12,6 +12,8 @@
 #include <drm/xe_drm.h>
 
 struct dentry;
+struct drm_device;
+struct drm_file;
 struct drm_xe_vm_bind_op;
 struct sg_table;
 struct xe_device;
@@ -51,6 +53,10 @@ bool xe_svm_xe_range_vma_devmem(struct xe_vma *vma, u64 addr);
 bool xe_svm_xe_range_vma_smem_atomic(struct xe_vma *vma);
 bool xe_svm_xe_range_vma_needs_tlb_inval(struct xe_vma *vma, u8 tile_id);
 void xe_svm_xe_debugfs_register(struct xe_device *xe, struct dentry *root);
+int xe_svm_xe_madvise_ioctl(struct drm_device *dev, void *data, struct drm_file *file);
+int xe_svm_xe_query_mem_range_attrs_ioctl(struct drm_device *dev, void *data,
+					  struct drm_file *file);
+void xe_svm_xe_binds_done(struct xe_vm *vm, const struct drm_xe_vm_bind_op *ops, u32 n);
 
 #else
 
@@ -135,6 +141,24 @@ static inline struct sg_table *xe_svm_xe_range_vma_sg(struct xe_vma *vma)
 
 static inline void xe_svm_xe_debugfs_register(struct xe_device *xe,
 					      struct dentry *root)
+{
+}
+
+static inline int xe_svm_xe_madvise_ioctl(struct drm_device *dev, void *data,
+					  struct drm_file *file)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int xe_svm_xe_query_mem_range_attrs_ioctl(struct drm_device *dev,
+							void *data,
+							struct drm_file *file)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void xe_svm_xe_binds_done(struct xe_vm *vm,
+					const struct drm_xe_vm_bind_op *ops, u32 n)
 {
 }
 

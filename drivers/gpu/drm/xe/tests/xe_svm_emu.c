@@ -1246,52 +1246,29 @@ static int xe_svm_emu_madvise_value(struct xe_svm_emu_file *ef,
 				    const struct drm_xe_madvise *args,
 				    struct xe_svm_attr *val, unsigned int *mask)
 {
-	s32 fd = (s32)args->preferred_mem_loc.devmem_fd;
-	u16 region = args->preferred_mem_loc.region_instance;
 	struct file *file;
-	int err = 0;
+	int err;
 
-	memset(val, 0, sizeof(*val));
-	switch (args->type) {
-	case DRM_XE_MEM_RANGE_ATTR_ATOMIC:
-		*mask = XE_SVM_ATTR_ATOMIC;
-		val->atomic = args->atomic.val;
-		return 0;
-	case DRM_XE_MEM_RANGE_ATTR_PAT:
-		*mask = XE_SVM_ATTR_PAT;
-		val->pat_index = args->pat_index.val;
-		return 0;
-	}
+	err = xe_svm_madvise_value(args, val, mask);
+	if (err <= 0)
+		return err;
 
-	*mask = XE_SVM_ATTR_PREF;
-	val->devmem_fd = args->preferred_mem_loc.devmem_fd;
-	val->migration_policy = args->preferred_mem_loc.migration_policy;
-	if (fd == DRM_XE_PREFERRED_LOC_DEFAULT_DEVICE) {
-		val->pref = XE_SVM_PREF_DEVICE;
-		return 0;
-	}
-	if (fd == DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM) {
-		val->pref = XE_SVM_PREF_SYSTEM;
-		return 0;
-	}
-
-	file = fget(fd);
+	file = fget((s32)args->preferred_mem_loc.devmem_fd);
 	if (!file)
 		return -EBADF;
 	if (file->f_op != &xe_svm_emu_fops)
 		err = -EINVAL;
 	else if (((struct xe_svm_emu_file *)file->private_data)->emu != ef->emu)
 		err = -ENOLINK;
-	else if (!region || region > ef->emu->num_tiles)
+	else if (!val->region_instance || val->region_instance > ef->emu->num_tiles)
 		err = -EINVAL;
+	else
+		err = 0;
 	fput(file);
-	if (err)
-		return err;
+	if (!err)
+		val->dm = &ef->emu->tiles[val->region_instance - 1].devmem;
 
-	val->pref = XE_SVM_PREF_DEVMEM;
-	val->region_instance = region;
-	val->dm = &ef->emu->tiles[region - 1].devmem;
-	return 0;
+	return err;
 }
 
 static int xe_svm_emu_ioctl_madvise(struct xe_svm_emu_file *ef,

@@ -720,6 +720,22 @@ static void svmxe_test_put_fences(void *arg)
 		dma_fence_put(ctx->fences[i]);
 }
 
+static void svmxe_test_attrs_fini(void *arg)
+{
+	xe_svm_attr_tree_fini(arg);
+}
+
+/* Give [@start, @end) the fields @mask of @val, as MADVISE would. */
+static void svmxe_test_attr_set(struct kunit *test, struct xe_vm *vm, u64 start, u64 end,
+				unsigned int mask, const struct xe_svm_attr *val)
+{
+	struct xe_svm_attr_split split;
+
+	KUNIT_ASSERT_EQ(test, xe_svm_attr_split_prepare(&split), 0);
+	xe_svm_attr_set(&vm->svm.attrs, &split, start, end, mask, val, NULL, NULL);
+	xe_svm_attr_split_release(&split);
+}
+
 static int svmxe_test_init(struct kunit *test)
 {
 	struct xe_pci_fake_data fake = {
@@ -752,6 +768,11 @@ static int svmxe_test_init(struct kunit *test)
 	vm->svm.ops = &xe_svm_xe_ops;
 	vm->svm.win_end = vm->size;
 	xe_svm_range_tree_init(&vm->svm.ranges, &vm->lock);
+	/* As xe_svm_xe_vm_init() leaves them: write-back everywhere */
+	KUNIT_ASSERT_EQ(test, xe_svm_attr_tree_init(&vm->svm.attrs, &vm->lock, 0, vm->size,
+						    ctx->xe->pat.idx[XE_CACHE_WB]), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, svmxe_test_attrs_fini,
+							&vm->svm.attrs), 0);
 	init_rwsem(&vm->svm.notifier_lock);
 	spin_lock_init(&vm->svm.gc_lock);
 	INIT_LIST_HEAD(&vm->svm.gc_list);
@@ -989,7 +1010,7 @@ static void svmxe_page_size_test(struct kunit *test)
 				 c->gap, c->ro, c->ro_nr);
 
 	down_write(&vm->lock);
-	rvma = svmxe_range_vma_create(vm, range, 0, false);
+	rvma = svmxe_range_vma_create(vm, range, 0, false, false);
 	up_write(&vm->lock);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rvma);
 
@@ -1038,7 +1059,7 @@ static int svmxe_test_commit(struct xe_vm *vm, struct xe_tile *tile,
 	int err;
 
 	down_write(&vm->lock);
-	err = svmxe_commit(vm, tile, range, pat_index, false);
+	err = svmxe_commit(vm, tile, range, pat_index, false, false);
 	up_write(&vm->lock);
 
 	return err;
@@ -1212,7 +1233,7 @@ static void svmxe_pre_commit_test(struct kunit *test)
 	bo_vma = svmxe_test_vma(test, vm, SZ_1G, SZ_2M, 0, 0);
 
 	down_write(&vm->lock);
-	rvma = svmxe_range_vma_create(vm, range, 0, false);
+	rvma = svmxe_range_vma_create(vm, range, 0, false, false);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rvma);
 
 	INIT_LIST_HEAD(&vops.list);
@@ -1495,9 +1516,16 @@ static struct xe_vma *svmxe_fault_setup(struct kunit *test, u64 base, u16 pat,
 	struct svmxe_test *ctx = test->priv;
 	struct xe_vma *mirror;
 
+	struct xe_svm_attr def;
+
 	mirror = svmxe_test_vma(test, ctx->vm, base, SZ_1G, XE_VMA_CPU_ADDR_MIRROR, pat);
 	ctx->range = huge ? svmxe_test_range_2m(test, ctx->vm, base + SZ_2M) :
 			    svmxe_test_range_64k(test, ctx->vm, base + SZ_64K);
+	/* What xe_svm_xe_binds_done() does for the mirror bind */
+	xe_svm_attr_default(&def, pat);
+	down_write(&ctx->vm->lock);
+	svmxe_test_attr_set(test, ctx->vm, base, base + SZ_1G, XE_SVM_ATTR_ALL, &def);
+	up_write(&ctx->vm->lock);
 
 	return mirror;
 }
@@ -2552,6 +2580,199 @@ static void svmxe_unbind_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->invals, 0);
 }
 
+/* Memory-range attributes on xe */
+
+/* ATOMIC CPU refuses GPU atomics and binds without AE; PAT comes from MADVISE. */
+static void svmxe_fault_attr_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	const u64 base = 0x100000000ull;
+	struct xe_svm_attr v = { .atomic = DRM_XE_ATOMIC_CPU, .pat_index = 6 };
+	struct xe_vm *vm = ctx->vm;
+	struct xe_vma *mirror;
+	unsigned long pages;
+	int err;
+
+	mirror = svmxe_fault_setup(test, base, 5, true);
+	pages = xe_svm_range_size(ctx->range) >> PAGE_SHIFT;
+	down_write(&vm->lock);
+	svmxe_test_attr_set(test, vm, base + SZ_2M, base + SZ_4M,
+			    XE_SVM_ATTR_ATOMIC | XE_SVM_ATTR_PAT, &v);
+
+	/* a GPU atomic is refused before the core runs */
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, true, true);
+	KUNIT_EXPECT_EQ(test, err, -EACCES);
+	KUNIT_EXPECT_EQ(test, ctx->faults, 0);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
+
+	/* a write binds with the advised PAT and no atomics at all */
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, true, false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
+	KUNIT_EXPECT_EQ(test, ctx->bind_pat, 6);
+	KUNIT_EXPECT_FALSE(test, ctx->bind_flags & XE_VMA_ATOMIC_PTE_BIT);
+	KUNIT_EXPECT_FALSE(test, ctx->bind_smem_atomic);
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->bind_ae, pages));
+
+	/* back to UNDEFINED: atomics bind with the atomic-enable bit again */
+	v.atomic = DRM_XE_ATOMIC_UNDEFINED;
+	svmxe_test_attr_set(test, vm, base + SZ_2M, base + SZ_4M, XE_SVM_ATTR_ATOMIC, &v);
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, true, true);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 2);
+	KUNIT_EXPECT_EQ(test, ctx->bind_pat, 6);
+	KUNIT_EXPECT_EQ(test, !!(ctx->bind_flags & XE_VMA_ATOMIC_PTE_BIT),
+			!!ctx->xe->info.has_atomic_enable_pte_bit);
+	KUNIT_EXPECT_TRUE(test, ctx->bind_smem_atomic);
+
+	/* outside the advised span the mirror's own PAT stays */
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, false, false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	v.pat_index = 5;
+	svmxe_test_attr_set(test, vm, base + SZ_2M, base + SZ_4M, XE_SVM_ATTR_PAT, &v);
+	err = xe_svm_xe_handle_pagefault(vm, tile, mirror, base + SZ_2M, true, false);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, ctx->bind_pat, 5);
+	up_write(&vm->lock);
+}
+
+/* The query walks BO VMAs, mirror VMAs and (whole-mirror VMs) gaps in order. */
+static void svmxe_query_walk_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	const struct xe_svm_attr global = { .atomic = DRM_XE_ATOMIC_GLOBAL };
+	struct xe_vm *vm = ctx->vm;
+	struct drm_xe_mem_range_attr out[8];
+	struct xe_vma *bo;
+	u32 n;
+
+	svmxe_test_gpuvm_init(test, vm);
+	bo = svmxe_test_insert_vma(test, vm, SZ_1G, SZ_1G, 0);
+	bo->pat_index = 3;
+	svmxe_test_insert_vma(test, vm, SZ_4G, SZ_1G, XE_VMA_CPU_ADDR_MIRROR);
+
+	down_write(&vm->lock);
+	svmxe_test_attr_set(test, vm, SZ_4G + SZ_2M, SZ_4G + SZ_4M, XE_SVM_ATTR_ATOMIC, &global);
+
+	/* a VM that mirrors only its mirror VMA: no gap entries */
+	memset(out, 0xa5, sizeof(out));
+	n = svmxe_mem_range_attrs(vm, 0, SZ_8G, out, ARRAY_SIZE(out));
+	KUNIT_ASSERT_EQ(test, n, 4);
+	KUNIT_EXPECT_EQ(test, out[0].start, SZ_1G);
+	KUNIT_EXPECT_EQ(test, out[0].end, SZ_2G);
+	KUNIT_EXPECT_EQ(test, out[0].pat_index.val, 3);
+	KUNIT_EXPECT_EQ(test, out[0].atomic.val, DRM_XE_ATOMIC_UNDEFINED);
+	KUNIT_EXPECT_EQ(test, out[1].start, SZ_4G);
+	KUNIT_EXPECT_EQ(test, out[1].end, SZ_4G + SZ_2M);
+	KUNIT_EXPECT_EQ(test, out[1].pat_index.val, 2);
+	KUNIT_EXPECT_EQ(test, out[2].start, SZ_4G + SZ_2M);
+	KUNIT_EXPECT_EQ(test, out[2].end, SZ_4G + SZ_4M);
+	KUNIT_EXPECT_EQ(test, out[2].atomic.val, DRM_XE_ATOMIC_GLOBAL);
+	KUNIT_EXPECT_EQ(test, out[3].start, SZ_4G + SZ_4M);
+	KUNIT_EXPECT_EQ(test, out[3].end, SZ_4G + SZ_1G);
+	KUNIT_EXPECT_EQ(test, out[3].reserved[0], 0);
+	/* counting only, and a query inside one region: whole entries */
+	KUNIT_EXPECT_EQ(test, svmxe_mem_range_attrs(vm, 0, SZ_8G, NULL, 0), 4);
+	n = svmxe_mem_range_attrs(vm, SZ_4G + SZ_2M + SZ_4K, SZ_4G + SZ_2M + SZ_8K, out, 1);
+	KUNIT_ASSERT_EQ(test, n, 1);
+	KUNIT_EXPECT_EQ(test, out[0].start, SZ_4G + SZ_2M);
+	KUNIT_EXPECT_EQ(test, out[0].end, SZ_4G + SZ_4M);
+
+	/* a whole-mirror VM: the gaps around the VMAs are entries too */
+	vm->flags |= XE_VM_FLAG_CPU_ADDR_MIRROR;
+	n = svmxe_mem_range_attrs(vm, 0, SZ_8G, out, ARRAY_SIZE(out));
+	KUNIT_ASSERT_EQ(test, n, 7);
+	KUNIT_EXPECT_EQ(test, out[0].start, 0);
+	KUNIT_EXPECT_EQ(test, out[0].end, SZ_1G);
+	KUNIT_EXPECT_EQ(test, out[1].pat_index.val, 3);
+	KUNIT_EXPECT_EQ(test, out[2].start, SZ_2G);
+	KUNIT_EXPECT_EQ(test, out[2].end, SZ_4G);
+	KUNIT_EXPECT_EQ(test, out[4].atomic.val, DRM_XE_ATOMIC_GLOBAL);
+	KUNIT_EXPECT_EQ(test, out[6].start, SZ_4G + SZ_1G);
+	KUNIT_EXPECT_EQ(test, out[6].end, vm->size);
+	vm->flags &= ~XE_VM_FLAG_CPU_ADDR_MIRROR;
+	up_write(&vm->lock);
+}
+
+/* PAT indices not coherent with the CPU's caches are refused for SVM. */
+static void svmxe_limits_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_pat_table_entry table[8] = {};
+	const struct xe_pat_table_entry *old = ctx->xe->pat.table;
+	struct xe_vm *vm = ctx->vm;
+	struct drm_xe_vm_bind_op op = {
+		.op = DRM_XE_VM_BIND_OP_MAP,
+		.flags = DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR,
+		.range = SZ_1G,
+	};
+	struct xe_svm_vm_limits lim;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(table); i++)
+		table[i].coh_mode = i == 3 || i == 5 ? XE_COH_NONE : XE_COH_AT_LEAST_1WAY;
+	ctx->xe->pat.table = table;
+
+	lim = svmxe_limits(vm);
+	KUNIT_EXPECT_EQ(test, lim.pat_no_coherency, BIT(3) | BIT(5));
+	KUNIT_EXPECT_EQ(test, lim.pat_entries, 8);
+	KUNIT_EXPECT_EQ(test, lim.va_size, vm->size);
+	KUNIT_EXPECT_EQ(test, lim.vram_regions, ctx->xe->info.mem_region_mask & ~BIT(0));
+	KUNIT_EXPECT_TRUE(test, lim.fault_mode);
+
+	down_write(&vm->lock);
+	op.pat_index = 3;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), -EINVAL);
+	op.pat_index = 4;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), 0);
+	up_write(&vm->lock);
+
+	ctx->xe->pat.table = old;
+}
+
+/* What MADVISE's arguments become; a device file that is not open is -EBADF. */
+static void svmxe_madvise_value_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct drm_xe_madvise a = {
+		.type = DRM_XE_MEM_RANGE_ATTR_ATOMIC,
+		.atomic.val = DRM_XE_ATOMIC_DEVICE,
+	};
+	struct xe_svm_attr val;
+	unsigned int mask;
+
+	KUNIT_EXPECT_EQ(test, svmxe_madvise_value(ctx->xe, &a, &val, &mask), 0);
+	KUNIT_EXPECT_EQ(test, mask, XE_SVM_ATTR_ATOMIC);
+	KUNIT_EXPECT_EQ(test, val.atomic, DRM_XE_ATOMIC_DEVICE);
+
+	a = (struct drm_xe_madvise) { .type = DRM_XE_MEM_RANGE_ATTR_PAT, .pat_index.val = 4 };
+	KUNIT_EXPECT_EQ(test, svmxe_madvise_value(ctx->xe, &a, &val, &mask), 0);
+	KUNIT_EXPECT_EQ(test, mask, XE_SVM_ATTR_PAT);
+	KUNIT_EXPECT_EQ(test, val.pat_index, 4);
+
+	a = (struct drm_xe_madvise) {
+		.type = DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC,
+		.preferred_mem_loc.devmem_fd = (u32)DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM,
+		.preferred_mem_loc.migration_policy = DRM_XE_MIGRATE_ONLY_SYSTEM_PAGES,
+	};
+	KUNIT_EXPECT_EQ(test, svmxe_madvise_value(ctx->xe, &a, &val, &mask), 0);
+	KUNIT_EXPECT_EQ(test, mask, XE_SVM_ATTR_PREF);
+	KUNIT_EXPECT_EQ(test, val.pref, XE_SVM_PREF_SYSTEM);
+	KUNIT_EXPECT_EQ(test, val.devmem_fd, (u32)DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM);
+	KUNIT_EXPECT_EQ(test, val.migration_policy, DRM_XE_MIGRATE_ONLY_SYSTEM_PAGES);
+
+	a.preferred_mem_loc.devmem_fd = DRM_XE_PREFERRED_LOC_DEFAULT_DEVICE;
+	KUNIT_EXPECT_EQ(test, svmxe_madvise_value(ctx->xe, &a, &val, &mask), 0);
+	KUNIT_EXPECT_EQ(test, val.pref, XE_SVM_PREF_DEVICE);
+	KUNIT_EXPECT_NULL(test, val.dm);
+
+	/* the test thread has no file 1000 */
+	a.preferred_mem_loc.devmem_fd = 1000;
+	a.preferred_mem_loc.region_instance = 1;
+	KUNIT_EXPECT_EQ(test, svmxe_madvise_value(ctx->xe, &a, &val, &mask), -EBADF);
+}
+
 static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE_PARAM(svmxe_page_size_test, svmxe_size_gen_params),
 	KUNIT_CASE(svmxe_bind_request_test),
@@ -2580,6 +2801,10 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_devmem_copy_after_eviction_test),
 	KUNIT_CASE(svmxe_device_devmem_test),
 	KUNIT_CASE(svmxe_vm_devmem_test),
+	KUNIT_CASE(svmxe_fault_attr_test),
+	KUNIT_CASE(svmxe_query_walk_test),
+	KUNIT_CASE(svmxe_limits_test),
+	KUNIT_CASE(svmxe_madvise_value_test),
 	{}
 };
 
