@@ -597,6 +597,146 @@ static void test_pat_accept_reject(void)
 	emu_vm_destroy(&vm);
 }
 
+/* --- autoreset ----------------------------------------------------------- */
+
+/* A fault-mode VM that mirrors [p, p + size) with MADVISE_AUTORESET. */
+static struct emu_vm vm_mirroring_autoreset(void *p, size_t size)
+{
+	struct emu_vm vm = emu_vm_create(emu_open(), EMU_VM_FAULT);
+	struct drm_xe_vm_bind_op op = emu_bind_op(DRM_XE_VM_BIND_OP_MAP,
+						  DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR |
+						  DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET,
+						  (uintptr_t)p, size);
+
+	op.pat_index = 1;
+	svmt_assert_ok(__emu_bind_ops(vm.fd, vm.id, &op, 1));
+	return vm;
+}
+
+/*
+ * munmap() of advised memory, then a new mapping at the same address:
+ * the new memory has the defaults (the PAT index of the binding), with
+ * (@touched) or without a GPU access to the old memory first.
+ */
+static void autoreset_case(bool touched)
+{
+	size_t size = SZ_4M;
+	char *p = (char *)emu_anon_2m(size);
+	struct emu_vm vm = vm_mirroring_autoreset(p, size);
+	uint64_t in_use = emu_vram_in_use(vm.fd, 0);
+	struct drm_xe_mem_range_attr *v;
+
+	emu_madvise_atomic(&vm, p + SZ_2M, SZ_2M, DRM_XE_ATOMIC_CPU);
+	emu_madvise_pref(&vm, p + SZ_2M, SZ_1M, DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM, 0);
+	emu_madvise_pat(&vm, p + SZ_2M, SZ_4K, 31);
+	free(query_n(&vm, p, size, 4));
+	if (touched) {
+		emu_assert_result(emu_fill(&vm, p, size, V1, S1), 0);
+		emu_assert_result(emu_atomic_add(&vm, p + SZ_2M, 1, NULL), -EACCES);
+	}
+
+	svmt_assert_ok(munmap(p + SZ_2M, SZ_2M));
+	svmt_assert(mmap(p + SZ_2M, SZ_2M, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == p + SZ_2M);
+	v = query_n(&vm, p, size, 1);
+	expect_entry(&v[0], p, size, 0, DRM_XE_ATOMIC_UNDEFINED, 1);
+	free(v);
+	/* The new memory takes GPU atomics again. */
+	emu_assert_result(emu_atomic_add(&vm, p + SZ_2M, 5, NULL), 0);
+	svmt_assert_eq_u64(*(uint64_t *)(p + SZ_2M), 5);
+	svmt_assert(emu_stats(&vm).ranges_live <= PAGES(size));
+	emu_vm_destroy(&vm);
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use);
+}
+
+static void test_autoreset_munmap_remap(void)
+{
+	autoreset_case(true);
+}
+
+static void test_autoreset_never_touched(void)
+{
+	/* Upstream resets from the GPU's ranges: memory never touched kept its advice. */
+	autoreset_case(false);
+}
+
+/* Only what was unmapped goes back to the defaults. */
+static void test_autoreset_partial(void)
+{
+	size_t size = SZ_2M;
+	char *p = (char *)emu_anon_2m(size);
+	struct emu_vm vm = vm_mirroring_autoreset(p, size);
+	struct drm_xe_mem_range_attr *v;
+
+	emu_madvise_atomic(&vm, p, size, DRM_XE_ATOMIC_GLOBAL);
+	svmt_assert_ok(munmap(p + SZ_64K, SZ_64K));
+	v = query_n(&vm, p, size, 3);
+	expect_entry(&v[0], p, SZ_64K, 0, DRM_XE_ATOMIC_GLOBAL, 1);
+	expect_entry(&v[1], p + SZ_64K, SZ_64K, 0, DRM_XE_ATOMIC_UNDEFINED, 1);
+	expect_entry(&v[2], p + 2 * SZ_64K, size - 2 * SZ_64K, 0, DRM_XE_ATOMIC_GLOBAL, 1);
+	free(v);
+	/* mremap() away unmaps the old place too. */
+	svmt_assert(mremap(p + SZ_1M, SZ_64K, SZ_64K, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   p + SZ_64K) == p + SZ_64K);
+	v = query_n(&vm, p, size, 5);
+	expect_entry(&v[3], p + SZ_1M, SZ_64K, 0, DRM_XE_ATOMIC_UNDEFINED, 1);
+	free(v);
+	emu_vm_destroy(&vm);
+	svmt_assert_ok(munmap(p, size));
+}
+
+/* Without the flag, advice outlives the memory, as upstream's does. */
+static void test_no_autoreset_keeps(void)
+{
+	size_t size = SZ_2M;
+	char *p = (char *)emu_anon_2m(size);
+	struct emu_vm vm = vm_mirroring(p, size);
+	struct drm_xe_mem_range_attr *v;
+
+	emu_madvise_atomic(&vm, p, size, DRM_XE_ATOMIC_DEVICE);
+	svmt_assert_ok(munmap(p, size));
+	svmt_assert(mmap(p, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == p);
+	v = query_n(&vm, p, size, 1);
+	expect_entry(&v[0], p, size, 0, DRM_XE_ATOMIC_DEVICE, 0);
+	free(v);
+	svmt_assert_eq_u64(emu_stats(&vm).ranges_live, 0);
+	emu_vm_destroy(&vm);
+	svmt_assert_ok(munmap(p, size));
+}
+
+/* The flag on anything but a mirror MAP is -EINVAL, and binds nothing. */
+static void test_autoreset_bad(void)
+{
+	size_t size = SZ_2M;
+	char *p = (char *)emu_anon_2m(size);
+	struct emu_vm vm = emu_vm_create(emu_open(), EMU_VM_FAULT);
+	static const uint32_t ops[] = {
+		DRM_XE_VM_BIND_OP_MAP, DRM_XE_VM_BIND_OP_UNMAP, DRM_XE_VM_BIND_OP_PREFETCH,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		struct drm_xe_vm_bind_op op = emu_bind_op(ops[i],
+							  DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET,
+							  (uintptr_t)p, size);
+
+		svmt_assert_eq_u64(__emu_bind_ops(vm.fd, vm.id, &op, 1), -EINVAL);
+	}
+	/* with the mirror flag on UNMAP: still -EINVAL */
+	{
+		struct drm_xe_vm_bind_op op = emu_bind_op(DRM_XE_VM_BIND_OP_UNMAP,
+							  DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR |
+							  DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET,
+							  (uintptr_t)p, size);
+
+		svmt_assert_eq_u64(__emu_bind_ops(vm.fd, vm.id, &op, 1), -EINVAL);
+	}
+	free(query_n(&vm, p, size, 0));
+	emu_vm_destroy(&vm);
+}
+
 /* --- bad input: documented errno, nothing changed ------------------- */
 
 enum bad_vm { BAD_FAULT_VM, BAD_NON_FAULT_VM, BAD_NO_VM };
@@ -950,6 +1090,11 @@ static const struct svmt_subtest subtests[] = {
 	{ "atomic-device", test_atomic_device },
 	{ "atomic-global", test_atomic_global },
 	{ "pat-accept-reject", test_pat_accept_reject },
+	{ "autoreset-munmap-remap", test_autoreset_munmap_remap },
+	{ "autoreset-never-touched", test_autoreset_never_touched },
+	{ "autoreset-partial", test_autoreset_partial },
+	{ "no-autoreset-keeps", test_no_autoreset_keeps },
+	{ "autoreset-bad", test_autoreset_bad },
 	{ "madvise-bad", test_madvise_bad },
 	{ "query-bad", test_query_bad },
 	{ "race-madvise-munmap-faults", test_race_madvise_munmap_faults, 60 },

@@ -420,7 +420,7 @@ static const struct bind_case bind_cases[] = {
 	{ "map: + DUMPABLE", MAP_B, BVM_FAULT,
 	  { SET(bind.flags, MIRROR | DRM_XE_VM_BIND_FLAG_DUMPABLE) }, EINVAL },
 	{ "map: + flag 1 << 4", MAP_B, BVM_FAULT, { SET(bind.flags, MIRROR | 1u << 4) }, EINVAL },
-	{ "map: + flag 1 << 6", MAP_B, BVM_FAULT, { SET(bind.flags, MIRROR | 1u << 6) }, EINVAL },
+	{ "map: + flag 1 << 7", MAP_B, BVM_FAULT, { SET(bind.flags, MIRROR | 1u << 7) }, EINVAL },
 	{ "map: + flag 1 << 31", MAP_B, BVM_FAULT, { SET(bind.flags, MIRROR | 1u << 31) }, EINVAL },
 	{ "map: pat_index 32", MAP_B, BVM_FAULT, { SET(bind.pat_index, 32) }, EINVAL },
 	{ "map: pat_index 0xffff", MAP_B, BVM_FAULT, { SET(bind.pat_index, 0xffff) }, EINVAL },

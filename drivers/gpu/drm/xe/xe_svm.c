@@ -376,13 +376,17 @@ static void xe_svm_range_destroy(struct xe_svm *svm, struct xe_svm_range *range,
 	atomic64_inc(&svm->stats.ranges_destroyed);
 }
 
+static void xe_svm_autoreset(struct xe_svm *svm);
+
 /**
  * xe_svm_garbage_collect() - free the ranges the CPU unmapped
  * @svm: the SVM context
  *
- * Frees every range on the garbage-collector list. The GC worker calls
- * this, and so should a fault handler before it looks up a range, so that
- * a fault never finds a range that is on its way out.
+ * Frees every range on the garbage-collector list, then resets the
+ * memory-range attributes of autoreset bindings where the CPU unmapped
+ * memory. The GC worker calls this, and so should a fault handler before
+ * it looks up a range, so that a fault never finds a range that is on its
+ * way out, nor advice given for memory that is gone.
  *
  * Context: process context, VM lock held for writing; may sleep.
  */
@@ -412,6 +416,7 @@ void xe_svm_garbage_collect(struct xe_svm *svm)
 		atomic64_inc(&svm->stats.gc_runs);
 		trace_xe_svm_gc(svm, freed);
 	}
+	xe_svm_autoreset(svm);
 }
 
 static void xe_svm_gc_work_func(struct work_struct *work)
@@ -1017,6 +1022,155 @@ static void xe_svm_attr_changed(void *arg, u64 start, u64 end)
 	}
 }
 
+/* xe_svm_attr_change() without the garbage collection. */
+static int __xe_svm_attr_change(struct xe_svm *svm, u64 start, u64 end, unsigned int mask,
+				const struct xe_svm_attr *val, bool merge)
+{
+	struct xe_svm_attr_split split;
+	int err;
+
+	start = max(start, svm->win_start);
+	end = min(end, svm->win_end);
+	if (start >= end)
+		return 0;
+
+	err = xe_svm_attr_split_prepare(&split);
+	if (err)
+		return err;
+
+	xe_svm_attr_set(&svm->attrs, &split, start, end, mask, val, xe_svm_attr_changed, svm);
+	if (merge)
+		xe_svm_attr_merge(&svm->attrs, start, end);
+	xe_svm_attr_split_release(&split);
+
+	return 0;
+}
+
+/*
+ * Autoreset: a notifier over the whole window hears of every munmap(),
+ * mremap() and exit; its callback only notes the interval (it may run in
+ * reclaim: no allocation, no sleeping lock) and wakes the garbage
+ * collector, which resets the attributes under the VM lock.
+ */
+static bool xe_svm_unmap_watch(struct mmu_interval_notifier *mni,
+			       const struct mmu_notifier_range *r,
+			       unsigned long cur_seq)
+{
+	struct xe_svm *svm = container_of(mni, struct xe_svm, unmap_watch);
+	unsigned int n;
+
+	/* Nothing reads this notifier's sequence: no lock to set it under. */
+	mmu_interval_set_seq(mni, cur_seq);
+	if (r->event != MMU_NOTIFY_UNMAP)
+		return true;
+
+	spin_lock(&svm->gc_lock);
+	n = svm->nr_unmapped;
+	if (n < XE_SVM_UNMAPPED_MAX) {
+		svm->unmapped[n].start = r->start;
+		svm->unmapped[n].end = r->end;
+		svm->nr_unmapped++;
+	} else {
+		svm->unmapped[n - 1].start = min_t(u64, svm->unmapped[n - 1].start, r->start);
+		svm->unmapped[n - 1].end = max_t(u64, svm->unmapped[n - 1].end, r->end);
+		atomic64_inc(&svm->stats.autoreset_overflows);
+	}
+	spin_unlock(&svm->gc_lock);
+	queue_work(system_unbound_wq, &svm->gc_work);
+
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops xe_svm_unmap_watch_ops = {
+	.invalidate = xe_svm_unmap_watch,
+};
+
+/* Register the autoreset notifier, once. */
+static int xe_svm_watch_unmaps(struct xe_svm *svm)
+{
+	u64 end;
+	int err;
+
+	if (svm->unmap_watched)
+		return 0;
+	if (!mmget_not_zero(svm->mm))
+		return -EFAULT;
+
+	end = min_t(u64, svm->win_end, svm->mm->task_size);
+	err = end > svm->win_start ?
+	      mmu_interval_notifier_insert(&svm->unmap_watch, svm->mm, svm->win_start,
+					   end - svm->win_start, &xe_svm_unmap_watch_ops) : 0;
+	mmput(svm->mm);
+	if (!err)
+		svm->unmap_watched = true;
+
+	return err;
+}
+
+/*
+ * Give the autoreset regions of [@start, @end) their defaults back: the
+ * PAT index of their binding, the device preferred, atomics undefined.
+ */
+static int xe_svm_autoreset_interval(struct xe_svm *svm, u64 start, u64 end)
+{
+	struct xe_svm_attr_region *r;
+	u64 at = max(start, svm->win_start);
+	int err;
+
+	end = min(end, svm->win_end);
+	while (at < end && (r = xe_svm_attr_lookup(&svm->attrs, at))) {
+		u64 next = min(end, r->end);
+		struct xe_svm_attr def;
+
+		xe_svm_attr_default(&def, r->attr.bind_pat);
+		def.autoreset = true;
+		if (r->attr.autoreset && !xe_svm_attr_equal(&r->attr, &def)) {
+			err = __xe_svm_attr_change(svm, at, next, XE_SVM_ATTR_ALL, &def, false);
+			if (err)
+				return err;
+		}
+		at = next;
+	}
+	xe_svm_attr_merge(&svm->attrs, max(start, svm->win_start), end);
+
+	return 0;
+}
+
+/* Apply the resets the notifier noted; what cannot be done waits. */
+static void xe_svm_autoreset(struct xe_svm *svm)
+{
+	unsigned int i, n;
+
+	for (;;) {
+		u64 start, end;
+
+		spin_lock(&svm->gc_lock);
+		n = svm->nr_unmapped;
+		if (n) {
+			start = svm->unmapped[n - 1].start;
+			end = svm->unmapped[n - 1].end;
+			svm->nr_unmapped--;
+		}
+		spin_unlock(&svm->gc_lock);
+		if (!n)
+			break;
+
+		if (xe_svm_autoreset_interval(svm, start, end)) {
+			/* No memory: keep it for the next collection. */
+			spin_lock(&svm->gc_lock);
+			i = svm->nr_unmapped;
+			if (i < XE_SVM_UNMAPPED_MAX) {
+				svm->unmapped[i].start = start;
+				svm->unmapped[i].end = end;
+				svm->nr_unmapped++;
+			}
+			spin_unlock(&svm->gc_lock);
+			break;
+		}
+		atomic64_inc(&svm->stats.autoresets);
+	}
+}
+
 /**
  * xe_svm_attr_change() - give an address range new memory-range attributes
  * @svm: the SVM context
@@ -1042,29 +1196,21 @@ static void xe_svm_attr_changed(void *arg, u64 start, u64 end)
 int xe_svm_attr_change(struct xe_svm *svm, u64 start, u64 end, unsigned int mask,
 		       const struct xe_svm_attr *val, bool merge)
 {
-	struct xe_svm_attr_split split;
 	int err;
 
 	xe_svm_assert_vm_locked_write(svm);
 	might_sleep();
 
-	start = max(start, svm->win_start);
-	end = min(end, svm->win_end);
-	if (start >= end)
-		return 0;
-
-	err = xe_svm_attr_split_prepare(&split);
-	if (err)
-		return err;
-
+	/* An autoreset binding needs to hear of every unmap in its span. */
+	if ((mask & XE_SVM_ATTR_BINDING) && val->autoreset) {
+		err = xe_svm_watch_unmaps(svm);
+		if (err)
+			return err;
+	}
 	/* Ranges the CPU unmapped go first: they are not worth a zap. */
 	xe_svm_garbage_collect(svm);
-	xe_svm_attr_set(&svm->attrs, &split, start, end, mask, val, xe_svm_attr_changed, svm);
-	if (merge)
-		xe_svm_attr_merge(&svm->attrs, start, end);
-	xe_svm_attr_split_release(&split);
 
-	return 0;
+	return __xe_svm_attr_change(svm, start, end, mask, val, merge);
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_attr_change, DRM_XE_SVM);
 
@@ -1135,6 +1281,8 @@ void xe_svm_stats_print(struct xe_svm *svm, struct drm_printer *p)
 	drm_printf(p, "vram_fallbacks: %lld\n", atomic64_read(&st->vram_fallbacks));
 	drm_printf(p, "thrash_holds: %lld\n", atomic64_read(&st->thrash_holds));
 	drm_printf(p, "prefetch_ranges: %lld\n", atomic64_read(&st->prefetch_ranges));
+	drm_printf(p, "autoresets: %lld\n", atomic64_read(&st->autoresets));
+	drm_printf(p, "autoreset_overflows: %lld\n", atomic64_read(&st->autoreset_overflows));
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_stats_print, DRM_XE_SVM);
 
@@ -1264,6 +1412,8 @@ void xe_svm_fini(struct xe_svm *svm)
 	}
 	up_write(svm->ranges.lock);
 
+	if (svm->unmap_watched)
+		mmu_interval_notifier_remove(&svm->unmap_watch);
 	/* No notifier is left to queue the worker again. */
 	cancel_work_sync(&svm->gc_work);
 	WARN_ON(!list_empty(&svm->gc_list));

@@ -33,7 +33,8 @@ bool xe_svm_attr_equal(const struct xe_svm_attr *a, const struct xe_svm_attr *b)
 	       a->region_instance == b->region_instance &&
 	       a->migration_policy == b->migration_policy &&
 	       a->pat_index == b->pat_index && a->pref == b->pref &&
-	       a->atomic == b->atomic;
+	       a->atomic == b->atomic && a->bind_pat == b->bind_pat &&
+	       a->autoreset == b->autoreset;
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_attr_equal, DRM_XE_SVM);
 
@@ -44,7 +45,7 @@ EXPORT_SYMBOL_NS_GPL(xe_svm_attr_equal, DRM_XE_SVM);
  *
  * The defaults are those of upstream xe: the device's VRAM preferred,
  * every page may migrate, the driver decides about atomics, and the PAT
- * index of the binding.
+ * index of the binding (which a reset restores); no autoreset.
  *
  * Context: any.
  */
@@ -56,6 +57,7 @@ void xe_svm_attr_default(struct xe_svm_attr *attr, u16 pat_index)
 		.pat_index = pat_index,
 		.pref = XE_SVM_PREF_DEVICE,
 		.atomic = DRM_XE_ATOMIC_UNDEFINED,
+		.bind_pat = pat_index,
 	};
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_attr_default, DRM_XE_SVM);
@@ -82,6 +84,10 @@ void xe_svm_attr_assign(struct xe_svm_attr *dst, const struct xe_svm_attr *src,
 		dst->atomic = src->atomic;
 	if (mask & XE_SVM_ATTR_PAT)
 		dst->pat_index = src->pat_index;
+	if (mask & XE_SVM_ATTR_BINDING) {
+		dst->bind_pat = src->bind_pat;
+		dst->autoreset = src->autoreset;
+	}
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_attr_assign, DRM_XE_SVM);
 

@@ -31,7 +31,9 @@ enum xe_svm_pref {
 #define XE_SVM_ATTR_PREF	BIT(0)	/* the preferred location: @pref and the fields it uses */
 #define XE_SVM_ATTR_ATOMIC	BIT(1)	/* @atomic */
 #define XE_SVM_ATTR_PAT		BIT(2)	/* @pat_index */
-#define XE_SVM_ATTR_ALL		(XE_SVM_ATTR_PREF | XE_SVM_ATTR_ATOMIC | XE_SVM_ATTR_PAT)
+#define XE_SVM_ATTR_BINDING	BIT(3)	/* @bind_pat, @autoreset: what a binding sets */
+#define XE_SVM_ATTR_ALL		(XE_SVM_ATTR_PREF | XE_SVM_ATTR_ATOMIC | XE_SVM_ATTR_PAT | \
+				 XE_SVM_ATTR_BINDING)
 
 /**
  * struct xe_svm_attr - the memory-range attributes of an address range
@@ -57,6 +59,14 @@ struct xe_svm_attr {
 	u8 pref;
 	/** @atomic: a DRM_XE_ATOMIC_* mode */
 	u8 atomic;
+	/** @bind_pat: the PAT index of the mirror binding, which a reset restores */
+	u16 bind_pat;
+	/**
+	 * @autoreset: the binding asked for
+	 * %DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET: the other fields go back to
+	 * the defaults where the CPU unmaps the memory
+	 */
+	bool autoreset;
 };
 
 /**

@@ -403,9 +403,19 @@
  *						 q.sizeof_mem_range_attr);
  *	ioctl(fd, DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS, &q);	// fill
  *
- * Not there yet: the xe ioctls themselves (the emulated device runs the
- * same core through its own ioctl numbers), and the reset of attributes
- * when the CPU unmaps memory (%DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET).
+ * **Autoreset.** A mirror bound with %DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET
+ * gives its advice back where the CPU unmaps memory (munmap(), mremap()
+ * away, exit): one MMU interval notifier over the whole window, registered
+ * with the first such binding, notes each unmapped interval without
+ * allocating (a fixed array of %XE_SVM_UNMAPPED_MAX; when it is full the
+ * last entry grows, which may reset more than was unmapped, counted in
+ * &xe_svm_stats.autoreset_overflows) and wakes the garbage collector,
+ * which resets those intervals' autoreset regions to their binding's
+ * defaults under the VM lock. Faults, MADVISE and the query collect
+ * first, so whatever follows a munmap() that returned sees the reset.
+ * Unlike upstream, which resets when it frees an unmapped SVM range,
+ * memory the GPU never touched is reset too. free(3) that keeps the
+ * memory mapped, and MADV_DONTNEED, reset nothing (as upstream).
  */
 
 /**

@@ -155,7 +155,14 @@ struct xe_svm_stats {
 	atomic64_t thrash_holds;
 	/** @prefetch_ranges: ranges xe_svm_prefetch() mapped */
 	atomic64_t prefetch_ranges;
+	/** @autoresets: intervals whose autoreset attributes went back to the defaults */
+	atomic64_t autoresets;
+	/** @autoreset_overflows: unmapped intervals merged for lack of room */
+	atomic64_t autoreset_overflows;
 };
+
+/* Unmapped intervals the notifier keeps for autoreset between GC runs */
+#define XE_SVM_UNMAPPED_MAX	32
 
 /**
  * struct xe_svm - the SVM context of one VM
@@ -229,6 +236,28 @@ struct xe_svm {
 	struct list_head gc_list;
 	/** @gc_work: frees the ranges on @gc_list from process context */
 	struct work_struct gc_work;
+	/**
+	 * @unmap_watch: notifier over the whole window, registered with the
+	 * first %DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET binding (VM lock held
+	 * for writing): it records what the CPU unmaps in @unmapped
+	 */
+	struct mmu_interval_notifier unmap_watch;
+	/** @unmap_watched: @unmap_watch is registered */
+	bool unmap_watched;
+	/**
+	 * @unmapped: intervals the CPU unmapped, whose autoreset attributes
+	 * the garbage collector resets; protected by @gc_lock. When full, the
+	 * last one grows to cover the next (a reset then covers more than was
+	 * unmapped: counted in &xe_svm_stats.autoreset_overflows)
+	 */
+	struct {
+		/** @unmapped.start: first byte */
+		u64 start;
+		/** @unmapped.end: end, exclusive */
+		u64 end;
+	} unmapped[XE_SVM_UNMAPPED_MAX];
+	/** @nr_unmapped: entries of @unmapped in use; @gc_lock */
+	unsigned int nr_unmapped;
 	/** @stats: counters */
 	struct xe_svm_stats stats;
 };

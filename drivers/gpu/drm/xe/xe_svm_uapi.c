@@ -71,7 +71,9 @@ static_assert(offsetof(struct drm_xe_vm_query_mem_range_attr, reserved) == 48);
  *                                          or on a device or kernel that cannot
  *                                          mirror
  * VM_BIND, mirror MAP            -EINVAL   op is not %DRM_XE_VM_BIND_OP_MAP; any
- *                                          other flag; @obj, @obj_offset,
+ *                                          other flag than
+ *                                          %DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET;
+ *                                          @obj, @obj_offset,
  *                                          @prefetch_mem_region_instance,
  *                                          @extensions, @pad, @pad2 or @reserved
  *                                          not zero; VM not in fault mode;
@@ -212,7 +214,8 @@ static bool xe_svm_pat_usable(const struct xe_svm_vm_limits *lim, u32 pat_index)
  * @op: a bind op for which xe_svm_bind_op_is_mirror() is true
  * @lim: what the VM allows
  *
- * A mirror is a %DRM_XE_VM_BIND_OP_MAP with no object, no other flag and
+ * A mirror is a %DRM_XE_VM_BIND_OP_MAP with no object, no other flag than
+ * %DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET and
  * every field it does not use zero, on a fault-mode VM, over a page
  * aligned GPU VA range inside the VM, with a PAT index coherent with the
  * CPU's caches.
@@ -224,7 +227,8 @@ int xe_svm_check_mirror_bind(const struct drm_xe_vm_bind_op *op,
 			     const struct xe_svm_vm_limits *lim)
 {
 	if (op->op != DRM_XE_VM_BIND_OP_MAP ||
-	    op->flags != DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR)
+	    (op->flags & ~DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET) !=
+	    DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR)
 		return -EINVAL;
 	if (op->extensions || op->obj || op->obj_offset ||
 	    op->prefetch_mem_region_instance || op->pad || op->pad2 ||

@@ -1898,6 +1898,10 @@ int xe_svm_xe_check_bind_op(struct xe_vm *vm,
 
 	lockdep_assert_held_write(&vm->lock);
 
+	/* As upstream: autoreset belongs to mirror binds only. */
+	if ((op->flags & DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET) &&
+	    !xe_svm_bind_op_is_mirror(op))
+		return -EINVAL;
 	if (xe_svm_bind_op_is_mirror(op)) {
 		struct xe_svm_vm_limits lim = svmxe_limits(vm);
 
@@ -2126,6 +2130,9 @@ int xe_svm_xe_query_mem_range_attrs_ioctl(struct drm_device *dev, void *data,
 	if (XE_IOCTL_DBG(xe, err))
 		goto out_put;
 
+	/* A munmap() that returned has its autoreset applied first. */
+	if (vm->flags & XE_VM_FLAG_SVM)
+		flush_work(&vm->svm.gc_work);
 	err = down_read_interruptible(&vm->lock);
 	if (err)
 		goto out_put;
@@ -2167,8 +2174,9 @@ out_put:
  *
  * A CPU address mirror MAP gives its span the default memory-range
  * attributes with the PAT index of the bind, as a new upstream VMA has
- * them. The regions this needs are two small allocations; should they
- * fail, the span keeps its old attributes (and a warning says so).
+ * them, and %DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET if it asked for it.
+ * The regions this needs are two small allocations; should they fail,
+ * the span keeps its old attributes (and a warning says so).
  *
  * Context: VM lock held for writing; may sleep.
  */
@@ -2185,6 +2193,7 @@ void xe_svm_xe_binds_done(struct xe_vm *vm, const struct drm_xe_vm_bind_op *ops,
 		if (!xe_svm_bind_op_is_mirror(&ops[i]))
 			continue;
 		xe_svm_attr_default(&def, ops[i].pat_index);
+		def.autoreset = ops[i].flags & DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET;
 		if (xe_svm_attr_change(&vm->svm, ops[i].addr, ops[i].addr + ops[i].range,
 				       XE_SVM_ATTR_ALL, &def, true))
 			drm_warn(&vm->xe->drm, "SVM: no memory to reset the attributes of a mirror\n");

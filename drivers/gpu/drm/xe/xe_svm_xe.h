@@ -26,7 +26,8 @@ struct xe_vma_ops;
 
 /* uAPI flags SVM adds to VM_CREATE and VM_BIND */
 #define XE_SVM_XE_VM_CREATE_FLAGS	DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR
-#define XE_SVM_XE_VM_BIND_FLAGS		DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR
+#define XE_SVM_XE_VM_BIND_FLAGS		(DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR | \
+					 DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET)
 
 bool xe_svm_xe_can_mirror(struct xe_device *xe);
 void xe_svm_xe_device_init(struct xe_device *xe);

@@ -648,6 +648,9 @@ static int xe_svm_emu_check_bind_op(struct xe_svm_emu_vm *vm,
 
 	if (xe_svm_bind_op_is_mirror(op))
 		return xe_svm_check_mirror_bind(op, &lim);
+	/* As upstream: autoreset belongs to mirror binds only. */
+	if (op->flags & DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET)
+		return -EINVAL;
 	if (op->op > DRM_XE_VM_BIND_OP_PREFETCH)
 		return -EINVAL;
 	if (op->op == DRM_XE_VM_BIND_OP_PREFETCH)
@@ -720,6 +723,7 @@ static int xe_svm_emu_bind_op(struct xe_svm_emu_vm *vm,
 
 		/* A new binding has the default attributes, as a new xe VMA. */
 		xe_svm_attr_default(&def, op->pat_index);
+		def.autoreset = op->flags & DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET;
 		err = xe_svm_attr_change(&vm->svm, op->addr, op->addr + op->range,
 					 XE_SVM_ATTR_ALL, &def, true);
 		if (err)
@@ -1366,6 +1370,8 @@ static int xe_svm_emu_ioctl_query_attrs(struct xe_svm_emu_file *ef,
 	if (err)
 		goto out_put;
 
+	/* A munmap() that returned has its autoreset applied first. */
+	flush_work(&vm->svm.gc_work);
 	err = down_read_killable(&vm->vm_lock);
 	if (err)
 		goto out_put;
