@@ -27,6 +27,8 @@
  * and checks at its end, after freeing its memory, that they are back.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -737,6 +739,102 @@ static void test_autoreset_bad(void)
 	emu_vm_destroy(&vm);
 }
 
+/* --- residency ---------------------------------------------------------- */
+
+struct residency {
+	unsigned long sys, vram, absent;
+	char in[64], gpu[64], pref[16];
+	bool found;
+};
+
+/*
+ * The residency line of the range [p, p + size) in the VM's debugfs file
+ * (xe_svm_emu/pid<pid>-file<n>-vm<id>, after the counters).
+ */
+static struct residency residency_of(struct emu_vm *vm, const void *p, size_t size)
+{
+	struct residency r = {};
+	char suffix[32], line[512], path[512];
+	struct dirent *d;
+	char prefix[32];
+	FILE *f = NULL;
+	DIR *dir;
+
+	snprintf(prefix, sizeof(prefix), "pid%d-", getpid());
+	snprintf(suffix, sizeof(suffix), "-vm%u", vm->id);
+	dir = opendir("/sys/kernel/debug/xe_svm_emu");
+	if (!dir)
+		svmt_skip("no debugfs: /sys/kernel/debug/xe_svm_emu: %s", strerror(errno));
+	while ((d = readdir(dir)) && !f) {
+		size_t n = strlen(d->d_name), m = strlen(suffix);
+
+		if (strncmp(d->d_name, prefix, strlen(prefix)) || n < m ||
+		    strcmp(d->d_name + n - m, suffix))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/xe_svm_emu/%s", d->d_name);
+		f = fopen(path, "r");
+	}
+	closedir(dir);
+	svmt_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long s, e;
+
+		if (sscanf(line, "range [0x%lx, 0x%lx) sys=%lu vram=%lu absent=%lu in=%63s gpu=%63s",
+			   &s, &e, &r.sys, &r.vram, &r.absent, r.in, r.gpu) == 7 &&
+		    s == (uintptr_t)p && e == (uintptr_t)p + size) {
+			char *pref = strstr(line, " pref=");
+
+			if (pref)
+				sscanf(pref, " pref=%15s", r.pref);
+			r.found = true;
+			break;
+		}
+	}
+	fclose(f);
+	if (!r.found)
+		svmt_fail(__FILE__, __LINE__, "no residency line for [%p, +0x%zx)", p, size);
+	return r;
+}
+
+/* The debugfs view says where each range's pages are, and why. */
+static void test_residency_debugfs(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	uint64_t *a = emu_anon_2m(size), *b = emu_anon_2m(size);
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use = emu_vram_in_use(vm.fd, 0);
+	struct residency r;
+
+	emu_assert_result(emu_fill(&vm, a, size, V1, S1), 0);
+	r = residency_of(&vm, a, size);
+	svmt_assert_eq_u64(r.vram, PAGES(size));
+	svmt_assert_eq_u64(r.sys + r.absent, 0);
+	svmt_assert(strstr(r.in, "tile0"));
+	svmt_assert(!strcmp(r.gpu, "mapped,write,vram"));
+	svmt_assert(!strcmp(r.pref, "device"));
+
+	emu_madvise_pref(&vm, b, size, DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM, 0);
+	emu_assert_result(emu_fill(&vm, b, size, V2, S2), 0);
+	r = residency_of(&vm, b, size);
+	svmt_assert_eq_u64(r.sys, PAGES(size));
+	svmt_assert_eq_u64(r.vram, 0);
+	svmt_assert(!strcmp(r.in, "-"));
+	svmt_assert(!strcmp(r.gpu, "mapped,write"));
+	svmt_assert(!strcmp(r.pref, "system"));
+
+	/* The CPU takes A back: in system memory, no longer GPU-mapped. */
+	emu_assert_linear(a, n, V1, S1);
+	r = residency_of(&vm, a, size);
+	svmt_assert_eq_u64(r.sys, PAGES(size));
+	svmt_assert_eq_u64(r.vram, 0);
+	svmt_assert(!strcmp(r.gpu, "-"));
+	emu_assert_linear(b, n, V2, S2);
+	emu_vm_destroy(&vm);
+	svmt_assert_ok(munmap(a, size));
+	svmt_assert_ok(munmap(b, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use);
+}
+
 /* --- bad input: documented errno, nothing changed ------------------- */
 
 enum bad_vm { BAD_FAULT_VM, BAD_NON_FAULT_VM, BAD_NO_VM };
@@ -1095,6 +1193,7 @@ static const struct svmt_subtest subtests[] = {
 	{ "autoreset-partial", test_autoreset_partial },
 	{ "no-autoreset-keeps", test_no_autoreset_keeps },
 	{ "autoreset-bad", test_autoreset_bad },
+	{ "residency-debugfs", test_residency_debugfs },
 	{ "madvise-bad", test_madvise_bad },
 	{ "query-bad", test_query_bad },
 	{ "race-madvise-munmap-faults", test_race_madvise_munmap_faults, 60 },

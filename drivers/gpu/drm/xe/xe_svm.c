@@ -1286,6 +1286,134 @@ void xe_svm_stats_print(struct xe_svm *svm, struct drm_printer *p)
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_stats_print, DRM_XE_SVM);
 
+/* Where the pages of a range are, from a CPU page-table walk */
+struct xe_svm_residency {
+	unsigned long sys, vram, absent;
+	/* the region of the first VRAM page; @mixed: pages of another too */
+	struct xe_svm_devmem *dm;
+	bool mixed;
+	int err;
+};
+
+/*
+ * Walk the CPU page tables of @range without faulting anything in: our
+ * device pages show as they are (the pgmap owner), system pages as
+ * present, the rest as absent. Retried while invalidations race it, a
+ * few times; what it could not read it reports in @res->err.
+ */
+static void xe_svm_range_residency(struct xe_svm *svm, struct xe_svm_range *range,
+				   struct xe_svm_residency *res)
+{
+	unsigned long i, npages = xe_svm_range_size(range) >> PAGE_SHIFT;
+	struct hmm_range hmm = {
+		.notifier = &range->notifier,
+		.start = range->start,
+		.end = range->last + 1,
+		.dev_private_owner = svm->pgmap_owner,
+	};
+	unsigned int tries = 8;
+
+	memset(res, 0, sizeof(*res));
+	hmm.hmm_pfns = kvcalloc(npages, sizeof(*hmm.hmm_pfns), GFP_KERNEL);
+	if (!hmm.hmm_pfns) {
+		res->err = -ENOMEM;
+		return;
+	}
+	if (!mmget_not_zero(svm->mm)) {
+		res->err = -EFAULT;
+		goto out_free;
+	}
+	do {
+		hmm.notifier_seq = mmu_interval_read_begin(&range->notifier);
+		mmap_read_lock(svm->mm);
+		res->err = hmm_range_fault(&hmm);
+		mmap_read_unlock(svm->mm);
+	} while (res->err == -EBUSY && --tries);
+	mmput(svm->mm);
+	if (res->err)
+		goto out_free;
+
+	for (i = 0; i < npages; i++) {
+		struct page *page;
+
+		if (!(hmm.hmm_pfns[i] & HMM_PFN_VALID)) {
+			res->absent++;
+			continue;
+		}
+		page = hmm_pfn_to_page(hmm.hmm_pfns[i]);
+		if (!is_device_private_page(page)) {
+			res->sys++;
+			continue;
+		}
+		res->vram++;
+		if (!res->dm)
+			res->dm = xe_svm_page_to_devmem(page);
+		else if (res->dm != xe_svm_page_to_devmem(page))
+			res->mixed = true;
+	}
+out_free:
+	kvfree(hmm.hmm_pfns);
+}
+
+/**
+ * xe_svm_residency_print() - where the memory of each range is now
+ * @svm: the SVM context
+ * @p: where to print (a debugfs file)
+ *
+ * One line per range: its bounds; where its pages are now (system
+ * memory, VRAM and which, absent), read from the CPU page tables without
+ * faulting anything in; how the GPU maps it (valid, writable, all from
+ * VRAM); and its memory-range attributes. Upstream has only counters;
+ * this is what a runtime or a person needs to see why memory is where it
+ * is.
+ *
+ * Context: process context; takes the VM lock for reading and the mmap
+ * lock of the mirrored process for reading; may sleep.
+ */
+void xe_svm_residency_print(struct xe_svm *svm, struct drm_printer *p)
+{
+	static const char * const prefs[] = { "device", "system", "devmem" };
+	struct xe_svm_range *range;
+
+	might_sleep();
+
+	down_read(svm->ranges.lock);
+	for (range = xe_svm_range_first(&svm->ranges, 0, U64_MAX); range;
+	     range = xe_svm_range_next(&svm->ranges, range, 0, U64_MAX)) {
+		struct xe_svm_attr_region *region = xe_svm_attr_lookup(&svm->attrs, range->start);
+		struct xe_svm_residency res;
+		bool valid, write, devmem;
+		char in[48];
+
+		xe_svm_range_residency(svm, range, &res);
+		down_read(&svm->notifier_lock);
+		valid = test_bit(XE_SVM_RANGE_GPU_VALID, &range->flags);
+		write = test_bit(XE_SVM_RANGE_GPU_WRITE, &range->flags);
+		devmem = test_bit(XE_SVM_RANGE_GPU_DEVMEM, &range->flags);
+		up_read(&svm->notifier_lock);
+
+		/* The region's name, in one word: "-" when nothing is in VRAM. */
+		strscpy(in, res.dm && res.dm->res ? res.dm->res->name : "-", sizeof(in));
+		strreplace(in, ' ', '_');
+		drm_printf(p, "range [0x%llx, 0x%llx) sys=%lu vram=%lu absent=%lu in=%s%s",
+			   range->start, range->last + 1, res.sys, res.vram, res.absent, in,
+			   res.mixed ? "+mixed" : "");
+		if (res.err)
+			drm_printf(p, " err=%d", res.err);
+		drm_printf(p, " gpu=%s%s%s", valid ? "mapped" : "-", valid && write ? ",write" : "",
+			   valid && devmem ? ",vram" : "");
+		if (region)
+			drm_printf(p, " pref=%s atomic=%u pat=%u",
+				   region->attr.pref < ARRAY_SIZE(prefs) ?
+				   prefs[region->attr.pref] : "?",
+				   region->attr.atomic, region->attr.pat_index);
+		drm_printf(p, "\n");
+		cond_resched();
+	}
+	up_read(svm->ranges.lock);
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_residency_print, DRM_XE_SVM);
+
 /*
  * The backend's chunk sizes are what &xe_svm_ops.chunk_sizes says, and
  * ranges it allocates it also frees.

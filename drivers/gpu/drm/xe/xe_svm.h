@@ -57,5 +57,6 @@ int xe_svm_attr_change(struct xe_svm *svm, u64 start, u64 end, unsigned int mask
 int xe_svm_atomic_access(struct xe_svm *svm, u64 addr);
 int xe_svm_prefetch(struct xe_svm *svm, u64 start, u64 end, u64 win_start, u64 win_end,
 		    const struct xe_svm_prefetch_dest *dest);
+void xe_svm_residency_print(struct xe_svm *svm, struct drm_printer *p);
 
 #endif

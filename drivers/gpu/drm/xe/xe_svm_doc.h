@@ -460,11 +460,19 @@
  * (with the error and the number of hmm_range_fault() passes redone
  * because an invalidation won the race), xe_svm_invalidate_begin (the
  * zapped bounds and the notifier event) and xe_svm_invalidate_end,
- * xe_svm_gc and xe_svm_range_destroy. Each event names its SVM context,
- * so one VM can be followed among many. Each context also keeps counters
- * (&struct xe_svm_stats) that xe_svm_stats_print() prints for debugfs: the
- * xe device's ``svm`` file lists them per VM (by ASID), the emulated
- * device has one file per VM. Tracing::
+ * xe_svm_prefetch (each range a prefetch moved and mapped), xe_svm_gc and
+ * xe_svm_range_destroy. Each event names its SVM context, so one VM can
+ * be followed among many. Each context also keeps counters (&struct
+ * xe_svm_stats) that xe_svm_stats_print() prints for debugfs: the xe
+ * device's ``svm`` file lists them per VM (by ASID), the emulated device
+ * has one file per VM, which then lists every range with
+ * xe_svm_residency_print(): where its pages are now (system memory, which
+ * VRAM, absent), how the GPU maps it, and its memory-range attributes::
+ *
+ *	range [0x7f3a00000000, 0x7f3a00200000) sys=0 vram=512 absent=0
+ *	    in=xe_svm_emu_tile0_VRAM gpu=mapped,write,vram pref=device atomic=0 pat=0
+ *
+ * (one line in the file). Tracing::
  *
  *	echo 1 > /sys/kernel/tracing/events/xe_svm/enable
  *	cat /sys/kernel/tracing/trace_pipe

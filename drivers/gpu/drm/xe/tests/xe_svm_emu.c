@@ -426,6 +426,8 @@ static int xe_svm_emu_vm_stats_show(struct seq_file *m, void *data)
 	struct drm_printer p = drm_seq_file_printer(m);
 
 	xe_svm_stats_print(&vm->svm, &p);
+	/* Then where each range's memory is: see xe_svm_residency_print(). */
+	xe_svm_residency_print(&vm->svm, &p);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(xe_svm_emu_vm_stats);
