@@ -913,6 +913,33 @@ static struct xe_svm_devmem *xe_svm_prefetch_target(struct xe_svm *svm,
 	return svm->vram;
 }
 
+/* Tries of a range an invalidation keeps hitting between map and commit */
+#define XE_SVM_PREFETCH_COMMIT_TRIES	3
+
+/*
+ * Map @range for a prefetch, and commit it if the backend asks. A range
+ * an invalidation keeps hitting before the commit is left to the GPU's
+ * own fault.
+ */
+static int xe_svm_prefetch_map(struct xe_svm *svm, struct xe_svm_range *range,
+			       const struct xe_svm_prefetch_dest *dest, bool write,
+			       bool to_system)
+{
+	unsigned int tries = XE_SVM_PREFETCH_COMMIT_TRIES;
+	int err;
+
+	do {
+		err = xe_svm_range_map(svm, range, XE_SVM_MAP_PREFETCH |
+				       (write ? XE_SVM_MAP_WRITE : 0) |
+				       (to_system ? XE_SVM_MAP_SYSTEM : 0));
+		if (err || !dest->commit)
+			return err;
+		err = dest->commit(svm, range, dest->arg);
+	} while (err == -EAGAIN && --tries);
+
+	return err == -EAGAIN ? 0 : err;
+}
+
 /**
  * xe_svm_prefetch() - migrate and map mirrored memory ahead of the GPU
  * @svm: the SVM context
@@ -939,7 +966,7 @@ static struct xe_svm_devmem *xe_svm_prefetch_target(struct xe_svm *svm,
  * may sleep.
  * Return: 0; -EINTR when a fatal signal is pending; -EBUSY when
  * invalidations kept racing a range for longer than the timeout;
- * -ENOMEM; or the backend's error.
+ * -ENOMEM; or the backend's error (of its @dest->commit too).
  */
 int xe_svm_prefetch(struct xe_svm *svm, u64 start, u64 end, u64 win_start, u64 win_end,
 		    const struct xe_svm_prefetch_dest *dest)
@@ -973,9 +1000,7 @@ int xe_svm_prefetch(struct xe_svm *svm, u64 start, u64 end, u64 win_start, u64 w
 
 		dm = xe_svm_prefetch_target(svm, range, dest);
 		moved = xe_svm_range_prefetch_place(svm, range, dm, &write);
-		err = xe_svm_range_map(svm, range, XE_SVM_MAP_PREFETCH |
-				       (write ? XE_SVM_MAP_WRITE : 0) |
-				       (dm ? 0 : XE_SVM_MAP_SYSTEM));
+		err = xe_svm_prefetch_map(svm, range, dest, write, !dm);
 		if (!err)
 			atomic64_inc(&svm->stats.prefetch_ranges);
 		trace_xe_svm_prefetch(range, !!dm, moved, err);

@@ -20,6 +20,8 @@ struct rw_semaphore;
 struct xe_svm;
 struct xe_svm_attr;
 struct xe_svm_devmem;
+struct xe_svm_ops;
+struct xe_svm_range;
 
 /**
  * struct xe_svm_prefetch_dest - where xe_svm_prefetch() moves memory
@@ -35,9 +37,16 @@ struct xe_svm_prefetch_dest {
 	 * is ignored
 	 */
 	bool to_pref_loc;
+	/**
+	 * @commit: optional; a backend whose &xe_svm_ops.bind only records
+	 * the range writes its PTEs here, right after the range is mapped
+	 * (VM lock held for writing; may sleep). -EAGAIN: an invalidation
+	 * hit the range first; it is mapped again.
+	 */
+	int (*commit)(struct xe_svm *svm, struct xe_svm_range *range, void *arg);
+	/** @arg: passed to @commit */
+	void *arg;
 };
-struct xe_svm_ops;
-struct xe_svm_range;
 
 int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
 		struct device *dma_dev, struct mm_struct *mm,

@@ -447,7 +447,11 @@
  *
  * Addresses no CPU VMA covers are skipped to the next VMA, and ranges the
  * GPU may not access (PROT_NONE, a VMA that changed under the range) are
- * left for the GPU to fault on. The loop stops at a fatal signal
+ * left for the GPU to fault on. On xe, xe_svm_xe_prefetch() runs it from
+ * VM_BIND after the ops are parsed and before they execute, over the
+ * mirror VMAs (and the gaps of a VM that mirrors everything), and binds
+ * each range on the root tile as the core maps it (&xe_svm_prefetch_dest
+ * commit); other tiles fault for themselves. The loop stops at a fatal signal
  * (-EINTR), when invalidations keep racing one range past the timeout
  * (-EBUSY), or on -ENOMEM.
  */

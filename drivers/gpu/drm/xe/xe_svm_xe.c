@@ -186,6 +186,18 @@
  *   re-fault 10^5 distinct 2 MiB ranges mapped with 4 KiB PTEs; the VRAM
  *   the page tables use comes back to where it started, and no GPU
  *   page-walk error is logged.
+ * - Memory-range attributes on the GPU: the fault binds with the
+ *   attribute's PAT index and, under %DRM_XE_ATOMIC_CPU, without the
+ *   atomic-enable bit (KUnit svmxe_fault_attr_test for the request; the
+ *   PTE bits are xe_pt's). Hardware: an atomic on VRAM pages advised
+ *   ATOMIC CPU faults and the fault fails with -EACCES; a PAT index
+ *   changed by MADVISE shows in the PTEs after the next fault.
+ * - PREFETCH of mirrored memory binds each range on the root tile before
+ *   the bind's syncs signal (KUnit svmxe_prefetch_test for the walk,
+ *   svmxe_prefetch_commit_test for the bind). Hardware: prefetch 1 GiB
+ *   to VRAM, then a GPU kernel reading all of it takes no page fault
+ *   (the GT's svm_pagefault_count does not move) on a single-tile part;
+ *   on a multi-tile part the other tiles fault once per range.
  */
 
 /*
@@ -1839,12 +1851,16 @@ void xe_svm_xe_vm_fini(struct xe_vm *vm)
 }
 
 /* PREFETCH of mirrored memory comes later: reject it on a mirror VMA. */
-static int svmxe_check_prefetch(struct xe_vm *vm, u64 start, u64 end)
+static int svmxe_check_prefetch(struct xe_vm *vm, const struct drm_xe_vm_bind_op *op)
 {
+	u64 start = op->addr, end = op->addr + op->range;
 	struct drm_gpuva *gpuva;
 
+	/* The preferred location is an attribute of mirrored memory only. */
+	if (op->prefetch_mem_region_instance != (u32)DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC)
+		return 0;
 	drm_gpuvm_for_each_va_range(gpuva, &vm->gpuvm, start, end)
-		if (xe_vma_is_cpu_addr_mirror(gpuva_to_vma(gpuva)))
+		if (!xe_vma_is_cpu_addr_mirror(gpuva_to_vma(gpuva)))
 			return -EINVAL;
 
 	return 0;
@@ -1911,8 +1927,11 @@ int xe_svm_xe_check_bind_op(struct xe_vm *vm,
 		return xe_svm_check_mirror_bind(op, &lim);
 	}
 
+	/* No SVM, no preferred location: -1 would index nothing. */
 	if (!svm)
-		return 0;
+		return op->op == DRM_XE_VM_BIND_OP_PREFETCH &&
+		       op->prefetch_mem_region_instance == XE_SVM_XE_PREFETCH_PREF_LOC ?
+		       -EINVAL : 0;
 
 	switch (op->op) {
 	case DRM_XE_VM_BIND_OP_MAP:
@@ -1921,7 +1940,7 @@ int xe_svm_xe_check_bind_op(struct xe_vm *vm,
 		return xe_svm_check_unbind(&vm->svm, op->addr,
 					   op->addr + op->range);
 	case DRM_XE_VM_BIND_OP_PREFETCH:
-		return svmxe_check_prefetch(vm, op->addr, op->addr + op->range);
+		return svmxe_check_prefetch(vm, op);
 	default:
 		/* UNMAP_ALL only unbinds buffer objects */
 		return 0;
@@ -2164,6 +2183,115 @@ out_free:
 out_put:
 	xe_vm_put(vm);
 	return err;
+}
+
+/*
+ * The core mapped @range for a prefetch: bind it on the root tile, with
+ * the PAT index and atomic mode of its attribute, as a fault there would.
+ */
+static int svmxe_prefetch_commit(struct xe_svm *svm, struct xe_svm_range *range, void *arg)
+{
+	struct xe_vm *vm = svm_to_vm(svm);
+	struct xe_svm_attr_region *region = xe_svm_attr_lookup(&svm->attrs, range->start);
+	u16 pat_index = region ? region->attr.pat_index : vm->xe->pat.idx[XE_CACHE_WB];
+	bool no_atomics = region && region->attr.atomic == DRM_XE_ATOMIC_CPU;
+
+	/* The core's bind only armed the range; this commits it. */
+	vm->svm_armed = NULL;
+	return svmxe_commit(vm, xe_device_get_root_tile(vm->xe), range, pat_index, false,
+			    no_atomics);
+}
+
+/* The core's prefetch of [@start, @end) within the mirror [@ws, @we). */
+static int svmxe_core_prefetch(struct xe_vm *vm, u64 start, u64 end, u64 ws, u64 we,
+			       const struct xe_svm_prefetch_dest *dest)
+{
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_core_prefetch, vm, start, end, ws, we, dest);
+	return xe_svm_prefetch(&vm->svm, start, end, ws, we, dest);
+}
+
+/* Prefetch the mirrored parts of [@start, @end): mirror VMAs and gaps. */
+static int svmxe_prefetch_range(struct xe_vm *vm, u64 start, u64 end,
+				const struct xe_svm_prefetch_dest *dest)
+{
+	bool whole = vm->flags & XE_VM_FLAG_CPU_ADDR_MIRROR;
+	struct drm_gpuva *gpuva, *next;
+	u64 at = start, gs, ge;
+	int err;
+
+	/* A prefetch may free ranges, never VMAs: the walk stays valid. */
+	drm_gpuvm_for_each_va_range_safe(gpuva, next, &vm->gpuvm, start, end) {
+		struct xe_vma *vma = gpuva_to_vma(gpuva);
+		u64 vs = xe_vma_start(vma), ve = xe_vma_end(vma);
+
+		if (whole && at < vs) {
+			svmxe_gap(vm, at, &gs, &ge);
+			err = svmxe_core_prefetch(vm, at, vs, gs, ge, dest);
+			if (err)
+				return err;
+		}
+		if (xe_vma_is_cpu_addr_mirror(vma)) {
+			err = svmxe_core_prefetch(vm, max(start, vs), min(end, ve), vs, ve, dest);
+			if (err)
+				return err;
+		}
+		at = ve;
+	}
+	if (whole && at < end) {
+		svmxe_gap(vm, at, &gs, &ge);
+		return svmxe_core_prefetch(vm, at, min(end, ge), gs, ge, dest);
+	}
+
+	return 0;
+}
+
+/**
+ * xe_svm_xe_prefetch() - prefetch the mirrored memory PREFETCH ops name
+ * @vm: the VM
+ * @ops: the operations of a VM_BIND, all checked
+ * @n: how many
+ *
+ * For each %DRM_XE_VM_BIND_OP_PREFETCH, the mirror VMAs in its range (and
+ * the gaps, in a VM that mirrors everything) are prefetched with
+ * xe_svm_prefetch() and each range bound on the root tile as the core
+ * maps it. Region instance 0 means system memory, a VRAM instance that
+ * tile's VRAM, %DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC each range's preferred
+ * location. Called after the ops are parsed and before they run, so that
+ * the syncs of the bind signal once the memory is in place.
+ *
+ * Context: process context, VM lock held for writing, no dma-resv and no
+ * mmap lock held; may sleep.
+ * Return: 0, or the error of xe_svm_prefetch() (-EINTR, -EBUSY, -ENOMEM,
+ * a bind's error).
+ */
+int xe_svm_xe_prefetch(struct xe_vm *vm, const struct drm_xe_vm_bind_op *ops, u32 n)
+{
+	struct xe_device *xe = vm->xe;
+	u32 i;
+	int err;
+
+	lockdep_assert_held_write(&vm->lock);
+
+	if (!(vm->flags & XE_VM_FLAG_SVM))
+		return 0;
+	for (i = 0; i < n; i++) {
+		u32 region = ops[i].prefetch_mem_region_instance;
+		struct xe_svm_prefetch_dest dest = {
+			.to_pref_loc = region == (u32)DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC,
+			.commit = svmxe_prefetch_commit,
+		};
+
+		if (ops[i].op != DRM_XE_VM_BIND_OP_PREFETCH)
+			continue;
+		/* A VRAM region with no SVM device memory: mapped where it is. */
+		if (!dest.to_pref_loc && region && region <= XE_MAX_TILES_PER_DEVICE)
+			dest.dm = xe->tiles[region - 1].svm_devmem;
+		err = svmxe_prefetch_range(vm, ops[i].addr, ops[i].addr + ops[i].range, &dest);
+		if (err)
+			return err;
+	}
+
+	return 0;
 }
 
 /**

@@ -28,6 +28,8 @@ struct xe_vma_ops;
 #define XE_SVM_XE_VM_CREATE_FLAGS	DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR
 #define XE_SVM_XE_VM_BIND_FLAGS		(DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR | \
 					 DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET)
+/* The PREFETCH region that follows each range's preferred location */
+#define XE_SVM_XE_PREFETCH_PREF_LOC	((u32)DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC)
 
 bool xe_svm_xe_can_mirror(struct xe_device *xe);
 void xe_svm_xe_device_init(struct xe_device *xe);
@@ -58,11 +60,14 @@ int xe_svm_xe_madvise_ioctl(struct drm_device *dev, void *data, struct drm_file 
 int xe_svm_xe_query_mem_range_attrs_ioctl(struct drm_device *dev, void *data,
 					  struct drm_file *file);
 void xe_svm_xe_binds_done(struct xe_vm *vm, const struct drm_xe_vm_bind_op *ops, u32 n);
+int xe_svm_xe_prefetch(struct xe_vm *vm, const struct drm_xe_vm_bind_op *ops, u32 n);
 
 #else
 
 #define XE_SVM_XE_VM_CREATE_FLAGS	0
 #define XE_SVM_XE_VM_BIND_FLAGS		0
+/* Without SVM there is no preferred location: region 0 is checked as any */
+#define XE_SVM_XE_PREFETCH_PREF_LOC	0
 
 static inline bool xe_svm_xe_can_mirror(struct xe_device *xe)
 {
@@ -161,6 +166,12 @@ static inline int xe_svm_xe_query_mem_range_attrs_ioctl(struct drm_device *dev,
 static inline void xe_svm_xe_binds_done(struct xe_vm *vm,
 					const struct drm_xe_vm_bind_op *ops, u32 n)
 {
+}
+
+static inline int xe_svm_xe_prefetch(struct xe_vm *vm,
+				     const struct drm_xe_vm_bind_op *ops, u32 n)
+{
+	return 0;
 }
 
 static inline bool xe_svm_xe_range_vma_writable(struct xe_vma *vma, u64 addr)

@@ -89,6 +89,11 @@ struct svmxe_test {
 	DECLARE_BITMAP(bind_ro, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
 	struct svmxe_layout bind_layout;
 
+	/* svmxe_core_prefetch(): the windows the walk handed the core */
+	unsigned int prefetches;
+	u64 pf_start[4], pf_end[4], pf_ws[4], pf_we[4];
+	struct xe_svm_prefetch_dest pf_dest;
+
 	/* svmxe_run_unbind() */
 	unsigned int unbinds;
 	int unbind_ret;
@@ -1956,12 +1961,19 @@ static void svmxe_bind_op_test(struct kunit *test)
 		.addr = SZ_4G + SZ_2M, .range = SZ_4K };
 	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), -EBUSY);
 
-	/* PREFETCH over a mirror, or only over a BO */
+	/*
+	 * PREFETCH over a mirror (SVM prefetches it): to a region, or to the
+	 * preferred location; over a BO only to a region
+	 */
 	op = (struct drm_xe_vm_bind_op){ .op = DRM_XE_VM_BIND_OP_PREFETCH,
 		.addr = SZ_4G + SZ_1G - SZ_4K, .range = SZ_8K };
-	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), -EINVAL);
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), 0);
+	op.prefetch_mem_region_instance = (u32)DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), 0);
 	op.addr = SZ_8G;
 	op.range = SZ_1G;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), -EINVAL);
+	op.prefetch_mem_region_instance = 0;
 	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), 0);
 
 	/* a VM without SVM: no mirror, no -EBUSY */
@@ -2773,6 +2785,124 @@ static void svmxe_madvise_value_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, svmxe_madvise_value(ctx->xe, &a, &val, &mask), -EBADF);
 }
 
+static int svmxe_test_core_prefetch(struct xe_vm *vm, u64 start, u64 end, u64 ws, u64 we,
+				    const struct xe_svm_prefetch_dest *dest)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+	unsigned int i = ctx->prefetches++;
+
+	if (i < ARRAY_SIZE(ctx->pf_start)) {
+		ctx->pf_start[i] = start;
+		ctx->pf_end[i] = end;
+		ctx->pf_ws[i] = ws;
+		ctx->pf_we[i] = we;
+	}
+	ctx->pf_dest = *dest;
+	return 0;
+}
+
+/*
+ * PREFETCH on xe: the mirrored parts of the range go to the core (mirror
+ * VMAs; gaps too in a whole-mirror VM), each op with its destination;
+ * -1 only over mirrored memory, and never without SVM.
+ */
+static void svmxe_prefetch_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_vm *vm = ctx->vm;
+	struct drm_xe_vm_bind_op op = {
+		.op = DRM_XE_VM_BIND_OP_PREFETCH,
+		.addr = 0,
+		.range = SZ_8G,
+		.prefetch_mem_region_instance = 1,
+	};
+
+	kunit_activate_static_stub(test, svmxe_core_prefetch, svmxe_test_core_prefetch);
+	svmxe_test_gpuvm_init(test, vm);
+	svmxe_test_insert_vma(test, vm, SZ_1G, SZ_1G, 0);
+	svmxe_test_insert_vma(test, vm, SZ_4G, SZ_1G, XE_VMA_CPU_ADDR_MIRROR);
+
+	down_write(&vm->lock);
+	/* a VRAM region or system memory over a BO and a mirror: allowed */
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), 0);
+	op.prefetch_mem_region_instance = 0;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), 0);
+	/* -1 over a BO VMA: refused; over the mirror only: allowed */
+	op.prefetch_mem_region_instance = (u32)DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), -EINVAL);
+	op.addr = SZ_4G;
+	op.range = SZ_1G;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), 0);
+	vm->flags &= ~XE_VM_FLAG_SVM;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_check_bind_op(vm, &op), -EINVAL);
+	vm->flags |= XE_VM_FLAG_SVM;
+
+	/* the walk: only the mirror VMA, clipped to the op */
+	op.addr = 0;
+	op.range = SZ_4G + SZ_2M;
+	op.prefetch_mem_region_instance = 0;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_prefetch(vm, &op, 1), 0);
+	KUNIT_ASSERT_EQ(test, ctx->prefetches, 1);
+	KUNIT_EXPECT_EQ(test, ctx->pf_start[0], SZ_4G);
+	KUNIT_EXPECT_EQ(test, ctx->pf_end[0], SZ_4G + SZ_2M);
+	KUNIT_EXPECT_EQ(test, ctx->pf_ws[0], SZ_4G);
+	KUNIT_EXPECT_EQ(test, ctx->pf_we[0], SZ_4G + SZ_1G);
+	KUNIT_EXPECT_NULL(test, ctx->pf_dest.dm);
+	KUNIT_EXPECT_FALSE(test, ctx->pf_dest.to_pref_loc);
+	KUNIT_EXPECT_TRUE(test, ctx->pf_dest.commit == svmxe_prefetch_commit);
+
+	/* a whole-mirror VM: the gaps around the VMAs too, the BO skipped */
+	ctx->prefetches = 0;
+	vm->flags |= XE_VM_FLAG_CPU_ADDR_MIRROR;
+	op.range = SZ_8G;
+	op.prefetch_mem_region_instance = (u32)DRM_XE_CONSULT_MEM_ADVISE_PREF_LOC;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_prefetch(vm, &op, 1), 0);
+	KUNIT_ASSERT_EQ(test, ctx->prefetches, 4);
+	KUNIT_EXPECT_EQ(test, ctx->pf_start[0], 0);
+	KUNIT_EXPECT_EQ(test, ctx->pf_end[0], SZ_1G);
+	KUNIT_EXPECT_EQ(test, ctx->pf_start[1], SZ_2G);
+	KUNIT_EXPECT_EQ(test, ctx->pf_end[1], SZ_4G);
+	KUNIT_EXPECT_EQ(test, ctx->pf_ws[1], SZ_2G);
+	KUNIT_EXPECT_EQ(test, ctx->pf_we[1], SZ_4G);
+	KUNIT_EXPECT_EQ(test, ctx->pf_start[2], SZ_4G);
+	KUNIT_EXPECT_EQ(test, ctx->pf_start[3], SZ_4G + SZ_1G);
+	KUNIT_EXPECT_EQ(test, ctx->pf_end[3], SZ_8G);
+	KUNIT_EXPECT_EQ(test, ctx->pf_we[3], vm->size);
+	KUNIT_EXPECT_TRUE(test, ctx->pf_dest.to_pref_loc);
+	vm->flags &= ~XE_VM_FLAG_CPU_ADDR_MIRROR;
+
+	/* not a PREFETCH, or no SVM: nothing to do */
+	ctx->prefetches = 0;
+	op.op = DRM_XE_VM_BIND_OP_UNMAP;
+	KUNIT_EXPECT_EQ(test, xe_svm_xe_prefetch(vm, &op, 1), 0);
+	KUNIT_EXPECT_EQ(test, ctx->prefetches, 0);
+	up_write(&vm->lock);
+}
+
+/* A prefetched range is bound on the root tile with its attribute's PAT. */
+static void svmxe_prefetch_commit_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	const u64 base = 0x100000000ull;
+	struct xe_svm_attr v = { .atomic = DRM_XE_ATOMIC_CPU, .pat_index = 6 };
+	struct xe_vm *vm = ctx->vm;
+
+	svmxe_fault_setup(test, base, 5, true);
+	down_write(&vm->lock);
+	KUNIT_EXPECT_EQ(test, svmxe_prefetch_commit(&vm->svm, ctx->range, NULL), 0);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
+	KUNIT_EXPECT_EQ(test, ctx->bind_pat, 5);
+	KUNIT_EXPECT_EQ(test, ctx->bind_tile_mask, BIT(0));
+	KUNIT_EXPECT_EQ(test, ctx->bind_start, base + SZ_2M);
+
+	svmxe_test_attr_set(test, vm, base, base + SZ_1G, XE_SVM_ATTR_ATOMIC | XE_SVM_ATTR_PAT, &v);
+	KUNIT_EXPECT_EQ(test, svmxe_prefetch_commit(&vm->svm, ctx->range, NULL), 0);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 2);
+	KUNIT_EXPECT_EQ(test, ctx->bind_pat, 6);
+	KUNIT_EXPECT_FALSE(test, ctx->bind_flags & XE_VMA_ATOMIC_PTE_BIT);
+	up_write(&vm->lock);
+}
+
 static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE_PARAM(svmxe_page_size_test, svmxe_size_gen_params),
 	KUNIT_CASE(svmxe_bind_request_test),
@@ -2805,6 +2935,8 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_query_walk_test),
 	KUNIT_CASE(svmxe_limits_test),
 	KUNIT_CASE(svmxe_madvise_value_test),
+	KUNIT_CASE(svmxe_prefetch_test),
+	KUNIT_CASE(svmxe_prefetch_commit_test),
 	{}
 };
 
