@@ -344,6 +344,8 @@ static void test_prefetch_bad(void)
 		{ "extensions", 7, 1 },
 		{ "addr not page aligned", 8, 8 },
 		{ "range zero", 9, 0 },
+		{ "addr + range wraps", 10, 0 },
+		{ "range past the VA space", 11, 0 },
 	};
 	unsigned int i;
 
@@ -367,6 +369,8 @@ static void test_prefetch_bad(void)
 		case 7: op.extensions = rows[i].value; break;
 		case 8: op.addr += rows[i].value; break;
 		case 9: op.range = rows[i].value; break;
+		case 10: op.addr = ~0ULL - SZ_4K + 1; op.range = 2 * SZ_4K; break;
+		case 11: op.addr = EMU_VA_END - SZ_4K; op.range = 2 * SZ_4K; break;
 		}
 		err = __emu_bind_ops(vm.fd, vm.id, &op, 1);
 		if (err != -EINVAL)
@@ -376,6 +380,38 @@ static void test_prefetch_bad(void)
 	svmt_assert_eq_u64(pages_with(&vm, p, size, MAPPED), 0);
 	svmt_assert_eq_u64(emu_stats(&vm).ranges_created, 0);
 	emu_vm_destroy(&vm);
+}
+
+/*
+ * A prefetch maps writable; an mprotect() down afterwards must take the
+ * GPU's write access away (the GPU write fails, nothing written), and
+ * back up must give it back.
+ */
+static void test_prefetch_then_mprotect(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	uint64_t *p = emu_anon_2m(size);
+	struct emu_vm vm = vm_mirroring(p, size);
+	uint64_t in_use = emu_vram_in_use(vm.fd, 0);
+	unsigned int round;
+
+	emu_fill_linear(p, n, V1, S1);
+	for (round = 0; round < 2; round++) {
+		/* round 0 from VRAM, round 1 from system memory */
+		prefetch(&vm, p, size, round ? 0 : 1);
+		svmt_assert_eq_u64(pages_with(&vm, p, size, MAPPED_W), PAGES(size));
+		svmt_assert_ok(mprotect(p, size, PROT_READ));
+		svmt_assert_eq_u64(pages_with(&vm, p, size, MAPPED_W), 0);
+		emu_assert_result(emu_write(&vm, &p[17], 1), -EPERM);
+		emu_assert_result(emu_atomic_add(&vm, &p[18], 1, NULL), -EPERM);
+		emu_assert_gpu_linear(&vm, p, size, V1, S1);
+		svmt_assert_ok(mprotect(p, size, PROT_READ | PROT_WRITE));
+		emu_assert_result(emu_write(&vm, &p[17], V1 + 17 * S1), 0);
+		emu_assert_linear(p, n, V1, S1);
+	}
+	emu_vm_destroy(&vm);
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use);
 }
 
 struct munmap_race {
@@ -444,6 +480,7 @@ static const struct svmt_subtest subtests[] = {
 	{ "prefetch-shared-stays", test_prefetch_shared_stays },
 	{ "prefetch-unmirrored-noop", test_prefetch_unmirrored_noop },
 	{ "prefetch-bad", test_prefetch_bad },
+	{ "prefetch-then-mprotect", test_prefetch_then_mprotect },
 	{ "prefetch-racing-munmap", test_prefetch_racing_munmap, 120 },
 };
 

@@ -1077,12 +1077,32 @@ static int __xe_svm_attr_change(struct xe_svm *svm, u64 start, u64 end, unsigned
  * reclaim: no allocation, no sleeping lock) and wakes the garbage
  * collector, which resets the attributes under the VM lock.
  */
+/*
+ * Note [@start, @end) for the autoreset; when the array is full, the last
+ * entry grows to cover it (more may be reset than was unmapped, counted).
+ */
+static void xe_svm_note_unmapped_locked(struct xe_svm *svm, u64 start, u64 end)
+{
+	unsigned int n = svm->nr_unmapped;
+
+	lockdep_assert_held(&svm->gc_lock);
+
+	if (n < XE_SVM_UNMAPPED_MAX) {
+		svm->unmapped[n].start = start;
+		svm->unmapped[n].end = end;
+		svm->nr_unmapped++;
+		return;
+	}
+	svm->unmapped[n - 1].start = min(svm->unmapped[n - 1].start, start);
+	svm->unmapped[n - 1].end = max(svm->unmapped[n - 1].end, end);
+	atomic64_inc(&svm->stats.autoreset_overflows);
+}
+
 static bool xe_svm_unmap_watch(struct mmu_interval_notifier *mni,
 			       const struct mmu_notifier_range *r,
 			       unsigned long cur_seq)
 {
 	struct xe_svm *svm = container_of(mni, struct xe_svm, unmap_watch);
-	unsigned int n;
 
 	/* Nothing reads this notifier's sequence: no lock to set it under. */
 	mmu_interval_set_seq(mni, cur_seq);
@@ -1090,16 +1110,7 @@ static bool xe_svm_unmap_watch(struct mmu_interval_notifier *mni,
 		return true;
 
 	spin_lock(&svm->gc_lock);
-	n = svm->nr_unmapped;
-	if (n < XE_SVM_UNMAPPED_MAX) {
-		svm->unmapped[n].start = r->start;
-		svm->unmapped[n].end = r->end;
-		svm->nr_unmapped++;
-	} else {
-		svm->unmapped[n - 1].start = min_t(u64, svm->unmapped[n - 1].start, r->start);
-		svm->unmapped[n - 1].end = max_t(u64, svm->unmapped[n - 1].end, r->end);
-		atomic64_inc(&svm->stats.autoreset_overflows);
-	}
+	xe_svm_note_unmapped_locked(svm, r->start, r->end);
 	spin_unlock(&svm->gc_lock);
 	queue_work(system_unbound_wq, &svm->gc_work);
 
@@ -1164,7 +1175,7 @@ static int xe_svm_autoreset_interval(struct xe_svm *svm, u64 start, u64 end)
 /* Apply the resets the notifier noted; what cannot be done waits. */
 static void xe_svm_autoreset(struct xe_svm *svm)
 {
-	unsigned int i, n;
+	unsigned int n;
 
 	for (;;) {
 		u64 start, end;
@@ -1183,12 +1194,7 @@ static void xe_svm_autoreset(struct xe_svm *svm)
 		if (xe_svm_autoreset_interval(svm, start, end)) {
 			/* No memory: keep it for the next collection. */
 			spin_lock(&svm->gc_lock);
-			i = svm->nr_unmapped;
-			if (i < XE_SVM_UNMAPPED_MAX) {
-				svm->unmapped[i].start = start;
-				svm->unmapped[i].end = end;
-				svm->nr_unmapped++;
-			}
+			xe_svm_note_unmapped_locked(svm, start, end);
 			spin_unlock(&svm->gc_lock);
 			break;
 		}

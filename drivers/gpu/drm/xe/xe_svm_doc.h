@@ -199,6 +199,22 @@
  * blocks), read under the manager's move spinlock, under which nothing
  * else is taken.
  *
+ * Memory-range attributes (&xe_svm.attrs) are protected by the VM lock:
+ * MADVISE, binds and the garbage collector change them with it held for
+ * writing, after allocating what a change needs; faults and the query
+ * read them with it held in either mode. The query flushes the garbage
+ * collector's work before it takes the VM lock, never with it held. The
+ * autoreset notifier (&xe_svm.unmap_watch) takes only the garbage
+ * collector's spinlock and allocates nothing; it is inserted, like a
+ * range's, with the VM lock held and removed before the worker is
+ * cancelled. A prefetch holds the VM lock for writing and takes the mmap
+ * lock for reading around each step, as a fault does; to system memory
+ * its hmm_range_fault() runs our pagemap's migrate_to_ram(), which takes
+ * neither the VM lock nor the notifier lock. On xe it runs from VM_BIND
+ * before any dma-resv is locked. The residency view takes the VM lock
+ * for reading, then the mirrored process's mmap lock for reading, then
+ * the notifier lock for reading, one at a time per range.
+ *
  * Each function that relies on one of these rules asserts it on entry
  * (lockdep_assert_held(), mmap_assert_locked(), might_sleep()).
  */

@@ -71,7 +71,6 @@ static unsigned int attr_set(struct kunit *test, u64 start, u64 end, unsigned in
 	n = xe_svm_attr_set(&ctx->tree, &split, A_BASE + start, A_BASE + end, mask, val,
 			    attr_record, ctx);
 	xe_svm_attr_split_release(&split);
-	KUNIT_EXPECT_EQ(test, n, ctx->nr_changed);
 
 	return n;
 }
