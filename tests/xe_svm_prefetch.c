@@ -414,27 +414,6 @@ static void test_prefetch_then_mprotect(void)
 	emu_assert_vram_in_use(vm.fd, 0, in_use);
 }
 
-struct munmap_race {
-	char *tail;
-	volatile int stop;
-	unsigned long rounds;
-};
-
-static void *munmap_tail(void *arg)
-{
-	struct munmap_race *r = arg;
-
-	while (!r->stop) {
-		svmt_assert_ok(munmap(r->tail, SZ_2M));
-		svmt_assert(mmap(r->tail, SZ_2M, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == r->tail);
-		memset(r->tail, 3, SZ_4K);
-		r->rounds++;
-		usleep(300);
-	}
-	return NULL;
-}
-
 /*
  * Prefetches to VRAM and back race munmap/mmap of the last 2 MiB: each
  * succeeds (or reports the race as -EBUSY), and the memory that stays
@@ -446,21 +425,20 @@ static void test_prefetch_racing_munmap(void)
 	char *p = (char *)emu_anon_2m(size);
 	struct emu_vm vm = vm_mirroring(p, size);
 	uint64_t in_use = emu_vram_in_use(vm.fd, 0);
-	struct munmap_race r = { .tail = p + stay };
-	pthread_t t;
+	struct emu_remap_loop r;
+	unsigned long rounds;
 	unsigned int i;
 
 	emu_fill_linear((uint64_t *)p, n, V1, S1);
-	svmt_assert_ok(pthread_create(&t, NULL, munmap_tail, &r));
+	emu_remap_loop_start(&r, p + stay, 300);
 	for (i = 0; i < 12; i++) {
 		int err = __emu_prefetch(vm.fd, vm.id, (uintptr_t)p, size, i % 2 ? 0 : 1);
 
 		if (err && err != -EBUSY)
 			svmt_fail(__FILE__, __LINE__, "PREFETCH %u: %s", i, strerror(-err));
 	}
-	r.stop = 1;
-	pthread_join(t, NULL);
-	svmt_info("12 prefetches, %lu munmaps", r.rounds);
+	rounds = emu_remap_loop_stop(&r);
+	svmt_info("12 prefetches, %lu munmaps", rounds);
 	emu_assert_gpu_linear(&vm, p, stay, V1, S1);
 	emu_assert_linear((uint64_t *)p, n, V1, S1);
 	emu_vm_destroy(&vm);

@@ -470,6 +470,38 @@ void emu_fail_next(const char *knob, unsigned int n)
 
 /* --- CPU memory ----------------------------------------------------- */
 
+static void *emu_remap_loop_thread(void *arg)
+{
+	struct emu_remap_loop *r = arg;
+
+	while (!r->stop) {
+		svmt_assert_ok(munmap(r->tail, SZ_2M));
+		svmt_assert(mmap(r->tail, SZ_2M, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == r->tail);
+		memset(r->tail, 3, SZ_4K);
+		r->rounds++;
+		usleep(r->pause_us);
+	}
+	return NULL;
+}
+
+void emu_remap_loop_start(struct emu_remap_loop *r, void *tail, unsigned int pause_us)
+{
+	r->tail = tail;
+	r->stop = 0;
+	r->rounds = 0;
+	r->pause_us = pause_us;
+	svmt_assert_ok(pthread_create(&r->thread, NULL, emu_remap_loop_thread, r));
+}
+
+unsigned long emu_remap_loop_stop(struct emu_remap_loop *r)
+{
+	r->stop = 1;
+	svmt_assert_ok(pthread_join(r->thread, NULL));
+	return r->rounds;
+}
+
+
 void *emu_mmap(size_t size, int prot, int flags, int fd, off_t off)
 {
 	void *p = mmap(NULL, size, prot, flags, fd, off);
@@ -865,6 +897,68 @@ struct drm_xe_mem_range_attr *emu_query_attrs(struct emu_vm *vm, uint64_t start,
 	if (err)
 		svmt_fail(__FILE__, __LINE__, "QUERY_MEM_RANGE_ATTRS fill: %s", strerror(-err));
 	svmt_assert_eq_u64(q.num_mem_ranges, *n);
+	return v;
+}
+
+int __emu_residency(int fd, struct xe_svm_emu_residency *args)
+{
+	return ioctl_err(fd, XE_SVM_EMU_IOCTL_RESIDENCY, args);
+}
+
+static void emu_residency_entry_check(const struct xe_svm_emu_range_residency *e,
+				      uint64_t start, uint64_t end, uint64_t prev_end)
+{
+	uint64_t sum = e->sys_pages + e->absent_pages;
+	unsigned int t;
+
+	for (t = 0; t < XE_SVM_EMU_MAX_TILES; t++)
+		sum += e->vram_pages[t];
+	if (e->start >= e->end || e->start % SZ_4K || e->end % SZ_4K ||
+	    e->end <= start || e->start >= end || e->start < prev_end)
+		svmt_fail(__FILE__, __LINE__,
+			  "residency entry [0x%llx, 0x%llx) outside [0x%llx, 0x%llx) or out of order",
+			  (unsigned long long)e->start, (unsigned long long)e->end,
+			  (unsigned long long)start, (unsigned long long)end);
+	svmt_assert_eq_u64(e->pad, 0);
+	svmt_assert_eq_u64(e->reserved[0], 0);
+	svmt_assert_eq_u64(e->reserved[1], 0);
+	if (e->flags & XE_SVM_EMU_RES_INCOMPLETE)
+		svmt_assert_eq_u64(sum, 0);
+	else
+		svmt_assert_eq_u64(sum, (e->end - e->start) / SZ_4K);
+}
+
+struct xe_svm_emu_range_residency *emu_residency(struct emu_vm *vm, const void *addr,
+						 size_t size, uint32_t *n)
+{
+	struct xe_svm_emu_residency q = {
+		.vm_id = vm->id, .start = (uintptr_t)addr, .range = size,
+	};
+	struct xe_svm_emu_range_residency *v;
+	uint64_t prev_end = 0;
+	uint32_t i;
+	int err;
+
+	err = __emu_residency(vm->fd, &q);
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "RESIDENCY count: %s", strerror(-err));
+	svmt_assert_eq_u64(q.sizeof_entry, sizeof(*v));
+	/* One more than counted, so that the kernel's rewrite of the count shows. */
+	v = calloc(q.num_ranges + 1, sizeof(*v));
+	svmt_assert(v);
+	*n = q.num_ranges;
+	if (!q.num_ranges)
+		return v;
+	q.num_ranges++;
+	q.vector = (uintptr_t)v;
+	err = __emu_residency(vm->fd, &q);
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "RESIDENCY fill: %s", strerror(-err));
+	svmt_assert_eq_u64(q.num_ranges, *n);
+	for (i = 0; i < *n; i++) {
+		emu_residency_entry_check(&v[i], q.start, q.start + q.range, prev_end);
+		prev_end = v[i].end;
+	}
 	return v;
 }
 

@@ -17,6 +17,7 @@
 #ifndef EMU_H
 #define EMU_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -173,6 +174,17 @@ int __emu_query_attrs(int fd, struct drm_xe_vm_query_mem_range_attr *args);
 struct drm_xe_mem_range_attr *emu_query_attrs(struct emu_vm *vm, uint64_t start,
 					      uint64_t range, uint32_t *n);
 
+/* XE_SVM_EMU_IOCTL_RESIDENCY with @args as given: 0 or -errno. */
+int __emu_residency(int fd, struct xe_svm_emu_residency *args);
+/*
+ * Both calls of the residency query over [addr, addr + size): returns a
+ * malloc'd vector, its length in *n. Checks what holds for every entry:
+ * ascending, intersecting the interval, page counts adding up to the
+ * range's size (unless XE_SVM_EMU_RES_INCOMPLETE), pad and reserved 0.
+ */
+struct xe_svm_emu_range_residency *emu_residency(struct emu_vm *vm, const void *addr,
+						 size_t size, uint32_t *n);
+
 /* --- device memory (VRAM) and migration ---------------------------- */
 
 /*
@@ -303,6 +315,22 @@ int emu_tmp_file(char *path, size_t len, size_t size, uint64_t value,
  * no huge pages to map.
  */
 void *emu_map_huge(size_t size, int flags, int fd);
+
+/*
+ * A thread that munmaps 2 MiB at @tail and maps fresh anonymous memory
+ * there again (its first page written by the CPU), in a loop, until
+ * emu_remap_loop_stop(), which returns how many rounds it made.
+ */
+struct emu_remap_loop {
+	char *tail;
+	volatile int stop;
+	unsigned long rounds;
+	unsigned int pause_us;
+	pthread_t thread;
+};
+
+void emu_remap_loop_start(struct emu_remap_loop *r, void *tail, unsigned int pause_us);
+unsigned long emu_remap_loop_stop(struct emu_remap_loop *r);
 
 /* Two pipes between a test process and its child, one byte per message. */
 struct emu_pipes {

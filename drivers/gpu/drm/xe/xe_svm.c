@@ -1317,23 +1317,16 @@ void xe_svm_stats_print(struct xe_svm *svm, struct drm_printer *p)
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_stats_print, DRM_XE_SVM);
 
-/* Where the pages of a range are, from a CPU page-table walk */
-struct xe_svm_residency {
-	unsigned long sys, vram, absent;
-	/* the region of the first VRAM page; @mixed: pages of another too */
-	struct xe_svm_devmem *dm;
-	bool mixed;
-	int err;
-};
-
 /*
  * Walk the CPU page tables of @range without faulting anything in: our
  * device pages show as they are (the pgmap owner), system pages as
  * present, the rest as absent. Retried while invalidations race it, a
- * few times; what it could not read it reports in @res->err.
+ * few times; a walk that did not succeed leaves the counts at zero and
+ * says so in @res. VRAM pages of @regions[i] count in @res->vram[i].
  */
 static void xe_svm_range_residency(struct xe_svm *svm, struct xe_svm_range *range,
-				   struct xe_svm_residency *res)
+				   struct xe_svm_devmem *const *regions,
+				   unsigned int nregions, struct xe_svm_residency *res)
 {
 	unsigned long i, npages = xe_svm_range_size(range) >> PAGE_SHIFT;
 	struct hmm_range hmm = {
@@ -1342,29 +1335,44 @@ static void xe_svm_range_residency(struct xe_svm *svm, struct xe_svm_range *rang
 		.end = range->last + 1,
 		.dev_private_owner = svm->pgmap_owner,
 	};
-	unsigned int tries = 8;
+	unsigned int r, tries = 8;
+	int err;
 
 	memset(res, 0, sizeof(*res));
+	res->start = range->start;
+	res->end = range->last + 1;
+
+	down_read(&svm->notifier_lock);
+	if (test_bit(XE_SVM_RANGE_GPU_VALID, &range->flags)) {
+		res->flags |= XE_SVM_RESIDENCY_GPU_MAPPED;
+		if (test_bit(XE_SVM_RANGE_GPU_WRITE, &range->flags))
+			res->flags |= XE_SVM_RESIDENCY_GPU_WRITE;
+		if (test_bit(XE_SVM_RANGE_GPU_DEVMEM, &range->flags))
+			res->flags |= XE_SVM_RESIDENCY_GPU_VRAM;
+	}
+	up_read(&svm->notifier_lock);
+
 	hmm.hmm_pfns = kvcalloc(npages, sizeof(*hmm.hmm_pfns), GFP_KERNEL);
 	if (!hmm.hmm_pfns) {
-		res->err = -ENOMEM;
-		return;
+		err = -ENOMEM;
+		goto out_incomplete;
 	}
 	if (!mmget_not_zero(svm->mm)) {
-		res->err = -EFAULT;
+		err = -EFAULT;
 		goto out_free;
 	}
 	do {
 		hmm.notifier_seq = mmu_interval_read_begin(&range->notifier);
 		mmap_read_lock(svm->mm);
-		res->err = hmm_range_fault(&hmm);
+		err = hmm_range_fault(&hmm);
 		mmap_read_unlock(svm->mm);
-	} while (res->err == -EBUSY && --tries);
+	} while (err == -EBUSY && --tries);
 	mmput(svm->mm);
-	if (res->err)
+	if (err)
 		goto out_free;
 
 	for (i = 0; i < npages; i++) {
+		struct xe_svm_devmem *dm;
 		struct page *page;
 
 		if (!(hmm.hmm_pfns[i] & HMM_PFN_VALID)) {
@@ -1376,15 +1384,79 @@ static void xe_svm_range_residency(struct xe_svm *svm, struct xe_svm_range *rang
 			res->sys++;
 			continue;
 		}
-		res->vram++;
+		dm = xe_svm_page_to_devmem(page);
+		for (r = 0; r < nregions && regions[r] != dm; r++)
+			;
+		if (r < nregions)
+			res->vram[r]++;
+		else
+			res->vram_other++;
 		if (!res->dm)
-			res->dm = xe_svm_page_to_devmem(page);
-		else if (res->dm != xe_svm_page_to_devmem(page))
-			res->mixed = true;
+			res->dm = dm;
+		else if (res->dm != dm)
+			res->flags |= XE_SVM_RESIDENCY_VRAM_MIXED;
 	}
+	kvfree(hmm.hmm_pfns);
+	return;
+
 out_free:
 	kvfree(hmm.hmm_pfns);
+out_incomplete:
+	res->flags |= XE_SVM_RESIDENCY_INCOMPLETE;
+	res->err = err;
 }
+
+/**
+ * xe_svm_residency() - where the memory of the ranges in an interval is now
+ * @svm: the SVM context
+ * @start: the interval's first address
+ * @end: the address after its last
+ * @regions: the VRAM regions to count apart, in the order of
+ *           &xe_svm_residency.vram; may be NULL when @nregions is 0
+ * @nregions: how many, at most %XE_SVM_RESIDENCY_REGIONS
+ * @out: filled with one entry per range that intersects [@start, @end),
+ *       in address order, with the range's whole bounds; NULL to count
+ * @max: the most entries @out takes
+ *
+ * Each entry says how many of the range's pages are in system memory, in
+ * the VRAM of each of @regions (and of any other region), and absent,
+ * read from the CPU page tables without faulting anything in, and how the
+ * GPU maps the range. A range whose page tables could not be read (the
+ * process is exiting, invalidations kept winning, no memory) has
+ * %XE_SVM_RESIDENCY_INCOMPLETE and no counts: one range is no reason to
+ * fail the whole answer.
+ *
+ * Context: process context; the VM lock held (for reading is enough, so
+ * that no range is destroyed meanwhile); takes the mmap lock of the
+ * mirrored process for reading and the notifier lock for reading; may
+ * sleep.
+ * Return: the number of ranges that intersect [@start, @end), which may
+ * be more than @max (then only @max are filled).
+ */
+u32 xe_svm_residency(struct xe_svm *svm, u64 start, u64 end,
+		     struct xe_svm_devmem *const *regions, unsigned int nregions,
+		     struct xe_svm_residency *out, u32 max)
+{
+	struct xe_svm_range *range;
+	u32 n = 0;
+
+	lockdep_assert_held(svm->ranges.lock);
+	might_sleep();
+	if (WARN_ON_ONCE(nregions > XE_SVM_RESIDENCY_REGIONS))
+		nregions = XE_SVM_RESIDENCY_REGIONS;
+
+	for (range = xe_svm_range_first(&svm->ranges, start, end - 1); range;
+	     range = xe_svm_range_next(&svm->ranges, range, start, end - 1)) {
+		if (out && n < max) {
+			xe_svm_range_residency(svm, range, regions, nregions, &out[n]);
+			cond_resched();
+		}
+		n++;
+	}
+
+	return n;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_residency, DRM_XE_SVM);
 
 /**
  * xe_svm_residency_print() - where the memory of each range is now
@@ -1392,47 +1464,42 @@ out_free:
  * @p: where to print (a debugfs file)
  *
  * One line per range: its bounds; where its pages are now (system
- * memory, VRAM and which, absent), read from the CPU page tables without
- * faulting anything in; how the GPU maps it (valid, writable, all from
- * VRAM); and its memory-range attributes. Upstream has only counters;
- * this is what a runtime or a person needs to see why memory is where it
- * is.
+ * memory, VRAM and which, absent), as xe_svm_residency() reads them; how
+ * the GPU maps it (valid, writable, all from VRAM); and its memory-range
+ * attributes. Upstream has only counters; this is what a runtime or a
+ * person needs to see why memory is where it is.
  *
- * Context: process context; takes the VM lock for reading and the mmap
- * lock of the mirrored process for reading; may sleep.
+ * Context: process context; the VM lock held (for reading is enough);
+ * takes the mmap lock of the mirrored process for reading; may sleep.
  */
 void xe_svm_residency_print(struct xe_svm *svm, struct drm_printer *p)
 {
 	static const char * const prefs[] = { "device", "system", "devmem" };
 	struct xe_svm_range *range;
 
+	lockdep_assert_held(svm->ranges.lock);
 	might_sleep();
 
-	down_read(svm->ranges.lock);
 	for (range = xe_svm_range_first(&svm->ranges, 0, U64_MAX); range;
 	     range = xe_svm_range_next(&svm->ranges, range, 0, U64_MAX)) {
 		struct xe_svm_attr_region *region = xe_svm_attr_lookup(&svm->attrs, range->start);
 		struct xe_svm_residency res;
-		bool valid, write, devmem;
 		char in[48];
 
-		xe_svm_range_residency(svm, range, &res);
-		down_read(&svm->notifier_lock);
-		valid = test_bit(XE_SVM_RANGE_GPU_VALID, &range->flags);
-		write = test_bit(XE_SVM_RANGE_GPU_WRITE, &range->flags);
-		devmem = test_bit(XE_SVM_RANGE_GPU_DEVMEM, &range->flags);
-		up_read(&svm->notifier_lock);
+		xe_svm_range_residency(svm, range, NULL, 0, &res);
 
 		/* The region's name, in one word: "-" when nothing is in VRAM. */
 		strscpy(in, res.dm && res.dm->res ? res.dm->res->name : "-", sizeof(in));
 		strreplace(in, ' ', '_');
 		drm_printf(p, "range [0x%llx, 0x%llx) sys=%lu vram=%lu absent=%lu in=%s%s",
-			   range->start, range->last + 1, res.sys, res.vram, res.absent, in,
-			   res.mixed ? "+mixed" : "");
-		if (res.err)
+			   res.start, res.end, res.sys, res.vram_other, res.absent, in,
+			   res.flags & XE_SVM_RESIDENCY_VRAM_MIXED ? "+mixed" : "");
+		if (res.flags & XE_SVM_RESIDENCY_INCOMPLETE)
 			drm_printf(p, " err=%d", res.err);
-		drm_printf(p, " gpu=%s%s%s", valid ? "mapped" : "-", valid && write ? ",write" : "",
-			   valid && devmem ? ",vram" : "");
+		drm_printf(p, " gpu=%s%s%s",
+			   res.flags & XE_SVM_RESIDENCY_GPU_MAPPED ? "mapped" : "-",
+			   res.flags & XE_SVM_RESIDENCY_GPU_WRITE ? ",write" : "",
+			   res.flags & XE_SVM_RESIDENCY_GPU_VRAM ? ",vram" : "");
 		if (region)
 			drm_printf(p, " pref=%s atomic=%u pat=%u",
 				   region->attr.pref < ARRAY_SIZE(prefs) ?
@@ -1441,7 +1508,6 @@ void xe_svm_residency_print(struct xe_svm *svm, struct drm_printer *p)
 		drm_printf(p, "\n");
 		cond_resched();
 	}
-	up_read(svm->ranges.lock);
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_residency_print, DRM_XE_SVM);
 

@@ -48,6 +48,46 @@ struct xe_svm_prefetch_dest {
 	void *arg;
 };
 
+/* The most VRAM regions xe_svm_residency() counts apart */
+#define XE_SVM_RESIDENCY_REGIONS	4
+
+/* Bits of &xe_svm_residency.flags */
+#define XE_SVM_RESIDENCY_GPU_MAPPED	BIT(0)	/* the GPU maps the range */
+#define XE_SVM_RESIDENCY_GPU_WRITE	BIT(1)	/* ... for writing too */
+#define XE_SVM_RESIDENCY_GPU_VRAM	BIT(2)	/* ... and all of it from VRAM */
+#define XE_SVM_RESIDENCY_VRAM_MIXED	BIT(3)	/* VRAM pages of two regions or more */
+#define XE_SVM_RESIDENCY_INCOMPLETE	BIT(4)	/* page tables not read: no counts */
+
+/**
+ * struct xe_svm_residency - where the memory of one range is now
+ *
+ * Filled by xe_svm_residency(). The page counts add up to the range's
+ * size unless %XE_SVM_RESIDENCY_INCOMPLETE is set, when they are all 0.
+ */
+struct xe_svm_residency {
+	/** @start: the range's first address */
+	u64 start;
+	/** @end: the address after the range's last */
+	u64 end;
+	/** @sys: pages in system memory */
+	unsigned long sys;
+	/**
+	 * @absent: pages with nothing behind them in the CPU page tables
+	 * (never touched, discarded, swapped out) or that cannot be read
+	 */
+	unsigned long absent;
+	/** @vram: pages in the VRAM of each region the caller named */
+	unsigned long vram[XE_SVM_RESIDENCY_REGIONS];
+	/** @vram_other: pages in the VRAM of a region the caller did not name */
+	unsigned long vram_other;
+	/** @dm: the region of the first VRAM page, or NULL */
+	struct xe_svm_devmem *dm;
+	/** @flags: XE_SVM_RESIDENCY_* */
+	u32 flags;
+	/** @err: why the page tables were not read, with INCOMPLETE */
+	int err;
+};
+
 int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
 		struct device *dma_dev, struct mm_struct *mm,
 		struct rw_semaphore *vm_lock, u64 win_start, u64 win_end);
@@ -66,6 +106,9 @@ int xe_svm_attr_change(struct xe_svm *svm, u64 start, u64 end, unsigned int mask
 int xe_svm_atomic_access(struct xe_svm *svm, u64 addr);
 int xe_svm_prefetch(struct xe_svm *svm, u64 start, u64 end, u64 win_start, u64 win_end,
 		    const struct xe_svm_prefetch_dest *dest);
+u32 xe_svm_residency(struct xe_svm *svm, u64 start, u64 end,
+		     struct xe_svm_devmem *const *regions, unsigned int nregions,
+		     struct xe_svm_residency *out, u32 max);
 void xe_svm_residency_print(struct xe_svm *svm, struct drm_printer *p);
 
 #endif

@@ -211,9 +211,14 @@
  * lock for reading around each step, as a fault does; to system memory
  * its hmm_range_fault() runs our pagemap's migrate_to_ram(), which takes
  * neither the VM lock nor the notifier lock. On xe it runs from VM_BIND
- * before any dma-resv is locked. The residency view takes the VM lock
- * for reading, then the mirrored process's mmap lock for reading, then
- * the notifier lock for reading, one at a time per range.
+ * before any dma-resv is locked. The residency view runs with the VM
+ * lock held (for reading is enough; its callers take it) and takes the
+ * notifier lock for reading, then the mirrored process's mmap lock for
+ * reading, one at a time per range. xe's debugfs finds VMs under
+ * usm.lock and takes a VM reference there, but takes the VM lock only
+ * after dropping usm.lock: that device-wide lock is held only around
+ * lookups (every GPU fault's VM lookup takes it), never across a walk
+ * that sleeps on the VM lock and the mmap lock.
  *
  * Each function that relies on one of these rules asserts it on entry
  * (lockdep_assert_held(), mmap_assert_locked(), might_sleep()).
@@ -485,14 +490,20 @@
  * be followed among many. Each context also keeps counters (&struct
  * xe_svm_stats) that xe_svm_stats_print() prints for debugfs: the xe
  * device's ``svm`` file lists them per VM (by ASID), the emulated device
- * has one file per VM, which then lists every range with
- * xe_svm_residency_print(): where its pages are now (system memory, which
- * VRAM, absent), how the GPU maps it, and its memory-range attributes::
+ * has one file per VM. Then xe_svm_residency_print() lists every range:
+ * where its pages are now (system memory, which VRAM, absent), how the
+ * GPU maps it, and its memory-range attributes; on xe in the device's
+ * ``svm_residency`` file (per VM, by ASID), on the emulated device after
+ * the counters of the VM's file::
  *
  *	range [0x7f3a00000000, 0x7f3a00200000) sys=0 vram=512 absent=0
  *	    in=xe_svm_emu_tile0_VRAM gpu=mapped,write,vram pref=device atomic=0 pat=0
  *
- * (one line in the file). Tracing::
+ * (one line in the file). A runtime asks the same at run time with
+ * xe_svm_residency(), which the emulated device offers as
+ * XE_SVM_EMU_IOCTL_RESIDENCY (per range: pages in system memory, in each
+ * tile's VRAM, absent; GPU mapped, writable, from VRAM), the draft of an
+ * xe query. Tracing::
  *
  *	echo 1 > /sys/kernel/tracing/events/xe_svm/enable
  *	cat /sys/kernel/tracing/trace_pipe

@@ -2349,21 +2349,66 @@ static int svmxe_debugfs_show(struct seq_file *m, void *data)
 }
 DEFINE_SHOW_ATTRIBUTE(svmxe_debugfs);
 
+static int svmxe_residency_show(struct seq_file *m, void *data)
+{
+	struct xe_device *xe = m->private;
+	struct drm_printer p = drm_seq_file_printer(m);
+	unsigned long asid = 0;
+	struct xe_vm *vm;
+	int err = 0;
+
+	/*
+	 * usm.lock is held only to find the next VM and take a reference:
+	 * every GPU fault's VM lookup takes it, so it is never held across
+	 * a walk that sleeps on the VM lock and the mmap lock.
+	 */
+	for (;;) {
+		down_read(&xe->usm.lock);
+		vm = xa_find(&xe->usm.asid_to_vm, &asid, ULONG_MAX, XA_PRESENT);
+		if (vm)
+			xe_vm_get(vm);
+		up_read(&xe->usm.lock);
+		if (!vm)
+			break;
+
+		err = down_read_killable(&vm->lock);
+		if (!err) {
+			/* SVM is turned off under this lock before it is torn down. */
+			if (vm->flags & XE_VM_FLAG_SVM) {
+				drm_printf(&p, "vm asid %lu:\n", asid);
+				xe_svm_residency_print(&vm->svm, &p);
+			}
+			up_read(&vm->lock);
+		}
+		xe_vm_put(vm);
+		if (err || asid == ULONG_MAX)
+			break;
+		asid++;
+	}
+
+	return err;
+}
+DEFINE_SHOW_ATTRIBUTE(svmxe_residency);
+
 /**
- * xe_svm_xe_debugfs_register() - add the SVM counters file to debugfs
+ * xe_svm_xe_debugfs_register() - add the SVM files to debugfs
  * @xe: the device
  * @root: its debugfs directory
  *
  * The file "svm" lists, for each VM with an SVM context (by ASID), the
- * counters xe_svm_stats_print() prints. Nothing on devices that cannot
- * mirror.
+ * counters xe_svm_stats_print() prints; "svm_residency" lists each VM's
+ * ranges as xe_svm_residency_print() prints them: where their pages are
+ * now, how the GPU maps them and their attributes. Nothing on devices
+ * that cannot mirror.
  *
  * Context: process context, at device registration.
  */
 void xe_svm_xe_debugfs_register(struct xe_device *xe, struct dentry *root)
 {
-	if (xe_svm_xe_can_mirror(xe))
-		debugfs_create_file("svm", 0400, root, xe, &svmxe_debugfs_fops);
+	if (!xe_svm_xe_can_mirror(xe))
+		return;
+	debugfs_create_file("svm", 0400, root, xe, &svmxe_debugfs_fops);
+	debugfs_create_file("svm_residency", 0400, root, xe, &svmxe_residency_fops);
 }
 
 #if IS_BUILTIN(CONFIG_DRM_XE_KUNIT_TEST)

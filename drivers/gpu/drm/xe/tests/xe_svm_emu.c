@@ -424,10 +424,15 @@ static int xe_svm_emu_vm_stats_show(struct seq_file *m, void *data)
 {
 	struct xe_svm_emu_vm *vm = m->private;
 	struct drm_printer p = drm_seq_file_printer(m);
+	int err;
 
 	xe_svm_stats_print(&vm->svm, &p);
 	/* Then where each range's memory is: see xe_svm_residency_print(). */
+	err = down_read_killable(&vm->vm_lock);
+	if (err)
+		return err;
 	xe_svm_residency_print(&vm->svm, &p);
+	up_read(&vm->vm_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(xe_svm_emu_vm_stats);
@@ -1410,6 +1415,131 @@ out_put:
 	return err;
 }
 
+static int xe_svm_emu_check_residency(const struct xe_svm_emu_residency *args,
+				      const struct xe_svm_vm_limits *lim, bool *count_only)
+{
+	if (args->flags || memchr_inv(args->reserved, 0, sizeof(args->reserved)))
+		return -EINVAL;
+	if (xe_svm_check_va_range(args->start, args->range, lim->va_size))
+		return -EINVAL;
+
+	if (!args->num_ranges && !args->sizeof_entry && !args->vector) {
+		*count_only = true;
+		return 0;
+	}
+	if (args->num_ranges && args->vector &&
+	    args->sizeof_entry == sizeof(struct xe_svm_emu_range_residency)) {
+		*count_only = false;
+		return 0;
+	}
+
+	return -EINVAL;
+}
+
+static void xe_svm_emu_residency_entry(struct xe_svm_emu_range_residency *out,
+				       const struct xe_svm_residency *res)
+{
+	static const struct { u32 core, uapi; } bits[] = {
+		{ XE_SVM_RESIDENCY_GPU_MAPPED, XE_SVM_EMU_RES_GPU_MAPPED },
+		{ XE_SVM_RESIDENCY_GPU_WRITE, XE_SVM_EMU_RES_GPU_WRITE },
+		{ XE_SVM_RESIDENCY_GPU_VRAM, XE_SVM_EMU_RES_GPU_VRAM },
+		{ XE_SVM_RESIDENCY_VRAM_MIXED, XE_SVM_EMU_RES_VRAM_MIXED },
+		{ XE_SVM_RESIDENCY_INCOMPLETE, XE_SVM_EMU_RES_INCOMPLETE },
+	};
+	unsigned int i;
+
+	memset(out, 0, sizeof(*out));
+	out->start = res->start;
+	out->end = res->end;
+	for (i = 0; i < ARRAY_SIZE(bits); i++)
+		if (res->flags & bits[i].core)
+			out->flags |= bits[i].uapi;
+	out->sys_pages = res->sys;
+	/* Every VRAM page of this device is on one of its tiles. */
+	out->absent_pages = res->absent + res->vram_other;
+	for (i = 0; i < XE_SVM_EMU_MAX_TILES; i++)
+		out->vram_pages[i] = res->vram[i];
+}
+
+static int xe_svm_emu_ioctl_residency(struct xe_svm_emu_file *ef,
+				      struct xe_svm_emu_residency __user *uarg)
+{
+	struct xe_svm_devmem *regions[XE_SVM_EMU_MAX_TILES];
+	struct xe_svm_emu_range_residency *entries = NULL;
+	struct xe_svm_residency *res = NULL;
+	struct xe_svm_emu_residency args;
+	struct xe_svm_vm_limits lim;
+	struct xe_svm_emu_vm *vm;
+	bool count_only;
+	unsigned int t;
+	u32 i, n;
+	int err;
+
+	static_assert(XE_SVM_EMU_MAX_TILES <= XE_SVM_RESIDENCY_REGIONS);
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+
+	vm = xe_svm_emu_vm_lookup(ef, args.vm_id);
+	if (!vm)
+		return -ENOENT;
+	lim = xe_svm_emu_limits(vm);
+	err = xe_svm_emu_check_residency(&args, &lim, &count_only);
+	if (err)
+		goto out_put;
+	for (t = 0; t < ef->emu->num_tiles; t++)
+		regions[t] = &ef->emu->tiles[t].devmem;
+
+	/* Ranges of memory a returned munmap() unmapped are gone first. */
+	flush_work(&vm->svm.gc_work);
+	err = down_read_killable(&vm->vm_lock);
+	if (err)
+		goto out_put;
+	n = xe_svm_residency(&vm->svm, args.start, args.start + args.range, NULL, 0,
+			     NULL, 0);
+	if (!count_only) {
+		if (n > args.num_ranges) {
+			err = -ENOSPC;
+		} else if (n) {
+			res = kvcalloc(n, sizeof(*res), GFP_KERNEL);
+			if (!res)
+				err = -ENOMEM;
+			else
+				xe_svm_residency(&vm->svm, args.start, args.start + args.range,
+						 regions, ef->emu->num_tiles, res, n);
+		}
+	}
+	up_read(&vm->vm_lock);
+	if (err)
+		goto out_free;
+
+	if (n && !count_only) {
+		entries = kvcalloc(n, sizeof(*entries), GFP_KERNEL);
+		if (!entries) {
+			err = -ENOMEM;
+			goto out_free;
+		}
+		for (i = 0; i < n; i++)
+			xe_svm_emu_residency_entry(&entries[i], &res[i]);
+		if (copy_to_user(u64_to_user_ptr(args.vector), entries,
+				 array_size(n, sizeof(*entries)))) {
+			err = -EFAULT;
+			goto out_free;
+		}
+	}
+	args.num_ranges = n;
+	args.sizeof_entry = sizeof(struct xe_svm_emu_range_residency);
+	if (copy_to_user(uarg, &args, sizeof(args)))
+		err = -EFAULT;
+
+out_free:
+	kvfree(entries);
+	kvfree(res);
+out_put:
+	xe_svm_emu_vm_put(vm);
+	return err;
+}
+
 static long xe_svm_emu_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
@@ -1439,6 +1569,8 @@ static long xe_svm_emu_ioctl(struct file *file, unsigned int cmd,
 		return xe_svm_emu_ioctl_madvise(ef, uarg);
 	case XE_SVM_EMU_IOCTL_VM_QUERY_MEM_RANGE_ATTRS:
 		return xe_svm_emu_ioctl_query_attrs(ef, uarg);
+	case XE_SVM_EMU_IOCTL_RESIDENCY:
+		return xe_svm_emu_ioctl_residency(ef, uarg);
 	default:
 		return -ENOTTY;
 	}

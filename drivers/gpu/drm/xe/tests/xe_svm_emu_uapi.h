@@ -30,7 +30,7 @@
  */
 
 /* Version of this interface, reported by XE_SVM_EMU_IOCTL_INFO */
-#define XE_SVM_EMU_ABI_VERSION		5
+#define XE_SVM_EMU_ABI_VERSION		6
 
 /* The most virtual tiles one device can have */
 #define XE_SVM_EMU_MAX_TILES		4
@@ -415,6 +415,91 @@ struct xe_svm_emu_tile_stats {
  * value: a window cut at the bounds of every MADVISE inside it.
  */
 
+/* Bits of &xe_svm_emu_range_residency.flags */
+#define XE_SVM_EMU_RES_GPU_MAPPED	0x1u	/* the GPU maps the range */
+#define XE_SVM_EMU_RES_GPU_WRITE	0x2u	/* ... for writing too */
+#define XE_SVM_EMU_RES_GPU_VRAM		0x4u	/* ... and all of it from VRAM */
+#define XE_SVM_EMU_RES_VRAM_MIXED	0x8u	/* VRAM pages of two tiles or more */
+#define XE_SVM_EMU_RES_INCOMPLETE	0x10u	/* not read (process exiting...): no counts */
+
+/**
+ * struct xe_svm_emu_range_residency - where one range's memory is now
+ *
+ * An entry of the vector XE_SVM_EMU_IOCTL_RESIDENCY fills. A range is
+ * the unit the GPU faults, maps and migrates (4 KiB, 64 KiB or 2 MiB).
+ * Unless %XE_SVM_EMU_RES_INCOMPLETE is set, @sys_pages, @absent_pages
+ * and @vram_pages add up to the range's pages (4 KiB each).
+ */
+struct xe_svm_emu_range_residency {
+	/** @start: out, the range's first address */
+	__u64 start;
+	/** @end: out, the address after its last */
+	__u64 end;
+	/** @flags: out, XE_SVM_EMU_RES_* */
+	__u32 flags;
+	/** @pad: out, zero */
+	__u32 pad;
+	/** @sys_pages: out, pages in system memory */
+	__u64 sys_pages;
+	/**
+	 * @absent_pages: out, pages with nothing behind them in the CPU
+	 * page tables (never touched, discarded, swapped out) or that the
+	 * CPU cannot read
+	 */
+	__u64 absent_pages;
+	/**
+	 * @vram_pages: out, pages in the VRAM of each tile: index i is
+	 * region instance i + 1, tile i
+	 */
+	__u64 vram_pages[XE_SVM_EMU_MAX_TILES];
+	/** @reserved: out, zero */
+	__u64 reserved[2];
+};
+
+/**
+ * struct xe_svm_emu_residency - argument of XE_SVM_EMU_IOCTL_RESIDENCY
+ *
+ * Where the memory of every range of VM @vm_id that intersects [@start,
+ * @start + @range) is now, read from the CPU page tables without faulting
+ * anything in, and how the GPU maps it: one &struct
+ * xe_svm_emu_range_residency per range, in address order, each with the
+ * range's whole bounds. Upstream xe has only counters; this is the draft
+ * of an xe query (there it would need an ioctl number of its own).
+ *
+ * The two-call protocol of DRM_IOCTL_XE_VM_QUERY_MEM_RANGE_ATTRS: with
+ * @num_ranges, @sizeof_entry and @vector 0 it counts the ranges into
+ * @num_ranges and sets @sizeof_entry; then, with @vector pointing at
+ * @num_ranges entries of @sizeof_entry bytes, it fills them and sets
+ * @num_ranges to the number filled. A range the GPU faulted in between
+ * makes the second call -ENOSPC (nothing written; count again). Unmapped
+ * memory is collected first: a range whose memory the CPU unmapped before
+ * the call is not listed.
+ *
+ * Errors: -EINVAL for MBZ fields, an unaligned or empty interval, one
+ * outside the VM's address space, a @sizeof_entry other than the entry's
+ * size, or only some of @num_ranges, @sizeof_entry and @vector set;
+ * -ENOENT for an unknown @vm_id; -ENOSPC as above; -ENOMEM; -EFAULT for
+ * an unwritable @vector.
+ */
+struct xe_svm_emu_residency {
+	/** @start: in, the interval's first address, page aligned */
+	__u64 start;
+	/** @range: in, its length, page aligned, not 0 */
+	__u64 range;
+	/** @vector: in, user pointer to @num_ranges entries (out), or 0 */
+	__u64 vector;
+	/** @vm_id: in, the VM */
+	__u32 vm_id;
+	/** @num_ranges: in/out, entries in @vector; out, ranges there are */
+	__u32 num_ranges;
+	/** @sizeof_entry: in/out, sizeof(struct xe_svm_emu_range_residency) */
+	__u32 sizeof_entry;
+	/** @flags: in, MBZ */
+	__u32 flags;
+	/** @reserved: in, MBZ */
+	__u64 reserved[2];
+};
+
 /*
  * ioctl type 'x' is not assigned in ioctl-number.rst; a test device does
  * not claim it there.
@@ -431,5 +516,6 @@ struct xe_svm_emu_tile_stats {
 #define XE_SVM_EMU_IOCTL_MADVISE	_IOW('x', 0x09, struct drm_xe_madvise)
 #define XE_SVM_EMU_IOCTL_VM_QUERY_MEM_RANGE_ATTRS \
 	_IOWR('x', 0x0a, struct drm_xe_vm_query_mem_range_attr)
+#define XE_SVM_EMU_IOCTL_RESIDENCY	_IOWR('x', 0x0b, struct xe_svm_emu_residency)
 
 #endif

@@ -2903,6 +2903,54 @@ static void svmxe_prefetch_commit_test(struct kunit *test)
 	up_write(&vm->lock);
 }
 
+/*
+ * The residency file lists the VMs with SVM only, each under its VM lock
+ * with a reference held only while it is printed: every reference it
+ * took is given back.
+ */
+static void svmxe_residency_debugfs_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_device *xe = ctx->xe;
+	struct seq_file m = {};
+	struct xe_vm *plain;
+	char want[32];
+
+	init_rwsem(&xe->usm.lock);
+	xa_init_flags(&xe->usm.asid_to_vm, XA_FLAGS_ALLOC);
+	plain = kunit_kzalloc(test, sizeof(*plain), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, plain);
+	init_rwsem(&plain->lock);
+	kref_init(&plain->gpuvm.kref);
+	plain->flags = XE_VM_FLAG_LR_MODE | XE_VM_FLAG_FAULT_MODE;
+	kref_init(&ctx->vm->gpuvm.kref);
+	KUNIT_ASSERT_EQ(test, xa_err(xa_store(&xe->usm.asid_to_vm, 7, plain, GFP_KERNEL)), 0);
+	KUNIT_ASSERT_EQ(test, xa_err(xa_store(&xe->usm.asid_to_vm, SVMXE_TEST_ASID, ctx->vm,
+					      GFP_KERNEL)), 0);
+
+	m.size = PAGE_SIZE;
+	m.buf = kunit_kzalloc(test, m.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	m.private = xe;
+	KUNIT_EXPECT_EQ(test, svmxe_residency_show(&m, NULL), 0);
+	snprintf(want, sizeof(want), "vm asid %u:\n", SVMXE_TEST_ASID);
+	KUNIT_EXPECT_EQ(test, m.count, strlen(want));
+	KUNIT_EXPECT_STREQ(test, m.buf, want);
+	KUNIT_EXPECT_EQ(test, kref_read(&ctx->vm->gpuvm.kref), 1);
+	KUNIT_EXPECT_EQ(test, kref_read(&plain->gpuvm.kref), 1);
+	KUNIT_EXPECT_FALSE(test, rwsem_is_locked(&xe->usm.lock));
+	KUNIT_EXPECT_FALSE(test, rwsem_is_locked(&ctx->vm->lock));
+
+	/* Turned off under the VM lock (the first step of closing): not listed. */
+	ctx->vm->flags &= ~XE_VM_FLAG_SVM;
+	m.count = 0;
+	memset(m.buf, 0, m.size);
+	KUNIT_EXPECT_EQ(test, svmxe_residency_show(&m, NULL), 0);
+	KUNIT_EXPECT_EQ(test, m.count, 0);
+	KUNIT_EXPECT_EQ(test, kref_read(&ctx->vm->gpuvm.kref), 1);
+	xa_destroy(&xe->usm.asid_to_vm);
+}
+
 static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE_PARAM(svmxe_page_size_test, svmxe_size_gen_params),
 	KUNIT_CASE(svmxe_bind_request_test),
@@ -2937,6 +2985,7 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_madvise_value_test),
 	KUNIT_CASE(svmxe_prefetch_test),
 	KUNIT_CASE(svmxe_prefetch_commit_test),
+	KUNIT_CASE(svmxe_residency_debugfs_test),
 	{}
 };
 
