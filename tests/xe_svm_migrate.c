@@ -71,7 +71,7 @@
 #define HUGETLBFS_FREE	"/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
 
 static const char *const fail_knobs[] = {
-	"fail_vram_alloc", "fail_copy_to_vram", "fail_copy_to_ram",
+	"fail_vram_alloc", "fail_copy_to_vram", "fail_copy_to_ram", "wedged",
 };
 
 static double now_s(void)
@@ -1390,6 +1390,46 @@ static void fail_to_vram(const char *knob, unsigned int nfail)
 	emu_vm_close(&vm);
 }
 
+/*
+ * A range whose pages are all in VRAM already, re-faulted after an
+ * invalidation that moved nothing (mprotect read-only and back), asks
+ * for no VRAM: with the next allocation made to fail, the re-fault counts
+ * no fallback and no allocation failure, and its pages stay in VRAM.
+ */
+static void test_refault_in_vram_allocates_nothing(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t *p = emu_anon_2m(size);
+	struct counts c0, c1;
+
+	reset_fail_knobs();
+	emu_fill_linear(p, n, V1, S1);
+	emu_assert_gpu_linear(&vm, p, size, V1, S1);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	svmt_assert_ok(mprotect(p, size, PROT_READ));
+	svmt_assert_ok(mprotect(p, size, PROT_READ | PROT_WRITE));
+	c0 = counts(&vm);
+	emu_fail_next("fail_vram_alloc", 1);
+
+	emu_assert_gpu_linear(&vm, p, size, V1, S1);
+	svmt_assert(vm.faults >= 1);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.invalidations), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_fallbacks), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_migrations), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.alloc_failures), 0);
+	svmt_assert_eq_u64(c1.t.vram_pages_in_use, in_use0 + PAGES(size));
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+
+	reset_fail_knobs();
+	emu_assert_linear(p, n, V1, S1);
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
 static void test_fail_vram_alloc(void)
 {
 	fail_to_vram("fail_vram_alloc", 2);
@@ -1871,7 +1911,8 @@ static void check_fresh_module(const struct emu_module *m)
 
 /*
  * The process that unloads the module while the copy engine fails every
- * copy back to system memory, as a wedged GPU's does.
+ * copy back to system memory, as a wedged GPU's does; or, with @arg, while
+ * the device says it is dead (its copies would still work).
  */
 static void unload_dead_worker(void *arg)
 {
@@ -1881,7 +1922,6 @@ static void unload_dead_worker(void *arg)
 	struct stat st;
 	int fd;
 
-	(void)arg;
 	fd = emu_open();
 	vram_start(fd, 0, size + SZ_2M);
 	close(fd);
@@ -1896,7 +1936,10 @@ static void unload_dead_worker(void *arg)
 	emu_assert_linear(q, SZ_2M / 8, V2, S2);
 	assert_snap(&vm, q, SZ_2M, 0, 0);
 
-	emu_fail_next("fail_copy_to_ram", 1000000);
+	if (arg)
+		emu_fail_next("wedged", 1);
+	else
+		emu_fail_next("fail_copy_to_ram", 1000000);
 	emu_vm_close(&vm);
 	svmt_assert_ok(unload_module());
 	svmt_assert(stat(EMU_DEV, &st) != 0);
@@ -1915,7 +1958,7 @@ static void unload_dead_worker(void *arg)
  * worker must have succeeded and the module must be a fresh one: the
  * original tiles, nothing in use, counters at 0.
  */
-static void run_unload_worker(void (*worker)(void *))
+static void run_unload_worker(void (*worker)(void *), void *arg)
 {
 	struct emu_module m;
 	bool reloaded = false;
@@ -1924,7 +1967,7 @@ static void run_unload_worker(void (*worker)(void *))
 	pid_t w;
 
 	module_get(&m);
-	w = emu_fork(worker, NULL);
+	w = emu_fork(worker, arg);
 	svmt_assert_eq_u64(waitpid(w, &status, 0), w);
 	if (stat(EMU_DEV, &st) != 0) {
 		svmt_assert_ok(load_module(m.kofd, m.params));
@@ -1947,7 +1990,7 @@ static void run_unload_worker(void (*worker)(void *))
  */
 static void test_teardown_unload(void)
 {
-	run_unload_worker(unload_worker);
+	run_unload_worker(unload_worker, NULL);
 }
 
 /*
@@ -1958,7 +2001,18 @@ static void test_teardown_unload(void)
  */
 static void test_teardown_unload_copy_dead(void)
 {
-	run_unload_worker(unload_dead_worker);
+	run_unload_worker(unload_dead_worker, NULL);
+}
+
+/*
+ * Unloading the module of a device that says it is dead (wedged, as a
+ * wedged or unplugged GPU): no copy is even tried (they would each wait
+ * for a timeout on hardware), so the pages in VRAM come back zeroed
+ * although this device's copies still work, and the unload ends at once.
+ */
+static void test_teardown_unload_wedged(void)
+{
+	run_unload_worker(unload_dead_worker, "wedged");
 }
 
 /* ------------------------------------------------------------------ */
@@ -3107,6 +3161,7 @@ static const struct svmt_subtest subtests[] = {
 	{ "hugetlb-stays-system", test_hugetlb_stays_system },
 	{ "placement-system", test_placement_system },
 	{ "fail-vram-alloc", test_fail_vram_alloc },
+	{ "refault-in-vram-allocates-nothing", test_refault_in_vram_allocates_nothing },
 	{ "fail-copy-to-vram", test_fail_copy_to_vram },
 	{ "fail-copy-to-ram", test_fail_copy_to_ram },
 	{ "threads-cpu-fault", test_threads_cpu_fault },
@@ -3114,6 +3169,7 @@ static const struct svmt_subtest subtests[] = {
 	{ "vm-destroy-in-vram", test_vm_destroy_in_vram },
 	{ "teardown-unload", test_teardown_unload, 300 },
 	{ "teardown-unload-copy-dead", test_teardown_unload_copy_dead, 300 },
+	{ "teardown-unload-wedged", test_teardown_unload_wedged, 300 },
 	{ "placement-bad-args", test_placement_bad_args },
 	{ "tile-stats-bad-args", test_tile_stats_bad_args },
 	{ "processes-migrate", test_processes_migrate, 180 },

@@ -1329,12 +1329,7 @@ static void xe_svm_range_residency(struct xe_svm *svm, struct xe_svm_range *rang
 				   unsigned int nregions, struct xe_svm_residency *res)
 {
 	unsigned long i, npages = xe_svm_range_size(range) >> PAGE_SHIFT;
-	struct hmm_range hmm = {
-		.notifier = &range->notifier,
-		.start = range->start,
-		.end = range->last + 1,
-		.dev_private_owner = svm->pgmap_owner,
-	};
+	unsigned long *pfns;
 	unsigned int r, tries = 8;
 	int err;
 
@@ -1352,34 +1347,30 @@ static void xe_svm_range_residency(struct xe_svm *svm, struct xe_svm_range *rang
 	}
 	up_read(&svm->notifier_lock);
 
-	hmm.hmm_pfns = kvcalloc(npages, sizeof(*hmm.hmm_pfns), GFP_KERNEL);
-	if (!hmm.hmm_pfns) {
-		err = -ENOMEM;
-		goto out_incomplete;
-	}
 	if (!mmget_not_zero(svm->mm)) {
 		err = -EFAULT;
-		goto out_free;
+		goto out_incomplete;
 	}
 	do {
-		hmm.notifier_seq = mmu_interval_read_begin(&range->notifier);
 		mmap_read_lock(svm->mm);
-		err = hmm_range_fault(&hmm);
+		pfns = xe_svm_range_peek(svm, range);
 		mmap_read_unlock(svm->mm);
-	} while (err == -EBUSY && --tries);
+	} while (PTR_ERR_OR_ZERO(pfns) == -EBUSY && --tries);
 	mmput(svm->mm);
-	if (err)
-		goto out_free;
+	if (IS_ERR(pfns)) {
+		err = PTR_ERR(pfns);
+		goto out_incomplete;
+	}
 
 	for (i = 0; i < npages; i++) {
 		struct xe_svm_devmem *dm;
 		struct page *page;
 
-		if (!(hmm.hmm_pfns[i] & HMM_PFN_VALID)) {
+		if (!(pfns[i] & HMM_PFN_VALID)) {
 			res->absent++;
 			continue;
 		}
-		page = hmm_pfn_to_page(hmm.hmm_pfns[i]);
+		page = hmm_pfn_to_page(pfns[i]);
 		if (!is_device_private_page(page)) {
 			res->sys++;
 			continue;
@@ -1396,11 +1387,9 @@ static void xe_svm_range_residency(struct xe_svm *svm, struct xe_svm_range *rang
 		else if (res->dm != dm)
 			res->flags |= XE_SVM_RESIDENCY_VRAM_MIXED;
 	}
-	kvfree(hmm.hmm_pfns);
+	kvfree(pfns);
 	return;
 
-out_free:
-	kvfree(hmm.hmm_pfns);
 out_incomplete:
 	res->flags |= XE_SVM_RESIDENCY_INCOMPLETE;
 	res->err = err;

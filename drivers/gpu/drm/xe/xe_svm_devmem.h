@@ -46,6 +46,14 @@ struct xe_svm_devmem_ops {
 	struct dma_fence *(*copy)(struct xe_svm_devmem *dm, struct page **sys,
 				  struct page **dev, unsigned long npages,
 				  bool to_vram);
+	/**
+	 * @dead: optional; true when the device can copy nothing any more
+	 * (wedged, unplugged). The eviction of the whole region then gives
+	 * the data up at once instead of waiting for every copy to fail.
+	 *
+	 * Context: any; must not sleep. Return: true if no copy can work.
+	 */
+	bool (*dead)(struct xe_svm_devmem *dm);
 };
 
 /**

@@ -7,6 +7,7 @@
 
 #include <linux/delay.h>
 #include <linux/highmem.h>
+#include <linux/hmm.h>
 #include <linux/jiffies.h>
 #include <linux/lockdep.h>
 #include <linux/migrate.h>
@@ -134,6 +135,80 @@ static bool xe_svm_src_may_move(unsigned long src, bool write)
 	return !write || (src & MIGRATE_PFN_WRITE);
 }
 
+/**
+ * xe_svm_range_peek() - read the CPU page tables of a range, faulting nothing
+ * @svm: the SVM context
+ * @range: the range
+ *
+ * One hmm_range_fault() pass without HMM_PFN_REQ_FAULT: our device pages
+ * show as they are (the pgmap owner), system pages as present, the rest
+ * (holes, swapped out, unreadable) without %HMM_PFN_VALID.
+ *
+ * Context: process context, the mmap lock of @svm's mm held for reading;
+ * may sleep.
+ * Return: the pfns, one per page, to be freed with kvfree(); or an
+ * ERR_PTR(): -ENOMEM, or -EBUSY when an invalidation raced the walk.
+ */
+unsigned long *xe_svm_range_peek(struct xe_svm *svm, struct xe_svm_range *range)
+{
+	unsigned long npages = xe_svm_range_size(range) >> PAGE_SHIFT;
+	struct hmm_range hmm = {
+		.notifier = &range->notifier,
+		.start = range->start,
+		.end = range->last + 1,
+		.dev_private_owner = svm->pgmap_owner,
+	};
+	int err;
+
+	mmap_assert_locked(svm->mm);
+
+	hmm.hmm_pfns = kvcalloc(npages, sizeof(*hmm.hmm_pfns), GFP_KERNEL);
+	if (!hmm.hmm_pfns)
+		return ERR_PTR(-ENOMEM);
+	hmm.notifier_seq = mmu_interval_read_begin(&range->notifier);
+	err = hmm_range_fault(&hmm);
+	if (err) {
+		kvfree(hmm.hmm_pfns);
+		return ERR_PTR(err);
+	}
+
+	return hmm.hmm_pfns;
+}
+
+/*
+ * Would any page of @range move to @dm? Not when every page is one of
+ * @dm's device pages already (a re-fault after an invalidation that
+ * moved nothing: mprotect(), a GPU-only zap): then no VRAM is allocated
+ * at all, which would only churn the allocator and, with VRAM full,
+ * count a fallback for memory that is where it should be. When the walk
+ * cannot tell (an invalidation raced it, no memory), the migration goes
+ * ahead and finds out itself.
+ */
+static bool xe_svm_range_needs_move(struct xe_svm *svm, struct xe_svm_range *range,
+				    struct xe_svm_devmem *dm)
+{
+	unsigned long i, npages = xe_svm_range_size(range) >> PAGE_SHIFT;
+	unsigned long *pfns = xe_svm_range_peek(svm, range);
+	bool needs = true;
+
+	if (IS_ERR(pfns))
+		return true;
+	for (i = 0; i < npages; i++) {
+		struct page *page;
+
+		if (!(pfns[i] & HMM_PFN_VALID))
+			goto out_free;
+		page = hmm_pfn_to_page(pfns[i]);
+		if (!is_device_private_page(page) || xe_svm_page_to_devmem(page) != dm)
+			goto out_free;
+	}
+	needs = false;
+
+out_free:
+	kvfree(pfns);
+	return needs;
+}
+
 /*
  * Move the system pages of @range into one allocation of @dm. Pages that
  * cannot move (pinned, under writeback, raced by another migration) stay
@@ -146,8 +221,9 @@ static bool xe_svm_src_may_move(unsigned long src, bool write)
  * move: other processes share them. The VRAM is allocated before any
  * page is collected: collecting unmaps the pages from the CPU and the GPU
  * (TLB shootdowns, GPU zaps, CPU faults afterwards), which is all wasted
- * when VRAM is full. Returns the number of pages moved or a negative
- * error; on error nothing moved and nothing is held.
+ * when VRAM is full; and only when some page would move at all. Returns
+ * the number of pages moved or a negative error; on error nothing moved
+ * and nothing is held.
  */
 static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 					 struct xe_svm_range *range,
@@ -169,6 +245,8 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 
 	mmap_assert_locked(vma->vm_mm);
 
+	if (!xe_svm_range_needs_move(svm, range, dm))
+		return 0;
 	alloc = xe_svm_devmem_alloc_create(dm, xe_svm_range_size(range));
 	if (IS_ERR(alloc))
 		return PTR_ERR(alloc);
@@ -694,23 +772,35 @@ static void xe_svm_devmem_copy_or_zero(struct xe_svm_devmem *dm, struct page **s
 	atomic64_add(lost, &dm->stats.pages_lost);
 }
 
+/* The device says no copy can work any more (&xe_svm_devmem_ops.dead). */
+static bool xe_svm_devmem_dead(struct xe_svm_devmem *dm)
+{
+	return dm->ops->dead && dm->ops->dead(dm);
+}
+
 /*
  * Move the live pages among @npages pfns from @pfn to system memory, in
  * every address space that maps them. Pages whose lock was contended, or
  * whose copy failed, stay where they are for the next pass, unless
- * @lossy: then a page whose copy fails is replaced by a zeroed page.
- * Return: true if a copy failed.
+ * @lossy: then a page whose copy fails is replaced by a zeroed page. On a
+ * dead device nothing is copied: every page is replaced by a zeroed one.
+ * Return: true if a copy failed (or none was tried).
  */
 static bool xe_svm_devmem_evict_batch(struct xe_svm_devmem *dm, unsigned long pfn,
 				      unsigned long npages,
 				      struct xe_svm_migrate_arrays *a, bool lossy)
 {
 	bool failed = false;
-	unsigned long n;
+	unsigned long i, n;
 
 	migrate_device_range(a->src, pfn, npages);
 	n = xe_svm_prepare_to_ram(NULL, 0, a->src, a->dst, npages, a->sys, a->dev);
-	if (xe_svm_devmem_copy(dm, a->sys, a->dev, n, false)) {
+	if (n && xe_svm_devmem_dead(dm)) {
+		failed = true;
+		for (i = 0; i < n; i++)
+			clear_highpage(a->sys[i]);
+		atomic64_add(n, &dm->stats.pages_lost);
+	} else if (xe_svm_devmem_copy(dm, a->sys, a->dev, n, false)) {
 		failed = true;
 		if (lossy)
 			xe_svm_devmem_copy_or_zero(dm, a->sys, a->dev, n);
@@ -739,9 +829,12 @@ static bool xe_svm_devmem_evict_batch(struct xe_svm_devmem *dm, unsigned long pf
  * would keep the pages in VRAM for ever, and the region with them. After
  * %XE_SVM_EVICT_COPY_PASSES passes with failed copies, each page whose
  * copy still fails on its own is replaced by a zeroed page: its data is
- * lost (counted in &xe_svm_devmem_stats.pages_lost and logged), as the
- * data of the device's buffer objects is; every page whose copy works
- * keeps its data.
+ * lost (counted in &xe_svm_devmem_stats.pages_lost and logged once), as
+ * the data of the device's buffer objects is; every page whose copy works
+ * keeps its data. A device that says it is dead (&xe_svm_devmem_ops.dead)
+ * is not asked to copy at all: a failed copy on hardware costs a job
+ * timeout, seconds per page in the lossy pass, hours for a VRAM full of
+ * data; its pages are replaced by zeroed ones in the first pass.
  *
  * Context: process context, no SVM or mmap lock held; may sleep.
  * Return: 0, or -ENOMEM when the bookkeeping arrays cannot be allocated.
@@ -783,8 +876,9 @@ int xe_svm_devmem_evict_all(struct xe_svm_devmem *dm)
 
 	lost = atomic64_read(&dm->stats.pages_lost) - lost;
 	if (lost)
-		pr_err("xe_svm: %s: copy engine failing, %llu pages of data lost on eviction\n",
-		       dm->res->name, lost);
+		pr_err("xe_svm: %s: %s, %llu pages of data lost on eviction\n",
+		       dm->res->name,
+		       xe_svm_devmem_dead(dm) ? "device dead" : "copy engine failing", lost);
 
 	xe_svm_migrate_arrays_free(&a);
 	return 0;

@@ -97,13 +97,16 @@
  * range is mapped on no tile; otherwise wait for the fault-time binds
  * still in flight (the kernel fences of the VM dma-resv), zero the leaf
  * PTEs of the whole range on every tile where it is mapped (directory
- * entries stay: ranges are never unbound, so the page tables they leave
- * behind must keep matching the software tree, and later ranges reuse
- * them), then invalidate the TLB of the range with the VM's ASID on the
- * tile's primary and media GT and wait for the GuC.
+ * entries stay: the page tables keep matching the software tree, and a
+ * later fault of the range reuses them), then invalidate the TLB of the
+ * range with the VM's ASID on the tile's primary and media GT and wait
+ * for the GuC.
  *
- * Page tables left by ranges are freed with the VM, or when a buffer
- * object binding later replaces them.
+ * Unbind. When the garbage collector frees a range the CPU unmapped, an
+ * unmap operation through xe_pt frees the page tables only it used
+ * (svmxe_unbind()); not for a process that is exiting, whose VM frees
+ * them all when it is closed next, and not when the VM itself is closed.
+ * Tables an unbind that failed left behind are freed with the VM.
  *
  * VRAM. Each tile with VRAM has a device-memory region (&xe_tile.svm_devmem)
  * over the buddy allocator of its TTM VRAM manager, set up before the
@@ -112,8 +115,11 @@
  * device: every VM of the device maps them where they are, and GPU faults
  * of a VM migrate to the root tile. Devices that must map VRAM with 64 KiB
  * pages (Xe_HPC) get no region: partly migrated ranges have 4 KiB runs of
- * device pages. Copies and clears go through xe_migrate on the tile's
- * migrate queue: the system pages are DMA-mapped for the copy, runs of
+ * device pages. Copies and clears go through SVM's own xe_migrate context
+ * of the tile (so that they never queue behind buffer-object moves), each
+ * into VRAM first waiting for the VRAM manager's move fence (an eviction
+ * may still read the blocks): the system pages are DMA-mapped for the
+ * copy, runs of
  * pages contiguous in VRAM take one request each (a blit per pass, the
  * VRAM side through the identity map), and the copy is waited for before
  * the pages are unmapped. A range binds VRAM and system pages alike: a
@@ -122,8 +128,9 @@
  * bit (and the atomic-enable bit) on the PTEs of VRAM pages only, so a
  * range that migrated only in part maps as it is. Data in VRAM has no copy
  * elsewhere: runtime suspend keeps VRAM powered (no D3cold) while any is
- * there. Not yet: system suspend does not evict it, and the removal of a
- * device that is already gone waits for copies that cannot work.
+ * there. Not yet: system suspend does not evict it. The removal of a
+ * wedged or unplugged device asks it for no copy: the data in VRAM is
+ * lost at once, counted and logged once, as a buffer object's is.
  */
 
 /**
@@ -850,6 +857,15 @@ static void svmxe_unbind(struct xe_svm *svm, struct xe_svm_range *range)
 
 	if (!sr->tiles_bound)
 		return;
+	/*
+	 * Not for a process that is exiting: exit_mmap() zapped every range,
+	 * the collector then frees them all, and the VM, closed next, frees
+	 * its page tables in one go. An unbind is a page-table job and a TLB
+	 * invalidation per range, waited for: minutes of exit time for a
+	 * hundred thousand ranges.
+	 */
+	if (!atomic_read(&svm->mm->mm_users))
+		return;
 
 	rvma = kzalloc(sizeof(*rvma), GFP_KERNEL);
 	if (!rvma) {
@@ -1524,8 +1540,20 @@ out_unmap:
 	return err ? ERR_PTR(err) : fence;
 }
 
+/*
+ * A wedged device runs no job and an unplugged one has no engines: each
+ * copy would only wait for its job's timeout (&xe_svm_devmem_ops.dead).
+ */
+static bool svmxe_devmem_dead(struct xe_svm_devmem *dm)
+{
+	struct xe_device *xe = tile_to_xe(to_svmxe_devmem(dm)->tile);
+
+	return xe_device_wedged(xe) || drm_dev_is_unplugged(&xe->drm);
+}
+
 static const struct xe_svm_devmem_ops svmxe_devmem_ops = {
 	.copy = svmxe_devmem_copy,
+	.dead = svmxe_devmem_dead,
 };
 
 /* Seams of the regions' setup and teardown, which need real pages */

@@ -120,6 +120,11 @@ struct xe_svm_emu_device {
 	atomic_t fail_copy_to_vram;
 	/** @fail_copy_to_ram: test hook, fail the next this many copies from VRAM */
 	atomic_t fail_copy_to_ram;
+	/**
+	 * @wedged: test hook, non-zero: the device says it is dead
+	 * (&xe_svm_devmem_ops.dead), though its copies still work
+	 */
+	atomic_t wedged;
 	/** @files_opened: numbers the open files, for unique debugfs names */
 	atomic_t files_opened;
 };
@@ -340,8 +345,15 @@ static struct dma_fence *xe_svm_emu_copy(struct xe_svm_devmem *dm, struct page *
 	return &req->fence;
 }
 
+/* The test hook "wedged": a device that says no copy can work. */
+static bool xe_svm_emu_dead(struct xe_svm_devmem *dm)
+{
+	return atomic_read(&xe_svm_emu->wedged);
+}
+
 static const struct xe_svm_devmem_ops xe_svm_emu_devmem_ops = {
 	.copy = xe_svm_emu_copy,
+	.dead = xe_svm_emu_dead,
 };
 
 static struct xe_svm_emu_vm *to_emu_vm(struct xe_svm *svm)
@@ -1696,6 +1708,7 @@ static void xe_svm_emu_debugfs_init(struct xe_svm_emu_device *emu)
 				&emu->fail_copy_to_vram);
 	debugfs_create_atomic_t("fail_copy_to_ram", 0600, xe_svm_emu_debugfs_root,
 				&emu->fail_copy_to_ram);
+	debugfs_create_atomic_t("wedged", 0600, xe_svm_emu_debugfs_root, &emu->wedged);
 }
 
 static int __init xe_svm_emu_init(void)

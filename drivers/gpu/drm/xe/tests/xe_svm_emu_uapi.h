@@ -356,6 +356,10 @@ struct xe_svm_emu_vm_placement {
  * allocation or copy to VRAM leaves the data in system memory and the GPU
  * access is served from there; a failed copy to system memory on a CPU
  * fault leaves the data in VRAM and the faulting thread gets SIGBUS.
+ * Writing a non-zero value to xe_svm_emu/wedged makes the device say it
+ * is dead, as a wedged or unplugged GPU does (its copies still work): the
+ * module's unload then asks it for no copy and replaces every page still
+ * in VRAM by a zeroed one.
  */
 struct xe_svm_emu_tile_stats {
 	/** @tile: in, the tile */

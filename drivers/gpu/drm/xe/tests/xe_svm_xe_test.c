@@ -1323,6 +1323,38 @@ static void svmxe_invalidate_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(0));
 }
 
+/*
+ * A TLB invalidation that cannot be sent (the GuC is being reset, the
+ * device is wedged) stops nothing: the media GT is still asked, every
+ * fence is waited for (one that failed is signalled already), and the
+ * range counts as unmapped (its PTEs are zeroed; a reset flushes TLBs).
+ */
+static void svmxe_invalidate_send_failed_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	const u64 start = 0x7f0000200000ull;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+
+	KUNIT_ASSERT_NOT_NULL(test, tile->media_gt);
+	range = svmxe_test_range_2m(test, vm, start);
+	to_svmxe_range(range)->tiles_bound = BIT(0);
+	to_svmxe_range(range)->tiles_mapped = BIT(0);
+	ctx->inval_ret = -ECANCELED;
+
+	down_write(&vm->svm.notifier_lock);
+	vm->svm.ops->invalidate(&vm->svm, range, start, start + SZ_2M);
+	up_write(&vm->svm.notifier_lock);
+
+	KUNIT_EXPECT_EQ(test, ctx->zaps, 1);
+	KUNIT_ASSERT_EQ(test, ctx->invals, 2);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->inval[0].gt, tile->primary_gt);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->inval[1].gt, tile->media_gt);
+	KUNIT_EXPECT_EQ(test, ctx->tlb_waits, 2);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, 0);
+}
+
 static void svmxe_invalidate_second_tile_test(struct kunit *test)
 {
 	struct svmxe_test *ctx = test->priv;
@@ -2559,6 +2591,13 @@ static void svmxe_unbind_test(struct kunit *test)
 	const u64 start = 0x7f0000200000ull;
 	struct xe_vm *vm = ctx->vm;
 	struct xe_svm_range *range;
+	struct mm_struct *mm;
+
+	/* the mirrored process, alive */
+	mm = kunit_kzalloc(test, sizeof(*mm), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	atomic_set(&mm->mm_users, 1);
+	vm->svm.mm = mm;
 
 	svmxe_test_add_tile(test, ctx);
 	range = svmxe_test_range_2m(test, vm, start);
@@ -2590,6 +2629,39 @@ static void svmxe_unbind_test(struct kunit *test)
 
 	up_write(&vm->lock);
 	KUNIT_EXPECT_EQ(test, ctx->invals, 0);
+	vm->svm.mm = NULL;
+}
+
+/*
+ * The collector frees the ranges of a process that is exiting (every
+ * range zapped by exit_mmap()) without a page-table job each: the tables
+ * go with the VM, closed next.
+ */
+static void svmxe_unbind_exiting_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	const u64 start = 0x7f0000200000ull;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+	struct mm_struct *mm;
+
+	mm = kunit_kzalloc(test, sizeof(*mm), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	vm->svm.mm = mm;
+	range = svmxe_test_range_2m(test, vm, start);
+	to_svmxe_range(range)->tiles_bound = BIT(0);
+
+	down_write(&vm->lock);
+	vm->svm.ops->unbind(&vm->svm, range);
+	KUNIT_EXPECT_EQ(test, ctx->unbinds, 0);
+
+	/* the same range of a live process is unbound */
+	atomic_set(&mm->mm_users, 1);
+	vm->svm.ops->unbind(&vm->svm, range);
+	KUNIT_EXPECT_EQ(test, ctx->unbinds, 1);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, 0);
+	up_write(&vm->lock);
+	vm->svm.mm = NULL;
 }
 
 /* Memory-range attributes on xe */
@@ -2951,6 +3023,25 @@ static void svmxe_residency_debugfs_test(struct kunit *test)
 	xa_destroy(&xe->usm.asid_to_vm);
 }
 
+/*
+ * A wedged or unplugged device says it is dead, so that the eviction of
+ * its regions asks it for no copy (each would wait for a job timeout).
+ */
+static void svmxe_devmem_dead_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct svmxe_devmem sdm = { .tile = xe_device_get_root_tile(ctx->xe) };
+
+	KUNIT_EXPECT_FALSE(test, svmxe_devmem_ops.dead(&sdm.dm));
+	atomic_set(&ctx->xe->wedged.flag, 1);
+	KUNIT_EXPECT_TRUE(test, svmxe_devmem_ops.dead(&sdm.dm));
+	atomic_set(&ctx->xe->wedged.flag, 0);
+	ctx->xe->drm.unplugged = true;
+	KUNIT_EXPECT_TRUE(test, svmxe_devmem_ops.dead(&sdm.dm));
+	ctx->xe->drm.unplugged = false;
+	KUNIT_EXPECT_FALSE(test, svmxe_devmem_ops.dead(&sdm.dm));
+}
+
 static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE_PARAM(svmxe_page_size_test, svmxe_size_gen_params),
 	KUNIT_CASE(svmxe_bind_request_test),
@@ -2959,10 +3050,12 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_bind_stale_test),
 	KUNIT_CASE(svmxe_pre_commit_test),
 	KUNIT_CASE(svmxe_invalidate_test),
+	KUNIT_CASE(svmxe_invalidate_send_failed_test),
 	KUNIT_CASE(svmxe_invalidate_second_tile_test),
 	KUNIT_CASE(svmxe_invalidate_unmapped_test),
 	KUNIT_CASE(svmxe_invalidate_all_test),
 	KUNIT_CASE(svmxe_unbind_test),
+	KUNIT_CASE(svmxe_unbind_exiting_test),
 	KUNIT_CASE(svmxe_zap_leaves_test),
 	KUNIT_CASE(svmxe_fault_test),
 	KUNIT_CASE(svmxe_fault_retry_test),
@@ -2977,6 +3070,7 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_devmem_copy_to_ram_test),
 	KUNIT_CASE(svmxe_devmem_copy_errors_test),
 	KUNIT_CASE(svmxe_devmem_copy_after_eviction_test),
+	KUNIT_CASE(svmxe_devmem_dead_test),
 	KUNIT_CASE(svmxe_device_devmem_test),
 	KUNIT_CASE(svmxe_vm_devmem_test),
 	KUNIT_CASE(svmxe_fault_attr_test),
