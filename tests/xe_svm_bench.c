@@ -926,10 +926,25 @@ out:
  * from the first call to the end of the pass; the data is checked by the
  * GPU COMPARE of the pass itself and the faults counted.
  */
+/* Wait (5 s at most) until tile 0 has no more VRAM in use than @in_use. */
+static void vram_settle(int fd, uint64_t in_use)
+{
+	struct xe_svm_emu_tile_stats ts;
+	unsigned int i;
+
+	for (i = 0; i < 500; i++) {
+		if (__emu_tile_stats(fd, 0, &ts) || ts.vram_pages_in_use <= in_use)
+			return;
+		usleep(10000);
+	}
+	printf("  (VRAM in use still %llu pages above the start after 5 s)\n",
+	       (unsigned long long)(ts.vram_pages_in_use - in_use));
+}
+
 static void bench_prefetch(size_t size, double memcpy_gbs)
 {
 	struct xe_svm_emu_tile_stats ts;
-	uint64_t faults_a = 0, faults_b = 0;
+	uint64_t faults_a = 0, faults_b = 0, in_use;
 	double t_fault, t_pre, t_pass;
 	uint64_t *a, *b;
 	uint32_t vm;
@@ -953,11 +968,17 @@ static void bench_prefetch(size_t size, double memcpy_gbs)
 		printf("  xe SVM: VM_CREATE failed: %s\n", strerror(-err));
 		goto out_close;
 	}
+	in_use = __emu_tile_stats(fd, 0, &ts) ? 0 : ts.vram_pages_in_use;
 
 	a = map_anon(size);
 	memset(a, 0x5a, size);
 	t_fault = svm_pass(fd, vm, a, size, false, 0x5a5a5a5a5a5a5a5aULL, &faults_a);
 	munmap(a, size);	/* gives its VRAM back for B */
+	/*
+	 * Device pages are given back to the allocator by a worker: let it
+	 * finish, or B's measurement pays for A's teardown.
+	 */
+	vram_settle(fd, in_use);
 
 	b = map_anon(size);
 	memset(b, 0x5a, size);

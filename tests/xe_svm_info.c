@@ -12,7 +12,9 @@
  * exit 1 unless all are 0 (guest/init runs it after each test program has
  * exited, when nothing may hold VRAM any more). A page is freed when the
  * last mapping of it goes, so it waits up to VRAM_WAIT_MS for a count that
- * is still going down.
+ * is still going down. It also exits 1 when a fault-injection knob of the
+ * device (debugfs xe_svm_emu/) is still armed, naming it, and disarms it:
+ * a count a program left behind would fail the next program's tests.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +123,39 @@ static int vram_in_use(int fd, unsigned int num_tiles)
 	return n ? 1 : 0;
 }
 
+/* The device's fault-injection knobs (see struct xe_svm_emu_tile_stats) */
+static const char *const fail_knobs[] = {
+	"fail_vram_alloc", "fail_copy_to_vram", "fail_copy_to_ram", "wedged",
+};
+
+/*
+ * 1 if a knob is still armed (each one named, then disarmed), 0 if none
+ * is, or when debugfs is not there (nothing could have armed one).
+ */
+static int knobs_armed(void)
+{
+	unsigned int i;
+	int armed = 0;
+
+	for (i = 0; i < sizeof(fail_knobs) / sizeof(fail_knobs[0]); i++) {
+		char path[128], val[32] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/kernel/debug/xe_svm_emu/%s", fail_knobs[i]);
+		f = fopen(path, "r+");
+		if (!f)
+			continue;
+		if (fgets(val, sizeof(val), f) && strtoull(val, NULL, 0)) {
+			printf("fault injection left armed: %s = %s", fail_knobs[i], val);
+			rewind(f);
+			fputs("0\n", f);
+			armed = 1;
+		}
+		fclose(f);
+	}
+	return armed;
+}
+
 int main(int argc, char **argv)
 {
 	struct xe_svm_emu_info info;
@@ -147,7 +182,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (vram_check)
-		return vram_in_use(fd, info.num_tiles);
+		return vram_in_use(fd, info.num_tiles) | knobs_armed();
 
 	printf("Emulated xe SVM device " EMU_DEV " (interface version %u)\n",
 	       info.abi_version);

@@ -78,6 +78,12 @@ static void assert_2m_ranges(struct emu_vm *vm, const char *p, size_t size, uint
 	e = emu_residency(vm, p, size, &n);
 	svmt_assert_eq_u64(n, size / SZ_2M);
 	for (i = 0; i < n; i++) {
+		svmt_info("range %u: [0x%llx, 0x%llx) flags 0x%x sys %llu absent %llu vram %llu,%llu",
+			  i, (unsigned long long)e[i].start, (unsigned long long)e[i].end,
+			  e[i].flags, (unsigned long long)e[i].sys_pages,
+			  (unsigned long long)e[i].absent_pages,
+			  (unsigned long long)e[i].vram_pages[0],
+			  (unsigned long long)e[i].vram_pages[1]);
 		svmt_assert_eq_u64(e[i].start, (uintptr_t)p + i * SZ_2M);
 		svmt_assert_eq_u64(e[i].end, e[i].start + SZ_2M);
 		svmt_assert_eq_u64(e[i].flags & (R_MAPPED | R_WRITE | R_VRAM |

@@ -1676,12 +1676,19 @@ err_mutex:
 	return err;
 }
 
-/* Fault injection: "fail the next N" knobs, see struct xe_svm_emu_tile_stats. */
+/*
+ * Fault injection: "fail the next N" knobs, see struct xe_svm_emu_tile_stats.
+ * Writing arms every tile; reading sums what is left on all of them, so
+ * that a count one tile never used up still shows.
+ */
 static int xe_svm_emu_fail_vram_alloc_get(void *data, u64 *val)
 {
 	struct xe_svm_emu_device *emu = data;
+	unsigned int i;
 
-	*val = atomic_read(&emu->tiles[0].devmem.fail_alloc);
+	*val = 0;
+	for (i = 0; i < emu->num_tiles; i++)
+		*val += atomic_read(&emu->tiles[i].devmem.fail_alloc);
 	return 0;
 }
 

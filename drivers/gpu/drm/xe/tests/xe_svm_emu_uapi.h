@@ -352,7 +352,8 @@ struct xe_svm_emu_vm_placement {
  * xe_svm_emu/fail_vram_alloc, xe_svm_emu/fail_copy_to_vram or
  * xe_svm_emu/fail_copy_to_ram makes the next N VRAM allocations (on
  * each tile), copies to VRAM or copies to system memory (of any tile)
- * fail; reading a knob gives what is left of it. A failed
+ * fail; reading a knob gives what is left of it (of fail_vram_alloc, the
+ * sum over the tiles). A failed
  * allocation or copy to VRAM leaves the data in system memory and the GPU
  * access is served from there; a failed copy to system memory on a CPU
  * fault leaves the data in VRAM and the faulting thread gets SIGBUS.
