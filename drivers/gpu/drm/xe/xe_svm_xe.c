@@ -1071,27 +1071,6 @@ bool xe_svm_xe_range_vma_smem_atomic(struct xe_vma *vma)
 	return to_svmxe_range_vma(vma)->smem_atomic;
 }
 
-/**
- * xe_svm_xe_range_vma_needs_tlb_inval() - must a range bind invalidate
- * @vma: a VMA for which xe_vma_is_svm_range() is true
- * @tile_id: the tile whose page tables the bind writes
- *
- * A range bound on @tile_id before was zapped leaf by leaf, so its
- * directory entries still point at the page tables it was bound with,
- * and the GPU may have cached them since. Binding it again can replace
- * those tables (a 2 MiB range mapped with 4 KiB or 64 KiB PTEs gets a
- * new lower-level table each time): the bind must invalidate the TLB
- * before the old tables are freed. A first bind on @tile_id replaces
- * nothing the GPU could have walked.
- *
- * Context: any, while @vma lives (during its bind).
- * Return: true when the bind on @tile_id must invalidate the GPU TLB.
- */
-bool xe_svm_xe_range_vma_needs_tlb_inval(struct xe_vma *vma, u8 tile_id)
-{
-	return vma->tile_present & BIT(tile_id);
-}
-
 /*
  * Bind @range, which the core just populated, on @tile only. Other tiles
  * fault for themselves: their GPU may be walking their page tables at

@@ -54,7 +54,6 @@ struct sg_table *xe_svm_xe_range_vma_sg(struct xe_vma *vma);
 bool xe_svm_xe_range_vma_writable(struct xe_vma *vma, u64 addr);
 bool xe_svm_xe_range_vma_devmem(struct xe_vma *vma, u64 addr);
 bool xe_svm_xe_range_vma_smem_atomic(struct xe_vma *vma);
-bool xe_svm_xe_range_vma_needs_tlb_inval(struct xe_vma *vma, u8 tile_id);
 void xe_svm_xe_debugfs_register(struct xe_device *xe, struct dentry *root);
 int xe_svm_xe_madvise_ioctl(struct drm_device *dev, void *data, struct drm_file *file);
 int xe_svm_xe_query_mem_range_attrs_ioctl(struct drm_device *dev, void *data,
@@ -185,12 +184,6 @@ static inline bool xe_svm_xe_range_vma_devmem(struct xe_vma *vma, u64 addr)
 }
 
 static inline bool xe_svm_xe_range_vma_smem_atomic(struct xe_vma *vma)
-{
-	return false;
-}
-
-static inline bool xe_svm_xe_range_vma_needs_tlb_inval(struct xe_vma *vma,
-						       u8 tile_id)
 {
 	return false;
 }

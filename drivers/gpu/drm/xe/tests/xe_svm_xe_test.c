@@ -13,6 +13,11 @@
 #include "tests/xe_kunit_helpers.h"
 #include "tests/xe_pci_test.h"
 #include "xe_bo.h"
+#include "xe_exec_queue.h"
+#include "xe_gt_tlb_invalidation.h"
+#include "xe_migrate.h"
+#include "xe_pt.h"
+#include "xe_range_fence.h"
 #include "xe_svm_range.h"
 #include "xe_tile.h"
 
@@ -56,6 +61,8 @@ struct svmxe_test_req {
 	dma_addr_t sram[SVMXE_TEST_MAX_PAGES];
 };
 
+struct svmxe_pt_harness;
+
 struct svmxe_test {
 	struct xe_device *xe;
 	struct xe_vm *vm;
@@ -81,7 +88,6 @@ struct svmxe_test {
 	u16 bind_pat;
 	u8 bind_tile_mask, bind_tile_present;
 	bool bind_smem_atomic;
-	u8 bind_needs_inval;	/* tiles xe_pt must invalidate after the bind */
 	bool bind_sg_ok;
 	unsigned int bind_segs;
 	dma_addr_t bind_seg_dma[SVMXE_TEST_MAX_SEGS];
@@ -125,6 +131,8 @@ struct svmxe_test {
 	struct svmxe_test_pte bind_pte[XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT];
 	struct xe_pt_ops pt_ops;
 	unsigned int pt_tables;		/* tables xe_pt_create() was asked for */
+	/* the xe_pt harness, when a case sets it up (svmxe_pth_init()) */
+	struct svmxe_pt_harness *pth;
 
 	/* the copy engine: fake system and device pages */
 	struct page *sys_pages;		/* array of SVMXE_TEST_MAX_PAGES */
@@ -223,25 +231,15 @@ static struct xe_pt *svmxe_test_pt_create(struct xe_vm *vm,
 	struct xe_bo *bo;
 	void *table;
 
-	pt = kunit_kzalloc(test, sizeof(*pt), GFP_KERNEL);
+	/* laid out as xe_pt_create() does, so that commit and abort run on it */
+	pt = xe_pt_alloc_test(test, level);
 	bo = kunit_kzalloc(test, sizeof(*bo), GFP_KERNEL);
 	table = kunit_kzalloc(test, XE_PAGE_SIZE, GFP_KERNEL);
 	if (!pt || !bo || !table)
 		return ERR_PTR(-ENOMEM);
-	if (level) {
-		pt->base.children = kunit_kcalloc(test, XE_PDES,
-						  sizeof(*pt->base.children),
-						  GFP_KERNEL);
-		pt->base.staging = kunit_kcalloc(test, XE_PDES,
-						 sizeof(*pt->base.staging),
-						 GFP_KERNEL);
-		if (!pt->base.children || !pt->base.staging)
-			return ERR_PTR(-ENOMEM);
-	}
 
 	iosys_map_set_vaddr(&bo->vmap, table);
 	pt->bo = bo;
-	pt->level = level;
 	ctx->pt_tables++;
 
 	return pt;
@@ -453,11 +451,6 @@ static int svmxe_test_run_bind(struct xe_vm *vm, struct xe_vma *vma,
 	ctx->bind_tile_mask = tile_mask;
 	ctx->bind_tile_present = vma->tile_present;
 	ctx->bind_smem_atomic = xe_svm_xe_range_vma_smem_atomic(vma);
-	ctx->bind_needs_inval = 0;
-	for (id = 0; id < XE_MAX_TILES_PER_DEVICE; id++)
-		if ((tile_mask & BIT(id)) &&
-		    xe_svm_xe_range_vma_needs_tlb_inval(vma, id))
-			ctx->bind_needs_inval |= BIT(id);
 	ctx->bind_sg_ok = xe_svm_xe_range_vma_sg(vma) == &rvma->sgt;
 	ctx->bind_segs = 0;
 	for_each_sgtable_dma_sg(&rvma->sgt, sg, i) {
@@ -1157,36 +1150,6 @@ static void svmxe_bind_second_tile_test(struct kunit *test)
  * A rebind after a zap may replace page tables the GPU cached the
  * directory entries of: xe_pt must invalidate. A first bind need not.
  */
-static void svmxe_bind_rebind_inval_test(struct kunit *test)
-{
-	struct svmxe_test *ctx = test->priv;
-	struct xe_vm *vm = ctx->vm;
-	struct xe_svm_range *range;
-	int err;
-
-	svmxe_test_add_tile(test, ctx);
-	/* 2 MiB of base pages: bound with a new 4 KiB-level table each time */
-	range = svmxe_test_range(test, vm, SZ_2M, 512, 0, 0x40000000,
-				 SVMXE_TEST_DMA_STRIDE, 0, 0);
-
-	err = svmxe_test_commit(vm, &ctx->xe->tiles[0], range, 2);
-	KUNIT_EXPECT_EQ(test, err, 0);
-	KUNIT_EXPECT_EQ(test, ctx->bind_needs_inval, 0);
-
-	/* zapped (leaves only), then faulted again on tile 0 */
-	to_svmxe_range(range)->tiles_mapped = 0;
-	err = svmxe_test_commit(vm, &ctx->xe->tiles[0], range, 2);
-	KUNIT_EXPECT_EQ(test, err, 0);
-	KUNIT_EXPECT_EQ(test, ctx->bind_needs_inval, BIT(0));
-
-	/* the first bind on tile 1 replaces nothing tile 1 walked */
-	err = svmxe_test_commit(vm, &ctx->xe->tiles[1], range, 2);
-	KUNIT_EXPECT_EQ(test, err, 0);
-	KUNIT_EXPECT_EQ(test, ctx->bind_tile_mask, BIT(1));
-	KUNIT_EXPECT_EQ(test, ctx->bind_needs_inval, 0);
-	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(0) | BIT(1));
-}
-
 static void svmxe_bind_stale_test(struct kunit *test)
 {
 	struct svmxe_test *ctx = test->priv;
@@ -3042,11 +3005,656 @@ static void svmxe_devmem_dead_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, svmxe_devmem_ops.dead(&sdm.dm));
 }
 
+/*
+ * The xe_pt harness. SVM binds and unbinds run xe's real page-table
+ * update: ops_execute(), xe_pt_update_ops_prepare/run/fini/abort, the
+ * walk, the commit of the software tree and the TLB-invalidation fences,
+ * on a tree of fake tables (svmxe_test_pt_create()). Stubbed is only what
+ * needs hardware: the page-table job (the CPU path's steps, with a fence
+ * that has signalled), the tile's migrate queue and whether it is idle,
+ * the invalidation fences' set-up and sending, and the destruction of
+ * tables (recorded, with whether it was deferred: a deferred table is
+ * freed only once the VM's dma-resv, which page-table BOs share and which
+ * holds the invalidation fences, is idle).
+ */
+#define SVMXE_PTH_MAX	16
+
+struct svmxe_pt_harness {
+	struct xe_exec_queue *q;
+	unsigned int jobs;
+	int job_ret;			/* what the next page-table job returns */
+	struct xe_svm_range *race_range; /* the next job finds it stale */
+	bool inval_hold;		/* invalidations wait for svmxe_pth_release() */
+	unsigned int seq;		/* order of the events below */
+	unsigned int invals;
+	struct {
+		struct xe_gt *gt;
+		u64 start, end;
+		u32 asid;
+		unsigned int seq;
+	} inval[SVMXE_PTH_MAX];
+	unsigned int nheld;
+	struct xe_gt_tlb_invalidation_fence *held[SVMXE_PTH_MAX];
+	unsigned int destroys;
+	struct {
+		struct xe_pt *pt;
+		bool deferred;
+		unsigned int seq;
+	} destroyed[SVMXE_PTH_MAX];
+};
+
+static struct svmxe_pt_harness *svmxe_pth(void)
+{
+	return svmxe_test_ctx()->pth;
+}
+
+static struct dma_fence *svmxe_pth_update_pgtables(struct xe_migrate *m,
+						   struct xe_migrate_pt_update *pt_update)
+{
+	const struct xe_migrate_pt_update_ops *ops = pt_update->ops;
+	struct xe_vm *vm = pt_update->vops->vm;
+	struct xe_vm_pgtable_update_ops *pt_update_ops =
+		&pt_update->vops->pt_update_ops[pt_update->tile_id];
+	struct xe_tile *tile = &vm->xe->tiles[pt_update->tile_id];
+	struct svmxe_pt_harness *h = svmxe_pth();
+	u32 i, j;
+	int err;
+
+	h->jobs++;
+	if (h->job_ret)
+		return ERR_PTR(h->job_ret);
+	if (h->race_range) {
+		/* the CPU unmapped a page since the populate */
+		down_write(&vm->svm.notifier_lock);
+		h->race_range->dma[0].mapped = false;
+		up_write(&vm->svm.notifier_lock);
+	}
+	if (ops->pre_commit) {
+		pt_update->job = NULL;
+		err = ops->pre_commit(pt_update);
+		/* -ETIME asks for a GPU job: the harness never leaves work pending */
+		KUNIT_EXPECT_NE(kunit_get_current_test(), err, -ETIME);
+		if (err)
+			return ERR_PTR(err);
+	}
+
+	for (i = 0; i < pt_update_ops->num_ops; i++) {
+		const struct xe_vm_pgtable_update_op *pt_op = &pt_update_ops->ops[i];
+
+		for (j = 0; j < pt_op->num_entries; j++) {
+			const struct xe_vm_pgtable_update *update = &pt_op->entries[j];
+
+			if (pt_op->bind)
+				ops->populate(pt_update, tile, &update->pt_bo->vmap, NULL,
+					      update->ofs, update->qwords, update);
+			else
+				ops->clear(pt_update, tile, &update->pt_bo->vmap, NULL,
+					   update->ofs, update->qwords, update);
+		}
+	}
+
+	return dma_fence_get_stub();
+}
+
+static bool svmxe_pth_queue_idle(struct xe_exec_queue *q)
+{
+	return true;
+}
+
+static struct xe_exec_queue *svmxe_pth_migrate_queue(struct xe_tile *tile)
+{
+	return svmxe_pth()->q;
+}
+
+static void svmxe_pth_inval_fence_init(struct xe_gt *gt,
+				       struct xe_gt_tlb_invalidation_fence *fence,
+				       bool stack)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+
+	/* a context of its own, as the real one: the VM's dma-resv keeps each */
+	dma_fence_init(&fence->base, &svmxe_test_fence_ops, &ctx->fence_lock,
+		       dma_fence_context_alloc(1), 1);
+	INIT_LIST_HEAD(&fence->link);
+	KUNIT_EXPECT_FALSE(kunit_get_current_test(), stack);
+	/* the reference its signalling drops */
+	dma_fence_get(&fence->base);
+	fence->gt = gt;
+}
+
+static void svmxe_pth_inval_signal(struct xe_gt_tlb_invalidation_fence *fence)
+{
+	dma_fence_signal(&fence->base);
+	dma_fence_put(&fence->base);
+}
+
+static int svmxe_pth_inval_range(struct xe_gt *gt,
+				 struct xe_gt_tlb_invalidation_fence *fence,
+				 u64 start, u64 end, u32 asid)
+{
+	struct svmxe_pt_harness *h = svmxe_pth();
+	unsigned int n = h->invals++;
+
+	if (n < SVMXE_PTH_MAX) {
+		h->inval[n].gt = gt;
+		h->inval[n].start = start;
+		h->inval[n].end = end;
+		h->inval[n].asid = asid;
+		h->inval[n].seq = ++h->seq;
+	}
+	if (h->inval_hold && h->nheld < SVMXE_PTH_MAX)
+		h->held[h->nheld++] = fence;
+	else
+		svmxe_pth_inval_signal(fence);
+
+	return 0;
+}
+
+/* Let the held invalidations finish. */
+static void svmxe_pth_release(struct svmxe_pt_harness *h)
+{
+	h->inval_hold = false;
+	while (h->nheld)
+		svmxe_pth_inval_signal(h->held[--h->nheld]);
+}
+
+static void svmxe_pth_pt_destroy(struct xe_pt *pt, u32 flags, struct llist_head *deferred)
+{
+	struct svmxe_pt_harness *h = svmxe_pth();
+	unsigned int i;
+
+	if (!pt)
+		return;
+	if (h->destroys < SVMXE_PTH_MAX) {
+		h->destroyed[h->destroys].pt = pt;
+		h->destroyed[h->destroys].deferred = deferred;
+		h->destroyed[h->destroys].seq = ++h->seq;
+	}
+	h->destroys++;
+	/* as the real one: the tables under it go too (the memory is the test's) */
+	if (pt->level && pt->num_live)
+		for (i = 0; i < XE_PDES; i++)
+			if (pt->base.staging[i])
+				svmxe_pth_pt_destroy(container_of(pt->base.staging[i],
+								  struct xe_pt, base),
+						     flags, deferred);
+}
+
+static void svmxe_pth_fini(void *arg)
+{
+	struct svmxe_test *ctx = arg;
+	struct xe_tile *tile;
+	u8 id;
+
+	svmxe_pth_release(ctx->pth);
+	for_each_tile(tile, ctx->xe, id)
+		xe_range_fence_tree_fini(&ctx->vm->rftree[id]);
+}
+
+/*
+ * Give the fixture's VM what xe_vm_create() would for page-table updates
+ * (a dma-resv, range-fence trees, a root table per tile, the PTE encoders)
+ * and let svmxe_commit() and the unbind run the real update path.
+ */
+static struct svmxe_pt_harness *svmxe_pth_init(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_vm *vm = ctx->vm;
+	struct svmxe_pt_harness *h;
+	struct xe_tile *tile;
+	u8 id;
+
+	h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	h->q = kunit_kzalloc(test, sizeof(*h->q), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h->q);
+	h->q->flags = EXEC_QUEUE_FLAG_KERNEL;
+	ctx->pth = h;
+
+	svmxe_test_gpuvm_init(test, vm);
+	vm->composite_fence_ctx = dma_fence_context_alloc(1);
+	INIT_LIST_HEAD(&vm->preempt.exec_queues);
+	ctx->pt_ops = *xe_vm_pt_ops_test();
+	ctx->pt_ops.pde_encode_bo = svmxe_test_pde_encode_bo;
+	vm->pt_ops = &ctx->pt_ops;
+	for_each_tile(tile, ctx->xe, id) {
+		xe_range_fence_tree_init(&vm->rftree[id]);
+		vm->pt_root[id] = svmxe_test_pt_create(vm, tile, ctx->xe->info.vm_max_level);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vm->pt_root[id]);
+	}
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, svmxe_pth_fini, ctx), 0);
+
+	kunit_activate_static_stub(test, xe_pt_create, svmxe_test_pt_create);
+	kunit_activate_static_stub(test, xe_pt_destroy, svmxe_pth_pt_destroy);
+	kunit_activate_static_stub(test, xe_migrate_update_pgtables, svmxe_pth_update_pgtables);
+	kunit_activate_static_stub(test, xe_exec_queue_is_idle, svmxe_pth_queue_idle);
+	kunit_activate_static_stub(test, xe_tile_migrate_exec_queue, svmxe_pth_migrate_queue);
+	kunit_activate_static_stub(test, xe_gt_tlb_invalidation_fence_init,
+				   svmxe_pth_inval_fence_init);
+	kunit_activate_static_stub(test, xe_gt_tlb_invalidation_range, svmxe_pth_inval_range);
+	kunit_deactivate_static_stub(test, svmxe_run_bind);
+	kunit_deactivate_static_stub(test, svmxe_run_unbind);
+
+	return h;
+}
+
+/* The table at @level whose entries cover @va on @tile, or NULL. */
+static struct xe_pt *svmxe_pth_table(struct xe_vm *vm, struct xe_tile *tile, u64 va,
+				     unsigned int level)
+{
+	struct xe_pt *pt = vm->pt_root[tile->id];
+
+	while (pt && pt->level > level) {
+		unsigned int i = (va >> (XE_PTE_SHIFT + pt->level * XE_PDE_SHIFT)) &
+				 (XE_PDES - 1);
+		struct xe_ptw *child = pt->base.children[i];
+
+		pt = child ? container_of(child, struct xe_pt, base) : NULL;
+	}
+
+	return pt;
+}
+
+/* The entry of @pt's table that covers @va. */
+static u64 svmxe_pth_entry(struct xe_pt *pt, u64 va)
+{
+	u64 *table = pt->bo->vmap.vaddr;
+
+	return table[(va >> (XE_PTE_SHIFT + pt->level * XE_PDE_SHIFT)) & (XE_PDES - 1)];
+}
+
+/*
+ * A 2 MiB range of 4 KiB pages is bound with a level-0 table of its own
+ * under a level-1 entry. Bound again after a zap, it gets a new table in
+ * that entry: the entry changes hands while the GPU may still have the
+ * old one cached, so the bind invalidates the TLB over the 2 MiB on each
+ * GT, and the old table goes to the deferred free, which waits for the
+ * VM's dma-resv, which holds the invalidation's fence until it is done.
+ * A first bind replaces nothing and invalidates nothing.
+ */
+static void svmxe_pt_rebind_inval_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	const u64 start = SZ_2M;
+	struct svmxe_range_vma *rvma;
+	struct svmxe_pt_harness *h;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+	struct xe_pt *l1, *old, *cur;
+	struct dma_fence *fence;
+	unsigned int i, live;
+
+	KUNIT_ASSERT_NOT_NULL(test, tile->media_gt);
+	h = svmxe_pth_init(test);
+	range = svmxe_test_range(test, vm, start, 512, 0, 0x40000000,
+				 SVMXE_TEST_DMA_STRIDE, 0, 0);
+
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, range, 2), 0);
+	KUNIT_EXPECT_EQ(test, h->jobs, 1);
+	KUNIT_EXPECT_EQ(test, h->invals, 0);
+	KUNIT_EXPECT_EQ(test, h->destroys, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(tile->id));
+	l1 = svmxe_pth_table(vm, tile, start, 1);
+	KUNIT_ASSERT_NOT_NULL(test, l1);
+	old = svmxe_pth_table(vm, tile, start, 0);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	KUNIT_EXPECT_EQ(test, old->level, 0);
+	KUNIT_EXPECT_EQ(test, old->num_live, 512);
+	KUNIT_EXPECT_TRUE(test, svmxe_pth_entry(old, start + SZ_4K) & XE_PAGE_PRESENT);
+	live = l1->num_live;
+
+	/* zapped (leaves only), faulted again */
+	to_svmxe_range(range)->tiles_mapped = 0;
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, range, 2), 0);
+	KUNIT_EXPECT_EQ(test, h->jobs, 2);
+	cur = svmxe_pth_table(vm, tile, start, 0);
+	KUNIT_ASSERT_NOT_NULL(test, cur);
+	KUNIT_EXPECT_PTR_NE(test, cur, old);
+	KUNIT_EXPECT_EQ(test, l1->num_live, live);
+	KUNIT_ASSERT_EQ(test, h->invals, 2);
+	KUNIT_EXPECT_PTR_EQ(test, h->inval[0].gt, tile->primary_gt);
+	KUNIT_EXPECT_PTR_EQ(test, h->inval[1].gt, tile->media_gt);
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ(test, h->inval[i].start, start);
+		KUNIT_EXPECT_EQ(test, h->inval[i].end, start + SZ_2M - 1);
+		KUNIT_EXPECT_EQ(test, h->inval[i].asid, SVMXE_TEST_ASID);
+	}
+	KUNIT_ASSERT_EQ(test, h->destroys, 1);
+	KUNIT_EXPECT_PTR_EQ(test, h->destroyed[0].pt, old);
+	KUNIT_EXPECT_TRUE(test, h->destroyed[0].deferred);
+
+	/* with the invalidation held: the VM's dma-resv is not idle until it is done */
+	to_svmxe_range(range)->tiles_mapped = 0;
+	h->inval_hold = true;
+	down_write(&vm->lock);
+	rvma = svmxe_range_vma_create(vm, range, 2, false, false);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rvma);
+	KUNIT_ASSERT_EQ(test, dma_resv_lock(xe_vm_resv(vm), NULL), 0);
+	fence = xe_vma_rebind(vm, &rvma->vma, BIT(tile->id));
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, fence);
+	KUNIT_EXPECT_EQ(test, h->nheld, 2);
+	KUNIT_EXPECT_EQ(test, h->destroys, 2);
+	KUNIT_EXPECT_TRUE(test, h->destroyed[1].deferred);
+	KUNIT_EXPECT_FALSE(test, dma_resv_test_signaled(xe_vm_resv(vm), DMA_RESV_USAGE_KERNEL));
+	svmxe_pth_release(h);
+	KUNIT_EXPECT_TRUE(test, dma_resv_test_signaled(xe_vm_resv(vm), DMA_RESV_USAGE_KERNEL));
+	if (!IS_ERR_OR_NULL(fence)) {
+		KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(fence));
+		dma_fence_put(fence);
+	}
+	dma_resv_unlock(xe_vm_resv(vm));
+	svmxe_range_vma_destroy(rvma);
+	up_write(&vm->lock);
+}
+
+/* Make the next page-table job's pre-commit find @range stale (a CPU unmap). */
+static void svmxe_pth_race(struct svmxe_pt_harness *h, struct xe_svm_range *range)
+{
+	h->race_range = range;
+}
+
+/*
+ * An invalidation that lands between a rebind's walk and its commit
+ * (pre-commit: the range went stale) undoes the update: the level-1
+ * entry and the live counts stay as they were, the table the walk made
+ * is freed at once (no GPU ever saw it), nothing is invalidated, the
+ * range's masks do not change and the notifier lock is free again. The
+ * next fault binds it.
+ */
+static void svmxe_pt_precommit_retry_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	const u64 start = SZ_2M;
+	struct svmxe_pt_harness *h;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+	struct xe_pt *l1, *old;
+	unsigned int live;
+
+	h = svmxe_pth_init(test);
+	range = svmxe_test_range(test, vm, start, 512, 0, 0x40000000,
+				 SVMXE_TEST_DMA_STRIDE, 0, 0);
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, range, 2), 0);
+	l1 = svmxe_pth_table(vm, tile, start, 1);
+	old = svmxe_pth_table(vm, tile, start, 0);
+	KUNIT_ASSERT_NOT_NULL(test, l1);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	live = l1->num_live;
+
+	to_svmxe_range(range)->tiles_mapped = 0;
+	svmxe_pth_race(h, range);
+	KUNIT_EXPECT_EQ(test, svmxe_test_commit(vm, tile, range, 2), -EAGAIN);
+	KUNIT_EXPECT_PTR_EQ(test, svmxe_pth_table(vm, tile, start, 0), old);
+	KUNIT_EXPECT_PTR_EQ(test, l1->base.staging[(start >> 21) & (XE_PDES - 1)],
+			    &old->base);
+	KUNIT_EXPECT_EQ(test, l1->num_live, live);
+	KUNIT_EXPECT_EQ(test, old->num_live, 512);
+	KUNIT_ASSERT_EQ(test, h->destroys, 1);
+	KUNIT_EXPECT_PTR_NE(test, h->destroyed[0].pt, old);
+	KUNIT_EXPECT_EQ(test, h->destroyed[0].pt->level, 0);
+	KUNIT_EXPECT_FALSE(test, h->destroyed[0].deferred);
+	KUNIT_EXPECT_EQ(test, h->invals, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(tile->id));
+	KUNIT_ASSERT_TRUE(test, down_write_trylock(&vm->svm.notifier_lock));
+	up_write(&vm->svm.notifier_lock);
+
+	/* the pages are mapped again: the next fault binds */
+	h->race_range = NULL;
+	range->dma[0].mapped = true;
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, range, 2), 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, BIT(tile->id));
+	KUNIT_EXPECT_PTR_NE(test, svmxe_pth_table(vm, tile, start, 0), old);
+	KUNIT_EXPECT_EQ(test, h->invals, 2);
+}
+
+/* Three 64 KiB ranges: A and B share a level-0 table, C has its own. */
+static void svmxe_pth_three(struct kunit *test, struct xe_svm_range **a,
+			    struct xe_svm_range **b, struct xe_svm_range **c)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	struct xe_vm *vm = ctx->vm;
+	struct mm_struct *mm;
+
+	/* the mirrored process, alive: the collector's unbinds run */
+	mm = kunit_kzalloc(test, sizeof(*mm), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	atomic_set(&mm->mm_users, 1);
+	vm->svm.mm = mm;
+
+	*a = svmxe_test_range(test, vm, SZ_2M, 16, 0, 0x50000000, 0, 0, 0);
+	*b = svmxe_test_range(test, vm, SZ_2M + SZ_64K, 16, 0, 0x50010000, 0, 0, 0);
+	*c = svmxe_test_range(test, vm, 2 * SZ_2M, 16, 0, 0x50020000, 0, 0, 0);
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, *a, 2), 0);
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, *b, 2), 0);
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, *c, 2), 0);
+}
+
+static void svmxe_pth_unbind(struct xe_vm *vm, struct xe_svm_range *range)
+{
+	down_write(&vm->lock);
+	vm->svm.ops->unbind(&vm->svm, range);
+	up_write(&vm->lock);
+}
+
+/*
+ * Two ranges sharing a table: the second one's bind writes its entries
+ * into the first one's table (no new table, nothing replaced, nothing
+ * invalidated). The collector's unbind of the first clears its entries
+ * only; the unbind of the second, the table's last user, frees the table
+ * (deferred) and clears its level-1 entry; each unbind invalidates its
+ * range on both GTs.
+ */
+static void svmxe_pt_unbind_shared_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	struct xe_svm_range *a, *b, *c;
+	struct svmxe_pt_harness *h;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_pt *l1, *l0;
+	unsigned int tables;
+
+	h = svmxe_pth_init(test);
+	svmxe_pth_three(test, &a, &b, &c);
+	l1 = svmxe_pth_table(vm, tile, SZ_2M, 1);
+	l0 = svmxe_pth_table(vm, tile, SZ_2M, 0);
+	KUNIT_ASSERT_NOT_NULL(test, l1);
+	KUNIT_ASSERT_NOT_NULL(test, l0);
+	KUNIT_EXPECT_PTR_EQ(test, svmxe_pth_table(vm, tile, SZ_2M + SZ_64K, 0), l0);
+	KUNIT_EXPECT_EQ(test, l0->num_live, 32);
+	KUNIT_EXPECT_EQ(test, h->invals, 0);
+	KUNIT_EXPECT_EQ(test, h->destroys, 0);
+	KUNIT_EXPECT_TRUE(test, svmxe_pth_entry(l0, SZ_2M + SZ_64K) & XE_PAGE_PRESENT);
+	tables = ctx->pt_tables;
+
+	svmxe_pth_unbind(vm, a);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(a)->tiles_bound, 0);
+	KUNIT_EXPECT_EQ(test, h->destroys, 0);
+	KUNIT_EXPECT_PTR_EQ(test, svmxe_pth_table(vm, tile, SZ_2M, 0), l0);
+	KUNIT_EXPECT_EQ(test, l0->num_live, 16);
+	KUNIT_EXPECT_EQ(test, svmxe_pth_entry(l0, SZ_2M), 0);
+	KUNIT_EXPECT_TRUE(test, svmxe_pth_entry(l0, SZ_2M + SZ_64K) & XE_PAGE_PRESENT);
+	KUNIT_ASSERT_EQ(test, h->invals, 2);
+	KUNIT_EXPECT_EQ(test, h->inval[0].start, SZ_2M);
+
+	svmxe_pth_unbind(vm, b);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(b)->tiles_bound, 0);
+	KUNIT_ASSERT_EQ(test, h->destroys, 1);
+	KUNIT_EXPECT_PTR_EQ(test, h->destroyed[0].pt, l0);
+	KUNIT_EXPECT_TRUE(test, h->destroyed[0].deferred);
+	KUNIT_EXPECT_NULL(test, svmxe_pth_table(vm, tile, SZ_2M, 0));
+	KUNIT_EXPECT_EQ(test, svmxe_pth_entry(l1, SZ_2M), 0);
+	KUNIT_EXPECT_PTR_EQ(test, svmxe_pth_table(vm, tile, SZ_2M, 1), l1);
+	KUNIT_EXPECT_NOT_NULL(test, svmxe_pth_table(vm, tile, 2 * SZ_2M, 0));
+	KUNIT_EXPECT_EQ(test, h->invals, 4);
+	KUNIT_EXPECT_EQ(test, ctx->pt_tables, tables);
+	vm->svm.mm = NULL;
+}
+
+/*
+ * An unbind whose page-table update fails changes nothing: the entries,
+ * the live counts and the tables stay, the range keeps its tile mask (so
+ * that the tables are known to be there), nothing is invalidated and
+ * the notifier lock is free. A later unbind does the work.
+ */
+static void svmxe_pt_unbind_failed_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	struct xe_svm_range *a, *b, *c;
+	struct svmxe_pt_harness *h;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_pt *l0;
+
+	h = svmxe_pth_init(test);
+	svmxe_pth_three(test, &a, &b, &c);
+	svmxe_pth_unbind(vm, a);
+	l0 = svmxe_pth_table(vm, tile, SZ_2M, 0);
+	KUNIT_ASSERT_NOT_NULL(test, l0);
+	KUNIT_ASSERT_EQ(test, l0->num_live, 16);
+
+	h->job_ret = -ENOMEM;
+	svmxe_pth_unbind(vm, b);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(b)->tiles_bound, BIT(tile->id));
+	KUNIT_EXPECT_EQ(test, h->destroys, 0);
+	KUNIT_EXPECT_PTR_EQ(test, svmxe_pth_table(vm, tile, SZ_2M, 0), l0);
+	KUNIT_EXPECT_EQ(test, l0->num_live, 16);
+	KUNIT_EXPECT_TRUE(test, svmxe_pth_entry(l0, SZ_2M + SZ_64K) & XE_PAGE_PRESENT);
+	KUNIT_EXPECT_EQ(test, h->invals, 2);
+	KUNIT_ASSERT_TRUE(test, down_write_trylock(&vm->svm.notifier_lock));
+	up_write(&vm->svm.notifier_lock);
+
+	h->job_ret = 0;
+	svmxe_pth_unbind(vm, b);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(b)->tiles_bound, 0);
+	KUNIT_ASSERT_EQ(test, h->destroys, 1);
+	KUNIT_EXPECT_PTR_EQ(test, h->destroyed[0].pt, l0);
+	vm->svm.mm = NULL;
+}
+
+/*
+ * On two tiles, through the real update: the first bind on tile 0
+ * replaces nothing and invalidates nothing; bound again after a zap, the
+ * range's level-1 entry gets a new table and tile 0 is invalidated; the
+ * first bind on tile 1 replaces nothing tile 1 walked.
+ */
+static void svmxe_bind_rebind_inval_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct svmxe_pt_harness *h;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+
+	svmxe_test_add_tile(test, ctx);
+	h = svmxe_pth_init(test);
+	/* 2 MiB of base pages: bound with a new 4 KiB-level table each time */
+	range = svmxe_test_range(test, vm, SZ_2M, 512, 0, 0x40000000,
+				 SVMXE_TEST_DMA_STRIDE, 0, 0);
+
+	KUNIT_EXPECT_EQ(test, svmxe_test_commit(vm, &ctx->xe->tiles[0], range, 2), 0);
+	KUNIT_EXPECT_EQ(test, h->invals, 0);
+
+	/* zapped (leaves only), then faulted again on tile 0 */
+	to_svmxe_range(range)->tiles_mapped = 0;
+	KUNIT_EXPECT_EQ(test, svmxe_test_commit(vm, &ctx->xe->tiles[0], range, 2), 0);
+	KUNIT_ASSERT_GE(test, h->invals, 1);
+	KUNIT_EXPECT_PTR_EQ(test, h->inval[0].gt, ctx->xe->tiles[0].primary_gt);
+	KUNIT_EXPECT_EQ(test, h->destroys, 1);
+
+	/* the first bind on tile 1 replaces nothing tile 1 walked */
+	h->invals = 0;
+	KUNIT_EXPECT_EQ(test, svmxe_test_commit(vm, &ctx->xe->tiles[1], range, 2), 0);
+	KUNIT_EXPECT_EQ(test, h->invals, 0);
+	KUNIT_EXPECT_EQ(test, h->destroys, 1);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(0) | BIT(1));
+}
+
+/*
+ * A 64 KiB range bound again after a zap writes its leaves into the
+ * table it shares with another range: no directory entry changes hands,
+ * so nothing is invalidated (each zap invalidated already) and no table
+ * is freed.
+ */
+static void svmxe_pt_rebind_leaves_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	struct xe_svm_range *a, *b, *c;
+	struct svmxe_pt_harness *h;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_pt *l0;
+
+	h = svmxe_pth_init(test);
+	svmxe_pth_three(test, &a, &b, &c);
+	l0 = svmxe_pth_table(vm, tile, SZ_2M, 0);
+	KUNIT_ASSERT_NOT_NULL(test, l0);
+
+	to_svmxe_range(a)->tiles_mapped = 0;
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, a, 2), 0);
+	KUNIT_EXPECT_EQ(test, h->jobs, 4);
+	KUNIT_EXPECT_EQ(test, h->invals, 0);
+	KUNIT_EXPECT_EQ(test, h->destroys, 0);
+	KUNIT_EXPECT_PTR_EQ(test, svmxe_pth_table(vm, tile, SZ_2M, 0), l0);
+	KUNIT_EXPECT_EQ(test, l0->num_live, 32);
+	KUNIT_EXPECT_TRUE(test, svmxe_pth_entry(l0, SZ_2M) & XE_PAGE_PRESENT);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(a)->tiles_mapped, BIT(tile->id));
+	vm->svm.mm = NULL;
+}
+
+/*
+ * The tables an unbind that failed left behind belong to no range any
+ * more. A range bound there later for the first time replaces them: its
+ * bind invalidates (the GPU may have cached the old table) and frees the
+ * left-over table through the deferred path.
+ */
+static void svmxe_pt_bind_over_leftover_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	struct xe_svm_range *a, *b, *c, *d;
+	struct svmxe_pt_harness *h;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_pt *l0;
+
+	h = svmxe_pth_init(test);
+	svmxe_pth_three(test, &a, &b, &c);
+	svmxe_pth_unbind(vm, a);
+	h->job_ret = -ENOMEM;
+	svmxe_pth_unbind(vm, b);
+	h->job_ret = 0;
+	l0 = svmxe_pth_table(vm, tile, SZ_2M, 0);
+	KUNIT_ASSERT_NOT_NULL(test, l0);
+	KUNIT_ASSERT_EQ(test, h->invals, 2);
+
+	/* the collector freed B anyway; a 2 MiB range of base pages comes */
+	d = svmxe_test_range(test, vm, SZ_2M, 512, 0, 0x40000000,
+			     SVMXE_TEST_DMA_STRIDE, 0, 0);
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, d, 2), 0);
+	KUNIT_EXPECT_PTR_NE(test, svmxe_pth_table(vm, tile, SZ_2M, 0), l0);
+	KUNIT_ASSERT_EQ(test, h->invals, 4);
+	KUNIT_EXPECT_EQ(test, h->inval[2].start, SZ_2M);
+	KUNIT_EXPECT_EQ(test, h->inval[2].end, 2 * SZ_2M - 1);
+	KUNIT_ASSERT_EQ(test, h->destroys, 1);
+	KUNIT_EXPECT_PTR_EQ(test, h->destroyed[0].pt, l0);
+	KUNIT_EXPECT_TRUE(test, h->destroyed[0].deferred);
+	vm->svm.mm = NULL;
+}
+
 static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE_PARAM(svmxe_page_size_test, svmxe_size_gen_params),
 	KUNIT_CASE(svmxe_bind_request_test),
 	KUNIT_CASE(svmxe_bind_second_tile_test),
 	KUNIT_CASE(svmxe_bind_rebind_inval_test),
+	KUNIT_CASE(svmxe_pt_rebind_inval_test),
+	KUNIT_CASE(svmxe_pt_precommit_retry_test),
+	KUNIT_CASE(svmxe_pt_unbind_shared_test),
+	KUNIT_CASE(svmxe_pt_unbind_failed_test),
+	KUNIT_CASE(svmxe_pt_rebind_leaves_test),
+	KUNIT_CASE(svmxe_pt_bind_over_leftover_test),
 	KUNIT_CASE(svmxe_bind_stale_test),
 	KUNIT_CASE(svmxe_pre_commit_test),
 	KUNIT_CASE(svmxe_invalidate_test),
