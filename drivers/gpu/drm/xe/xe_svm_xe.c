@@ -104,8 +104,10 @@
  *
  * Unbind. When the garbage collector frees a range the CPU unmapped, an
  * unmap operation through xe_pt frees the page tables only it used
- * (svmxe_unbind()); not for a process that is exiting, whose VM frees
- * them all when it is closed next, and not when the VM itself is closed.
+ * (svmxe_unbind()), without waiting for it (the range's TLB was
+ * invalidated when it was zapped; the tables' free waits for the VM's
+ * dma-resv); not for a process that is exiting, whose VM frees them all
+ * when it is closed next, and not when the VM itself is closed.
  * Tables an unbind that failed left behind are freed with the VM.
  *
  * VRAM. Each tile with VRAM has a device-memory region (&xe_tile.svm_devmem)
@@ -374,15 +376,16 @@ static unsigned int svmxe_core_access(struct xe_device *xe, bool write,
 }
 
 /*
- * Run @update (a bind or an unbind of @vma on @tile_mask) and wait until
- * the page tables are written. The VM dma-resv is locked through
- * drm_exec, so that page-table allocations may evict with its acquire
- * context, as on other faults.
+ * Run @update (a bind or an unbind of @vma on @tile_mask) and, if @wait,
+ * wait until the page tables are written and the TLB invalidated. The VM
+ * dma-resv is locked through drm_exec, so that page-table allocations
+ * may evict with its acquire context, as on other faults.
  */
 static int svmxe_run_update(struct xe_vm *vm, struct xe_vma *vma, u8 tile_mask,
 			    struct dma_fence *(*update)(struct xe_vm *vm,
 							struct xe_vma *vma,
-							u8 tile_mask))
+							u8 tile_mask),
+			    bool wait)
 {
 	struct dma_fence *fence;
 	struct drm_exec exec;
@@ -402,7 +405,8 @@ static int svmxe_run_update(struct xe_vm *vm, struct xe_vma *vma, u8 tile_mask,
 		goto out_fini;
 	}
 
-	dma_fence_wait(fence, false);
+	if (wait)
+		dma_fence_wait(fence, false);
 	dma_fence_put(fence);
 
 out_fini:
@@ -415,18 +419,24 @@ static int svmxe_run_bind(struct xe_vm *vm, struct xe_vma *vma, u8 tile_mask)
 {
 	KUNIT_STATIC_STUB_REDIRECT(svmxe_run_bind, vm, vma, tile_mask);
 
-	return svmxe_run_update(vm, vma, tile_mask, xe_vma_rebind);
+	return svmxe_run_update(vm, vma, tile_mask, xe_vma_rebind, true);
 }
 
 /*
- * Unbind @vma from the page tables of @tile_mask and wait: its entries
- * are cleared, the tables only it used freed (see svmxe_unbind()).
+ * Unbind @vma from the page tables of @tile_mask: its entries are
+ * cleared, the tables only it used freed (see svmxe_unbind()). Not
+ * waited for: the range was zapped and its TLB invalidated before (see
+ * xe_svm_range_destroy()), so nothing the GPU may still reach depends on
+ * it; the tables it frees wait for the update's fences in the VM's
+ * dma-resv (the deferred free of page-table BOs), and every later update
+ * orders after it through the same dma-resv. A collector pass over many
+ * ranges then does not wait for one TLB invalidation per range.
  */
 static int svmxe_run_unbind(struct xe_vm *vm, struct xe_vma *vma, u8 tile_mask)
 {
 	KUNIT_STATIC_STUB_REDIRECT(svmxe_run_unbind, vm, vma, tile_mask);
 
-	return svmxe_run_update(vm, vma, tile_mask, xe_vma_svm_range_unbind);
+	return svmxe_run_update(vm, vma, tile_mask, xe_vma_svm_range_unbind, false);
 }
 
 /*

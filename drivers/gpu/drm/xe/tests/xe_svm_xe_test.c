@@ -3644,6 +3644,39 @@ static void svmxe_pt_bind_over_leftover_test(struct kunit *test)
 	vm->svm.mm = NULL;
 }
 
+/*
+ * The collector's unbind does not wait for its update: it returns with
+ * the TLB invalidation still in flight, its fences in the VM's dma-resv
+ * (which the freed table's deferred free waits for), and the next update
+ * waits for them there.
+ */
+static void svmxe_pt_unbind_nowait_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	struct xe_svm_range *a, *b, *c;
+	struct svmxe_pt_harness *h;
+	struct xe_vm *vm = ctx->vm;
+
+	h = svmxe_pth_init(test);
+	svmxe_pth_three(test, &a, &b, &c);
+	svmxe_pth_unbind(vm, a);
+
+	h->inval_hold = true;
+	svmxe_pth_unbind(vm, b);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(b)->tiles_bound, 0);
+	KUNIT_EXPECT_EQ(test, h->nheld, 2);
+	KUNIT_ASSERT_EQ(test, h->destroys, 1);
+	KUNIT_EXPECT_TRUE(test, h->destroyed[0].deferred);
+	KUNIT_EXPECT_NULL(test, svmxe_pth_table(vm, tile, SZ_2M, 0));
+	KUNIT_EXPECT_FALSE(test, dma_resv_test_signaled(xe_vm_resv(vm),
+							DMA_RESV_USAGE_KERNEL));
+	svmxe_pth_release(h);
+	KUNIT_EXPECT_TRUE(test, dma_resv_test_signaled(xe_vm_resv(vm),
+						       DMA_RESV_USAGE_KERNEL));
+	vm->svm.mm = NULL;
+}
+
 static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE_PARAM(svmxe_page_size_test, svmxe_size_gen_params),
 	KUNIT_CASE(svmxe_bind_request_test),
@@ -3655,6 +3688,7 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_pt_unbind_failed_test),
 	KUNIT_CASE(svmxe_pt_rebind_leaves_test),
 	KUNIT_CASE(svmxe_pt_bind_over_leftover_test),
+	KUNIT_CASE(svmxe_pt_unbind_nowait_test),
 	KUNIT_CASE(svmxe_bind_stale_test),
 	KUNIT_CASE(svmxe_pre_commit_test),
 	KUNIT_CASE(svmxe_invalidate_test),
