@@ -860,7 +860,9 @@ static void svmxe_unbind(struct xe_svm *svm, struct xe_svm_range *range)
 	struct svmxe_range *sr = to_svmxe_range(range);
 	struct xe_vm *vm = svm_to_vm(svm);
 	struct svmxe_range_vma *rvma;
-	int err;
+	struct xe_tile *tile;
+	int err = 0, ret;
+	u8 id;
 
 	lockdep_assert_held_write(&vm->lock);
 	lockdep_assert_not_held(&svm->notifier_lock);
@@ -871,8 +873,8 @@ static void svmxe_unbind(struct xe_svm *svm, struct xe_svm_range *range)
 	 * Not for a process that is exiting: exit_mmap() zapped every range,
 	 * the collector then frees them all, and the VM, closed next, frees
 	 * its page tables in one go. An unbind is a page-table job and a TLB
-	 * invalidation per range, waited for: minutes of exit time for a
-	 * hundred thousand ranges.
+	 * invalidation per range: minutes of exit time for a hundred thousand
+	 * ranges.
 	 */
 	if (!atomic_read(&svm->mm->mm_users))
 		return;
@@ -883,12 +885,24 @@ static void svmxe_unbind(struct xe_svm *svm, struct xe_svm_range *range)
 		goto out_dbg;
 	}
 	svmxe_range_vma_init(vm, rvma, range, 0, false);
-	err = svmxe_run_unbind(vm, &rvma->vma, sr->tiles_bound);
-	kfree(rvma);
-	if (!err) {
-		sr->tiles_bound = 0;
-		return;
+	/*
+	 * One update per tile: a failure on a second tile of one update
+	 * would leave the first one committed, which xe resolves by killing
+	 * the VM; alone, a tile's failure leaves its tables (freed with the
+	 * VM, and replaced with an invalidation by any later bind over them).
+	 */
+	for_each_tile(tile, vm->xe, id) {
+		if (!(sr->tiles_bound & BIT(id)))
+			continue;
+		ret = svmxe_run_unbind(vm, &rvma->vma, BIT(id));
+		if (ret)
+			err = err ?: ret;
+		else
+			sr->tiles_bound &= ~BIT(id);
 	}
+	kfree(rvma);
+	if (!err)
+		return;
 
 out_dbg:
 	vm_dbg(&vm->xe->drm,

@@ -2570,11 +2570,11 @@ static void svmxe_unbind_test(struct kunit *test)
 	vm->svm.ops->unbind(&vm->svm, range);
 	KUNIT_EXPECT_EQ(test, ctx->unbinds, 0);
 
-	/* bound on both tiles, zapped since: one unbind from both */
+	/* bound on both tiles, zapped since: one unbind per tile, tile 1 last */
 	to_svmxe_range(range)->tiles_bound = BIT(0) | BIT(1);
 	vm->svm.ops->unbind(&vm->svm, range);
-	KUNIT_ASSERT_EQ(test, ctx->unbinds, 1);
-	KUNIT_EXPECT_EQ(test, ctx->unbind_mask, BIT(0) | BIT(1));
+	KUNIT_ASSERT_EQ(test, ctx->unbinds, 2);
+	KUNIT_EXPECT_EQ(test, ctx->unbind_mask, BIT(1));
 	KUNIT_EXPECT_EQ(test, ctx->unbind_tile_present, BIT(0) | BIT(1));
 	KUNIT_EXPECT_EQ(test, ctx->unbind_start, start);
 	KUNIT_EXPECT_EQ(test, ctx->unbind_size, SZ_2M);
@@ -2586,7 +2586,7 @@ static void svmxe_unbind_test(struct kunit *test)
 	to_svmxe_range(range)->tiles_bound = BIT(1);
 	ctx->unbind_ret = -ENOMEM;
 	vm->svm.ops->unbind(&vm->svm, range);
-	KUNIT_EXPECT_EQ(test, ctx->unbinds, 2);
+	KUNIT_EXPECT_EQ(test, ctx->unbinds, 3);
 	KUNIT_EXPECT_EQ(test, ctx->unbind_mask, BIT(1));
 	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(1));
 
@@ -3023,6 +3023,7 @@ struct svmxe_pt_harness {
 	struct xe_exec_queue *q;
 	unsigned int jobs;
 	int job_ret;			/* what the next page-table job returns */
+	u8 job_ret_tiles;		/* ... on these tiles only (0: all) */
 	struct xe_svm_range *race_range; /* the next job finds it stale */
 	bool inval_hold;		/* invalidations wait for svmxe_pth_release() */
 	unsigned int seq;		/* order of the events below */
@@ -3061,7 +3062,7 @@ static struct dma_fence *svmxe_pth_update_pgtables(struct xe_migrate *m,
 	int err;
 
 	h->jobs++;
-	if (h->job_ret)
+	if (h->job_ret && (!h->job_ret_tiles || h->job_ret_tiles & BIT(pt_update->tile_id)))
 		return ERR_PTR(h->job_ret);
 	if (h->race_range) {
 		/* the CPU unmapped a page since the populate */
@@ -3677,6 +3678,46 @@ static void svmxe_pt_unbind_nowait_test(struct kunit *test)
 	vm->svm.mm = NULL;
 }
 
+/*
+ * An unbind that fails on the second tile leaves the first tile's done
+ * and the VM alive: each tile is its own update, and a failure on the
+ * first tile an update runs commits nothing, so nothing needs the VM
+ * killed. The range keeps the failed tile in its mask.
+ */
+static void svmxe_pt_unbind_tile1_failed_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct svmxe_pt_harness *h;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+	struct mm_struct *mm;
+
+	svmxe_test_add_tile(test, ctx);
+	h = svmxe_pth_init(test);
+	mm = kunit_kzalloc(test, sizeof(*mm), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	atomic_set(&mm->mm_users, 1);
+	vm->svm.mm = mm;
+	range = svmxe_test_range(test, vm, SZ_2M, 16, 0, 0x50000000, 0, 0, 0);
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, &ctx->xe->tiles[0], range, 2), 0);
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, &ctx->xe->tiles[1], range, 2), 0);
+	KUNIT_ASSERT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(0) | BIT(1));
+
+	h->job_ret = -ENOMEM;
+	h->job_ret_tiles = BIT(1);
+	svmxe_pth_unbind(vm, range);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(1));
+	KUNIT_EXPECT_FALSE(test, xe_vm_is_banned(vm));
+	KUNIT_EXPECT_NULL(test, svmxe_pth_table(vm, &ctx->xe->tiles[0], SZ_2M, 0));
+	KUNIT_EXPECT_NOT_NULL(test, svmxe_pth_table(vm, &ctx->xe->tiles[1], SZ_2M, 0));
+
+	h->job_ret = 0;
+	svmxe_pth_unbind(vm, range);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, 0);
+	KUNIT_EXPECT_NULL(test, svmxe_pth_table(vm, &ctx->xe->tiles[1], SZ_2M, 0));
+	vm->svm.mm = NULL;
+}
+
 static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE_PARAM(svmxe_page_size_test, svmxe_size_gen_params),
 	KUNIT_CASE(svmxe_bind_request_test),
@@ -3689,6 +3730,7 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_pt_rebind_leaves_test),
 	KUNIT_CASE(svmxe_pt_bind_over_leftover_test),
 	KUNIT_CASE(svmxe_pt_unbind_nowait_test),
+	KUNIT_CASE(svmxe_pt_unbind_tile1_failed_test),
 	KUNIT_CASE(svmxe_bind_stale_test),
 	KUNIT_CASE(svmxe_pre_commit_test),
 	KUNIT_CASE(svmxe_invalidate_test),
