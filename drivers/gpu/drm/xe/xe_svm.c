@@ -1353,7 +1353,7 @@ static void xe_svm_range_residency(struct xe_svm *svm, struct xe_svm_range *rang
 	}
 	do {
 		mmap_read_lock(svm->mm);
-		pfns = xe_svm_range_peek(svm, range);
+		pfns = xe_svm_range_peek(svm, range, npages);
 		mmap_read_unlock(svm->mm);
 	} while (PTR_ERR_OR_ZERO(pfns) == -EBUSY && --tries);
 	mmput(svm->mm);

@@ -139,6 +139,7 @@ static bool xe_svm_src_may_move(unsigned long src, bool write)
  * xe_svm_range_peek() - read the CPU page tables of a range, faulting nothing
  * @svm: the SVM context
  * @range: the range
+ * @npages: how many of its pages to read, from its start
  *
  * One hmm_range_fault() pass without HMM_PFN_REQ_FAULT: our device pages
  * show as they are (the pgmap owner), system pages as present, the rest
@@ -149,13 +150,13 @@ static bool xe_svm_src_may_move(unsigned long src, bool write)
  * Return: the pfns, one per page, to be freed with kvfree(); or an
  * ERR_PTR(): -ENOMEM, or -EBUSY when an invalidation raced the walk.
  */
-unsigned long *xe_svm_range_peek(struct xe_svm *svm, struct xe_svm_range *range)
+unsigned long *xe_svm_range_peek(struct xe_svm *svm, struct xe_svm_range *range,
+				 unsigned long npages)
 {
-	unsigned long npages = xe_svm_range_size(range) >> PAGE_SHIFT;
 	struct hmm_range hmm = {
 		.notifier = &range->notifier,
 		.start = range->start,
-		.end = range->last + 1,
+		.end = range->start + (npages << PAGE_SHIFT),
 		.dev_private_owner = svm->pgmap_owner,
 	};
 	int err;
@@ -175,6 +176,25 @@ unsigned long *xe_svm_range_peek(struct xe_svm *svm, struct xe_svm_range *range)
 	return hmm.hmm_pfns;
 }
 
+/* Are all @n pages of @pfns (from xe_svm_range_peek()) device pages of @dm? */
+static bool xe_svm_pfns_all_in(const unsigned long *pfns, unsigned long n,
+			       struct xe_svm_devmem *dm)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		struct page *page;
+
+		if (!(pfns[i] & HMM_PFN_VALID))
+			return false;
+		page = hmm_pfn_to_page(pfns[i]);
+		if (!is_device_private_page(page) || xe_svm_page_to_devmem(page) != dm)
+			return false;
+	}
+
+	return true;
+}
+
 /*
  * Would any page of @range move to @dm? Not when every page is one of
  * @dm's device pages already (a re-fault after an invalidation that
@@ -182,31 +202,32 @@ unsigned long *xe_svm_range_peek(struct xe_svm *svm, struct xe_svm_range *range)
  * at all, which would only churn the allocator and, with VRAM full,
  * count a fallback for memory that is where it should be. When the walk
  * cannot tell (an invalidation raced it, no memory), the migration goes
- * ahead and finds out itself.
+ * ahead and finds out itself. The first page is read alone first: on a
+ * first touch of system memory, the common case, that answers at once,
+ * and only a range that starts in @dm is read whole.
  */
 static bool xe_svm_range_needs_move(struct xe_svm *svm, struct xe_svm_range *range,
 				    struct xe_svm_devmem *dm)
 {
-	unsigned long i, npages = xe_svm_range_size(range) >> PAGE_SHIFT;
-	unsigned long *pfns = xe_svm_range_peek(svm, range);
-	bool needs = true;
+	unsigned long npages = xe_svm_range_size(range) >> PAGE_SHIFT;
+	unsigned long *pfns;
+	bool in;
 
+	pfns = xe_svm_range_peek(svm, range, 1);
 	if (IS_ERR(pfns))
 		return true;
-	for (i = 0; i < npages; i++) {
-		struct page *page;
-
-		if (!(pfns[i] & HMM_PFN_VALID))
-			goto out_free;
-		page = hmm_pfn_to_page(pfns[i]);
-		if (!is_device_private_page(page) || xe_svm_page_to_devmem(page) != dm)
-			goto out_free;
-	}
-	needs = false;
-
-out_free:
+	in = xe_svm_pfns_all_in(pfns, 1, dm);
 	kvfree(pfns);
-	return needs;
+	if (!in || npages == 1)
+		return !in;
+
+	pfns = xe_svm_range_peek(svm, range, npages);
+	if (IS_ERR(pfns))
+		return true;
+	in = xe_svm_pfns_all_in(pfns, npages, dm);
+	kvfree(pfns);
+
+	return !in;
 }
 
 /*
