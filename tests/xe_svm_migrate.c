@@ -1542,6 +1542,49 @@ static void test_fail_copy_to_ram(void)
 	emu_vm_close(&vm);
 }
 
+/*
+ * A CPU fault on VRAM of a device that says it is dead (the "wedged"
+ * knob; this device's copies would still work): no copy is asked for
+ * (on hardware it would fail only after the job timeout), the faulting
+ * thread gets SIGBUS at once, and the data stays in VRAM, whole: once
+ * the device is alive again, every word reads right.
+ */
+static void test_cpu_fault_wedged(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t *p = emu_anon_2m(size), out = 0;
+	struct counts c0, c1;
+
+	reset_fail_knobs();
+	emu_fill_linear(p, n, V1, S1);
+	emu_assert_gpu_linear(&vm, p, size, V1, S1);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+
+	c0 = counts(&vm);
+	emu_fail_next("wedged", 1);
+	svmt_assert(read_sigbus(&p[7], &out));
+	svmt_assert(read_sigbus(&p[n - 1], &out));
+	emu_fail_next("wedged", 0);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(c1.t.vram_pages_in_use, in_use0 + PAGES(size));
+	svmt_assert_eq_u64(DELTA(c0, c1, t.cpu_faults), 2);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.copy_failures), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_ram), 0);
+	assert_snap(&vm, p, size, SNAP_VRAM, 0);
+
+	/* Alive again: the CPU fault copies, and nothing was lost. */
+	svmt_assert(!read_sigbus(&p[7], &out));
+	svmt_assert_eq_u64(out, V1 + 7 * S1);
+	emu_assert_linear(p, n, V1, S1);
+	c0 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c1, c0, t.migrated_to_ram), PAGES(size));
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
 /* ------------------------------------------------------------------ */
 
 #define TCF_THREADS	8
@@ -3164,6 +3207,7 @@ static const struct svmt_subtest subtests[] = {
 	{ "refault-in-vram-allocates-nothing", test_refault_in_vram_allocates_nothing },
 	{ "fail-copy-to-vram", test_fail_copy_to_vram },
 	{ "fail-copy-to-ram", test_fail_copy_to_ram },
+	{ "cpu-fault-wedged", test_cpu_fault_wedged },
 	{ "threads-cpu-fault", test_threads_cpu_fault },
 	{ "threads-gpu-cpu", test_threads_gpu_cpu },
 	{ "vm-destroy-in-vram", test_vm_destroy_in_vram },
