@@ -345,13 +345,11 @@ static void xe_svm_range_free(struct xe_svm *svm, struct xe_svm_range *range)
 }
 
 /*
- * Free a range: stop its notifier first, so that nothing can queue it
- * again, then zap what is left of its GPU mapping, then (if @unbind) let
- * the backend free the page tables it holds for the range, then unlink
- * it. Teardown does not unbind: the page tables go with the VM.
+ * The first half of freeing a range: stop its notifier, so that nothing
+ * can queue it again, then zap what is left of its GPU mapping. The
+ * backend may then unbind it; xe_svm_range_release() frees it.
  */
-static void xe_svm_range_destroy(struct xe_svm *svm, struct xe_svm_range *range,
-				 bool unbind)
+static void xe_svm_range_detach(struct xe_svm *svm, struct xe_svm_range *range)
 {
 	xe_svm_assert_vm_locked_write(svm);
 	trace_xe_svm_range_destroy(range);
@@ -361,22 +359,44 @@ static void xe_svm_range_destroy(struct xe_svm *svm, struct xe_svm_range *range,
 	down_write(&svm->notifier_lock);
 	xe_svm_range_zap_locked(svm, range, range->start, range->last + 1);
 	up_write(&svm->notifier_lock);
+}
 
-	if (unbind && svm->ops->unbind)
-		svm->ops->unbind(svm, range);
-
+/* The second half: unlink a detached range and free it. */
+static void xe_svm_range_release(struct xe_svm *svm, struct xe_svm_range *range)
+{
 	spin_lock(&svm->gc_lock);
 	list_del_init(&range->gc_link);
 	spin_unlock(&svm->gc_lock);
 
 	xe_svm_range_remove(&svm->ranges, range);
-	/* The zap above unmapped every chunk. */
+	/* The zap of xe_svm_range_detach() unmapped every chunk. */
 	kvfree(range->dma);
 	xe_svm_range_free(svm, range);
 	atomic64_inc(&svm->stats.ranges_destroyed);
 }
 
+/*
+ * Free a range: detach it, then (if @unbind) let the backend free the
+ * page tables it holds for the range, then release it. Teardown does not
+ * unbind: the page tables go with the VM.
+ */
+static void xe_svm_range_destroy(struct xe_svm *svm, struct xe_svm_range *range,
+				 bool unbind)
+{
+	xe_svm_range_detach(svm, range);
+	if (unbind && svm->ops->unbind)
+		svm->ops->unbind(svm, &range, 1);
+	xe_svm_range_release(svm, range);
+}
+
 static void xe_svm_autoreset(struct xe_svm *svm);
+
+/*
+ * Ranges the garbage collector frees with one backend unbind: one
+ * page-table update and one TLB invalidation per tile instead of one per
+ * range, for a bounded amount of work per update.
+ */
+#define XE_SVM_GC_BATCH		64
 
 /**
  * xe_svm_garbage_collect() - free the ranges the CPU unmapped
@@ -386,32 +406,41 @@ static void xe_svm_autoreset(struct xe_svm *svm);
  * memory-range attributes of autoreset bindings where the CPU unmapped
  * memory. The GC worker calls this, and so should a fault handler before
  * it looks up a range, so that a fault never finds a range that is on its
- * way out, nor advice given for memory that is gone.
+ * way out, nor advice given for memory that is gone. Ranges are detached
+ * and unbound (&xe_svm_ops.unbind) in batches of up to %XE_SVM_GC_BATCH.
  *
  * Context: process context, VM lock held for writing; may sleep.
  */
 void xe_svm_garbage_collect(struct xe_svm *svm)
 {
-	struct xe_svm_range *range;
-	unsigned int freed = 0;
+	struct xe_svm_range *batch[XE_SVM_GC_BATCH];
+	unsigned int freed = 0, n, i;
 
 	xe_svm_assert_vm_locked_write(svm);
 	might_sleep();
 
-	for (;;) {
+	do {
 		spin_lock(&svm->gc_lock);
-		range = list_first_entry_or_null(&svm->gc_list,
-						 struct xe_svm_range, gc_link);
-		if (range)
-			list_del_init(&range->gc_link);
+		for (n = 0; n < XE_SVM_GC_BATCH; n++) {
+			batch[n] = list_first_entry_or_null(&svm->gc_list,
+							    struct xe_svm_range,
+							    gc_link);
+			if (!batch[n])
+				break;
+			list_del_init(&batch[n]->gc_link);
+		}
 		spin_unlock(&svm->gc_lock);
-		if (!range)
-			break;
 
-		xe_svm_range_destroy(svm, range, true);
-		freed++;
+		for (i = 0; i < n; i++)
+			xe_svm_range_detach(svm, batch[i]);
+		if (n && svm->ops->unbind)
+			svm->ops->unbind(svm, batch, n);
+		for (i = 0; i < n; i++)
+			xe_svm_range_release(svm, batch[i]);
+		freed += n;
 		cond_resched();
-	}
+	} while (n == XE_SVM_GC_BATCH);
+
 	if (freed) {
 		atomic64_inc(&svm->stats.gc_runs);
 		trace_xe_svm_gc(svm, freed);

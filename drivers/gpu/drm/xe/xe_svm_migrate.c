@@ -688,6 +688,12 @@ static void xe_svm_devmem_count_to_ram(const unsigned long *src,
 	}
 }
 
+/* The device says no copy can work any more (&xe_svm_devmem_ops.dead). */
+static bool xe_svm_devmem_dead(struct xe_svm_devmem *dm)
+{
+	return dm->ops->dead && dm->ops->dead(dm);
+}
+
 /**
  * xe_svm_devmem_migrate_to_ram() - the CPU faulted on a device page
  * @vmf: the fault (&dev_pagemap_ops.migrate_to_ram)
@@ -700,12 +706,19 @@ static void xe_svm_devmem_count_to_ram(const unsigned long *src,
  * one page each (see "DOC: Device memory" for the figures). Pages of the
  * window that are not device pages of this owner are left alone.
  *
+ * A device that says it is dead (&xe_svm_devmem_ops.dead) is not asked
+ * to copy: on hardware a copy that cannot run fails only after the job
+ * timeout, seconds per fault. The fault gets SIGBUS at once and the data
+ * stays where it is (lost only when the device is removed, see
+ * xe_svm_devmem_evict_all()).
+ *
  * Context: mmap lock held for reading (or the per-VMA lock dropped:
  * do_swap_page() retries); the page is referenced but not locked, so two
  * CPU faults, or a fault and an eviction, can race here: the loser
  * collects nothing and the fault is retried.
  * Return: 0 (the fault is retried or the page is back), VM_FAULT_OOM or
- * VM_FAULT_SIGBUS (the copy failed: the data stays in VRAM).
+ * VM_FAULT_SIGBUS (the copy failed, or the device is dead: the data
+ * stays in VRAM).
  */
 vm_fault_t xe_svm_devmem_migrate_to_ram(struct vm_fault *vmf)
 {
@@ -730,6 +743,12 @@ vm_fault_t xe_svm_devmem_migrate_to_ram(struct vm_fault *vmf)
 
 	mmap_assert_locked(vma->vm_mm);
 	atomic64_inc(&dm->stats.cpu_faults);
+
+	if (xe_svm_devmem_dead(dm)) {
+		pr_warn_ratelimited("xe_svm: %s: device dead, a CPU access to its memory gets SIGBUS\n",
+				    dm->res->name);
+		return VM_FAULT_SIGBUS;
+	}
 
 	if (xe_svm_migrate_arrays_alloc(&a, npages))
 		return VM_FAULT_OOM;
@@ -791,12 +810,6 @@ static void xe_svm_devmem_copy_or_zero(struct xe_svm_devmem *dm, struct page **s
 		lost++;
 	}
 	atomic64_add(lost, &dm->stats.pages_lost);
-}
-
-/* The device says no copy can work any more (&xe_svm_devmem_ops.dead). */
-static bool xe_svm_devmem_dead(struct xe_svm_devmem *dm)
-{
-	return dm->ops->dead && dm->ops->dead(dm);
 }
 
 /*

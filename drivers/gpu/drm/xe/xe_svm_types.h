@@ -84,16 +84,20 @@ struct xe_svm_ops {
 
 	/**
 	 * @unbind: optional; free what the backend's page tables hold for
-	 * @range (tables that only @range used), which is about to be freed
-	 * by the garbage collector or the fault path: its GPU mapping is
-	 * zapped and its TLB entries invalidated already. Not called when
-	 * the context is torn down (the page tables go with the VM). A
-	 * failure only delays the release to VM teardown.
+	 * the @count ranges of @ranges (tables that only they used), which
+	 * are about to be freed by the garbage collector or the fault path:
+	 * their GPU mappings are zapped and their TLB entries invalidated
+	 * already. The collector hands over many ranges at once, so that a
+	 * backend can unbind them with one page-table update and one TLB
+	 * invalidation. Not called when the context is torn down (the page
+	 * tables go with the VM). A failure only delays the release to VM
+	 * teardown.
 	 *
 	 * Context: called with the VM lock held for writing, not
 	 * &xe_svm.notifier_lock; may sleep and allocate.
 	 */
-	void (*unbind)(struct xe_svm *svm, struct xe_svm_range *range);
+	void (*unbind)(struct xe_svm *svm, struct xe_svm_range **ranges,
+		       unsigned int count);
 
 	/**
 	 * @bind: map all of @range on the GPU from @pfns, one HMM pfn per

@@ -102,12 +102,14 @@
  * range with the VM's ASID on the tile's primary and media GT and wait
  * for the GuC.
  *
- * Unbind. When the garbage collector frees a range the CPU unmapped, an
- * unmap operation through xe_pt frees the page tables only it used
- * (svmxe_unbind()), without waiting for it (the range's TLB was
- * invalidated when it was zapped; the tables' free waits for the VM's
- * dma-resv); not for a process that is exiting, whose VM frees them all
- * when it is closed next, and not when the VM itself is closed.
+ * Unbind. When the garbage collector frees ranges the CPU unmapped, an
+ * unmap operation per range through xe_pt frees the page tables only
+ * they used (svmxe_unbind()): the ranges of a collector batch (up to 64)
+ * in one update per tile, so one page-table job and one TLB invalidation
+ * per tile, not waited for (the ranges' TLB was invalidated when they
+ * were zapped; the tables' free waits for the VM's dma-resv); not for a
+ * process that is exiting, whose VM frees them all when it is closed
+ * next, and not when the VM itself is closed.
  * Tables an unbind that failed left behind are freed with the VM.
  *
  * VRAM. Each tile with VRAM has a device-memory region (&xe_tile.svm_devmem)
@@ -376,16 +378,15 @@ static unsigned int svmxe_core_access(struct xe_device *xe, bool write,
 }
 
 /*
- * Run @update (a bind or an unbind of @vma on @tile_mask) and, if @wait,
- * wait until the page tables are written and the TLB invalidated. The VM
- * dma-resv is locked through drm_exec, so that page-table allocations
- * may evict with its acquire context, as on other faults.
+ * Run an update of @tile_mask: the bind of @vmas[0] (@count is 1), or
+ * the unbind of the @count VMAs of @vmas in one update when @unbind. A
+ * bind is waited for until the page tables are written and the TLB
+ * invalidated; an unbind is not (see svmxe_run_unbind()). The VM dma-resv
+ * is locked through drm_exec, so that page-table allocations may evict
+ * with its acquire context, as on other faults.
  */
-static int svmxe_run_update(struct xe_vm *vm, struct xe_vma *vma, u8 tile_mask,
-			    struct dma_fence *(*update)(struct xe_vm *vm,
-							struct xe_vma *vma,
-							u8 tile_mask),
-			    bool wait)
+static int svmxe_run_update(struct xe_vm *vm, struct xe_vma **vmas,
+			    unsigned int count, u8 tile_mask, bool unbind)
 {
 	struct dma_fence *fence;
 	struct drm_exec exec;
@@ -393,19 +394,23 @@ static int svmxe_run_update(struct xe_vm *vm, struct xe_vma *vma, u8 tile_mask,
 
 	drm_exec_init(&exec, 0, 0);
 	drm_exec_until_all_locked(&exec) {
-		err = xe_vm_lock_vma(&exec, vma);
+		/* SVM range VMAs have no BO: this locks the VM's dma-resv. */
+		err = xe_vm_lock_vma(&exec, vmas[0]);
 		drm_exec_retry_on_contention(&exec);
 	}
 	if (err)
 		goto out_fini;
 
-	fence = update(vm, vma, tile_mask);
+	if (unbind)
+		fence = xe_vma_svm_range_unbind(vm, vmas, count, tile_mask);
+	else
+		fence = xe_vma_rebind(vm, vmas[0], tile_mask);
 	if (IS_ERR(fence)) {
 		err = PTR_ERR(fence);
 		goto out_fini;
 	}
 
-	if (wait)
+	if (!unbind)
 		dma_fence_wait(fence, false);
 	dma_fence_put(fence);
 
@@ -419,24 +424,26 @@ static int svmxe_run_bind(struct xe_vm *vm, struct xe_vma *vma, u8 tile_mask)
 {
 	KUNIT_STATIC_STUB_REDIRECT(svmxe_run_bind, vm, vma, tile_mask);
 
-	return svmxe_run_update(vm, vma, tile_mask, xe_vma_rebind, true);
+	return svmxe_run_update(vm, &vma, 1, tile_mask, false);
 }
 
 /*
- * Unbind @vma from the page tables of @tile_mask: its entries are
- * cleared, the tables only it used freed (see svmxe_unbind()). Not
- * waited for: the range was zapped and its TLB invalidated before (see
- * xe_svm_range_destroy()), so nothing the GPU may still reach depends on
- * it; the tables it frees wait for the update's fences in the VM's
- * dma-resv (the deferred free of page-table BOs), and every later update
- * orders after it through the same dma-resv. A collector pass over many
- * ranges then does not wait for one TLB invalidation per range.
+ * Unbind the @count VMAs of @vmas from the page tables of @tile_mask, in
+ * one update (one page-table job and one TLB invalidation per tile):
+ * their entries are cleared, the tables only they used freed (see
+ * svmxe_unbind()). Not waited for: the ranges were zapped and their TLB
+ * invalidated before (see xe_svm_range_detach()), so nothing the GPU may
+ * still reach depends on it; the tables it frees wait for the update's
+ * fences in the VM's dma-resv (the deferred free of page-table BOs), and
+ * every later update orders after it through the same dma-resv. A
+ * collector pass over many ranges then waits for no TLB invalidation.
  */
-static int svmxe_run_unbind(struct xe_vm *vm, struct xe_vma *vma, u8 tile_mask)
+static int svmxe_run_unbind(struct xe_vm *vm, struct xe_vma **vmas,
+			    unsigned int count, u8 tile_mask)
 {
-	KUNIT_STATIC_STUB_REDIRECT(svmxe_run_unbind, vm, vma, tile_mask);
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_run_unbind, vm, vmas, count, tile_mask);
 
-	return svmxe_run_update(vm, vma, tile_mask, xe_vma_svm_range_unbind, false);
+	return svmxe_run_update(vm, vmas, count, tile_mask, true);
 }
 
 /*
@@ -849,42 +856,48 @@ static void svmxe_invalidate_all(struct xe_svm *svm)
 }
 
 /*
- * The core's unbind: a range the GPU may no longer reach (zapped, TLB
- * invalidated) is going away. The zap cleared its leaf entries only; the
- * page tables under it, pinned VRAM on discrete parts, would stay until
- * the VM is closed. Unbind it through the page-table code, which frees
- * the tables no other mapping uses once the update is done.
+ * The core's unbind: ranges the GPU may no longer reach (zapped, TLB
+ * invalidated) are going away. The zap cleared their leaf entries only;
+ * the page tables under them, pinned VRAM on discrete parts, would stay
+ * until the VM is closed. Unbind them through the page-table code, which
+ * frees the tables no other mapping uses once the update is done: all of
+ * them in one update per tile.
  */
-static void svmxe_unbind(struct xe_svm *svm, struct xe_svm_range *range)
+static void svmxe_unbind(struct xe_svm *svm, struct xe_svm_range **ranges,
+			 unsigned int count)
 {
-	struct svmxe_range *sr = to_svmxe_range(range);
 	struct xe_vm *vm = svm_to_vm(svm);
-	struct svmxe_range_vma *rvma;
+	struct svmxe_range_vma *rvmas;
+	struct xe_vma **vmas;
 	struct xe_tile *tile;
+	unsigned int i, n;
+	u8 id, bound = 0;
 	int err = 0, ret;
-	u8 id;
 
 	lockdep_assert_held_write(&vm->lock);
 	lockdep_assert_not_held(&svm->notifier_lock);
 
-	if (!sr->tiles_bound)
+	for (i = 0; i < count; i++)
+		bound |= to_svmxe_range(ranges[i])->tiles_bound;
+	if (!bound)
 		return;
 	/*
 	 * Not for a process that is exiting: exit_mmap() zapped every range,
 	 * the collector then frees them all, and the VM, closed next, frees
-	 * its page tables in one go. An unbind is a page-table job and a TLB
-	 * invalidation per range: minutes of exit time for a hundred thousand
-	 * ranges.
+	 * its page tables in one go: nothing to gain from clearing entries
+	 * of tables that are all about to go.
 	 */
 	if (!atomic_read(&svm->mm->mm_users))
 		return;
 
-	rvma = kzalloc(sizeof(*rvma), GFP_KERNEL);
-	if (!rvma) {
+	rvmas = kvcalloc(count, sizeof(*rvmas), GFP_KERNEL);
+	vmas = kvcalloc(count, sizeof(*vmas), GFP_KERNEL);
+	if (!rvmas || !vmas) {
 		err = -ENOMEM;
-		goto out_dbg;
+		goto out_free;
 	}
-	svmxe_range_vma_init(vm, rvma, range, 0, false);
+	for (i = 0; i < count; i++)
+		svmxe_range_vma_init(vm, &rvmas[i], ranges[i], 0, false);
 	/*
 	 * One update per tile: a failure on a second tile of one update
 	 * would leave the first one committed, which xe resolves by killing
@@ -892,22 +905,27 @@ static void svmxe_unbind(struct xe_svm *svm, struct xe_svm_range *range)
 	 * VM, and replaced with an invalidation by any later bind over them).
 	 */
 	for_each_tile(tile, vm->xe, id) {
-		if (!(sr->tiles_bound & BIT(id)))
+		if (!(bound & BIT(id)))
 			continue;
-		ret = svmxe_run_unbind(vm, &rvma->vma, BIT(id));
-		if (ret)
+		for (i = n = 0; i < count; i++)
+			if (to_svmxe_range(ranges[i])->tiles_bound & BIT(id))
+				vmas[n++] = &rvmas[i].vma;
+		ret = svmxe_run_unbind(vm, vmas, n, BIT(id));
+		if (ret) {
 			err = err ?: ret;
-		else
-			sr->tiles_bound &= ~BIT(id);
+			continue;
+		}
+		for (i = 0; i < count; i++)
+			to_svmxe_range(ranges[i])->tiles_bound &= ~BIT(id);
 	}
-	kfree(rvma);
-	if (!err)
-		return;
 
-out_dbg:
-	vm_dbg(&vm->xe->drm,
-	       "SVM unbind [%llx, %llx): %d, page tables kept until VM close\n",
-	       range->start, range->last + 1, err);
+out_free:
+	kvfree(vmas);
+	kvfree(rvmas);
+	if (err)
+		vm_dbg(&vm->xe->drm,
+		       "SVM unbind of %u ranges from [%llx, ...): %d, page tables kept until VM close\n",
+		       count, ranges[0]->start, err);
 }
 
 /* The core's range_alloc and range_free: ranges with the backend's state */

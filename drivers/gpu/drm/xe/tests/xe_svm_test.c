@@ -31,6 +31,8 @@ struct svm_test_ctx {
 	unsigned int invalidate_alls, unbinds;
 	unsigned int range_allocs, range_frees;
 	u64 unbind_start;
+	/* unbind calls, and the most ranges one call got */
+	unsigned int unbind_calls, unbind_max;
 	unsigned int binds;
 	unsigned long bound_pages, bound_valid, bound_writable;
 	unsigned int bound_max_order;
@@ -88,14 +90,17 @@ static void svm_test_invalidate_all(struct xe_svm *svm)
 	ctx->invalidate_alls++;
 }
 
-static void svm_test_unbind(struct xe_svm *svm, struct xe_svm_range *range)
+static void svm_test_unbind(struct xe_svm *svm, struct xe_svm_range **ranges,
+			    unsigned int count)
 {
 	struct svm_test_ctx *ctx = container_of(svm, struct svm_test_ctx, svm);
 
 	xe_svm_assert_vm_locked_write(svm);
 	lockdep_assert_not_held(&svm->notifier_lock);
-	ctx->unbinds++;
-	ctx->unbind_start = range->start;
+	ctx->unbind_calls++;
+	ctx->unbinds += count;
+	ctx->unbind_max = max(ctx->unbind_max, count);
+	ctx->unbind_start = ranges[0]->start;
 }
 
 static int svm_test_bind(struct xe_svm *svm, struct xe_svm_range *range,
@@ -316,6 +321,49 @@ static void xe_svm_munmap_collects_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_destroyed), 3);
 	KUNIT_EXPECT_EQ(test, ctx->unbinds, 1);
 	KUNIT_EXPECT_EQ(test, ctx->invalidate_alls, 1);
+}
+
+/*
+ * The collector hands the backend the ranges it frees in batches: 130
+ * ranges the CPU unmapped at once go in three unbind calls (64, 64, 2),
+ * each range once, every range freed, in one collector run.
+ */
+static void xe_svm_gc_batches_test(struct kunit *test)
+{
+	struct svm_test_ctx *ctx;
+	unsigned long addr = svm_test_setup(test, &ctx);
+	struct xe_svm_range *r;
+	unsigned int i;
+	u64 a;
+
+	down_write(&ctx->vm_lock);
+	for (i = 0; i < 130; i++) {
+		/* a one-page mirror window: a one-page range */
+		a = addr + i * SZ_4K;
+		r = xe_svm_range_find_or_create(&ctx->svm, a, a, a + SZ_4K);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+		KUNIT_ASSERT_EQ(test, xe_svm_range_size(r), SZ_4K);
+	}
+	KUNIT_ASSERT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_created), 130);
+
+	/* With the VM lock held, the collector runs only once all are queued. */
+	KUNIT_ASSERT_EQ(test, vm_munmap(addr, SZ_8M), 0);
+	KUNIT_EXPECT_EQ(test, ctx->zaps, 130);
+	KUNIT_EXPECT_EQ(test, ctx->unbind_calls, 0);
+	up_write(&ctx->vm_lock);
+	flush_work(&ctx->svm.gc_work);
+
+	down_write(&ctx->vm_lock);
+	KUNIT_EXPECT_TRUE(test, xe_svm_range_tree_empty(&ctx->svm.ranges));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.ranges_destroyed), 130);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.gc_runs), 1);
+	KUNIT_EXPECT_EQ(test, ctx->unbinds, 130);
+	KUNIT_EXPECT_EQ(test, ctx->unbind_calls, 3);
+	KUNIT_EXPECT_EQ(test, ctx->unbind_max, 64);
+	up_write(&ctx->vm_lock);
+
+	xe_svm_fini(&ctx->svm);
+	KUNIT_EXPECT_EQ(test, ctx->unbinds, 130);
 }
 
 static void xe_svm_dontneed_invalidates_test(struct kunit *test)
@@ -545,6 +593,7 @@ static struct kunit_case xe_svm_tests[] = {
 	KUNIT_CASE(xe_svm_init_bad_chunk_sizes_test),
 	KUNIT_CASE(xe_svm_create_lookup_test),
 	KUNIT_CASE(xe_svm_munmap_collects_test),
+	KUNIT_CASE(xe_svm_gc_batches_test),
 	KUNIT_CASE(xe_svm_dontneed_invalidates_test),
 	KUNIT_CASE(xe_svm_fini_live_ranges_test),
 	KUNIT_CASE(xe_svm_populate_test),

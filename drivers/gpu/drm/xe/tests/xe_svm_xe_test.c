@@ -100,8 +100,8 @@ struct svmxe_test {
 	u64 pf_start[4], pf_end[4], pf_ws[4], pf_we[4];
 	struct xe_svm_prefetch_dest pf_dest;
 
-	/* svmxe_run_unbind() */
-	unsigned int unbinds;
+	/* svmxe_run_unbind(): updates, the ranges of the last, its first */
+	unsigned int unbinds, unbind_count;
 	int unbind_ret;
 	u8 unbind_mask, unbind_tile_present;
 	u64 unbind_start, unbind_size;
@@ -414,13 +414,15 @@ static void svmxe_test_stage_bind(struct kunit *test, struct xe_tile *tile,
 	lay->pages_64k = ps64 / 16;
 }
 
-static int svmxe_test_run_unbind(struct xe_vm *vm, struct xe_vma *vma,
-				 u8 tile_mask)
+static int svmxe_test_run_unbind(struct xe_vm *vm, struct xe_vma **vmas,
+				 unsigned int count, u8 tile_mask)
 {
 	struct svmxe_test *ctx = svmxe_test_ctx();
+	struct xe_vma *vma = vmas[0];
 
 	lockdep_assert_held_write(&vm->lock);
 	ctx->unbinds++;
+	ctx->unbind_count = count;
 	ctx->unbind_mask = tile_mask;
 	ctx->unbind_tile_present = vma->tile_present;
 	ctx->unbind_start = xe_vma_start(vma);
@@ -2552,8 +2554,8 @@ static void svmxe_unbind_test(struct kunit *test)
 {
 	struct svmxe_test *ctx = test->priv;
 	const u64 start = 0x7f0000200000ull;
+	struct xe_svm_range *range, *batch[2];
 	struct xe_vm *vm = ctx->vm;
-	struct xe_svm_range *range;
 	struct mm_struct *mm;
 
 	/* the mirrored process, alive */
@@ -2567,12 +2569,12 @@ static void svmxe_unbind_test(struct kunit *test)
 	down_write(&vm->lock);
 
 	/* never bound: nothing to unbind */
-	vm->svm.ops->unbind(&vm->svm, range);
+	vm->svm.ops->unbind(&vm->svm, &range, 1);
 	KUNIT_EXPECT_EQ(test, ctx->unbinds, 0);
 
 	/* bound on both tiles, zapped since: one unbind per tile, tile 1 last */
 	to_svmxe_range(range)->tiles_bound = BIT(0) | BIT(1);
-	vm->svm.ops->unbind(&vm->svm, range);
+	vm->svm.ops->unbind(&vm->svm, &range, 1);
 	KUNIT_ASSERT_EQ(test, ctx->unbinds, 2);
 	KUNIT_EXPECT_EQ(test, ctx->unbind_mask, BIT(1));
 	KUNIT_EXPECT_EQ(test, ctx->unbind_tile_present, BIT(0) | BIT(1));
@@ -2585,10 +2587,36 @@ static void svmxe_unbind_test(struct kunit *test)
 	/* an unbind that fails keeps them until the VM is closed */
 	to_svmxe_range(range)->tiles_bound = BIT(1);
 	ctx->unbind_ret = -ENOMEM;
-	vm->svm.ops->unbind(&vm->svm, range);
+	vm->svm.ops->unbind(&vm->svm, &range, 1);
 	KUNIT_EXPECT_EQ(test, ctx->unbinds, 3);
 	KUNIT_EXPECT_EQ(test, ctx->unbind_mask, BIT(1));
 	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(1));
+
+	/*
+	 * A batch: one update per tile with the ranges bound there; a
+	 * failed tile keeps its bit in every range of its update only.
+	 */
+	ctx->unbind_ret = 0;
+	batch[0] = range;
+	batch[1] = svmxe_test_range_2m(test, vm, start + SZ_2M);
+	to_svmxe_range(batch[0])->tiles_bound = BIT(0) | BIT(1);
+	to_svmxe_range(batch[1])->tiles_bound = BIT(1);
+	vm->svm.ops->unbind(&vm->svm, batch, 2);
+	KUNIT_EXPECT_EQ(test, ctx->unbinds, 5);
+	KUNIT_EXPECT_EQ(test, ctx->unbind_mask, BIT(1));
+	KUNIT_EXPECT_EQ(test, ctx->unbind_count, 2);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->unbind_range, batch[0]);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(batch[0])->tiles_bound, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(batch[1])->tiles_bound, 0);
+
+	to_svmxe_range(batch[0])->tiles_bound = BIT(0) | BIT(1);
+	to_svmxe_range(batch[1])->tiles_bound = BIT(0);
+	ctx->unbind_ret = -ENOMEM;
+	vm->svm.ops->unbind(&vm->svm, batch, 2);
+	KUNIT_EXPECT_EQ(test, ctx->unbinds, 7);
+	KUNIT_EXPECT_EQ(test, ctx->unbind_count, 1);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(batch[0])->tiles_bound, BIT(0) | BIT(1));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(batch[1])->tiles_bound, BIT(0));
 
 	up_write(&vm->lock);
 	KUNIT_EXPECT_EQ(test, ctx->invals, 0);
@@ -2615,12 +2643,12 @@ static void svmxe_unbind_exiting_test(struct kunit *test)
 	to_svmxe_range(range)->tiles_bound = BIT(0);
 
 	down_write(&vm->lock);
-	vm->svm.ops->unbind(&vm->svm, range);
+	vm->svm.ops->unbind(&vm->svm, &range, 1);
 	KUNIT_EXPECT_EQ(test, ctx->unbinds, 0);
 
 	/* the same range of a live process is unbound */
 	atomic_set(&mm->mm_users, 1);
-	vm->svm.ops->unbind(&vm->svm, range);
+	vm->svm.ops->unbind(&vm->svm, &range, 1);
 	KUNIT_EXPECT_EQ(test, ctx->unbinds, 1);
 	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, 0);
 	up_write(&vm->lock);
@@ -3437,7 +3465,7 @@ static void svmxe_pth_three(struct kunit *test, struct xe_svm_range **a,
 static void svmxe_pth_unbind(struct xe_vm *vm, struct xe_svm_range *range)
 {
 	down_write(&vm->lock);
-	vm->svm.ops->unbind(&vm->svm, range);
+	vm->svm.ops->unbind(&vm->svm, &range, 1);
 	up_write(&vm->lock);
 }
 
@@ -3493,6 +3521,64 @@ static void svmxe_pt_unbind_shared_test(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, svmxe_pth_table(vm, tile, 2 * SZ_2M, 0));
 	KUNIT_EXPECT_EQ(test, h->invals, 4);
 	KUNIT_EXPECT_EQ(test, ctx->pt_tables, tables);
+	vm->svm.mm = NULL;
+}
+
+/* Was @pt destroyed, deferred behind the update's fences? */
+static bool svmxe_pth_destroyed(struct svmxe_pt_harness *h, struct xe_pt *pt)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->destroys; i++)
+		if (h->destroyed[i].pt == pt)
+			return h->destroyed[i].deferred;
+	return false;
+}
+
+/*
+ * A collector batch: three ranges, two of them sharing a table, unbound
+ * in one call. One page-table job and one invalidation per GT for the
+ * three (a range at a time took three of each); both level-0 tables are
+ * freed, the shared one although its two users go in the same update,
+ * deferred behind the update's fences, and nothing is left bound.
+ */
+static void svmxe_pt_unbind_batch_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	struct xe_svm_range *r[3];
+	struct svmxe_pt_harness *h;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_pt *l0a, *l0c;
+	unsigned int jobs, i;
+
+	h = svmxe_pth_init(test);
+	svmxe_pth_three(test, &r[0], &r[1], &r[2]);
+	l0a = svmxe_pth_table(vm, tile, SZ_2M, 0);
+	l0c = svmxe_pth_table(vm, tile, 2 * SZ_2M, 0);
+	KUNIT_ASSERT_NOT_NULL(test, l0a);
+	KUNIT_ASSERT_NOT_NULL(test, l0c);
+	KUNIT_ASSERT_PTR_NE(test, l0a, l0c);
+	KUNIT_ASSERT_EQ(test, h->invals, 0);
+	jobs = h->jobs;
+
+	down_write(&vm->lock);
+	vm->svm.ops->unbind(&vm->svm, r, ARRAY_SIZE(r));
+	up_write(&vm->lock);
+
+	KUNIT_EXPECT_EQ(test, h->jobs - jobs, 1);
+	KUNIT_ASSERT_EQ(test, h->invals, 2);
+	for (i = 0; i < h->invals; i++) {
+		KUNIT_EXPECT_LE(test, h->inval[i].start, SZ_2M);
+		KUNIT_EXPECT_GE(test, h->inval[i].end, 2 * SZ_2M + SZ_64K);
+	}
+	KUNIT_EXPECT_PTR_NE(test, h->inval[0].gt, h->inval[1].gt);
+	KUNIT_EXPECT_TRUE(test, svmxe_pth_destroyed(h, l0a));
+	KUNIT_EXPECT_TRUE(test, svmxe_pth_destroyed(h, l0c));
+	KUNIT_EXPECT_NULL(test, svmxe_pth_table(vm, tile, SZ_2M, 0));
+	KUNIT_EXPECT_NULL(test, svmxe_pth_table(vm, tile, 2 * SZ_2M, 0));
+	for (i = 0; i < ARRAY_SIZE(r); i++)
+		KUNIT_EXPECT_EQ(test, to_svmxe_range(r[i])->tiles_bound, 0);
 	vm->svm.mm = NULL;
 }
 
@@ -3726,6 +3812,7 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_pt_rebind_inval_test),
 	KUNIT_CASE(svmxe_pt_precommit_retry_test),
 	KUNIT_CASE(svmxe_pt_unbind_shared_test),
+	KUNIT_CASE(svmxe_pt_unbind_batch_test),
 	KUNIT_CASE(svmxe_pt_unbind_failed_test),
 	KUNIT_CASE(svmxe_pt_rebind_leaves_test),
 	KUNIT_CASE(svmxe_pt_bind_over_leftover_test),
