@@ -126,6 +126,7 @@ static int vram_in_use(int fd, unsigned int num_tiles)
 /* The device's fault-injection knobs (see struct xe_svm_emu_tile_stats) */
 static const char *const fail_knobs[] = {
 	"fail_vram_alloc", "fail_copy_to_vram", "fail_copy_to_ram", "wedged",
+	"vram_map_64k",
 };
 
 /*

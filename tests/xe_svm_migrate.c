@@ -55,6 +55,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,6 +73,7 @@
 
 static const char *const fail_knobs[] = {
 	"fail_vram_alloc", "fail_copy_to_vram", "fail_copy_to_ram", "wedged",
+	"vram_map_64k",
 };
 
 static double now_s(void)
@@ -1537,6 +1539,144 @@ static void test_fail_copy_to_ram(void)
 
 	emu_assert_gpu_linear(&vm, p, size, V1, S1);
 	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+/*
+ * A VM of a device whose page tables map VRAM with 64 KiB pages only, as
+ * Xe_HPC's do: the emulated device's "vram_map_64k" knob, read when a VM
+ * is created (then put back at once). Such a VM's binds refuse any VRAM
+ * chunk under 64 KiB, as that hardware's page walk would.
+ */
+static struct emu_vm vm_open_map64k(void)
+{
+	struct emu_vm vm;
+
+	emu_fail_next("vram_map_64k", 1);
+	vm = emu_vm_open_mirror();
+	emu_fail_next("vram_map_64k", 0);
+	return vm;
+}
+
+/* Anonymous, 2 MiB-aligned, never THP-backed: pages behave one by one. */
+static uint64_t *anon_2m_no_thp(size_t size)
+{
+	uint64_t *p = emu_anon_2m(size);
+
+	svmt_assert_ok(madvise(p, size, MADV_NOHUGEPAGE));
+	return p;
+}
+
+/*
+ * With 64 KiB VRAM pages, a 4 KiB range never migrates: a GPU atomic on
+ * a 4 KiB VMA (which migrates it on other devices, see atomic-4k) runs
+ * in system memory, and its result is right on the GPU and the CPU.
+ */
+static void test_map64k_atomic_4k(void)
+{
+	struct emu_vm vm = vm_open_map64k();
+	uint64_t in_use0 = vram_start(vm.fd, 0, SZ_64K);
+	uint64_t *a = emu_map_aligned(SZ_4K, SZ_4K, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct counts c0, c1;
+	uint64_t old;
+
+	emu_fill_linear(a, PAGE_WORDS, V1, S1);
+	c0 = counts(&vm);
+	emu_assert_result(emu_atomic_add(&vm, &a[5], 1000, &old), 0);
+	svmt_assert_eq_u64(old, V1 + 5 * S1);
+	emu_assert_result(emu_atomic_add(&vm, &a[5], 1, &old), 0);
+	svmt_assert_eq_u64(old, V1 + 5 * S1 + 1000);
+	assert_snap(&vm, a, SZ_4K, SNAP_SYS, 12);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_vram), 0);
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	svmt_assert_eq_u64(a[5], V1 + 5 * S1 + 1001);
+	emu_assert_linear(a, 5, V1, S1);
+	emu_assert_linear(&a[6], PAGE_WORDS - 6, V1 + 6 * S1, S1);
+	svmt_assert_ok(munmap(a, SZ_4K));
+	emu_vm_close(&vm);
+}
+
+/*
+ * With 64 KiB VRAM pages, a migration moves whole 64 KiB groups: one page
+ * of group 1 is held by a pipe (vmsplice() took a reference), so it
+ * cannot migrate; the GPU write moves the other 31 groups only (group 1's
+ * other 15 pages would be 4 KiB pieces of VRAM) and completes with every
+ * word right.
+ */
+static void test_map64k_pinned_group(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	struct emu_vm vm = vm_open_map64k();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t *p = anon_2m_no_thp(size);
+	struct iovec iov = { (char *)p + 20 * SZ_4K, SZ_4K };
+	struct counts c0, c1;
+	int fds[2];
+
+	emu_fill_linear(p, n, V1, S1);
+	svmt_assert_ok(pipe(fds));
+	svmt_assert_eq_u64(vmsplice(fds[1], &iov, 1, 0), SZ_4K);
+
+	c0 = counts(&vm);
+	emu_assert_result(emu_fill(&vm, p, size, V2, S2), 0);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_vram), 31 * 16);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_ram), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_fallbacks), 0);
+	assert_snap(&vm, p, SZ_64K, SNAP_VRAM, 16);
+	assert_snap(&vm, (char *)p + SZ_64K, SZ_64K, SNAP_SYS, 0);
+	assert_snap(&vm, (char *)p + 2 * SZ_64K, size - 2 * SZ_64K, SNAP_VRAM, 0);
+	emu_assert_gpu_linear(&vm, p, size, V2, S2);
+
+	close(fds[0]);
+	close(fds[1]);
+	emu_assert_linear(p, n, V2, S2);
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+/*
+ * With 64 KiB VRAM pages, a range whose device pages do not form whole
+ * groups is mapped from system memory. A 2 MiB buffer in VRAM; mprotect()
+ * of one page in group 1 splits its VMA, and a CPU read brings back that
+ * page only (the window is clipped to its VMA). The GPU then reads all of
+ * it: the 4 KiB ranges now around that page hold VRAM pages the device
+ * cannot map, and come back to system memory (one fallback each); the
+ * 64 KiB ranges stay in VRAM; every word is right.
+ */
+static void test_map64k_split_group(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	struct emu_vm vm = vm_open_map64k();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t *p = anon_2m_no_thp(size);
+	char *ro = (char *)p + SZ_64K + 2 * SZ_4K;
+	struct counts c0, c1;
+
+	emu_assert_result(emu_fill(&vm, p, size, V1, S1), 0);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+
+	svmt_assert_ok(mprotect(ro, SZ_4K, PROT_READ));
+	c0 = counts(&vm);
+	svmt_assert_eq_u64(*(volatile uint64_t *)ro, V1 + (SZ_64K + 2 * SZ_4K) / 8 * S1);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_ram), 1);
+
+	emu_assert_gpu_linear(&vm, p, size, V1, S1);
+	c0 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c1, c0, t.migrated_to_ram), 15);
+	svmt_assert_eq_u64(DELTA(c1, c0, s.vram_fallbacks), 15);
+	svmt_assert_eq_u64(DELTA(c1, c0, t.migrated_to_vram), 0);
+	assert_snap(&vm, p, SZ_64K, SNAP_VRAM, 16);
+	assert_snap(&vm, (char *)p + SZ_64K, SZ_64K, SNAP_SYS, 12);
+	assert_snap(&vm, (char *)p + 2 * SZ_64K, size - 2 * SZ_64K, SNAP_VRAM, 16);
+
+	emu_assert_linear(p, n, V1, S1);
 	svmt_assert_ok(munmap(p, size));
 	emu_assert_vram_in_use(vm.fd, 0, in_use0);
 	emu_vm_close(&vm);
@@ -3208,6 +3348,9 @@ static const struct svmt_subtest subtests[] = {
 	{ "fail-copy-to-vram", test_fail_copy_to_vram },
 	{ "fail-copy-to-ram", test_fail_copy_to_ram },
 	{ "cpu-fault-wedged", test_cpu_fault_wedged },
+	{ "map64k-atomic-4k", test_map64k_atomic_4k },
+	{ "map64k-pinned-group", test_map64k_pinned_group },
+	{ "map64k-split-group", test_map64k_split_group },
 	{ "threads-cpu-fault", test_threads_cpu_fault },
 	{ "threads-gpu-cpu", test_threads_gpu_cpu },
 	{ "vm-destroy-in-vram", test_vm_destroy_in_vram },

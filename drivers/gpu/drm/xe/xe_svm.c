@@ -233,6 +233,24 @@ static bool xe_svm_dma_all_writable(const struct xe_svm_range *range)
 	return true;
 }
 
+/*
+ * Can the device map the device pages among @dma? Each chunk is one PTE,
+ * so every chunk of device pages must be at least &xe_svm.devmem_map_min
+ * (chunks are aligned to their size, in the range and in VRAM).
+ */
+static bool xe_svm_dma_devmem_mappable(const struct xe_svm *svm,
+				       const struct xe_svm_dma_chunk *dma,
+				       unsigned int dma_nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < dma_nr; i++)
+		if (dma[i].devmem && (PAGE_SIZE << dma[i].order) < svm->devmem_map_min)
+			return false;
+
+	return true;
+}
+
 static bool xe_svm_dma_all_devmem(const struct xe_svm_range *range)
 {
 	unsigned int i;
@@ -654,7 +672,9 @@ static int xe_svm_range_map(struct xe_svm *svm, struct xe_svm_range *range,
  * no access (PROT_NONE), or the process is exiting; -EPERM for @write on
  * a mapping without write permission; -EINTR when a fatal signal is
  * pending; -EBUSY when invalidations kept racing for longer than the
- * timeout; -ENOMEM; or the backend's error.
+ * timeout; -ENOMEM; -EIO when device pages the device cannot map as they
+ * are (&xe_svm.devmem_map_min) could not be copied back; or the backend's
+ * error.
  */
 int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 			  bool write)
@@ -753,6 +773,23 @@ static int xe_svm_range_map(struct xe_svm *svm, struct xe_svm_range *range,
 		if (IS_ERR(dma)) {
 			err = PTR_ERR(dma);
 			break;
+		}
+
+		/*
+		 * Device pages in pieces smaller than the device maps them
+		 * (a range under that size, a group a CPU fault split): map
+		 * the range from system memory, its device pages brought back
+		 * first. hmm_range_fault() without our owner then faults any
+		 * that could not be collected back through migrate_to_ram().
+		 */
+		if (!xe_svm_dma_devmem_mappable(svm, dma, dma_nr)) {
+			xe_svm_dma_free(svm, dma, dma_nr);
+			err = xe_svm_range_evict_devmem(svm, range);
+			if (err)
+				break;
+			atomic64_inc(&svm->stats.vram_fallbacks);
+			hmm.dev_private_owner = NULL;
+			continue;
 		}
 
 		down_read(&svm->notifier_lock);
@@ -1590,6 +1627,7 @@ int xe_svm_init(struct xe_svm *svm, const struct xe_svm_ops *ops,
 	svm->win_start = win_start;
 	svm->win_end = win_end;
 	svm->thrash_control = true;
+	svm->devmem_map_min = PAGE_SIZE;
 	xe_svm_range_tree_init(&svm->ranges, vm_lock);
 	init_rwsem(&svm->notifier_lock);
 	spin_lock_init(&svm->gc_lock);

@@ -325,6 +325,18 @@
  * (counted as a fallback). Either way the fault then populates the range
  * with hmm_range_fault(), which returns our device pages in place.
  *
+ * Devices whose page tables map VRAM with 64 KiB pages only (Xe_HPC; the
+ * backend sets &xe_svm.devmem_map_min) cannot map a 4 KiB run of device
+ * pages at all. There, ranges under 64 KiB never migrate, a migration
+ * moves a page only with every page of its aligned 64 KiB group (a group
+ * with a page that cannot move stays in system memory whole), and a range
+ * whose device pages still do not form whole groups when it is populated
+ * (a CPU fault clipped to a VMA split one, a range re-chunked smaller
+ * around it) has exactly its device pages migrated back
+ * (xe_svm_range_evict_devmem(), counted as a fallback) and is mapped from
+ * system memory. The emulated device models such page tables with its
+ * vram_map_64k knob.
+ *
  * Thrashing control. Memory that the CPU and the GPU take turns writing
  * (a flag, a work queue) would migrate twice per exchange, each time a
  * CPU fault, a GPU fault, two copies and the invalidations that go with

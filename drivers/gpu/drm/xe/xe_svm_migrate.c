@@ -135,6 +135,24 @@ static bool xe_svm_src_may_move(unsigned long src, bool write)
 	return !write || (src & MIGRATE_PFN_WRITE);
 }
 
+/*
+ * Does source entry @i of a migration to VRAM move, when the device maps
+ * device pages in groups of @group pages: only with every page of its
+ * aligned group (a group split between VRAM and system memory could not
+ * be mapped at all).
+ */
+static bool xe_svm_src_group_may_move(const unsigned long *src, unsigned long i,
+				      unsigned long group, bool write)
+{
+	unsigned long j, first = ALIGN_DOWN(i, group);
+
+	for (j = first; j < first + group; j++)
+		if (!xe_svm_src_may_move(src[j], write))
+			return false;
+
+	return true;
+}
+
 /**
  * xe_svm_range_peek() - read the CPU page tables of a range, faulting nothing
  * @svm: the SVM context
@@ -252,6 +270,7 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 					 struct vm_area_struct *vma, bool write)
 {
 	unsigned long i, n = 0, npages = xe_svm_range_size(range) >> PAGE_SHIFT;
+	unsigned long group = svm->devmem_map_min >> PAGE_SHIFT;
 	struct migrate_vma mig = {
 		.vma = vma,
 		.start = range->start,
@@ -266,6 +285,9 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 
 	mmap_assert_locked(vma->vm_mm);
 
+	/* The device could not map it from VRAM (&xe_svm.devmem_map_min). */
+	if (npages < group)
+		return 0;
 	if (!xe_svm_range_needs_move(svm, range, dm))
 		return 0;
 	alloc = xe_svm_devmem_alloc_create(dm, xe_svm_range_size(range));
@@ -281,9 +303,16 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 	err = migrate_vma_setup(&mig);
 	if (err)
 		goto out_free;
-	/* Nothing to move: already in VRAM, or nothing may migrate. */
-	for (i = 0; i < npages; i++)
+	/*
+	 * Nothing to move: already in VRAM, or nothing may migrate. Where
+	 * the device maps device pages in groups, a page moves only with its
+	 * whole group.
+	 */
+	for (i = 0; i < npages; i++) {
+		if (group > 1 && !xe_svm_src_group_may_move(mig.src, i, group, write))
+			mig.src[i] &= ~MIGRATE_PFN_MIGRATE;
 		n += xe_svm_src_may_move(mig.src[i], write);
+	}
 	if (!n)
 		goto out_finalize;
 	n = 0;
@@ -686,6 +715,75 @@ static void xe_svm_devmem_count_to_ram(const unsigned long *src,
 		dm = xe_svm_page_to_devmem(migrate_pfn_to_page(src[i]));
 		atomic64_inc(&dm->stats.migrated_to_ram);
 	}
+}
+
+/**
+ * xe_svm_range_evict_devmem() - bring a range's device pages back to system memory
+ * @svm: the SVM context
+ * @range: the range
+ *
+ * Migrates the device pages of @svm's owner in @range, and only those (a
+ * CPU fault brings back its allocation's whole window instead), to system
+ * memory: what the fault path does with a range the device cannot map
+ * from VRAM as it is (see &xe_svm.devmem_map_min). Pages that could not
+ * be collected (someone else migrating them) stay where they are.
+ *
+ * Context: process context, VM lock held for writing, mmap lock not held
+ * (taken for reading); may sleep.
+ * Return: 0; -EFAULT when the range no longer lies in one VMA or the
+ * process is exiting; -ENOMEM; -EIO when a copy failed (the data stays in
+ * VRAM).
+ */
+int xe_svm_range_evict_devmem(struct xe_svm *svm, struct xe_svm_range *range)
+{
+	unsigned long n, npages = xe_svm_range_size(range) >> PAGE_SHIFT;
+	struct migrate_vma mig = {
+		.start = range->start,
+		.end = range->last + 1,
+		.pgmap_owner = svm->pgmap_owner,
+		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
+	};
+	struct xe_svm_migrate_arrays a;
+	int err;
+
+	lockdep_assert_held_write(svm->ranges.lock);
+	might_sleep();
+
+	if (!mmget_not_zero(svm->mm))
+		return -EFAULT;
+	err = xe_svm_migrate_arrays_alloc(&a, npages);
+	if (err)
+		goto out_mmput;
+	mig.src = a.src;
+	mig.dst = a.dst;
+
+	mmap_read_lock(svm->mm);
+	mig.vma = vma_lookup(svm->mm, range->start);
+	if (!mig.vma || mig.vma->vm_end <= range->last) {
+		err = -EFAULT;
+		goto out_unlock;
+	}
+	err = migrate_vma_setup(&mig);
+	if (err || !mig.cpages)
+		goto out_unlock;
+
+	n = xe_svm_prepare_to_ram(mig.vma, mig.start, mig.src, mig.dst, npages,
+				  a.sys, a.dev);
+	if (xe_svm_devmem_copy_to_ram_by_region(a.sys, a.dev, n)) {
+		/* The data stays in VRAM; never map a half-copied page. */
+		xe_svm_devmem_release_dst(mig.dst, npages);
+		err = -EIO;
+	}
+	migrate_vma_pages(&mig);
+	xe_svm_devmem_count_to_ram(mig.src, mig.dst, npages);
+	migrate_vma_finalize(&mig);
+
+out_unlock:
+	mmap_read_unlock(svm->mm);
+	xe_svm_migrate_arrays_free(&a);
+out_mmput:
+	mmput(svm->mm);
+	return err;
 }
 
 /* The device says no copy can work any more (&xe_svm_devmem_ops.dead). */

@@ -116,6 +116,7 @@ unsigned long xe_svm_devmem_count_migrated(const unsigned long *src,
 					   unsigned long npages);
 unsigned long *xe_svm_range_peek(struct xe_svm *svm, struct xe_svm_range *range,
 				 unsigned long npages);
+int xe_svm_range_evict_devmem(struct xe_svm *svm, struct xe_svm_range *range);
 vm_fault_t xe_svm_devmem_migrate_to_ram(struct vm_fault *vmf);
 int xe_svm_devmem_evict_all(struct xe_svm_devmem *dm);
 

@@ -149,7 +149,9 @@ struct xe_svm_stats {
 	atomic64_t vram_migrations;
 	/**
 	 * @vram_fallbacks: GPU faults the policy wanted in VRAM but served
-	 * from system memory (no VRAM, or the copy failed)
+	 * from system memory (no VRAM, or the copy failed), and maps of a
+	 * range whose device pages the device could not map as they were
+	 * (see &xe_svm.devmem_map_min), brought back to system memory
 	 */
 	atomic64_t vram_fallbacks;
 	/**
@@ -203,6 +205,17 @@ struct xe_svm {
 	 * first fault, constant afterwards
 	 */
 	void *pgmap_owner;
+	/**
+	 * @devmem_map_min: the smallest page size with which the device's
+	 * page tables map device pages: %PAGE_SIZE (the default), or
+	 * %SZ_64K on devices whose VRAM PTEs must be 64 KiB pages (Xe_HPC).
+	 * Ranges smaller than it never migrate, a migration moves whole
+	 * aligned groups of it, and a range whose device pages still do not
+	 * form such groups is mapped from system memory (see "DOC: Device
+	 * memory"). Set by the backend before the first fault, constant
+	 * afterwards.
+	 */
+	u32 devmem_map_min;
 	/**
 	 * @vram: where GPU faults migrate memory to (NULL: nowhere); set by
 	 * the backend with the VM lock held for writing

@@ -90,7 +90,8 @@
  * atomics-enable bit on integrated parts, and on discrete parts only when
  * an atomic faulted on a range that could not have VRAM (device-scope
  * atomics over PCIe, not atomic against the CPU); on devices without
- * atomics on system memory (Xe_HPC) such an atomic fails with -EACCES.
+ * atomics on system memory (Xe_HPC) such an atomic (memory that cannot
+ * migrate, a range under 64 KiB, full VRAM) fails with -EACCES.
  * A later plain bind of the range drops the bit again.
  *
  * Invalidate. Under the notifier lock held for writing: nothing when the
@@ -117,16 +118,19 @@
  * device is registered and torn down first thing on removal, while the
  * copy engines still run to bring the data back. Its pages belong to the
  * device: every VM of the device maps them where they are, and GPU faults
- * of a VM migrate to the root tile. Devices that must map VRAM with 64 KiB
- * pages (Xe_HPC) get no region: partly migrated ranges have 4 KiB runs of
- * device pages. Copies and clears go through SVM's own xe_migrate context
- * of the tile (so that they never queue behind buffer-object moves), each
- * into VRAM first waiting for the VRAM manager's move fence (an eviction
- * may still read the blocks): the system pages are DMA-mapped for the
- * copy, runs of
- * pages contiguous in VRAM take one request each (a blit per pass, the
- * VRAM side through the identity map), and the copy is waited for before
- * the pages are unmapped. A range binds VRAM and system pages alike: a
+ * of a VM migrate to the root tile. On devices that must map VRAM with
+ * 64 KiB pages (Xe_HPC, %XE_VM_FLAG_64K) the VM tells the core
+ * (&xe_svm.devmem_map_min): ranges under 64 KiB stay in system memory,
+ * migrations move whole 64 KiB groups, and a range whose device pages do
+ * not form whole groups is mapped from system memory; the page-table walk
+ * refuses a VRAM PTE without the 64 KiB hint there. Copies and clears go
+ * through SVM's own xe_migrate context of the tile (so that they never
+ * queue behind buffer-object moves), each into VRAM first waiting for the
+ * VRAM manager's move fence (an eviction may still read the blocks): the
+ * system pages are DMA-mapped for the copy, runs of pages contiguous in
+ * VRAM take one request each (a blit per pass, the VRAM side through the
+ * identity map), and the copy is waited for before the pages are
+ * unmapped. A range binds VRAM and system pages alike: a
  * VRAM chunk's device address is its device physical address, segments
  * never mix the two kinds, and the page-table walk sets the device-memory
  * bit (and the atomic-enable bit) on the PTEs of VRAM pages only, so a
@@ -196,7 +200,20 @@
  *   unmap walk of the range VMA is only built). Hardware: map, munmap and
  *   re-fault 10^5 distinct 2 MiB ranges mapped with 4 KiB PTEs; the VRAM
  *   the page tables use comes back to where it started, and no GPU
- *   page-walk error is logged.
+ *   page-walk error is logged. A collector pass unbinds up to 64 ranges
+ *   in one update per tile (KUnit svmxe_pt_unbind_batch_test through
+ *   xe_pt's real prepare and run). Hardware: munmap 10^5 4 KiB ranges at
+ *   once; the next fault is served within a second, with one TLB
+ *   invalidation per GT per 64 ranges in the GuC log.
+ * - VRAM on devices that map it with 64 KiB pages only (Xe_HPC): the
+ *   core never hands the bind a VRAM chunk under 64 KiB (e2e
+ *   xe_svm_migrate map64k-* on the emulated device with its
+ *   vram_map_64k knob, whose page table refuses smaller VRAM PTEs), and
+ *   xe_pt refuses one (KUnit svmxe_pt_vram_64k_test). Hardware: on
+ *   Xe_HPC, GPU atomics on a malloc'd 2 MiB buffer migrate it and
+ *   succeed; after fork() and CPU writes to half of one 64 KiB group, a
+ *   GPU write of the buffer completes with no CAT error and every word
+ *   right.
  * - Memory-range attributes on the GPU: the fault binds with the
  *   attribute's PAT index and, under %DRM_XE_ATOMIC_CPU, without the
  *   atomic-enable bit (KUnit svmxe_fault_attr_test for the request; the
@@ -1609,17 +1626,17 @@ static struct xe_migrate *svmxe_migrate_create(struct xe_tile *tile)
 }
 
 /*
- * Can SVM migrate to the VRAM of @tile? Not on devices that must map VRAM
- * with 64 KiB pages (Xe_HPC): a range only partly migrated, or a 4 KiB
- * range migrated for an atomic, has 4 KiB runs of device pages, which
- * their page tables cannot map.
+ * Can SVM migrate to the VRAM of @tile? On discrete parts that mirror.
+ * Devices that must map VRAM with 64 KiB pages (Xe_HPC) too: their VMs
+ * say so to the core (&xe_svm.devmem_map_min, see svmxe_vm_init_devmem()),
+ * which then never leaves a range with device pages the page tables
+ * cannot map.
  */
 static bool svmxe_tile_has_devmem(struct xe_tile *tile)
 {
 	struct xe_device *xe = tile_to_xe(tile);
 
 	return IS_DGFX(xe) && xe_svm_xe_can_mirror(xe) &&
-		!(xe->info.vram_flags & XE_VRAM_FLAGS_NEED64K) &&
 		tile->mem.vram.usable_size && tile->mem.vram_mgr;
 }
 
@@ -1775,6 +1792,9 @@ static void svmxe_vm_init_devmem(struct xe_vm *vm)
 {
 	vm->svm.pgmap_owner = vm->xe;
 	vm->svm.vram = READ_ONCE(xe_device_get_root_tile(vm->xe)->svm_devmem);
+	/* The page tables of these VMs map VRAM with 64 KiB pages only. */
+	if (vm->flags & XE_VM_FLAG_64K)
+		vm->svm.devmem_map_min = SZ_64K;
 }
 
 /**

@@ -125,6 +125,12 @@ struct xe_svm_emu_device {
 	 * (&xe_svm_devmem_ops.dead), though its copies still work
 	 */
 	atomic_t wedged;
+	/**
+	 * @vram_map_64k: test hook, non-zero: VMs created from now on map
+	 * VRAM with 64 KiB pages only, as Xe_HPC's page tables do
+	 * (&xe_svm.devmem_map_min); their binds refuse anything smaller
+	 */
+	atomic_t vram_map_64k;
 	/** @files_opened: numbers the open files, for unique debugfs names */
 	atomic_t files_opened;
 };
@@ -390,6 +396,12 @@ static int xe_svm_emu_bind(struct xe_svm *svm, struct xe_svm_range *range,
 	for (c = 0; c < range->dma_nr; c++, i += chunk_pages) {
 		chunk_pages = 1ul << range->dma[c].order;
 		shift = PAGE_SHIFT + range->dma[c].order;
+		/* A page table with no VRAM PTE smaller than devmem_map_min */
+		if (range->dma[c].devmem && (PAGE_SIZE << range->dma[c].order) <
+		    svm->devmem_map_min) {
+			xe_svm_emu_invalidate(svm, range, range->start, range->last + 1);
+			return -EINVAL;
+		}
 		if (shift >= 21)
 			shift = 21;
 		else if (shift >= 16)
@@ -586,6 +598,8 @@ static int xe_svm_emu_ioctl_vm_create(struct xe_svm_emu_file *ef,
 	vm->svm.pgmap_owner = ef->emu;
 	vm->svm.vram = &ef->emu->tiles[0].devmem;
 	vm->svm.preferred = XE_SVM_PLACE_VRAM;
+	if (atomic_read(&ef->emu->vram_map_64k))
+		vm->svm.devmem_map_min = SZ_64K;
 
 	if (args.flags & DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR) {
 		err = mtree_store_range(&vm->windows, 0, XE_SVM_EMU_VA_SIZE - 1,
@@ -1716,6 +1730,8 @@ static void xe_svm_emu_debugfs_init(struct xe_svm_emu_device *emu)
 	debugfs_create_atomic_t("fail_copy_to_ram", 0600, xe_svm_emu_debugfs_root,
 				&emu->fail_copy_to_ram);
 	debugfs_create_atomic_t("wedged", 0600, xe_svm_emu_debugfs_root, &emu->wedged);
+	debugfs_create_atomic_t("vram_map_64k", 0600, xe_svm_emu_debugfs_root,
+				&emu->vram_map_64k);
 }
 
 static int __init xe_svm_emu_init(void)

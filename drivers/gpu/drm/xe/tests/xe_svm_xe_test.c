@@ -767,6 +767,7 @@ static int svmxe_test_init(struct kunit *test)
 	init_rwsem(&vm->lock);
 	vm->svm.ops = &xe_svm_xe_ops;
 	vm->svm.win_end = vm->size;
+	vm->svm.devmem_map_min = PAGE_SIZE;
 	xe_svm_range_tree_init(&vm->svm.ranges, &vm->lock);
 	/* As xe_svm_xe_vm_init() leaves them: write-back everywhere */
 	KUNIT_ASSERT_EQ(test, xe_svm_attr_tree_init(&vm->svm.attrs, &vm->lock, 0, vm->size,
@@ -2432,23 +2433,26 @@ static void svmxe_device_devmem_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->devmem_finis, 2);
 	ctx->migrate_create_ret = 0;
 
-	/* VRAM that needs 64K pages gets no region */
+	/* VRAM that needs 64K pages gets one too (its VMs map it in 64K groups) */
 	xe->info.vram_flags |= XE_VRAM_FLAGS_NEED64K;
 	xe_svm_xe_device_init(xe);
-	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 3);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 4);
+	KUNIT_EXPECT_NOT_NULL(test, t0->svm_devmem);
+	xe_svm_xe_device_fini(xe);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_finis, 3);
 	KUNIT_EXPECT_NULL(test, t0->svm_devmem);
 	xe->info.vram_flags &= ~XE_VRAM_FLAGS_NEED64K;
 
-	/* nor does a device that cannot mirror */
+	/* a device that cannot mirror gets none */
 	xe->info.has_usm = 0;
 	xe_svm_xe_device_init(xe);
-	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 3);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 4);
 	xe->info.has_usm = 1;
 
 	/* nor an integrated one */
 	xe->info.is_dgfx = false;
 	xe_svm_xe_device_init(xe);
-	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 3);
+	KUNIT_EXPECT_EQ(test, ctx->devmem_inits, 4);
 	KUNIT_EXPECT_NULL(test, t0->svm_devmem);
 }
 
@@ -2467,6 +2471,14 @@ static void svmxe_vm_devmem_test(struct kunit *test)
 	svmxe_vm_init_devmem(vm);
 	KUNIT_EXPECT_PTR_EQ(test, vm->svm.pgmap_owner, (void *)ctx->xe);
 	KUNIT_EXPECT_PTR_EQ(test, vm->svm.vram, dm);
+	KUNIT_EXPECT_EQ(test, vm->svm.devmem_map_min, PAGE_SIZE);
+
+	/* a VM that maps VRAM with 64K pages only (Xe_HPC) says so */
+	vm->flags |= XE_VM_FLAG_64K;
+	svmxe_vm_init_devmem(vm);
+	KUNIT_EXPECT_EQ(test, vm->svm.devmem_map_min, SZ_64K);
+	vm->flags &= ~XE_VM_FLAG_64K;
+	vm->svm.devmem_map_min = PAGE_SIZE;
 
 	/* D3cold only while no SVM data is in VRAM */
 	KUNIT_EXPECT_FALSE(test, xe_svm_xe_vram_in_use(ctx->xe));
@@ -3693,6 +3705,67 @@ static void svmxe_pt_rebind_leaves_test(struct kunit *test)
 }
 
 /*
+ * A VM that maps VRAM with 64 KiB pages only (Xe_HPC): a 64 KiB range
+ * whose VRAM is one 64 KiB chunk binds with the 64 KiB hint and the
+ * device-memory bit on each of its 16 PTEs, next to a range of scattered
+ * system pages bound with plain 4 KiB PTEs in the same table. A range whose
+ * VRAM comes in 4 KiB chunks (which the SVM core never hands over on
+ * such a VM) is refused, and nothing is written; a VM without the flag
+ * binds it.
+ */
+static void svmxe_pt_vram_64k_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	struct xe_svm_range *vram, *sys, *split;
+	struct svmxe_pt_harness *h;
+	struct xe_vm *vm = ctx->vm;
+	unsigned int i, jobs;
+	struct xe_pt *l0;
+	u64 pte;
+
+	h = svmxe_pth_init(test);
+	vm->flags |= XE_VM_FLAG_64K;
+
+	vram = svmxe_test_range(test, vm, SZ_2M, 1, 4, 0x80010000, 0, 0, 0);
+	vram->dma[0].devmem = true;
+	sys = svmxe_test_range(test, vm, SZ_2M + SZ_64K, 16, 0, 0x50000000,
+			       SVMXE_TEST_DMA_STRIDE, 0, 0);
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, vram, 2), 0);
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, sys, 2), 0);
+	l0 = svmxe_pth_table(vm, tile, SZ_2M, 0);
+	KUNIT_ASSERT_NOT_NULL(test, l0);
+	KUNIT_EXPECT_FALSE(test, l0->is_compact);
+	for (i = 0; i < 16; i++) {
+		pte = svmxe_pth_entry(l0, SZ_2M + i * SZ_4K);
+		KUNIT_EXPECT_TRUE_MSG(test, pte & XE_PAGE_PRESENT, "page %u", i);
+		KUNIT_EXPECT_TRUE_MSG(test, pte & XE_PTE_PS64, "page %u", i);
+		KUNIT_EXPECT_TRUE_MSG(test, pte & XE_PPGTT_PTE_DM, "page %u", i);
+		pte = svmxe_pth_entry(l0, SZ_2M + SZ_64K + i * SZ_4K);
+		KUNIT_EXPECT_TRUE_MSG(test, pte & XE_PAGE_PRESENT, "page %u", i);
+		KUNIT_EXPECT_FALSE_MSG(test, pte & XE_PTE_PS64, "page %u", i);
+		KUNIT_EXPECT_FALSE_MSG(test, pte & XE_PPGTT_PTE_DM, "page %u", i);
+	}
+
+	/* 16 VRAM pages scattered in VRAM: 4 KiB chunks */
+	split = svmxe_test_range(test, vm, SZ_2M + 2 * SZ_64K, 16, 0, 0x80020000,
+				 SVMXE_TEST_DMA_STRIDE, 0, 0);
+	for (i = 0; i < 16; i++)
+		split->dma[i].devmem = true;
+	jobs = h->jobs;
+	KUNIT_EXPECT_EQ(test, svmxe_test_commit(vm, tile, split, 2), -EINVAL);
+	KUNIT_EXPECT_EQ(test, h->jobs, jobs);
+	KUNIT_EXPECT_EQ(test, svmxe_pth_entry(l0, SZ_2M + 2 * SZ_64K), 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(split)->tiles_bound, 0);
+
+	/* The same range on a VM that maps VRAM with 4 KiB pages binds. */
+	vm->flags &= ~XE_VM_FLAG_64K;
+	KUNIT_EXPECT_EQ(test, svmxe_test_commit(vm, tile, split, 2), 0);
+	pte = svmxe_pth_entry(l0, SZ_2M + 2 * SZ_64K);
+	KUNIT_EXPECT_TRUE(test, pte & XE_PPGTT_PTE_DM);
+}
+
+/*
  * The tables an unbind that failed left behind belong to no range any
  * more. A range bound there later for the first time replaces them: its
  * bind invalidates (the GPU may have cached the old table) and frees the
@@ -3813,6 +3886,7 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_pt_precommit_retry_test),
 	KUNIT_CASE(svmxe_pt_unbind_shared_test),
 	KUNIT_CASE(svmxe_pt_unbind_batch_test),
+	KUNIT_CASE(svmxe_pt_vram_64k_test),
 	KUNIT_CASE(svmxe_pt_unbind_failed_test),
 	KUNIT_CASE(svmxe_pt_rebind_leaves_test),
 	KUNIT_CASE(svmxe_pt_bind_over_leftover_test),
