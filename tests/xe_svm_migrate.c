@@ -1683,6 +1683,90 @@ static void test_map64k_split_group(void)
 }
 
 /*
+ * After fork(), the parent's CPU writes made some pages of a 2 MiB buffer
+ * its own (writable) and left the others shared copy-on-write, which a
+ * GPU write does not migrate: pages 0-15 and 24-31 are shared, the rest
+ * written. The GPU write migrates the written pages (with @map64k, whole
+ * 64 KiB groups only: group 1 is half shared and stays), then maps the
+ * range; breaking the sharing of the other pages for it must not bring
+ * the migrated pages back (hmm_range_fault() faults every page after the
+ * first one that needs a fault, and used to fault the device pages back
+ * with it). Every word is right in the parent and, untouched, in the
+ * child.
+ */
+static void cow_partial_write(bool map64k)
+{
+	size_t size = SZ_2M, n = size / 8, i;
+	struct emu_vm vm = map64k ? vm_open_map64k() : emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t *p = anon_2m_no_thp(size);
+	size_t stay = map64k ? 32 : 16;	/* pages from 0 that stay */
+	struct counts c0, c1;
+	int fds[2], status;
+	char go = 'x';
+	pid_t pid;
+
+	emu_fill_linear(p, n, V1, S1);
+	svmt_assert_ok(pipe(fds));
+	fflush(stdout);
+	pid = fork();
+	svmt_assert(pid >= 0);
+	if (pid == 0) {
+		/* The child's copy keeps what the parent wrote before fork(). */
+		close(fds[1]);
+		if (read(fds[0], &go, 1) != 1)
+			_exit(2);
+		for (i = 0; i < n; i++)
+			if (p[i] != V1 + i * S1)
+				_exit(1);
+		_exit(0);
+	}
+	close(fds[0]);
+
+	/* Same values: the writes only break the sharing of these pages. */
+	for (i = 16; i < PAGES(size); i++)
+		if (i < 24 || i >= 32)
+			p[i * PAGE_WORDS] = V1 + i * PAGE_WORDS * S1;
+
+	c0 = counts(&vm);
+	emu_assert_result(emu_fill(&vm, p, size, V2, S2), 0);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_vram),
+			   map64k ? 30 * 16 : PAGES(size) - 24);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_ram), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_fallbacks), 0);
+	assert_snap(&vm, p, stay * SZ_4K, SNAP_SYS, 0);
+	if (!map64k) {
+		assert_snap(&vm, (char *)p + 16 * SZ_4K, 8 * SZ_4K, SNAP_VRAM, 0);
+		assert_snap(&vm, (char *)p + 24 * SZ_4K, 8 * SZ_4K, SNAP_SYS, 0);
+	}
+	assert_snap(&vm, (char *)p + 32 * SZ_4K, size - 32 * SZ_4K, SNAP_VRAM, 0);
+	emu_assert_gpu_linear(&vm, p, size, V2, S2);
+
+	svmt_assert_eq_u64(write(fds[1], &go, 1), 1);
+	close(fds[1]);
+	svmt_assert_eq_u64(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		svmt_fail(__FILE__, __LINE__, "child: status 0x%x, expected exit 0 (its copy intact)",
+			  status);
+
+	emu_assert_linear(p, n, V2, S2);
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+static void test_cow_partial_write(void)
+{
+	cow_partial_write(false);
+}
+
+static void test_map64k_cow_group(void)
+{
+	cow_partial_write(true);
+}
+
+/*
  * A CPU fault on VRAM of a device that says it is dead (the "wedged"
  * knob; this device's copies would still work): no copy is asked for
  * (on hardware it would fail only after the job timeout), the faulting
@@ -3348,8 +3432,10 @@ static const struct svmt_subtest subtests[] = {
 	{ "fail-copy-to-vram", test_fail_copy_to_vram },
 	{ "fail-copy-to-ram", test_fail_copy_to_ram },
 	{ "cpu-fault-wedged", test_cpu_fault_wedged },
+	{ "cow-partial-write", test_cow_partial_write },
 	{ "map64k-atomic-4k", test_map64k_atomic_4k },
 	{ "map64k-pinned-group", test_map64k_pinned_group },
+	{ "map64k-cow-group", test_map64k_cow_group },
 	{ "map64k-split-group", test_map64k_split_group },
 	{ "threads-cpu-fault", test_threads_cpu_fault },
 	{ "threads-gpu-cpu", test_threads_gpu_cpu },

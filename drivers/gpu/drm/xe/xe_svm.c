@@ -644,6 +644,44 @@ static int xe_svm_break_devmem_wp(struct mm_struct *mm, struct xe_svm_range *ran
 	return -EAGAIN;
 }
 
+/*
+ * hmm_range_fault() faults every page from the first one that needs a
+ * fault to the end of the walk of its page table (hmm_vma_fault()), and a
+ * fault on one of our device pages migrates it back to system memory,
+ * with the rest of its allocation's window: a write to a range that holds
+ * device pages beside a copy-on-write page (after fork()), a swapped-out
+ * or a not yet present one brought the whole range back just after it
+ * was migrated to VRAM. Fault those other pages first, one by one, so
+ * that the walk that maps the range finds nothing to fault. The common
+ * case, a range without device pages, costs one walk that faults
+ * nothing. Errors (and pages that still need a fault later, after a race)
+ * are left for hmm_range_fault() to handle.
+ */
+static void xe_svm_prefault_beside_devmem(struct xe_svm *svm,
+					  struct xe_svm_range *range, bool write)
+{
+	unsigned long i, npages = xe_svm_range_size(range) >> PAGE_SHIFT;
+	unsigned long *pfns;
+
+	mmap_assert_locked(svm->mm);
+
+	pfns = xe_svm_range_peek(svm, range, npages);
+	if (IS_ERR(pfns))
+		return;
+	for (i = 0; i < npages; i++)
+		if ((pfns[i] & HMM_PFN_VALID) && xe_svm_pfn_is_devmem(pfns, i))
+			break;
+	for (i = i < npages ? 0 : npages; i < npages; i++) {
+		if ((pfns[i] & HMM_PFN_VALID) &&
+		    (xe_svm_pfn_is_devmem(pfns, i) || !write || (pfns[i] & HMM_PFN_WRITE)))
+			continue;
+		if (fixup_user_fault(svm->mm, range->start + (i << PAGE_SHIFT),
+				     write ? FAULT_FLAG_WRITE : 0, NULL))
+			break;
+	}
+	kvfree(pfns);
+}
+
 /* How xe_svm_range_map() maps a range */
 #define XE_SVM_MAP_WRITE	BIT(0)	/* writable */
 #define XE_SVM_MAP_PREFETCH	BIT(1)	/* for a prefetch, not a GPU fault */
@@ -732,6 +770,12 @@ static int xe_svm_range_map(struct xe_svm *svm, struct xe_svm_range *range,
 		if (fatal_signal_pending(current)) {
 			err = -EINTR;
 			break;
+		}
+
+		if (hmm.dev_private_owner) {
+			mmap_read_lock(svm->mm);
+			xe_svm_prefault_beside_devmem(svm, range, write);
+			mmap_read_unlock(svm->mm);
 		}
 
 		hmm.notifier_seq = mmu_interval_read_begin(&range->notifier);

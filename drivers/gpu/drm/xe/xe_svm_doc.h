@@ -323,7 +323,12 @@
  * chunk of the range saying which. When no VRAM can be allocated or the
  * copy fails, nothing moves and the fault is served from system memory
  * (counted as a fallback). Either way the fault then populates the range
- * with hmm_range_fault(), which returns our device pages in place.
+ * with hmm_range_fault(), which returns our device pages in place. That
+ * walk faults every page from the first one that needs a fault to the
+ * end of its page table, device pages included (which would migrate
+ * them back): in a range that holds device pages, the other pages that
+ * need a fault (copy-on-write after fork(), swapped out, not present)
+ * are faulted one by one first.
  *
  * Devices whose page tables map VRAM with 64 KiB pages only (Xe_HPC; the
  * backend sets &xe_svm.devmem_map_min) cannot map a 4 KiB run of device
