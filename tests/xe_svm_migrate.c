@@ -1683,6 +1683,99 @@ static void test_map64k_split_group(void)
 }
 
 /*
+ * A GPU fault on a device that says it is dead: no VRAM is taken and no
+ * copy asked for (on hardware it would fail only after the job timeout);
+ * the fault is served from system memory, counted as a fallback, and
+ * every word is right.
+ */
+static void test_gpu_fault_wedged(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t *p = emu_anon_2m(size);
+	struct counts c0, c1;
+
+	reset_fail_knobs();
+	emu_fill_linear(p, n, V1, S1);
+	c0 = counts(&vm);
+	emu_fail_next("wedged", 1);
+	emu_assert_result(emu_fill(&vm, p, size, V2, S2), 0);
+	emu_fail_next("wedged", 0);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_vram), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.bytes_copied), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.copy_failures), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.alloc_failures), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_fallbacks), 1);
+	svmt_assert_eq_u64(c1.t.vram_pages_in_use, in_use0);
+	assert_snap(&vm, p, size, SNAP_SYS, 0);
+	emu_assert_gpu_linear(&vm, p, size, V2, S2);
+	emu_assert_linear(p, n, V2, S2);
+	svmt_assert_ok(munmap(p, size));
+	emu_vm_close(&vm);
+}
+
+/*
+ * Pages that need a fault beside device pages, with VRAM allocation
+ * failing so that they cannot join them: holes left by MADV_DONTNEED in
+ * a 2 MiB buffer in VRAM. A GPU read (the holes read as zero) and then a
+ * GPU write of the whole buffer map the holes from system memory and
+ * leave every other page in VRAM: nothing is migrated back (the walk
+ * that maps a range faults every page after the first that needs it,
+ * and used to fault the device pages back with it).
+ */
+static void test_holes_beside_vram(void)
+{
+	size_t size = SZ_2M, n = size / 8;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t in_use0 = vram_start(vm.fd, 0, size);
+	uint64_t *p = anon_2m_no_thp(size);
+	char *hole1 = (char *)p + 5 * SZ_4K, *hole2 = (char *)p + 300 * SZ_4K;
+	struct counts c0, c1;
+
+	reset_fail_knobs();
+	emu_assert_result(emu_fill(&vm, p, size, V1, S1), 0);
+	assert_snap(&vm, p, size, SNAP_VRAM, 21);
+
+	/* A GPU read over a hole. */
+	svmt_assert_ok(madvise(hole1, SZ_4K, MADV_DONTNEED));
+	c0 = counts(&vm);
+	emu_fail_next("fail_vram_alloc", 1);
+	emu_assert_gpu_linear(&vm, p, 5 * SZ_4K, V1, S1);
+	emu_assert_gpu_linear(&vm, (uint64_t *)hole1, SZ_4K, 0, 0);
+	emu_assert_gpu_linear(&vm, (uint64_t *)(hole1 + SZ_4K), size - 6 * SZ_4K,
+			      V1 + 6 * PAGE_WORDS * S1, S1);
+	emu_fail_next("fail_vram_alloc", 0);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_ram), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_vram), 0);
+	assert_snap(&vm, p, 5 * SZ_4K, SNAP_VRAM, 0);
+	assert_snap(&vm, hole1 + SZ_4K, size - 6 * SZ_4K, SNAP_VRAM, 0);
+
+	/* A GPU write over another hole. */
+	svmt_assert_ok(madvise(hole2, SZ_4K, MADV_DONTNEED));
+	c0 = counts(&vm);
+	emu_fail_next("fail_vram_alloc", 1);
+	emu_assert_result(emu_fill(&vm, p, size, V2, S2), 0);
+	emu_fail_next("fail_vram_alloc", 0);
+	c1 = counts(&vm);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_ram), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_vram), 0);
+	assert_snap(&vm, p, 5 * SZ_4K, SNAP_VRAM, 0);
+	assert_snap(&vm, hole1, SZ_4K, SNAP_SYS, 0);
+	assert_snap(&vm, hole1 + SZ_4K, 294 * SZ_4K, SNAP_VRAM, 0);
+	assert_snap(&vm, hole2, SZ_4K, SNAP_SYS, 0);
+	assert_snap(&vm, hole2 + SZ_4K, size - 301 * SZ_4K, SNAP_VRAM, 0);
+	emu_assert_gpu_linear(&vm, p, size, V2, S2);
+
+	emu_assert_linear(p, n, V2, S2);
+	svmt_assert_ok(munmap(p, size));
+	emu_assert_vram_in_use(vm.fd, 0, in_use0);
+	emu_vm_close(&vm);
+}
+
+/*
  * After fork(), the parent's CPU writes made some pages of a 2 MiB buffer
  * its own (writable) and left the others shared copy-on-write, which a
  * GPU write does not migrate: pages 0-15 and 24-31 are shared, the rest
@@ -3432,7 +3525,9 @@ static const struct svmt_subtest subtests[] = {
 	{ "fail-copy-to-vram", test_fail_copy_to_vram },
 	{ "fail-copy-to-ram", test_fail_copy_to_ram },
 	{ "cpu-fault-wedged", test_cpu_fault_wedged },
+	{ "gpu-fault-wedged", test_gpu_fault_wedged },
 	{ "cow-partial-write", test_cow_partial_write },
+	{ "holes-beside-vram", test_holes_beside_vram },
 	{ "map64k-atomic-4k", test_map64k_atomic_4k },
 	{ "map64k-pinned-group", test_map64k_pinned_group },
 	{ "map64k-cow-group", test_map64k_cow_group },

@@ -153,6 +153,12 @@ static bool xe_svm_src_group_may_move(const unsigned long *src, unsigned long i,
 	return true;
 }
 
+/* The device says no copy can work any more (&xe_svm_devmem_ops.dead). */
+static bool xe_svm_devmem_dead(struct xe_svm_devmem *dm)
+{
+	return dm->ops->dead && dm->ops->dead(dm);
+}
+
 /**
  * xe_svm_range_peek() - read the CPU page tables of a range, faulting nothing
  * @svm: the SVM context
@@ -290,6 +296,9 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 		return 0;
 	if (!xe_svm_range_needs_move(svm, range, dm))
 		return 0;
+	/* A dead device copies nothing (a copy on hardware fails late). */
+	if (xe_svm_devmem_dead(dm))
+		return -ENODEV;
 	alloc = xe_svm_devmem_alloc_create(dm, xe_svm_range_size(range));
 	if (IS_ERR(alloc))
 		return PTR_ERR(alloc);
@@ -692,7 +701,11 @@ static int xe_svm_devmem_copy_to_ram_by_region(struct page **sys, struct page **
 			swap(sys[i], sys[j]);
 			j++;
 		}
-		ret = xe_svm_devmem_copy(dm, sys + done, dev + done, j - done, false);
+		/* A dead device is not asked (see xe_svm_devmem_migrate_to_ram()). */
+		if (xe_svm_devmem_dead(dm))
+			ret = -EIO;
+		else
+			ret = xe_svm_devmem_copy(dm, sys + done, dev + done, j - done, false);
 		if (ret)
 			err = ret;
 		done = j;
@@ -784,12 +797,6 @@ out_unlock:
 out_mmput:
 	mmput(svm->mm);
 	return err;
-}
-
-/* The device says no copy can work any more (&xe_svm_devmem_ops.dead). */
-static bool xe_svm_devmem_dead(struct xe_svm_devmem *dm)
-{
-	return dm->ops->dead && dm->ops->dead(dm);
 }
 
 /**
