@@ -55,5 +55,6 @@ if [ ! -x "$bin" ]; then
 		> "$dir/build.log" 2>&1 || die "the IGT build failed, see $dir/build.log"
 fi
 
+ln -sfn "$key" "$BUILD/igt/current"
 n=$("$bin" --list-subtests | wc -l)
 log "IGT: $bin ($n subtests; libigt.so in $dir/build/lib)"

@@ -92,12 +92,15 @@ e2e_part() {
 	local p s
 	[ -x "$BIN/hmm-tests" ] || die "no $BIN/hmm-tests (make build)"
 	hmm_tests_part || die "hmm-tests -l could not be read"
-	for p in $(make -s -C "$REPO/tests" list); do
+	for p in $(make -s -C "$REPO/tests" list) $(make -s -C "$REPO/tests" list-drm); do
 		[ -x "$BIN/$p" ] || die "no $BIN/$p (make build)"
 		s=$("$BIN/$p" --list) || die "$p --list failed"
 		[ -n "$s" ] || die "$p --list lists nothing"
 		echo "$s" | sed "s/^/e2e $p /"
 	done
+	# IGT's subtests that make check runs (guest/init, igt/subset)
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e 's/^/e2e xe_exec_system_allocator /' \
+		"$REPO/igt/subset"
 }
 
 # The checks guest/init reports as "@@CHECK NAME" (and the kmemleak
@@ -111,6 +114,12 @@ guest_part() {
 	done
 	echo "guest vram-free-at-end ours"
 	echo "guest rmmod-xe_svm_emu ours"
+	drm="$(make -s -C "$REPO/tests" list-drm) xe_exec_system_allocator"
+	echo "guest modprobe-xe_svm_emu_drm drm:$(echo $drm | tr ' ' ',')"
+	for p in $drm; do
+		echo "guest vram-free-after:$p e2e:$p"
+	done
+	echo "guest rmmod-xe_svm_emu_drm drm:$(echo $drm | tr ' ' ',')"
 	echo "guest kmemleak-scan always"
 	echo "guest kmemleak-no-leaks always"
 }

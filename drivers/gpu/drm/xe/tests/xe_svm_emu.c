@@ -32,6 +32,7 @@
 #include "xe_svm.h"
 #include "xe_svm_attr.h"
 #include "xe_svm_devmem.h"
+#include "xe_svm_emu.h"
 #include "xe_svm_emu_uapi.h"
 #include "xe_svm_types.h"
 #include "xe_svm_uapi.h"
@@ -67,140 +68,6 @@ MODULE_PARM_DESC(vram_mb, "Emulated VRAM per tile in MiB (1-4096, default 256)")
 
 #define XE_SVM_EMU_MAX_VRAM_MB	4096
 
-/**
- * struct xe_svm_emu_tile - one virtual tile of the emulated device
- */
-struct xe_svm_emu_tile {
-	/** @id: index of the tile in &xe_svm_emu_device.tiles */
-	unsigned int id;
-	/** @vram_size: bytes of emulated VRAM; constant after init */
-	u64 vram_size;
-	/** @buddy: the VRAM allocator, as TTM's VRAM manager has one */
-	struct gpu_buddy buddy;
-	/** @buddy_lock: serialises @buddy */
-	struct mutex buddy_lock;
-	/** @devmem: the VRAM as device-private pages */
-	struct xe_svm_devmem devmem;
-	/**
-	 * @name: name of the VRAM's physical window in /proc/iomem; the
-	 * resource points at it, so it lives as long as @devmem
-	 */
-	char name[32];
-	/**
-	 * @backing: the page that holds the data of each VRAM page, by VRAM
-	 * page number; allocated on first use and kept until unload (like
-	 * real VRAM, it keeps stale data when freed); set with cmpxchg()
-	 */
-	struct page **backing;
-	/** @copy_wq: the copy engine, one request at a time, in order */
-	struct workqueue_struct *copy_wq;
-	/** @fence_context: the copy engine's fence timeline */
-	u64 fence_context;
-	/** @fence_seqno: the last seqno handed out on @fence_context */
-	atomic64_t fence_seqno;
-	/** @fence_lock: the lock of the copy engine's fences */
-	spinlock_t fence_lock;
-};
-
-/**
- * struct xe_svm_emu_device - the emulated SVM device
- *
- * There is one instance per loaded module. Every field is written once
- * at module init and only read afterwards, except the tiles' VRAM and
- * the fault-injection counters, which have their own locking.
- */
-struct xe_svm_emu_device {
-	/** @misc: the /dev/xe_svm_emu character device */
-	struct miscdevice misc;
-	/** @num_tiles: number of valid entries in @tiles */
-	unsigned int num_tiles;
-	/** @tiles: the virtual tiles */
-	struct xe_svm_emu_tile tiles[XE_SVM_EMU_MAX_TILES];
-	/** @fail_copy_to_vram: test hook, fail the next this many copies to VRAM */
-	atomic_t fail_copy_to_vram;
-	/** @fail_copy_to_ram: test hook, fail the next this many copies from VRAM */
-	atomic_t fail_copy_to_ram;
-	/**
-	 * @wedged: test hook, non-zero: the device says it is dead
-	 * (&xe_svm_devmem_ops.dead), though its copies still work
-	 */
-	atomic_t wedged;
-	/**
-	 * @vram_map_64k: test hook, non-zero: VMs created from now on map
-	 * VRAM with 64 KiB pages only, as Xe_HPC's page tables do
-	 * (&xe_svm.devmem_map_min); their binds refuse anything smaller
-	 */
-	atomic_t vram_map_64k;
-	/** @files_opened: numbers the open files, for unique debugfs names */
-	atomic_t files_opened;
-};
-
-/* GPU VA space of an emulated VM: 48 bits, as on current xe hardware */
-#define XE_SVM_EMU_VA_SIZE	BIT_ULL(48)
-/* PAT indices the emulated device accepts (it ignores caching) */
-#define XE_SVM_EMU_PAT_ENTRIES	32
-/* ... of which these pretend not to be CPU-coherent, for the tests */
-#define XE_SVM_EMU_PAT_NO_COHERENCY	(BIT(2) | BIT(3))
-/* The most bind ops one XE_SVM_EMU_IOCTL_VM_BIND takes */
-#define XE_SVM_EMU_MAX_BINDS	4096
-
-#define XE_SVM_EMU_VM_CREATE_FLAGS	(DRM_XE_VM_CREATE_FLAG_LR_MODE | \
-					 DRM_XE_VM_CREATE_FLAG_FAULT_MODE | \
-					 DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR)
-
-/**
- * struct xe_svm_emu_vm - an emulated VM
- *
- * Mirrors the address space of the process that created it (&xe_svm.mm)
- * in the windows bound with CPU address mirror binds. Freed when the
- * last reference goes: the file's (dropped by VM_DESTROY or close) and
- * one per ioctl running on it.
- */
-struct xe_svm_emu_vm {
-	/** @ref: references, see above */
-	struct kref ref;
-	/** @emu: the device the VM was created on; constant */
-	struct xe_svm_emu_device *emu;
-	/** @flags: DRM_XE_VM_CREATE_FLAG_* it was created with; constant */
-	u32 flags;
-	/** @vm_lock: the VM lock of the emulated VM (see "DOC: Locking") */
-	struct rw_semaphore vm_lock;
-	/** @svm: the SVM context of the VM */
-	struct xe_svm svm;
-	/**
-	 * @windows: the mirrored windows, GPU VA -> non-NULL entry; changed
-	 * with @vm_lock held for writing, read with it held (plus the maple
-	 * tree's own lock)
-	 */
-	struct maple_tree windows;
-	/**
-	 * @pt: the emulated GPU page table: GPU page number -> value entry
-	 * (pfn, PTE page shift, writable; see XE_SVM_EMU_PTE_*); changed
-	 * under &xe_svm.notifier_lock (bind holds it for reading, invalidate
-	 * for writing; the xarray's own lock orders concurrent binds), read
-	 * under it
-	 */
-	struct xarray pt;
-	/**
-	 * @debugfs: its file of counters in debugfs,
-	 * xe_svm_emu/pid<creator>-file<file number>-vm<id>: VM ids are per
-	 * file, and a process may open the device more than once
-	 */
-	struct dentry *debugfs;
-};
-
-/**
- * struct xe_svm_emu_file - state of one open file of the device
- */
-struct xe_svm_emu_file {
-	/** @emu: the device this file was opened on */
-	struct xe_svm_emu_device *emu;
-	/** @vms: the VMs of the file by id, each holding a reference */
-	struct xarray vms;
-	/** @seq: the file's number, unique while the module is loaded */
-	u32 seq;
-};
-
 /*
  * An emulated GPU PTE, stored per 4 KiB page: the pfn, the log2 of the
  * size of the GPU page that maps it (as a hardware PTE would be 4 KiB,
@@ -216,6 +83,21 @@ static unsigned long xe_svm_emu_pte_pfn(unsigned long pte)
 }
 
 static struct xe_svm_emu_device *xe_svm_emu;
+
+/**
+ * xe_svm_emu_device_get() - the emulated device
+ *
+ * For the xe DRM face, which depends on this module: the device exists
+ * while the module is loaded.
+ *
+ * Context: any context.
+ * Return: the device.
+ */
+struct xe_svm_emu_device *xe_svm_emu_device_get(void)
+{
+	return xe_svm_emu;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_emu_device_get, DRM_XE_SVM_EMU);
 
 static struct xe_svm_emu_tile *to_emu_tile(struct xe_svm_devmem *dm)
 {
@@ -474,12 +356,32 @@ static void xe_svm_emu_vm_release(struct kref *ref)
 	kfree(vm);
 }
 
-static void xe_svm_emu_vm_put(struct xe_svm_emu_vm *vm)
+/**
+ * xe_svm_emu_vm_put() - drop a reference to a VM
+ * @vm: the VM
+ *
+ * The last reference frees the VM: its SVM context is torn down, which
+ * waits for the core's workers.
+ *
+ * Context: process context, may sleep.
+ */
+void xe_svm_emu_vm_put(struct xe_svm_emu_vm *vm)
 {
+	might_sleep();
 	kref_put(&vm->ref, xe_svm_emu_vm_release);
 }
+EXPORT_SYMBOL_NS_GPL(xe_svm_emu_vm_put, DRM_XE_SVM_EMU);
 
-static struct xe_svm_emu_vm *xe_svm_emu_vm_lookup(struct xe_svm_emu_file *ef, u32 id)
+/**
+ * xe_svm_emu_vm_lookup() - find a file's VM by id
+ * @ef: the file
+ * @id: the VM's id in @ef
+ *
+ * Context: any context that may take the xarray lock.
+ * Return: the VM with a reference the caller drops with
+ * xe_svm_emu_vm_put(), or NULL if @ef has no VM @id.
+ */
+struct xe_svm_emu_vm *xe_svm_emu_vm_lookup(struct xe_svm_emu_file *ef, u32 id)
 {
 	struct xe_svm_emu_vm *vm;
 
@@ -491,6 +393,41 @@ static struct xe_svm_emu_vm *xe_svm_emu_vm_lookup(struct xe_svm_emu_file *ef, u3
 
 	return vm;
 }
+EXPORT_SYMBOL_NS_GPL(xe_svm_emu_vm_lookup, DRM_XE_SVM_EMU);
+
+/**
+ * xe_svm_emu_file_init() - set up the state of an open file of the device
+ * @ef: the state, zeroed
+ * @emu: the device
+ *
+ * Context: any context.
+ */
+void xe_svm_emu_file_init(struct xe_svm_emu_file *ef, struct xe_svm_emu_device *emu)
+{
+	ef->emu = emu;
+	ef->seq = atomic_inc_return(&emu->files_opened);
+	xa_init_flags(&ef->vms, XA_FLAGS_ALLOC1);
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_emu_file_init, DRM_XE_SVM_EMU);
+
+/**
+ * xe_svm_emu_file_fini() - drop every VM of a file that is closing
+ * @ef: the state
+ *
+ * Context: process context, may sleep.
+ */
+void xe_svm_emu_file_fini(struct xe_svm_emu_file *ef)
+{
+	struct xe_svm_emu_vm *vm;
+	unsigned long id;
+
+	xa_for_each(&ef->vms, id, vm) {
+		xa_erase(&ef->vms, id);
+		xe_svm_emu_vm_put(vm);
+	}
+	xa_destroy(&ef->vms);
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_emu_file_fini, DRM_XE_SVM_EMU);
 
 static int xe_svm_emu_open(struct inode *inode, struct file *file)
 {
@@ -500,9 +437,8 @@ static int xe_svm_emu_open(struct inode *inode, struct file *file)
 	if (!ef)
 		return -ENOMEM;
 
-	ef->emu = container_of(file->private_data, struct xe_svm_emu_device, misc);
-	ef->seq = atomic_inc_return(&ef->emu->files_opened);
-	xa_init_flags(&ef->vms, XA_FLAGS_ALLOC1);
+	xe_svm_emu_file_init(ef, container_of(file->private_data,
+					      struct xe_svm_emu_device, misc));
 	file->private_data = ef;
 
 	return 0;
@@ -511,14 +447,8 @@ static int xe_svm_emu_open(struct inode *inode, struct file *file)
 static int xe_svm_emu_release(struct inode *inode, struct file *file)
 {
 	struct xe_svm_emu_file *ef = file->private_data;
-	struct xe_svm_emu_vm *vm;
-	unsigned long id;
 
-	xa_for_each(&ef->vms, id, vm) {
-		xa_erase(&ef->vms, id);
-		xe_svm_emu_vm_put(vm);
-	}
-	xa_destroy(&ef->vms);
+	xe_svm_emu_file_fini(ef);
 	kfree(ef);
 
 	return 0;
@@ -557,24 +487,36 @@ static int xe_svm_emu_ioctl_info(struct xe_svm_emu_file *ef,
 	return 0;
 }
 
-static int xe_svm_emu_ioctl_vm_create(struct xe_svm_emu_file *ef,
-				      struct drm_xe_vm_create __user *uarg)
+/**
+ * xe_svm_emu_vm_create() - create a VM that mirrors the caller's process
+ * @ef: the file the VM belongs to
+ * @args: the arguments of the VM_CREATE ioctl, already copied in; @vm_id
+ *	is set on success
+ * @pat_no_coherency: the PAT indices the VM's device says are not
+ *	coherent with the CPU (bit i for index i), which mirror binds and
+ *	MADVISE refuse
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -EINVAL for bad flags or MBZ fields (or a caller with no
+ * mm), -ENOMEM.
+ */
+int xe_svm_emu_vm_create(struct xe_svm_emu_file *ef, struct drm_xe_vm_create *args,
+			 u32 pat_no_coherency)
 {
-	struct drm_xe_vm_create args;
 	struct xe_svm_emu_vm *vm;
 	char name[48];
 	u32 id;
 	int err;
 
-	if (copy_from_user(&args, uarg, sizeof(args)))
-		return -EFAULT;
-	if (args.extensions || !xe_svm_emu_mbz(args.reserved, sizeof(args.reserved)) ||
-	    args.flags & ~XE_SVM_EMU_VM_CREATE_FLAGS)
+	might_sleep();
+
+	if (args->extensions || !xe_svm_emu_mbz(args->reserved, sizeof(args->reserved)) ||
+	    args->flags & ~XE_SVM_EMU_VM_CREATE_FLAGS)
 		return -EINVAL;
-	if ((args.flags & DRM_XE_VM_CREATE_FLAG_FAULT_MODE) &&
-	    !(args.flags & DRM_XE_VM_CREATE_FLAG_LR_MODE))
+	if ((args->flags & DRM_XE_VM_CREATE_FLAG_FAULT_MODE) &&
+	    !(args->flags & DRM_XE_VM_CREATE_FLAG_LR_MODE))
 		return -EINVAL;
-	err = xe_svm_check_vm_create(args.flags, true);
+	err = xe_svm_check_vm_create(args->flags, true);
 	if (err)
 		return err;
 	/* The VM mirrors the caller's address space: kernel threads have none. */
@@ -586,7 +528,8 @@ static int xe_svm_emu_ioctl_vm_create(struct xe_svm_emu_file *ef,
 		return -ENOMEM;
 	kref_init(&vm->ref);
 	vm->emu = ef->emu;
-	vm->flags = args.flags;
+	vm->flags = args->flags;
+	vm->pat_no_coherency = pat_no_coherency;
 	init_rwsem(&vm->vm_lock);
 	mt_init(&vm->windows);
 	xa_init(&vm->pt);
@@ -601,7 +544,7 @@ static int xe_svm_emu_ioctl_vm_create(struct xe_svm_emu_file *ef,
 	if (atomic_read(&ef->emu->vram_map_64k))
 		vm->svm.devmem_map_min = SZ_64K;
 
-	if (args.flags & DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR) {
+	if (args->flags & DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR) {
 		err = mtree_store_range(&vm->windows, 0, XE_SVM_EMU_VA_SIZE - 1,
 					xa_mk_value(1), GFP_KERNEL);
 		if (err)
@@ -617,17 +560,10 @@ static int xe_svm_emu_ioctl_vm_create(struct xe_svm_emu_file *ef,
 		 ef->seq, id);
 	vm->debugfs = debugfs_create_file(name, 0444, xe_svm_emu_debugfs_root, vm,
 					  &xe_svm_emu_vm_stats_fops);
-
-	args.vm_id = id;
-	if (copy_to_user(uarg, &args, sizeof(args))) {
-		err = -EFAULT;
-		goto err_erase;
-	}
+	args->vm_id = id;
 
 	return 0;
 
-err_erase:
-	xa_erase(&ef->vms, id);
 err_put:
 	xe_svm_emu_vm_put(vm);
 	return err;
@@ -637,24 +573,60 @@ err_free:
 	kfree(vm);
 	return err;
 }
+EXPORT_SYMBOL_NS_GPL(xe_svm_emu_vm_create, DRM_XE_SVM_EMU);
+
+/**
+ * xe_svm_emu_vm_destroy() - drop a file's VM
+ * @ef: the file
+ * @id: the VM's id in @ef
+ *
+ * The VM goes when the operations running on it end.
+ *
+ * Context: any context that may take the xarray lock.
+ * Return: 0, or -ENOENT for an unknown @id.
+ */
+int xe_svm_emu_vm_destroy(struct xe_svm_emu_file *ef, u32 id)
+{
+	struct xe_svm_emu_vm *vm = xa_erase(&ef->vms, id);
+
+	if (!vm)
+		return -ENOENT;
+	xe_svm_emu_vm_put(vm);
+
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_emu_vm_destroy, DRM_XE_SVM_EMU);
+
+static int xe_svm_emu_ioctl_vm_create(struct xe_svm_emu_file *ef,
+				      struct drm_xe_vm_create __user *uarg)
+{
+	struct drm_xe_vm_create args;
+	int err;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	err = xe_svm_emu_vm_create(ef, &args, XE_SVM_EMU_PAT_NO_COHERENCY);
+	if (err)
+		return err;
+	if (copy_to_user(uarg, &args, sizeof(args))) {
+		xe_svm_emu_vm_destroy(ef, args.vm_id);
+		return -EFAULT;
+	}
+
+	return 0;
+}
 
 static int xe_svm_emu_ioctl_vm_destroy(struct xe_svm_emu_file *ef,
 				       struct drm_xe_vm_destroy __user *uarg)
 {
 	struct drm_xe_vm_destroy args;
-	struct xe_svm_emu_vm *vm;
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
 	if (args.pad || !xe_svm_emu_mbz(args.reserved, sizeof(args.reserved)))
 		return -EINVAL;
 
-	vm = xa_erase(&ef->vms, args.vm_id);
-	if (!vm)
-		return -ENOENT;
-	xe_svm_emu_vm_put(vm);
-
-	return 0;
+	return xe_svm_emu_vm_destroy(ef, args.vm_id);
 }
 
 static struct xe_svm_vm_limits xe_svm_emu_limits(struct xe_svm_emu_vm *vm)
@@ -662,7 +634,7 @@ static struct xe_svm_vm_limits xe_svm_emu_limits(struct xe_svm_emu_vm *vm)
 	return (struct xe_svm_vm_limits) {
 		.va_size = XE_SVM_EMU_VA_SIZE,
 		.pat_entries = XE_SVM_EMU_PAT_ENTRIES,
-		.pat_no_coherency = XE_SVM_EMU_PAT_NO_COHERENCY,
+		.pat_no_coherency = vm->pat_no_coherency,
 		/* VRAM region instances are 1 + tile, as xe numbers them. */
 		.vram_regions = GENMASK(vm->emu->num_tiles, 1),
 		.fault_mode = vm->flags & DRM_XE_VM_CREATE_FLAG_FAULT_MODE,
@@ -774,13 +746,52 @@ static int xe_svm_emu_bind_op(struct xe_svm_emu_vm *vm,
 	return mtree_store_range(&vm->windows, op->addr, last, NULL, GFP_KERNEL);
 }
 
+/**
+ * xe_svm_emu_vm_bind() - run the operations of a VM_BIND
+ * @vm: the VM
+ * @ops: the operations, copied in
+ * @num_ops: entries of @ops
+ *
+ * All operations are checked before the first runs; a failed operation
+ * leaves the ones before it done.
+ *
+ * Context: process context, may sleep; takes the VM lock for writing.
+ * Return: 0, -EINVAL for a bad operation, -EOPNOTSUPP for an xe
+ * operation the device does not emulate, -EBUSY for an unmap over live
+ * ranges, or the error of the operation that failed.
+ */
+int xe_svm_emu_vm_bind(struct xe_svm_emu_vm *vm, const struct drm_xe_vm_bind_op *ops,
+		       u32 num_ops)
+{
+	u32 i;
+	int err;
+
+	might_sleep();
+
+	for (i = 0; i < num_ops; i++) {
+		err = xe_svm_emu_check_bind_op(vm, &ops[i]);
+		if (err)
+			return err;
+	}
+
+	down_write(&vm->vm_lock);
+	for (i = 0; i < num_ops; i++) {
+		err = xe_svm_emu_bind_op(vm, &ops[i]);
+		if (err)
+			break;
+	}
+	up_write(&vm->vm_lock);
+
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_emu_vm_bind, DRM_XE_SVM_EMU);
+
 static int xe_svm_emu_ioctl_vm_bind(struct xe_svm_emu_file *ef,
 				    struct drm_xe_vm_bind __user *uarg)
 {
 	struct drm_xe_vm_bind_op *ops;
 	struct drm_xe_vm_bind args;
 	struct xe_svm_emu_vm *vm;
-	u32 i;
 	int err = 0;
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
@@ -810,20 +821,7 @@ static int xe_svm_emu_ioctl_vm_bind(struct xe_svm_emu_file *ef,
 		}
 	}
 
-	/* All ops are checked before the first runs. */
-	for (i = 0; i < args.num_binds; i++) {
-		err = xe_svm_emu_check_bind_op(vm, &ops[i]);
-		if (err)
-			goto out_free;
-	}
-
-	down_write(&vm->vm_lock);
-	for (i = 0; i < args.num_binds; i++) {
-		err = xe_svm_emu_bind_op(vm, &ops[i]);
-		if (err)
-			break;
-	}
-	up_write(&vm->vm_lock);
+	err = xe_svm_emu_vm_bind(vm, ops, args.num_binds);
 
 out_free:
 	if (ops != &args.bind)
@@ -874,27 +872,44 @@ static bool xe_svm_emu_op_writes(const struct xe_svm_emu_op *op)
 	       op->op == XE_SVM_EMU_OP_FILL;
 }
 
+/**
+ * xe_svm_emu_atomic_access() - how the "GPU" does an atomic at an address
+ * @vm: the VM
+ * @addr: the GPU virtual address
+ *
+ * Like a discrete GPU, the emulated device wants its atomics in VRAM
+ * where the memory prefers VRAM, and does them in system memory
+ * elsewhere (as a device with PCIe atomics would); the atomic mode of the
+ * memory-range attribute may ask for VRAM or forbid GPU atomics
+ * (xe_svm_atomic_access()). The attribute is read when the access
+ * starts; a MADVISE that changes it invalidates the mapping, so an access
+ * that starts later sees the new value.
+ *
+ * Context: process context, may sleep; takes the VM lock for reading.
+ * Return: the XE_SVM_ACCESS_* bits of the GPU fault an atomic raises,
+ * or -EACCES where GPU atomics are not allowed.
+ */
+int xe_svm_emu_atomic_access(struct xe_svm_emu_vm *vm, u64 addr)
+{
+	int access;
+
+	down_read(&vm->vm_lock);
+	access = xe_svm_atomic_access(&vm->svm, addr);
+	up_read(&vm->vm_lock);
+
+	return access;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_emu_atomic_access, DRM_XE_SVM_EMU);
+
 /*
- * The XE_SVM_ACCESS_* of a GPU fault for @op, or -EACCES. Like a discrete
- * GPU, the emulated device wants its atomics in VRAM where the memory
- * prefers VRAM, and does them in system memory elsewhere (as a device
- * with PCIe atomics would); the atomic mode of the memory-range attribute
- * may ask for VRAM or forbid GPU atomics (xe_svm_atomic_access()). The
- * attribute is read when the operation starts; a MADVISE that changes it
- * invalidates the mapping, so an operation that starts later sees the
- * new value.
+ * The XE_SVM_ACCESS_* of a GPU fault for @op, or -EACCES: see
+ * xe_svm_emu_atomic_access() for atomics.
  */
 static int xe_svm_emu_op_access(struct xe_svm_emu_vm *vm,
 				const struct xe_svm_emu_op *op)
 {
-	int access;
-
-	if (op->op == XE_SVM_EMU_OP_ATOMIC_ADD) {
-		down_read(&vm->vm_lock);
-		access = xe_svm_atomic_access(&vm->svm, op->addr);
-		up_read(&vm->vm_lock);
-		return access;
-	}
+	if (op->op == XE_SVM_EMU_OP_ATOMIC_ADD)
+		return xe_svm_emu_atomic_access(vm, op->addr);
 
 	return xe_svm_emu_op_writes(op) ? XE_SVM_ACCESS_WRITE : 0;
 }
@@ -951,62 +966,61 @@ static bool xe_svm_emu_op_page(struct xe_svm_emu_op *op, u64 *p, u64 addr,
 	return true;
 }
 
-/*
- * Run one operation, page by page. A page table entry and the page it
- * points to stay valid while the notifier lock is held for reading: an
- * invalidation must take it for writing before the CPU may free or change
- * the page. A write goes only through a writable entry, which
- * hmm_range_fault() made from a writable, dirty CPU PTE, so the data
- * reaches file-backed pages too.
+/**
+ * xe_svm_emu_gpu_access() - let the "GPU" access one page of a VM
+ * @vm: the VM
+ * @addr: the GPU virtual address of the first byte accessed
+ * @access: XE_SVM_ACCESS_* bits of the GPU fault the access raises on a
+ *	miss (from xe_svm_emu_atomic_access() for an atomic)
+ * @fn: the access: called with the kernel address of @addr, under the
+ *	notifier lock held for reading; it must not sleep nor cross the
+ *	page of @addr
+ * @arg: passed to @fn
+ * @faults: incremented for each GPU fault raised
+ *
+ * Looks @addr up in the emulated GPU page table and raises GPU faults,
+ * served by the SVM core, until the entry allows the access, then runs
+ * @fn on the page. A page table entry and the page it points to stay
+ * valid while the notifier lock is held for reading: an invalidation
+ * must take it for writing before the CPU may free or change the page. A
+ * write goes only through a writable entry, which hmm_range_fault() made
+ * from a writable, dirty CPU PTE, so the data reaches file-backed pages
+ * too. An atomic that wants VRAM faults once on a page mapped from
+ * system memory, so that the core can migrate it; if it stays there, the
+ * emulated device does the atomic in system memory.
+ *
+ * Context: process context or a worker, may sleep; takes the VM lock
+ * (for the fault) and the notifier lock.
+ * Return: 0 once @fn ran, or the error of the GPU fault that stopped
+ * the access: -EFAULT (not mirrored, no CPU mapping, or the VM is not in
+ * fault mode), -EPERM (write to a mapping the CPU may not write), -EBUSY
+ * (invalidations kept winning), -EINTR (fatal signal), -ENOMEM.
  */
-static int xe_svm_emu_run_op(struct xe_svm_emu_vm *vm, struct xe_svm_emu_op *op,
-			     u64 *faults)
+int xe_svm_emu_gpu_access(struct xe_svm_emu_vm *vm, u64 addr, unsigned int access,
+			  void (*fn)(void *p, void *arg), void *arg, u64 *faults)
 {
-	int access = xe_svm_emu_op_access(vm, op);
-	bool write = xe_svm_emu_op_writes(op);
+	bool write = access & (XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC);
 	bool atomic_faulted = false;
-	u64 addr = op->addr;
-	u64 end = addr + (op->size ?: sizeof(u64));
 	unsigned int tries = 0;
 	int err;
 
-	op->out = op->op == XE_SVM_EMU_OP_COMPARE ? XE_SVM_EMU_COMPARE_EQUAL : 0;
-	if (access < 0)
-		return access;
-	while (addr < end) {
-		u64 page_end = min_t(u64, end, PAGE_ALIGN(addr + 1));
+	for (;;) {
 		unsigned long pte;
-		bool more;
 		void *entry;
-		u64 *p;
+		u8 *p;
 
 		down_read(&vm->svm.notifier_lock);
 		entry = xa_load(&vm->pt, addr >> PAGE_SHIFT);
 		pte = xa_is_value(entry) ? xa_to_value(entry) : 0;
-		/*
-		 * An atomic that wants VRAM faults once on a page mapped from
-		 * system memory, so that the core can migrate it; if it stays
-		 * there, the emulated device does the atomic in system memory.
-		 */
 		if (entry && (!write || (pte & XE_SVM_EMU_PTE_WRITE)) &&
 		    (!(access & XE_SVM_ACCESS_ATOMIC) || atomic_faulted ||
 		     is_device_private_page(pfn_to_page(xe_svm_emu_pte_pfn(pte)))) &&
 		    !WARN_ON_ONCE(!xe_svm_emu_pte_page(pte))) {
 			p = kmap_local_page(xe_svm_emu_pte_page(pte));
-			more = xe_svm_emu_op_page(op, p, addr, page_end,
-						  (addr - op->addr) / sizeof(u64));
+			fn(p + offset_in_page(addr), arg);
 			kunmap_local(p);
 			up_read(&vm->svm.notifier_lock);
-			if (!more)
-				return 0;
-			addr = page_end;
-			tries = 0;
-			atomic_faulted = false;
-			/* A FILL of 4 GiB is a million pages: stay killable. */
-			if (fatal_signal_pending(current))
-				return -EINTR;
-			cond_resched();
-			continue;
+			return 0;
 		}
 		up_read(&vm->svm.notifier_lock);
 
@@ -1019,6 +1033,51 @@ static int xe_svm_emu_run_op(struct xe_svm_emu_vm *vm, struct xe_svm_emu_op *op,
 		atomic_faulted = access & XE_SVM_ACCESS_ATOMIC;
 		if (err)
 			return err;
+	}
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_emu_gpu_access, DRM_XE_SVM_EMU);
+
+/* One page of an operation, for xe_svm_emu_gpu_access() */
+struct xe_svm_emu_op_page_arg {
+	struct xe_svm_emu_op *op;
+	u64 addr;
+	u64 end;
+	bool more;
+};
+
+static void xe_svm_emu_op_page_fn(void *p, void *data)
+{
+	struct xe_svm_emu_op_page_arg *arg = data;
+
+	arg->more = xe_svm_emu_op_page(arg->op, p - offset_in_page(arg->addr), arg->addr,
+				       arg->end, (arg->addr - arg->op->addr) / sizeof(u64));
+}
+
+/* Run one operation, page by page (see xe_svm_emu_gpu_access()). */
+static int xe_svm_emu_run_op(struct xe_svm_emu_vm *vm, struct xe_svm_emu_op *op,
+			     u64 *faults)
+{
+	int access = xe_svm_emu_op_access(vm, op);
+	struct xe_svm_emu_op_page_arg arg = { .op = op, .addr = op->addr };
+	u64 end = op->addr + (op->size ?: sizeof(u64));
+	int err;
+
+	op->out = op->op == XE_SVM_EMU_OP_COMPARE ? XE_SVM_EMU_COMPARE_EQUAL : 0;
+	if (access < 0)
+		return access;
+	while (arg.addr < end) {
+		arg.end = min_t(u64, end, PAGE_ALIGN(arg.addr + 1));
+		err = xe_svm_emu_gpu_access(vm, arg.addr, access, xe_svm_emu_op_page_fn,
+					    &arg, faults);
+		if (err)
+			return err;
+		if (!arg.more)
+			return 0;
+		arg.addr = arg.end;
+		/* A FILL of 4 GiB is a million pages: stay killable. */
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
 	}
 
 	return 0;
@@ -1273,16 +1332,30 @@ static int xe_svm_emu_ioctl_tile_stats(struct xe_svm_emu_file *ef,
 
 static const struct file_operations xe_svm_emu_fops;
 
+/* The device state of @file if it is an open file of either face, or NULL */
+static struct xe_svm_emu_file *xe_svm_emu_file_of(struct xe_svm_emu_device *emu,
+						  struct file *file)
+{
+	struct xe_svm_emu_file *(*drm_file_of)(struct file *file);
+
+	if (file->f_op == &xe_svm_emu_fops)
+		return file->private_data;
+	drm_file_of = READ_ONCE(emu->drm_file_of);
+
+	return drm_file_of ? drm_file_of(file) : NULL;
+}
+
 /*
  * The value MADVISE gives: for a preferred location in a device file,
- * the file must be one of this device's (a file of another device would
- * be -ENOLINK, but there is only one emulated device), and the region
- * instance one of its VRAM regions, 1 + tile.
+ * the file must be one of this device's, through either face (a file of
+ * another device would be -ENOLINK, but there is only one emulated
+ * device), and the region instance one of its VRAM regions, 1 + tile.
  */
 static int xe_svm_emu_madvise_value(struct xe_svm_emu_file *ef,
 				    const struct drm_xe_madvise *args,
 				    struct xe_svm_attr *val, unsigned int *mask)
 {
+	struct xe_svm_emu_file *other;
 	struct file *file;
 	int err;
 
@@ -1293,9 +1366,10 @@ static int xe_svm_emu_madvise_value(struct xe_svm_emu_file *ef,
 	file = fget((s32)args->preferred_mem_loc.devmem_fd);
 	if (!file)
 		return -EBADF;
-	if (file->f_op != &xe_svm_emu_fops)
+	other = xe_svm_emu_file_of(ef->emu, file);
+	if (!other)
 		err = -EINVAL;
-	else if (((struct xe_svm_emu_file *)file->private_data)->emu != ef->emu)
+	else if (other->emu != ef->emu)
 		err = -ENOLINK;
 	else if (!val->region_instance || val->region_instance > ef->emu->num_tiles)
 		err = -EINVAL;
@@ -1308,41 +1382,60 @@ static int xe_svm_emu_madvise_value(struct xe_svm_emu_file *ef,
 	return err;
 }
 
-static int xe_svm_emu_ioctl_madvise(struct xe_svm_emu_file *ef,
-				    struct drm_xe_madvise __user *uarg)
+/**
+ * xe_svm_emu_madvise() - set a memory-range attribute (xe's MADVISE)
+ * @ef: the caller's file
+ * @args: the arguments, copied in
+ *
+ * Everything is checked before anything changes.
+ *
+ * Context: process context, may sleep; takes the VM lock for writing.
+ * Return: 0, -ENOENT for an unknown VM, -EINVAL / -EBADF / -ENOLINK for
+ * bad arguments (xe_svm_check_madvise()), -EINTR, -ENOMEM.
+ */
+int xe_svm_emu_madvise(struct xe_svm_emu_file *ef, const struct drm_xe_madvise *args)
 {
 	struct xe_svm_vm_limits lim;
-	struct drm_xe_madvise args;
 	struct xe_svm_emu_vm *vm;
 	struct xe_svm_attr val;
 	unsigned int mask;
 	int err;
 
-	if (copy_from_user(&args, uarg, sizeof(args)))
-		return -EFAULT;
+	might_sleep();
 
-	vm = xe_svm_emu_vm_lookup(ef, args.vm_id);
+	vm = xe_svm_emu_vm_lookup(ef, args->vm_id);
 	if (!vm)
 		return -ENOENT;
 
-	/* Everything is checked before anything changes. */
 	lim = xe_svm_emu_limits(vm);
-	err = xe_svm_check_madvise(&args, &lim);
+	err = xe_svm_check_madvise(args, &lim);
 	if (!err)
-		err = xe_svm_emu_madvise_value(ef, &args, &val, &mask);
+		err = xe_svm_emu_madvise_value(ef, args, &val, &mask);
 	if (err)
 		goto out_put;
 
 	err = down_write_killable(&vm->vm_lock);
 	if (err)
 		goto out_put;
-	err = xe_svm_attr_change(&vm->svm, args.start, args.start + args.range, mask,
+	err = xe_svm_attr_change(&vm->svm, args->start, args->start + args->range, mask,
 				 &val, false);
 	up_write(&vm->vm_lock);
 
 out_put:
 	xe_svm_emu_vm_put(vm);
 	return err;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_emu_madvise, DRM_XE_SVM_EMU);
+
+static int xe_svm_emu_ioctl_madvise(struct xe_svm_emu_file *ef,
+				    struct drm_xe_madvise __user *uarg)
+{
+	struct drm_xe_madvise args;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+
+	return xe_svm_emu_madvise(ef, &args);
 }
 
 /*
@@ -1381,10 +1474,22 @@ static u32 xe_svm_emu_mem_range_attrs(struct xe_svm_emu_vm *vm, u64 start, u64 e
 	return n;
 }
 
-static int xe_svm_emu_ioctl_query_attrs(struct xe_svm_emu_file *ef,
-					struct drm_xe_vm_query_mem_range_attr __user *uarg)
+/**
+ * xe_svm_emu_query_attrs() - the memory-range attributes of a VA range
+ * (xe's VM_QUERY_MEM_RANGE_ATTRS)
+ * @ef: the caller's file
+ * @args: the arguments, copied in; the counts are set for copying out
+ *
+ * The two-call protocol: with @num_mem_ranges 0 and no vector, only
+ * counts; else fills the vector, -ENOSPC if it is too small.
+ *
+ * Context: process context, may sleep; takes the VM lock for reading.
+ * Return: 0, -ENOENT for an unknown VM, -EINVAL for bad arguments,
+ * -ENOSPC, -EFAULT (the vector), -EINTR, -ENOMEM.
+ */
+int xe_svm_emu_query_attrs(struct xe_svm_emu_file *ef,
+			   struct drm_xe_vm_query_mem_range_attr *args)
 {
-	struct drm_xe_vm_query_mem_range_attr args;
 	struct drm_xe_mem_range_attr *entries = NULL;
 	struct xe_svm_vm_limits lim;
 	struct xe_svm_emu_vm *vm;
@@ -1392,14 +1497,13 @@ static int xe_svm_emu_ioctl_query_attrs(struct xe_svm_emu_file *ef,
 	u32 n;
 	int err;
 
-	if (copy_from_user(&args, uarg, sizeof(args)))
-		return -EFAULT;
+	might_sleep();
 
-	vm = xe_svm_emu_vm_lookup(ef, args.vm_id);
+	vm = xe_svm_emu_vm_lookup(ef, args->vm_id);
 	if (!vm)
 		return -ENOENT;
 	lim = xe_svm_emu_limits(vm);
-	err = xe_svm_check_query_attrs(&args, &lim, &count_only);
+	err = xe_svm_check_query_attrs(args, &lim, &count_only);
 	if (err)
 		goto out_put;
 
@@ -1408,36 +1512,50 @@ static int xe_svm_emu_ioctl_query_attrs(struct xe_svm_emu_file *ef,
 	err = down_read_killable(&vm->vm_lock);
 	if (err)
 		goto out_put;
-	n = xe_svm_emu_mem_range_attrs(vm, args.start, args.start + args.range, NULL, 0);
+	n = xe_svm_emu_mem_range_attrs(vm, args->start, args->start + args->range, NULL, 0);
 	if (!count_only) {
-		if (n > args.num_mem_ranges) {
+		if (n > args->num_mem_ranges) {
 			err = -ENOSPC;
 		} else {
 			entries = kvcalloc(n, sizeof(*entries), GFP_KERNEL);
 			if (n && !entries)
 				err = -ENOMEM;
 			else
-				xe_svm_emu_mem_range_attrs(vm, args.start,
-							   args.start + args.range, entries, n);
+				xe_svm_emu_mem_range_attrs(vm, args->start,
+							   args->start + args->range, entries, n);
 		}
 	}
 	up_read(&vm->vm_lock);
 	if (err)
 		goto out_free;
 
-	args.num_mem_ranges = n;
-	args.sizeof_mem_range_attr = sizeof(struct drm_xe_mem_range_attr);
+	args->num_mem_ranges = n;
+	args->sizeof_mem_range_attr = sizeof(struct drm_xe_mem_range_attr);
 	if (!count_only &&
-	    copy_to_user(u64_to_user_ptr(args.vector_of_mem_attr), entries,
+	    copy_to_user(u64_to_user_ptr(args->vector_of_mem_attr), entries,
 			 array_size(n, sizeof(*entries))))
-		err = -EFAULT;
-	else if (copy_to_user(uarg, &args, sizeof(args)))
 		err = -EFAULT;
 
 out_free:
 	kvfree(entries);
 out_put:
 	xe_svm_emu_vm_put(vm);
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_emu_query_attrs, DRM_XE_SVM_EMU);
+
+static int xe_svm_emu_ioctl_query_attrs(struct xe_svm_emu_file *ef,
+					struct drm_xe_vm_query_mem_range_attr __user *uarg)
+{
+	struct drm_xe_vm_query_mem_range_attr args;
+	int err;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	err = xe_svm_emu_query_attrs(ef, &args);
+	if (!err && copy_to_user(uarg, &args, sizeof(args)))
+		err = -EFAULT;
+
 	return err;
 }
 

@@ -1,0 +1,875 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright © 2026 Xe SVM Developers
+ *
+ * xe_svm_drm: the emulated device's xe DRM face (module xe_svm_emu_drm),
+ * as a new user of xe's uAPI would test it. IGT's
+ * xe_exec_system_allocator exercises the path it takes (MI_STORE_DWORD,
+ * MI_ATOMIC INC, user fences, mirror binds); this program holds the rest
+ * of the face to its documentation ("DOC: Emulated xe DRM device"):
+ *
+ * - the device is found as IGT finds it (a card node whose driver is
+ *   "xe") and its queries follow xe's size protocol;
+ * - every ioctl refuses bad input with xe's errno and does nothing;
+ * - the command streamer runs every command it documents, with the
+ *   values checked word by word: stores of a dword, a qword and several
+ *   dwords, MI_FLUSH_DW's post-sync write, each MI_ATOMIC operation in
+ *   both sizes, chained and second-level batches;
+ * - a job that meets an unknown command, faults where nothing is
+ *   mapped, or never ends bans its queue: its fence is never written,
+ *   WAIT_USER_FENCE on the queue fails with -EIO, the BAN property reads
+ *   1, the next EXEC fails with -ECANCELED; other queues run on;
+ * - buffer objects map as shared memory that outlives the handle;
+ * - the per-GT statistic svm_pagefault_count counts the GPU faults.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <drm/drm.h>
+#include <drm/xe_drm.h>
+
+#include "lib/svmtest.h"
+
+#define SZ_4K		0x1000ULL
+#define SZ_2M		0x200000ULL
+#define VA_BITS		48
+#define UFENCE_VALUE	0xdeadbeefdeadbeefULL
+#define TIMEOUT_NS	(5 * 1000000000LL)
+
+/* MI commands, as IGT's headers encode them */
+#define MI_INSTR(op, flags)	(((op) << 23) | (flags))
+#define MI_NOOP			MI_INSTR(0x00, 0)
+#define MI_ARB_CHECK		MI_INSTR(0x05, 0)
+#define MI_BATCH_BUFFER_END	MI_INSTR(0x0a, 0)
+#define MI_STORE_DWORD_IMM	MI_INSTR(0x20, 2)
+#define MI_STORE_QWORD_IMM	(MI_INSTR(0x20, 3) | (1 << 21))
+#define MI_FLUSH_DW		MI_INSTR(0x26, 1)
+#define MI_FLUSH_DW_OP_STOREDW	(1 << 14)
+#define MI_ATOMIC		MI_INSTR(0x2f, 1)
+#define MI_ATOMIC_INLINE	(MI_INSTR(0x2f, 9) | (1 << 18))
+#define MI_ATOMIC_OP(op, qword)	(((op) | ((qword) ? 0x20 : 0)) << 8)
+#define MI_BATCH_BUFFER_START	MI_INSTR(0x31, 1)
+#define MI_BB_SECOND_LEVEL	(1 << 22)
+
+enum { AT_AND = 1, AT_OR, AT_XOR, AT_MOVE, AT_INC, AT_DEC, AT_ADD, AT_SUB };
+
+/* The card node of the emulated xe device, found as IGT finds one. */
+static int drm_open_xe(void)
+{
+	char path[32], name[16];
+	int i, fd;
+
+	for (i = 0; i < 16; i++) {
+		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "xe"))
+			return fd;
+		close(fd);
+	}
+	svmt_skip("no DRM card whose driver is \"xe\" (module xe_svm_emu_drm not loaded?)");
+}
+
+static uint32_t vm_create(int fd)
+{
+	struct drm_xe_vm_create c = {
+		.flags = DRM_XE_VM_CREATE_FLAG_LR_MODE | DRM_XE_VM_CREATE_FLAG_FAULT_MODE,
+	};
+
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_XE_VM_CREATE, &c));
+	return c.vm_id;
+}
+
+static int vm_bind(int fd, uint32_t vm, uint64_t addr, uint64_t range, uint32_t op,
+		   uint32_t flags, uint64_t *ufence)
+{
+	struct drm_xe_sync sync = {
+		.type = DRM_XE_SYNC_TYPE_USER_FENCE,
+		.flags = DRM_XE_SYNC_FLAG_SIGNAL,
+		.addr = (uintptr_t)ufence,
+		.timeline_value = UFENCE_VALUE,
+	};
+	struct drm_xe_vm_bind b = {
+		.vm_id = vm,
+		.num_binds = 1,
+		.bind = { .addr = addr, .range = range, .op = op, .flags = flags },
+		.num_syncs = ufence ? 1 : 0,
+		.syncs = (uintptr_t)&sync,
+	};
+
+	return ioctl(fd, DRM_IOCTL_XE_VM_BIND, &b);
+}
+
+/* A fault-mode VM that mirrors the whole address space. */
+static uint32_t vm_create_mirror(int fd)
+{
+	uint32_t vm = vm_create(fd);
+	uint64_t fence = 0;
+
+	svmt_assert_ok(vm_bind(fd, vm, 0, 1ULL << VA_BITS, DRM_XE_VM_BIND_OP_MAP,
+			       DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR, &fence));
+	/* The bind is done when the ioctl returns: its fence is written. */
+	svmt_assert_eq_u64(fence, UFENCE_VALUE);
+	return vm;
+}
+
+static uint32_t queue_create(int fd, uint32_t vm, uint16_t gt)
+{
+	struct drm_xe_engine_class_instance inst = {
+		.engine_class = DRM_XE_ENGINE_CLASS_COPY, .gt_id = gt,
+	};
+	struct drm_xe_exec_queue_create c = {
+		.vm_id = vm, .width = 1, .num_placements = 1,
+		.instances = (uintptr_t)&inst,
+	};
+
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c));
+	return c.exec_queue_id;
+}
+
+static int exec_batch(int fd, uint32_t q, const void *batch, uint64_t *ufence)
+{
+	struct drm_xe_sync sync = {
+		.type = DRM_XE_SYNC_TYPE_USER_FENCE,
+		.flags = DRM_XE_SYNC_FLAG_SIGNAL,
+		.addr = (uintptr_t)ufence,
+		.timeline_value = UFENCE_VALUE,
+	};
+	struct drm_xe_exec e = {
+		.exec_queue_id = q,
+		.num_syncs = ufence ? 1 : 0,
+		.syncs = (uintptr_t)&sync,
+		.address = (uintptr_t)batch,
+		.num_batch_buffer = 1,
+	};
+
+	return ioctl(fd, DRM_IOCTL_XE_EXEC, &e);
+}
+
+static int wait_ufence(int fd, uint64_t *addr, uint64_t value, uint32_t q, int64_t timeout)
+{
+	struct drm_xe_wait_user_fence w = {
+		.addr = (uintptr_t)addr, .op = DRM_XE_UFENCE_WAIT_OP_EQ,
+		.value = value, .mask = ~0ULL, .timeout = timeout, .exec_queue_id = q,
+	};
+
+	return ioctl(fd, DRM_IOCTL_XE_WAIT_USER_FENCE, &w);
+}
+
+/* Run @batch on a new queue of a new mirror VM; wait for its fence. */
+static void run_batch(int fd, const void *batch)
+{
+	uint64_t *fence = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t vm = vm_create_mirror(fd);
+	uint32_t q = queue_create(fd, vm, 0);
+
+	svmt_assert(fence != MAP_FAILED);
+	svmt_assert_ok(exec_batch(fd, q, batch, fence));
+	svmt_assert_ok(wait_ufence(fd, fence, UFENCE_VALUE, q, TIMEOUT_NS));
+	munmap(fence, SZ_4K);
+}
+
+static void *alloc_2m(void)
+{
+	void *p = aligned_alloc(SZ_2M, SZ_2M);
+
+	svmt_assert(p);
+	memset(p, 0, SZ_2M);
+	return p;
+}
+
+static int query(int fd, uint32_t type, void *data, uint32_t *size)
+{
+	struct drm_xe_device_query q = {
+		.query = type, .size = *size, .data = (uintptr_t)data,
+	};
+	int r = ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &q);
+
+	*size = q.size;
+	return r;
+}
+
+/* The driver name IGT matches on, on both the card and the render node. */
+static void test_drm_version(void)
+{
+	int fd = drm_open_xe();
+	char name[16] = { 0 };
+	struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+	struct stat st;
+
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_VERSION, &v));
+	svmt_assert(!strcmp(name, "xe"));
+	svmt_assert_ok(fstat(fd, &st));
+	svmt_info("card node minor %u", minor(st.st_rdev));
+	close(fd);
+}
+
+static void test_query(void)
+{
+	int fd = drm_open_xe();
+	struct drm_xe_query_config *config;
+	struct drm_xe_query_gt_list *gts;
+	struct drm_xe_query_engines *engines;
+	struct drm_xe_query_mem_regions *regions;
+	struct drm_xe_device_query bad = { .query = DRM_XE_DEVICE_QUERY_CONFIG };
+	uint32_t size = 0, i;
+	char small[8];
+
+	/* Size first, then the data; a short buffer is -EINVAL. */
+	svmt_assert_ok(query(fd, DRM_XE_DEVICE_QUERY_CONFIG, NULL, &size));
+	svmt_assert(size >= sizeof(*config) + 5 * sizeof(uint64_t));
+	config = calloc(1, size);
+	i = size - 1;
+	svmt_assert_errno(query(fd, DRM_XE_DEVICE_QUERY_CONFIG, config, &i), EINVAL);
+	svmt_assert_ok(query(fd, DRM_XE_DEVICE_QUERY_CONFIG, config, &size));
+	svmt_assert_eq_u64(config->info[DRM_XE_QUERY_CONFIG_REV_AND_DEVICE_ID] & 0xffff, 0xe20b);
+	svmt_assert_eq_u64(config->info[DRM_XE_QUERY_CONFIG_VA_BITS], VA_BITS);
+	svmt_assert_eq_u64(config->info[DRM_XE_QUERY_CONFIG_FLAGS] &
+			   (DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM |
+			    DRM_XE_QUERY_CONFIG_FLAG_HAS_CPU_ADDR_MIRROR),
+			   DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM |
+			   DRM_XE_QUERY_CONFIG_FLAG_HAS_CPU_ADDR_MIRROR);
+
+	size = 0;
+	svmt_assert_ok(query(fd, DRM_XE_DEVICE_QUERY_GT_LIST, NULL, &size));
+	gts = calloc(1, size);
+	svmt_assert_ok(query(fd, DRM_XE_DEVICE_QUERY_GT_LIST, gts, &size));
+	svmt_assert(gts->num_gt >= 1);
+	for (i = 0; i < gts->num_gt; i++) {
+		svmt_assert_eq_u64(gts->gt_list[i].gt_id, i);
+		/* Each GT's near memory is its tile's VRAM, instance 1 + tile. */
+		svmt_assert_eq_u64(gts->gt_list[i].near_mem_regions, 1ULL << (1 + i));
+		svmt_assert(gts->gt_list[i].far_mem_regions & 1);
+	}
+
+	size = 0;
+	svmt_assert_ok(query(fd, DRM_XE_DEVICE_QUERY_ENGINES, NULL, &size));
+	engines = calloc(1, size);
+	svmt_assert_ok(query(fd, DRM_XE_DEVICE_QUERY_ENGINES, engines, &size));
+	svmt_assert_eq_u64(engines->num_engines, gts->num_gt);
+	for (i = 0; i < engines->num_engines; i++) {
+		svmt_assert_eq_u64(engines->engines[i].instance.engine_class,
+				   DRM_XE_ENGINE_CLASS_COPY);
+		svmt_assert_eq_u64(engines->engines[i].instance.gt_id, i);
+	}
+
+	size = 0;
+	svmt_assert_ok(query(fd, DRM_XE_DEVICE_QUERY_MEM_REGIONS, NULL, &size));
+	regions = calloc(1, size);
+	svmt_assert_ok(query(fd, DRM_XE_DEVICE_QUERY_MEM_REGIONS, regions, &size));
+	svmt_assert_eq_u64(regions->num_mem_regions, gts->num_gt + 1);
+	svmt_assert_eq_u64(regions->mem_regions[0].mem_class, DRM_XE_MEM_REGION_CLASS_SYSMEM);
+	for (i = 1; i < regions->num_mem_regions; i++) {
+		svmt_assert_eq_u64(regions->mem_regions[i].mem_class, DRM_XE_MEM_REGION_CLASS_VRAM);
+		svmt_assert_eq_u64(regions->mem_regions[i].instance, i);
+		svmt_assert(regions->mem_regions[i].total_size > 0);
+	}
+
+	/* HWCONFIG: empty, as xe without a table; unknown: -EINVAL. */
+	size = 0;
+	svmt_assert_ok(query(fd, DRM_XE_DEVICE_QUERY_HWCONFIG, NULL, &size));
+	svmt_assert_eq_u64(size, 0);
+	size = 0;
+	svmt_assert_errno(query(fd, 0x7fff, NULL, &size), EINVAL);
+	size = sizeof(small);
+	svmt_assert_errno(query(fd, DRM_XE_DEVICE_QUERY_GT_TOPOLOGY, small, &size), EINVAL);
+	bad.reserved[1] = 1;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &bad), EINVAL);
+	bad.reserved[1] = 0;
+	bad.extensions = 1;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_DEVICE_QUERY, &bad), EINVAL);
+	free(config);
+	free(gts);
+	free(engines);
+	free(regions);
+	close(fd);
+}
+
+static int gem_create(int fd, uint64_t size, uint32_t placement, uint32_t flags,
+		      uint16_t caching, uint32_t vm, uint32_t *handle)
+{
+	struct drm_xe_gem_create c = {
+		.size = size, .placement = placement, .flags = flags,
+		.cpu_caching = caching, .vm_id = vm,
+	};
+	int r = ioctl(fd, DRM_IOCTL_XE_GEM_CREATE, &c);
+
+	*handle = c.handle;
+	return r;
+}
+
+static void test_gem_bad(void)
+{
+	int fd = drm_open_xe();
+	struct drm_xe_gem_mmap_offset mo = { .handle = 0x7777 };
+	uint32_t h;
+
+	svmt_assert_errno(gem_create(fd, 0, 1, 0, DRM_XE_GEM_CPU_CACHING_WB, 0, &h), EINVAL);
+	svmt_assert_errno(gem_create(fd, 100, 1, 0, DRM_XE_GEM_CPU_CACHING_WB, 0, &h), EINVAL);
+	svmt_assert_errno(gem_create(fd, SZ_4K, 0, 0, DRM_XE_GEM_CPU_CACHING_WB, 0, &h), EINVAL);
+	svmt_assert_errno(gem_create(fd, SZ_4K, 1u << 20, 0, DRM_XE_GEM_CPU_CACHING_WB, 0, &h),
+			  EINVAL);
+	svmt_assert_errno(gem_create(fd, SZ_4K, 1, 0, 0, 0, &h), EINVAL);
+	svmt_assert_errno(gem_create(fd, SZ_4K, 1, 0, 3, 0, &h), EINVAL);
+	svmt_assert_errno(gem_create(fd, SZ_4K, 1, 1u << 5, DRM_XE_GEM_CPU_CACHING_WB, 0, &h),
+			  EINVAL);
+	/* VRAM is not CPU-cached; visible VRAM needs VRAM. */
+	svmt_assert_errno(gem_create(fd, SZ_4K, 2, 0, DRM_XE_GEM_CPU_CACHING_WB, 0, &h), EINVAL);
+	svmt_assert_errno(gem_create(fd, SZ_4K, 1, DRM_XE_GEM_CREATE_FLAG_NEEDS_VISIBLE_VRAM,
+				     DRM_XE_GEM_CPU_CACHING_WB, 0, &h), EINVAL);
+	svmt_assert_errno(gem_create(fd, SZ_4K, 1, 0, DRM_XE_GEM_CPU_CACHING_WB, 0x7777, &h),
+			  ENOENT);
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_GEM_MMAP_OFFSET, &mo), ENOENT);
+	svmt_assert_ok(gem_create(fd, SZ_4K, 2, DRM_XE_GEM_CREATE_FLAG_NEEDS_VISIBLE_VRAM,
+				  DRM_XE_GEM_CPU_CACHING_WC, 0, &h));
+	mo.handle = h;
+	mo.flags = 1;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_GEM_MMAP_OFFSET, &mo), EINVAL);
+	close(fd);
+}
+
+/* A BO maps as shared memory that outlives its handle. */
+static void test_gem_mmap(void)
+{
+	int fd = drm_open_xe();
+	uint32_t vm = vm_create(fd), h, i;
+	struct drm_xe_gem_mmap_offset mo = { 0 };
+	struct drm_gem_close cl = { 0 };
+	uint64_t *a, *b, want[512];
+
+	svmt_assert_ok(gem_create(fd, 2 * SZ_4K, 1, 0, DRM_XE_GEM_CPU_CACHING_WB, vm, &h));
+	mo.handle = h;
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_XE_GEM_MMAP_OFFSET, &mo));
+	a = mmap(NULL, 2 * SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, fd, mo.offset);
+	b = mmap(NULL, 2 * SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, fd, mo.offset);
+	svmt_assert(a != MAP_FAILED && b != MAP_FAILED);
+	for (i = 0; i < 512; i++)
+		a[i] = want[i] = 0x1234000000000000ULL + i;
+	cl.handle = h;
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl));
+	/* Both mappings see the same pages, after the handle is gone too. */
+	svmt_assert_buf_eq(b, want, 512);
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_GEM_MMAP_OFFSET, &mo), ENOENT);
+	munmap(a, 2 * SZ_4K);
+	munmap(b, 2 * SZ_4K);
+	close(fd);
+}
+
+/* Every store command, values checked word by word. */
+static void test_exec_stores(void)
+{
+	int fd = drm_open_xe();
+	uint32_t *mem = alloc_2m(), *batch = mem, *data = mem + 4096, b = 0, i;
+	uint64_t base = (uintptr_t)data;
+	uint32_t want[32] = { 0 };
+
+	/* A dword, a qword, three dwords, a flush with a post-sync dword. */
+	batch[b++] = MI_STORE_DWORD_IMM;
+	batch[b++] = base;
+	batch[b++] = base >> 32;
+	batch[b++] = 0x11111111;
+	want[0] = 0x11111111;
+	batch[b++] = MI_STORE_QWORD_IMM;
+	batch[b++] = base + 8;
+	batch[b++] = (base + 8) >> 32;
+	batch[b++] = 0x22222222;
+	batch[b++] = 0x33333333;
+	want[2] = 0x22222222;
+	want[3] = 0x33333333;
+	batch[b++] = MI_INSTR(0x20, 4);
+	batch[b++] = base + 16;
+	batch[b++] = (base + 16) >> 32;
+	for (i = 0; i < 3; i++)
+		batch[b++] = want[4 + i] = 0x44440000 + i;
+	batch[b++] = MI_NOOP;
+	batch[b++] = MI_ARB_CHECK;
+	/* One more dword than the bare flush: the post-sync data. */
+	batch[b++] = (MI_FLUSH_DW + 1) | MI_FLUSH_DW_OP_STOREDW;
+	batch[b++] = base + 32;
+	batch[b++] = (base + 32) >> 32;
+	batch[b++] = 0x55555555;
+	want[8] = 0x55555555;
+	batch[b++] = MI_BATCH_BUFFER_END;
+
+	run_batch(fd, batch);
+	for (i = 0; i < 32; i++)
+		if (data[i] != want[i])
+			svmt_fail(__FILE__, __LINE__, "dword %u: 0x%08x, expected 0x%08x",
+				  i, data[i], want[i]);
+	close(fd);
+}
+
+static void emit_atomic(uint32_t *batch, uint32_t *b, uint64_t addr, int op, int qword,
+			uint64_t operand)
+{
+	bool inline_data = op != AT_INC && op != AT_DEC;
+	int i;
+
+	batch[(*b)++] = (inline_data ? MI_ATOMIC_INLINE : MI_ATOMIC) | MI_ATOMIC_OP(op, qword);
+	batch[(*b)++] = addr;
+	batch[(*b)++] = addr >> 32;
+	if (inline_data) {
+		batch[(*b)++] = operand;
+		batch[(*b)++] = operand >> 32;
+		for (i = 0; i < 6; i++)
+			batch[(*b)++] = 0;
+	}
+}
+
+/* Each MI_ATOMIC operation, dword and qword. */
+static void test_exec_atomics(void)
+{
+	static const struct { int op; uint64_t start, operand, dword, qword; } t[] = {
+		{ AT_AND, 0xff00ff00ff00ff00ULL, 0x0ff00ff00ff00ff0ULL, 0x0f000f00, 0x0f000f000f000f00ULL },
+		{ AT_OR,  0xff00ff00ff00ff00ULL, 0x0ff00ff00ff00ff0ULL, 0xfff0fff0, 0xfff0fff0fff0fff0ULL },
+		{ AT_XOR, 0xff00ff00ff00ff00ULL, 0x0ff00ff00ff00ff0ULL, 0xf0f0f0f0, 0xf0f0f0f0f0f0f0f0ULL },
+		{ AT_MOVE, 1, 0x123456789abcdef0ULL, 0x9abcdef0, 0x123456789abcdef0ULL },
+		{ AT_INC, 0xffffffffULL, 0, 0, 0x100000000ULL },
+		{ AT_DEC, 0x100000000ULL, 0, 0xffffffff, 0xffffffffULL },
+		{ AT_ADD, 0xfffffff0ULL, 0x20, 0x10, 0x100000010ULL },
+		{ AT_SUB, 5, 7, 0xfffffffe, 0xfffffffffffffffeULL },
+	};
+	int fd = drm_open_xe();
+	uint32_t *mem = alloc_2m(), *batch = mem, b = 0, i;
+	uint64_t *data = (uint64_t *)(mem + 4096);
+	unsigned int n = sizeof(t) / sizeof(t[0]);
+
+	/* Slot 2i: a dword atomic on the low half; slot 2i + 1: a qword one. */
+	for (i = 0; i < n; i++) {
+		data[2 * i] = t[i].start;
+		data[2 * i + 1] = t[i].start;
+		emit_atomic(batch, &b, (uintptr_t)&data[2 * i], t[i].op, 0, t[i].operand);
+		emit_atomic(batch, &b, (uintptr_t)&data[2 * i + 1], t[i].op, 1, t[i].operand);
+	}
+	batch[b++] = MI_BATCH_BUFFER_END;
+
+	run_batch(fd, batch);
+	for (i = 0; i < n; i++) {
+		/* The dword atomic leaves the high half alone. */
+		uint64_t dword = (t[i].start & 0xffffffff00000000ULL) | t[i].dword;
+
+		if (data[2 * i] != dword || data[2 * i + 1] != t[i].qword)
+			svmt_fail(__FILE__, __LINE__, "op %d: dword 0x%016llx (want 0x%016llx), "
+				  "qword 0x%016llx (want 0x%016llx)", t[i].op,
+				  (unsigned long long)data[2 * i], (unsigned long long)dword,
+				  (unsigned long long)data[2 * i + 1],
+				  (unsigned long long)t[i].qword);
+	}
+	close(fd);
+}
+
+static void emit_store(uint32_t *batch, uint32_t *b, uint32_t *where, uint32_t value)
+{
+	uint64_t a = (uintptr_t)where;
+
+	batch[(*b)++] = MI_STORE_DWORD_IMM;
+	batch[(*b)++] = a;
+	batch[(*b)++] = a >> 32;
+	batch[(*b)++] = value;
+}
+
+static void emit_bb_start(uint32_t *batch, uint32_t *b, const uint32_t *to, uint32_t flags)
+{
+	uint64_t a = (uintptr_t)to;
+
+	batch[(*b)++] = MI_BATCH_BUFFER_START | flags;
+	batch[(*b)++] = a;
+	batch[(*b)++] = a >> 32;
+}
+
+/*
+ * A second-level batch returns to its caller at its end; a chained one
+ * does not (its end ends the job), so nothing after the jump runs.
+ */
+static void test_exec_chained(void)
+{
+	int fd = drm_open_xe();
+	uint32_t *mem = alloc_2m(), *first = mem, *second = mem + 1024, *third = mem + 2048;
+	uint32_t *data = mem + 4096, b = 0, b2 = 0, b3 = 0;
+
+	emit_store(first, &b, &data[0], 1);
+	emit_bb_start(first, &b, second, MI_BB_SECOND_LEVEL);
+	emit_store(first, &b, &data[2], 3);
+	emit_bb_start(first, &b, third, 0);
+	emit_store(first, &b, &data[5], 0xbad);
+	first[b++] = MI_BATCH_BUFFER_END;
+
+	emit_store(second, &b2, &data[1], 2);
+	second[b2++] = MI_BATCH_BUFFER_END;
+	emit_store(third, &b3, &data[3], 4);
+	third[b3++] = MI_BATCH_BUFFER_END;
+	emit_store(third, &b3, &data[4], 0xbad);
+
+	run_batch(fd, first);
+	svmt_assert_eq_u64(data[0], 1);
+	svmt_assert_eq_u64(data[1], 2);
+	svmt_assert_eq_u64(data[2], 3);
+	svmt_assert_eq_u64(data[3], 4);
+	svmt_assert_eq_u64(data[4], 0);
+	svmt_assert_eq_u64(data[5], 0);
+	close(fd);
+}
+
+static uint64_t queue_banned(int fd, uint32_t q)
+{
+	struct drm_xe_exec_queue_get_property p = {
+		.exec_queue_id = q, .property = DRM_XE_EXEC_QUEUE_GET_PROPERTY_BAN,
+	};
+
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_GET_PROPERTY, &p));
+	return p.value;
+}
+
+/*
+ * Run @batch, which must hang its queue; check the ban and that another
+ * queue of the same VM still runs.
+ */
+static void expect_ban(const uint32_t *batch, uint32_t *data)
+{
+	int fd = drm_open_xe();
+	uint64_t *fence = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t vm = vm_create_mirror(fd), q = queue_create(fd, vm, 0), other;
+	uint32_t ok_batch[8], b = 0;
+
+	svmt_assert(fence != MAP_FAILED);
+	svmt_assert_eq_u64(queue_banned(fd, q), 0);
+	svmt_assert_ok(exec_batch(fd, q, batch, fence));
+	svmt_assert_errno(wait_ufence(fd, fence, UFENCE_VALUE, q, 60 * 1000000000LL), EIO);
+	svmt_assert_eq_u64(*fence, 0);
+	svmt_assert_eq_u64(queue_banned(fd, q), 1);
+	svmt_assert_errno(exec_batch(fd, q, batch, fence), ECANCELED);
+
+	other = queue_create(fd, vm, 0);
+	emit_store(ok_batch, &b, &data[100], 0x600d);
+	ok_batch[b++] = MI_BATCH_BUFFER_END;
+	svmt_assert_ok(exec_batch(fd, other, ok_batch, fence));
+	svmt_assert_ok(wait_ufence(fd, fence, UFENCE_VALUE, other, TIMEOUT_NS));
+	svmt_assert_eq_u64(data[100], 0x600d);
+	munmap(fence, SZ_4K);
+	close(fd);
+}
+
+static void test_ban_unknown_command(void)
+{
+	uint32_t *mem = alloc_2m(), *data = mem + 4096, b = 0;
+
+	emit_store(mem, &b, &data[0], 1);
+	mem[b++] = MI_INSTR(0x3f, 0);
+	emit_store(mem, &b, &data[1], 2);
+	mem[b++] = MI_BATCH_BUFFER_END;
+	expect_ban(mem, data);
+	/* The commands before it ran, none after. */
+	svmt_assert_eq_u64(data[0], 1);
+	svmt_assert_eq_u64(data[1], 0);
+}
+
+static void test_ban_fault(void)
+{
+	uint32_t *mem = alloc_2m(), *data = mem + 4096, b = 0;
+	/* Mirrored, but nothing is mapped there: the GPU fault fails. */
+	void *hole = mmap(NULL, SZ_4K, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	svmt_assert(hole != MAP_FAILED);
+	emit_store(mem, &b, hole, 1);
+	mem[b++] = MI_BATCH_BUFFER_END;
+	expect_ban(mem, data);
+}
+
+static void test_ban_runaway(void)
+{
+	uint32_t *mem = alloc_2m(), *data = mem + 4096, b = 0;
+
+	/* A batch that jumps to itself never ends. */
+	emit_bb_start(mem, &b, mem, 0);
+	expect_ban(mem, data);
+}
+
+static void test_exec_bad(void)
+{
+	int fd = drm_open_xe();
+	uint64_t *fence = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t vm = vm_create_mirror(fd), q = queue_create(fd, vm, 0);
+	uint32_t *batch = alloc_2m();
+	struct drm_xe_sync syncs[2] = {
+		{ .type = DRM_XE_SYNC_TYPE_USER_FENCE, .flags = DRM_XE_SYNC_FLAG_SIGNAL,
+		  .addr = (uintptr_t)fence, .timeline_value = 1 },
+		{ .type = DRM_XE_SYNC_TYPE_USER_FENCE, .flags = DRM_XE_SYNC_FLAG_SIGNAL,
+		  .addr = (uintptr_t)fence, .timeline_value = 1 },
+	};
+	struct drm_xe_exec e = {
+		.exec_queue_id = q, .address = (uintptr_t)batch, .num_batch_buffer = 1,
+		.syncs = (uintptr_t)syncs,
+	};
+
+	batch[0] = MI_BATCH_BUFFER_END;
+	e.exec_queue_id = 0x7777;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC, &e), ENOENT);
+	e.exec_queue_id = q;
+	e.num_batch_buffer = 2;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC, &e), EINVAL);
+	e.num_batch_buffer = 1;
+	e.pad[1] = 1;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC, &e), EINVAL);
+	e.pad[1] = 0;
+	/* Two user fences; one not signalling; unaligned; signalled syncobj. */
+	e.num_syncs = 2;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC, &e), EINVAL);
+	e.num_syncs = 1;
+	syncs[0].flags = 0;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC, &e), EOPNOTSUPP);
+	syncs[0].flags = DRM_XE_SYNC_FLAG_SIGNAL;
+	syncs[0].addr += 4;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC, &e), EINVAL);
+	syncs[0].addr -= 4;
+	syncs[0].type = DRM_XE_SYNC_TYPE_SYNCOBJ;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC, &e), EOPNOTSUPP);
+	syncs[0].flags = 0;
+	syncs[0].addr = 0x7777;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC, &e), ENOENT);
+	syncs[0].type = 77;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC, &e), EINVAL);
+	/* Nothing ran: the fence page is untouched. */
+	svmt_assert_eq_u64(*fence, 0);
+
+	/* No batch: only the fence, once the job's turn comes. */
+	syncs[0].type = DRM_XE_SYNC_TYPE_USER_FENCE;
+	syncs[0].flags = DRM_XE_SYNC_FLAG_SIGNAL;
+	syncs[0].addr = (uintptr_t)fence;
+	syncs[0].timeline_value = UFENCE_VALUE;
+	e.num_batch_buffer = 0;
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_XE_EXEC, &e));
+	svmt_assert_ok(wait_ufence(fd, fence, UFENCE_VALUE, q, TIMEOUT_NS));
+	munmap(fence, SZ_4K);
+	close(fd);
+}
+
+static void test_queue_bad(void)
+{
+	int fd = drm_open_xe();
+	uint32_t vm = vm_create(fd);
+	struct drm_xe_engine_class_instance inst = { .engine_class = DRM_XE_ENGINE_CLASS_COPY };
+	struct drm_xe_exec_queue_create c = {
+		.vm_id = vm, .width = 1, .num_placements = 1, .instances = (uintptr_t)&inst,
+	};
+	struct drm_xe_exec_queue_destroy d = { .exec_queue_id = 0x7777 };
+	struct drm_xe_exec_queue_get_property p = { .exec_queue_id = 0x7777 };
+
+	c.width = 2;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c), EINVAL);
+	c.width = 1;
+	c.num_placements = 0;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c), EINVAL);
+	c.num_placements = 1;
+	inst.engine_class = DRM_XE_ENGINE_CLASS_RENDER;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c), EINVAL);
+	inst.engine_class = DRM_XE_ENGINE_CLASS_COPY;
+	inst.gt_id = 99;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c), EINVAL);
+	inst.gt_id = 0;
+	c.flags = 1;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c), EINVAL);
+	c.flags = 0;
+	c.vm_id = 0x7777;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c), ENOENT);
+	c.vm_id = vm;
+	c.instances = 8;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c), EFAULT);
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_DESTROY, &d), ENOENT);
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_GET_PROPERTY, &p), ENOENT);
+
+	c.instances = (uintptr_t)&inst;
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_CREATE, &c));
+	p.exec_queue_id = c.exec_queue_id;
+	p.property = 99;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_GET_PROPERTY, &p), EINVAL);
+	d.exec_queue_id = c.exec_queue_id;
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_DESTROY, &d));
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC_QUEUE_DESTROY, &d), ENOENT);
+	close(fd);
+}
+
+/* WAIT_USER_FENCE: each comparison, the mask, time-outs and bad input. */
+static void test_wait_ufence(void)
+{
+	int fd = drm_open_xe();
+	uint64_t *v = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct drm_xe_wait_user_fence w = {
+		.addr = (uintptr_t)v, .mask = ~0ULL, .timeout = 0,
+	};
+	static const struct { uint16_t op; uint64_t value; bool passes; } t[] = {
+		{ DRM_XE_UFENCE_WAIT_OP_EQ, 10, true }, { DRM_XE_UFENCE_WAIT_OP_EQ, 11, false },
+		{ DRM_XE_UFENCE_WAIT_OP_NEQ, 11, true }, { DRM_XE_UFENCE_WAIT_OP_NEQ, 10, false },
+		{ DRM_XE_UFENCE_WAIT_OP_GT, 9, true }, { DRM_XE_UFENCE_WAIT_OP_GT, 10, false },
+		{ DRM_XE_UFENCE_WAIT_OP_GTE, 10, true }, { DRM_XE_UFENCE_WAIT_OP_GTE, 11, false },
+		{ DRM_XE_UFENCE_WAIT_OP_LT, 11, true }, { DRM_XE_UFENCE_WAIT_OP_LT, 10, false },
+		{ DRM_XE_UFENCE_WAIT_OP_LTE, 10, true }, { DRM_XE_UFENCE_WAIT_OP_LTE, 9, false },
+	};
+	unsigned int i;
+
+	svmt_assert(v != MAP_FAILED);
+	*v = 10;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		w.op = t[i].op;
+		w.value = t[i].value;
+		w.timeout = 0;
+		if (t[i].passes)
+			svmt_assert_ok(ioctl(fd, DRM_IOCTL_XE_WAIT_USER_FENCE, &w));
+		else
+			svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_WAIT_USER_FENCE, &w), ETIME);
+	}
+	/* Only the masked bits count. */
+	*v = 0xff0a;
+	w.op = DRM_XE_UFENCE_WAIT_OP_EQ;
+	w.value = 0x0a;
+	w.mask = 0xff;
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_XE_WAIT_USER_FENCE, &w));
+	/* A relative time-out is waited for and written back as what is left. */
+	w.value = 0x0b;
+	w.timeout = 50 * 1000000LL;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_WAIT_USER_FENCE, &w), ETIME);
+	svmt_assert_eq_u64(w.timeout, 0);
+
+	w.timeout = 0;
+	w.op = DRM_XE_UFENCE_WAIT_OP_LTE + 1;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_WAIT_USER_FENCE, &w), EINVAL);
+	w.op = DRM_XE_UFENCE_WAIT_OP_EQ;
+	w.addr += 4;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_WAIT_USER_FENCE, &w), EINVAL);
+	w.addr -= 4;
+	w.flags = 2;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_WAIT_USER_FENCE, &w), EINVAL);
+	w.flags = 0;
+	w.exec_queue_id = 0x7777;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_WAIT_USER_FENCE, &w), ENOENT);
+	w.exec_queue_id = 0;
+	w.addr = 8;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_WAIT_USER_FENCE, &w), EFAULT);
+	munmap(v, SZ_4K);
+	close(fd);
+}
+
+/* VM_BIND of the DRM face: its own checks, then the shared ones. */
+static void test_vm_bind_bad(void)
+{
+	int fd = drm_open_xe();
+	uint32_t vm = vm_create(fd);
+	uint64_t fence = 0;
+	struct drm_xe_vm_bind b = {
+		.vm_id = vm, .num_binds = 1,
+		.bind = { .range = 1ULL << VA_BITS, .op = DRM_XE_VM_BIND_OP_MAP,
+			  .flags = DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR },
+	};
+
+	b.vm_id = 0x7777;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_VM_BIND, &b), EINVAL);
+	b.vm_id = vm;
+	b.exec_queue_id = 0x7777;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_VM_BIND, &b), ENOENT);
+	b.exec_queue_id = 0;
+	b.reserved[0] = 1;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_VM_BIND, &b), EINVAL);
+	b.reserved[0] = 0;
+	/* A BO map is valid xe, not emulated yet. */
+	b.bind.flags = 0;
+	b.bind.obj = 1;
+	b.bind.range = SZ_4K;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_VM_BIND, &b), EOPNOTSUPP);
+	/* A failed bind writes no fence. */
+	svmt_assert_errno(vm_bind(fd, vm, 0, 1ULL << VA_BITS, DRM_XE_VM_BIND_OP_MAP,
+				  DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR | (1u << 15), &fence),
+			  EINVAL);
+	svmt_assert_eq_u64(fence, 0);
+	close(fd);
+}
+
+/* MADVISE names its preferred device by a file of the DRM device. */
+static void test_madvise_devmem_fd(void)
+{
+	int fd = drm_open_xe();
+	uint32_t vm = vm_create_mirror(fd);
+	int other = open("/proc/self/status", O_RDONLY);
+	struct drm_xe_madvise m = {
+		.vm_id = vm, .start = SZ_2M, .range = SZ_2M,
+		.type = DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC,
+		.preferred_mem_loc = { .devmem_fd = fd, .region_instance = 1 },
+	};
+
+	svmt_assert(other >= 0);
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_XE_MADVISE, &m));
+	m.preferred_mem_loc.devmem_fd = other;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_MADVISE, &m), EINVAL);
+	close(other);
+	close(fd);
+}
+
+static long long gt0_pagefaults(int fd)
+{
+	struct stat st;
+	char path[96], line[128];
+	long long n = -1;
+	FILE *f;
+
+	svmt_assert_ok(fstat(fd, &st));
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/%u/gt0/stats", minor(st.st_rdev));
+	f = fopen(path, "r");
+	if (!f)
+		svmt_skip("%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "svm_pagefault_count: %lld", &n) == 1)
+			break;
+	fclose(f);
+	svmt_assert(n >= 0);
+	return n;
+}
+
+/* The GT's statistics count the GPU faults its engine raised. */
+static void test_gt_stats(void)
+{
+	int fd = drm_open_xe();
+	uint32_t *mem = alloc_2m(), *data = mem + 4096, b = 0;
+	long long before = gt0_pagefaults(fd), after;
+
+	emit_store(mem, &b, &data[0], 7);
+	mem[b++] = MI_BATCH_BUFFER_END;
+	run_batch(fd, mem);
+	after = gt0_pagefaults(fd);
+	svmt_assert_eq_u64(data[0], 7);
+	/* A fresh VM faults at least on the batch's page. */
+	svmt_assert(after > before);
+	close(fd);
+}
+
+static const struct svmt_subtest tests[] = {
+	{ "drm-version", test_drm_version },
+	{ "query", test_query },
+	{ "gem-bad", test_gem_bad },
+	{ "gem-mmap", test_gem_mmap },
+	{ "exec-stores", test_exec_stores },
+	{ "exec-atomics", test_exec_atomics },
+	{ "exec-chained", test_exec_chained },
+	{ "ban-unknown-command", test_ban_unknown_command },
+	{ "ban-fault", test_ban_fault },
+	{ "ban-runaway", test_ban_runaway },
+	{ "exec-bad", test_exec_bad },
+	{ "queue-bad", test_queue_bad },
+	{ "wait-ufence", test_wait_ufence },
+	{ "vm-bind-bad", test_vm_bind_bad },
+	{ "madvise-devmem-fd", test_madvise_devmem_fd },
+	{ "gt-stats", test_gt_stats },
+};
+
+SVMT_MAIN(tests)
