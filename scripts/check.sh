@@ -8,6 +8,8 @@
 #                    "N passed, N failed, N skipped"; non-zero on failure
 #   check.sh demo    build, boot, run the emulated device's demo, report
 #   check.sh bench   build, boot, run the benchmarks (not tests), report
+#   check.sh igt     build, boot, run every subtest of IGT's
+#                    xe_exec_system_allocator on the xe DRM face, report
 #   check.sh run     like check without the static checks and the gate
 #                    (for iterating; honours E2E= and KUNIT=)
 #   check.sh quick   the inner loop: assembly, the early static checks,
@@ -128,6 +130,7 @@ PLAN_ARGS=()
 PLAN=check
 [ "$MODE" = demo ] && PLAN=demo
 [ "$MODE" = bench ] && PLAN=bench
+[ "$MODE" = igt ] && PLAN=igt
 QUICK_SKIPPED=
 if [ "$MODE" = quick ]; then
 	# The report of quick holds only what it ran; KUnit and e2e only when
@@ -162,6 +165,15 @@ python3 "$REPO/scripts/report.py" "${STATIC_ARGS[@]}" "${PLAN_ARGS[@]}" --plan "
 	"${GUEST_ARGS[@]}" --machine "$MACHINE" |
 	tee "$REPORT"
 rc=${PIPESTATUS[0]}
+if [ "$MODE" = igt ]; then
+	# Per-subtest times (run-subtests prints "# NAME: N s" after each)
+	sed -n '/^@@BEGIN e2e xe_exec_system_allocator/,/^@@END/s/^# \([a-z0-9-]*\): \([0-9]*\) s$/\2 \1/p' \
+		"$BUILD/igt-results.log" | sort -rn > "$BUILD/igt-times.txt"
+	{
+		echo "=== IGT subtest times (s): $(wc -l < "$BUILD/igt-times.txt") timed, $(awk '{ t += $1 } END { print t + 0 }' "$BUILD/igt-times.txt") s in all; slowest 15 (all in build/igt-times.txt) ==="
+		head -15 "$BUILD/igt-times.txt" | sed 's/^/  /'
+	} | tee -a "$REPORT"
+fi
 if [ "$MODE" = quick ]; then
 	echo "make quick is not make check: it skipped ${QUICK_SKIPPED:-the guest programs and KUnit suites not named in E2E=/KUNIT=}; run make check before landing" |
 		tee -a "$REPORT"

@@ -33,7 +33,8 @@ if [ "$VARIANT" = guest ]; then
 	"$REPO/scripts/build-igt.sh" || die "building IGT failed"
 	igt=$BUILD/igt/current/build/tests/xe_exec_system_allocator
 	mkdir -p "$ROOT/igt" "$ROOT/lib64" "$ROOT/lib/x86_64-linux-gnu"
-	cp "$igt" "$REPO/igt/run-subtests" "$REPO/igt/subset" "$ROOT/igt/"
+	cp "$igt" "$REPO/igt/run-subtests" "$REPO/igt/subset" "$REPO/igt/not-emulated" \
+		"$REPO/igt/known-failures" "$ROOT/igt/"
 	ldd "$igt" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/lib64\// { print $1 }' |
 	while read -r lib; do
 		case "$lib" in

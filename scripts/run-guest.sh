@@ -79,6 +79,8 @@ fi
 : > "$CONSOLE"
 : > "$RESULTS"
 TIMEOUT=${GUEST_TIMEOUT:-1200}
+# make igt: about 1,950 subtests, each its own process
+[ "$PLAN" = igt ] && TIMEOUT=${GUEST_TIMEOUT:-15000}
 SILENCE=${GUEST_SILENCE:-300}
 log "booting the guest ($PLAN, ${GUEST_SMP:-2} vCPUs, ${GUEST_MEM:-3G}, timeout $TIMEOUT s, silence watchdog $SILENCE s)"
 start=$(date +%s)

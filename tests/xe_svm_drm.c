@@ -19,7 +19,9 @@
  *   mapped, or never ends bans its queue: its fence is never written,
  *   WAIT_USER_FENCE on the queue fails with -EIO, the BAN property reads
  *   1, the next EXEC fails with -ECANCELED; other queues run on;
- * - buffer objects map as shared memory that outlives the handle;
+ * - buffer objects map as shared memory that outlives the handle, and
+ *   bound into a VM they are what the GPU reaches there, piece by piece
+ *   as later binds cut them, never over mirrored memory the GPU mapped;
  * - the per-GT statistic svm_pagefault_count counts the GPU faults.
  */
 #define _GNU_SOURCE
@@ -783,10 +785,13 @@ static void test_vm_bind_bad(void)
 	b.reserved[0] = 1;
 	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_VM_BIND, &b), EINVAL);
 	b.reserved[0] = 0;
-	/* A BO map is valid xe, not emulated yet. */
+	/* A BO map of no BO; a NULL bind is valid xe, not emulated. */
 	b.bind.flags = 0;
-	b.bind.obj = 1;
+	b.bind.obj = 0x7777;
 	b.bind.range = SZ_4K;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_VM_BIND, &b), ENOENT);
+	b.bind.obj = 0;
+	b.bind.flags = DRM_XE_VM_BIND_FLAG_NULL;
 	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_VM_BIND, &b), EOPNOTSUPP);
 	/* A failed bind writes no fence. */
 	svmt_assert_errno(vm_bind(fd, vm, 0, 1ULL << VA_BITS, DRM_XE_VM_BIND_OP_MAP,
@@ -813,6 +818,136 @@ static void test_madvise_devmem_fd(void)
 	m.preferred_mem_loc.devmem_fd = other;
 	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_MADVISE, &m), EINVAL);
 	close(other);
+	close(fd);
+}
+
+static uint32_t bo_create_map(int fd, uint32_t vm, uint64_t size, uint64_t **cpu)
+{
+	struct drm_xe_gem_mmap_offset mo = { 0 };
+	uint32_t h;
+
+	svmt_assert_ok(gem_create(fd, size, 1, 0, DRM_XE_GEM_CPU_CACHING_WB, vm, &h));
+	mo.handle = h;
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_XE_GEM_MMAP_OFFSET, &mo));
+	*cpu = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, mo.offset);
+	svmt_assert(*cpu != MAP_FAILED);
+	memset(*cpu, 0, size);
+	return h;
+}
+
+static int bo_bind(int fd, uint32_t vm, uint32_t bo, uint64_t offset, uint64_t addr,
+		   uint64_t range, uint32_t flags)
+{
+	struct drm_xe_vm_bind b = {
+		.vm_id = vm, .num_binds = 1,
+		.bind = { .obj = bo, .obj_offset = offset, .addr = addr, .range = range,
+			  .op = DRM_XE_VM_BIND_OP_MAP, .flags = flags },
+	};
+
+	return ioctl(fd, DRM_IOCTL_XE_VM_BIND, &b);
+}
+
+/* Run a one-store batch on queue @q; returns WAIT_USER_FENCE's result. */
+static int store_on(int fd, uint32_t q, uint32_t *batch, uint64_t addr, uint32_t value)
+{
+	uint64_t *fence = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t b = 0;
+	int r;
+
+	svmt_assert(fence != MAP_FAILED);
+	emit_store(batch, &b, (uint32_t *)(uintptr_t)addr, value);
+	batch[b++] = MI_BATCH_BUFFER_END;
+	svmt_assert_ok(exec_batch(fd, q, batch, fence));
+	r = wait_ufence(fd, fence, UFENCE_VALUE, q, 60 * 1000000000LL);
+	munmap(fence, SZ_4K);
+	return r;
+}
+
+/*
+ * A BO bound at GPU addresses the CPU has not mapped: the GPU reaches the
+ * BO's pages there (at the bind's offset into the BO), not the mirror;
+ * binding the mirror back over part of it leaves the rest bound; after
+ * an unmap nothing is bound there.
+ */
+static void test_bo_bind(void)
+{
+	int fd = drm_open_xe();
+	uint32_t vm = vm_create_mirror(fd), q = queue_create(fd, vm, 0), bo;
+	uint32_t *batch = alloc_2m();
+	uint64_t *cpu, x;
+	/* Two pages of GPU VA with no CPU mapping behind them */
+	void *hole = mmap(NULL, 2 * SZ_4K, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t fence = 0;
+
+	svmt_assert(hole != MAP_FAILED);
+	x = (uintptr_t)hole;
+	bo = bo_create_map(fd, vm, 3 * SZ_4K, &cpu);
+	/* BO pages 1 and 2 at x and x + 4K */
+	svmt_assert_ok(bo_bind(fd, vm, bo, SZ_4K, x, 2 * SZ_4K, 0));
+	svmt_assert_ok(store_on(fd, q, batch, x + 8, 0x1111));
+	svmt_assert_ok(store_on(fd, q, batch, x + SZ_4K + 16, 0x2222));
+	svmt_assert_eq_u64(cpu[512 + 1], 0x1111);
+	svmt_assert_eq_u64(cpu[1024 + 2], 0x2222);
+	svmt_assert_eq_u64(cpu[1], 0);
+
+	/* The mirror back over the first page: the second stays the BO's. */
+	svmt_assert_ok(vm_bind(fd, vm, x, SZ_4K, DRM_XE_VM_BIND_OP_MAP,
+			       DRM_XE_VM_BIND_FLAG_CPU_ADDR_MIRROR, &fence));
+	svmt_assert_ok(store_on(fd, q, batch, x + SZ_4K + 24, 0x3333));
+	svmt_assert_eq_u64(cpu[1024 + 3], 0x3333);
+
+	/* Unmapped: a store there faults and hangs the queue. */
+	svmt_assert_ok(vm_bind(fd, vm, x + SZ_4K, SZ_4K, DRM_XE_VM_BIND_OP_UNMAP, 0, NULL));
+	svmt_assert_errno(store_on(fd, q, batch, x + SZ_4K + 32, 0x4444), EIO);
+	svmt_assert_eq_u64(cpu[1024 + 4], 0);
+	munmap(cpu, 3 * SZ_4K);
+	close(fd);
+}
+
+/* A read-only BO binding refuses GPU writes; bad BO binds are -EINVAL. */
+static void test_bo_bind_bad(void)
+{
+	int fd = drm_open_xe();
+	uint32_t vm = vm_create_mirror(fd), other = vm_create(fd), q, bo, h;
+	uint32_t *batch = alloc_2m();
+	uint64_t *cpu, x;
+	void *hole = mmap(NULL, SZ_4K, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	svmt_assert(hole != MAP_FAILED);
+	x = (uintptr_t)hole;
+	bo = bo_create_map(fd, vm, 2 * SZ_4K, &cpu);
+	svmt_assert_errno(bo_bind(fd, vm, bo, 100, x, SZ_4K, 0), EINVAL);
+	svmt_assert_errno(bo_bind(fd, vm, bo, SZ_4K, x, 2 * SZ_4K, 0), EINVAL);
+	svmt_assert_errno(bo_bind(fd, vm, bo, 0, x + 8, SZ_4K, 0), EINVAL);
+	svmt_assert_errno(bo_bind(fd, vm, bo, 0, x, SZ_4K, DRM_XE_VM_BIND_FLAG_NULL), EINVAL);
+	/* A BO private to one VM binds to no other. */
+	svmt_assert_errno(bo_bind(fd, other, bo, 0, x, SZ_4K, 0), EINVAL);
+	svmt_assert_ok(gem_create(fd, SZ_4K, 1, 0, DRM_XE_GEM_CPU_CACHING_WB, 0, &h));
+	svmt_assert_ok(bo_bind(fd, other, h, 0, x, SZ_4K, 0));
+
+	svmt_assert_ok(bo_bind(fd, vm, bo, 0, x, SZ_4K, DRM_XE_VM_BIND_FLAG_READONLY));
+	q = queue_create(fd, vm, 0);
+	svmt_assert_errno(store_on(fd, q, batch, x + 8, 0x5555), EIO);
+	svmt_assert_eq_u64(cpu[1], 0);
+	munmap(cpu, 2 * SZ_4K);
+	close(fd);
+}
+
+/* As on xe: no BO binds over mirrored memory the GPU has mapped. */
+static void test_bo_bind_busy(void)
+{
+	int fd = drm_open_xe();
+	uint32_t vm = vm_create_mirror(fd), q = queue_create(fd, vm, 0), bo;
+	uint32_t *batch = alloc_2m();
+	uint32_t *data = batch + 4096;
+	uint64_t *cpu;
+
+	bo = bo_create_map(fd, vm, SZ_4K, &cpu);
+	svmt_assert_ok(store_on(fd, q, batch, (uintptr_t)data, 0x6666));
+	svmt_assert_eq_u64(data[0], 0x6666);
+	svmt_assert_errno(bo_bind(fd, vm, bo, 0, (uintptr_t)data, SZ_4K, 0), EBUSY);
+	munmap(cpu, SZ_4K);
 	close(fd);
 }
 
@@ -870,6 +1005,9 @@ static const struct svmt_subtest tests[] = {
 	{ "vm-bind-bad", test_vm_bind_bad },
 	{ "madvise-devmem-fd", test_madvise_devmem_fd },
 	{ "gt-stats", test_gt_stats },
+	{ "bo-bind", test_bo_bind },
+	{ "bo-bind-bad", test_bo_bind_bad },
+	{ "bo-bind-busy", test_bo_bind_busy },
 };
 
 SVMT_MAIN(tests)

@@ -25,6 +25,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/seq_file.h>
+#include <linux/shmem_fs.h>
 #include <linux/xarray.h>
 
 #include <drm/drm_print.h>
@@ -343,12 +344,232 @@ static int xe_svm_emu_vm_stats_show(struct seq_file *m, void *data)
 }
 DEFINE_SHOW_ATTRIBUTE(xe_svm_emu_vm_stats);
 
+/*
+ * The windows of a VM: each entry of &xe_svm_emu_vm.windows is either
+ * XE_SVM_EMU_WINDOW_MIRROR (a CPU address mirror) or a struct
+ * xe_svm_emu_bo_map (a buffer object bound there).
+ */
+#define XE_SVM_EMU_WINDOW_MIRROR	xa_mk_value(1)
+
+static bool xe_svm_emu_window_is_bo(const void *window)
+{
+	return window && !xa_is_value(window);
+}
+
+/**
+ * struct xe_svm_emu_bo_map - a buffer object bound into a VM
+ *
+ * What the VM keeps of the object is the shmem file that holds its data,
+ * referenced, and the pages of the bound part, pinned while it is bound so
+ * that the emulated page table may point at them; the GPU maps them on
+ * its first access, as a fault. A later bind that covers part of it
+ * splits it: each piece left in the tree holds a reference.
+ */
+struct xe_svm_emu_bo_map {
+	/** @ref: one per entry of &xe_svm_emu_vm.windows */
+	struct kref ref;
+	/** @shmem: the object's data, referenced */
+	struct file *shmem;
+	/** @pages: the bound pages, pinned */
+	struct page **pages;
+	/** @npages: entries of @pages */
+	unsigned long npages;
+	/** @addr: GPU VA of @pages[0] */
+	u64 addr;
+	/** @readonly: bound with %DRM_XE_VM_BIND_FLAG_READONLY */
+	bool readonly;
+};
+
+static void xe_svm_emu_bo_map_release(struct kref *ref)
+{
+	struct xe_svm_emu_bo_map *map = container_of(ref, struct xe_svm_emu_bo_map, ref);
+	unsigned long i;
+
+	for (i = 0; i < map->npages; i++) {
+		if (!map->readonly)
+			set_page_dirty_lock(map->pages[i]);
+		put_page(map->pages[i]);
+	}
+	kvfree(map->pages);
+	fput(map->shmem);
+	kfree(map);
+}
+
+static void xe_svm_emu_bo_map_put(struct xe_svm_emu_bo_map *map)
+{
+	kref_put(&map->ref, xe_svm_emu_bo_map_release);
+}
+
+static struct xe_svm_emu_bo_map *xe_svm_emu_bo_map_create(struct file *shmem,
+							  const struct drm_xe_vm_bind_op *op)
+{
+	struct xe_svm_emu_bo_map *map;
+	int err;
+
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map)
+		return ERR_PTR(-ENOMEM);
+	map->pages = kvcalloc(op->range >> PAGE_SHIFT, sizeof(*map->pages), GFP_KERNEL);
+	if (!map->pages) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	for (; map->npages < op->range >> PAGE_SHIFT; map->npages++) {
+		struct page *page;
+
+		page = shmem_read_mapping_page(shmem->f_mapping,
+					       (op->obj_offset >> PAGE_SHIFT) + map->npages);
+		if (IS_ERR(page)) {
+			err = PTR_ERR(page);
+			goto err_put;
+		}
+		map->pages[map->npages] = page;
+		cond_resched();
+	}
+	kref_init(&map->ref);
+	map->shmem = get_file(shmem);
+	map->addr = op->addr;
+	map->readonly = op->flags & DRM_XE_VM_BIND_FLAG_READONLY;
+
+	return map;
+
+err_put:
+	while (map->npages)
+		put_page(map->pages[--map->npages]);
+	kvfree(map->pages);
+err_free:
+	kfree(map);
+	return ERR_PTR(err);
+}
+
+/*
+ * Take [@start, @last] out of the emulated page table: the buffer-object
+ * pages a GPU access may be using stay valid until the notifier lock is
+ * taken for writing, as for an invalidation.
+ */
+static void xe_svm_emu_pt_zap(struct xe_svm_emu_vm *vm, u64 start, u64 last)
+{
+	unsigned long index;
+	void *entry;
+
+	down_write(&vm->svm.notifier_lock);
+	xa_for_each_range(&vm->pt, index, entry, start >> PAGE_SHIFT, last >> PAGE_SHIFT)
+		xa_erase(&vm->pt, index);
+	up_write(&vm->svm.notifier_lock);
+}
+
+/* A buffer-object piece of the windows */
+struct xe_svm_emu_bo_piece {
+	struct xe_svm_emu_bo_map *map;
+	u64 start;
+	u64 last;
+};
+
+/*
+ * The buffer-object pieces of the windows that overlap [@start, @last]:
+ * with @pieces NULL, counts them; else fills at most @max. The tree only
+ * changes under the VM lock, held for writing by the caller.
+ */
+static unsigned int xe_svm_emu_bo_pieces(struct xe_svm_emu_vm *vm, u64 start, u64 last,
+					 struct xe_svm_emu_bo_piece *pieces,
+					 unsigned int max)
+{
+	MA_STATE(mas, &vm->windows, start, start);
+	unsigned int n = 0;
+	void *window;
+
+	mtree_lock(&vm->windows);
+	mas_for_each(&mas, window, last) {
+		if (!xe_svm_emu_window_is_bo(window))
+			continue;
+		if (pieces && n < max)
+			pieces[n] = (struct xe_svm_emu_bo_piece) {
+				.map = window, .start = mas.index, .last = mas.last,
+			};
+		n++;
+	}
+	mtree_unlock(&vm->windows);
+
+	return n;
+}
+
+/*
+ * Make [@start, @last] of the windows @window (NULL: nothing). The
+ * buffer-object pieces it covers leave the GPU page table; a piece cut
+ * in two takes a reference for its second half, a piece covered whole
+ * drops its own. Nothing changes if it fails.
+ */
+static int xe_svm_emu_windows_store(struct xe_svm_emu_vm *vm, u64 start, u64 last,
+				    void *window)
+{
+	struct xe_svm_emu_bo_piece *pieces = NULL;
+	unsigned int i, n;
+	int err;
+
+	lockdep_assert_held_write(&vm->vm_lock);
+
+	n = xe_svm_emu_bo_pieces(vm, start, last, NULL, 0);
+	if (n) {
+		pieces = kcalloc(n, sizeof(*pieces), GFP_KERNEL);
+		if (!pieces)
+			return -ENOMEM;
+		xe_svm_emu_bo_pieces(vm, start, last, pieces, n);
+	}
+
+	err = mtree_store_range(&vm->windows, start, last, window, GFP_KERNEL);
+	if (err)
+		goto out;
+
+	for (i = 0; i < n; i++) {
+		unsigned int left = (pieces[i].start < start) + (pieces[i].last > last);
+
+		xe_svm_emu_pt_zap(vm, max(start, pieces[i].start), min(last, pieces[i].last));
+		if (left == 2)
+			kref_get(&pieces[i].map->ref);
+		else if (!left)
+			xe_svm_emu_bo_map_put(pieces[i].map);
+	}
+out:
+	kfree(pieces);
+	return err;
+}
+
+/* Serve a GPU fault in a buffer object's window: map its page. */
+static int xe_svm_emu_bo_fault(struct xe_svm_emu_vm *vm, struct xe_svm_emu_bo_map *map,
+			       u64 addr, unsigned int access)
+{
+	struct page *page = map->pages[(addr - map->addr) >> PAGE_SHIFT];
+	unsigned long pte;
+	void *old;
+
+	lockdep_assert_held_write(&vm->vm_lock);
+
+	if (map->readonly && (access & (XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC)))
+		return -EPERM;
+	pte = page_to_pfn(page) << XE_SVM_EMU_PTE_PFN_SHIFT |
+	      FIELD_PREP(XE_SVM_EMU_PTE_SHIFT_MASK, PAGE_SHIFT);
+	if (!map->readonly)
+		pte |= XE_SVM_EMU_PTE_WRITE;
+	/*
+	 * Outside the notifier lock (this may allocate): the entry only goes
+	 * under the VM lock, held here, and readers take it under the
+	 * notifier lock with the page pinned by the map.
+	 */
+	old = xa_store(&vm->pt, addr >> PAGE_SHIFT, xa_mk_value(pte), GFP_KERNEL);
+
+	return xa_err(old);
+}
+
 static void xe_svm_emu_vm_release(struct kref *ref)
 {
 	struct xe_svm_emu_vm *vm = container_of(ref, struct xe_svm_emu_vm, ref);
 
 	/* Waits for readers of the file. */
 	debugfs_remove(vm->debugfs);
+	/* No bind runs any more: the lock only satisfies the assertions. */
+	down_write(&vm->vm_lock);
+	WARN_ON(xe_svm_emu_windows_store(vm, 0, XE_SVM_EMU_VA_SIZE - 1, NULL));
+	up_write(&vm->vm_lock);
 	xe_svm_fini(&vm->svm);
 	WARN_ON(!xa_empty(&vm->pt));
 	xa_destroy(&vm->pt);
@@ -546,7 +767,7 @@ int xe_svm_emu_vm_create(struct xe_svm_emu_file *ef, struct drm_xe_vm_create *ar
 
 	if (args->flags & DRM_XE_VM_CREATE_FLAG_CPU_ADDR_MIRROR) {
 		err = mtree_store_range(&vm->windows, 0, XE_SVM_EMU_VA_SIZE - 1,
-					xa_mk_value(1), GFP_KERNEL);
+					XE_SVM_EMU_WINDOW_MIRROR, GFP_KERNEL);
 		if (err)
 			goto err_put;
 	}
@@ -641,13 +862,20 @@ static struct xe_svm_vm_limits xe_svm_emu_limits(struct xe_svm_emu_vm *vm)
 	};
 }
 
+/* The flags a buffer-object MAP may have */
+#define XE_SVM_EMU_BO_MAP_FLAGS	(DRM_XE_VM_BIND_FLAG_READONLY | \
+				 DRM_XE_VM_BIND_FLAG_IMMEDIATE | \
+				 DRM_XE_VM_BIND_FLAG_DUMPABLE)
+
 /*
- * The emulated device has no buffer objects: a bind op is a CPU address
- * mirror map, an unmap, or a prefetch of mirrored memory; every other op
- * is valid xe but not emulated.
+ * A bind op is a CPU address mirror map, a map of a buffer object whose
+ * data is @shmem (which the face resolved from the op's handle; NULL on a
+ * face with no buffer objects), an unmap, or a prefetch; every other op
+ * (NULL binds, userptr maps) is valid xe but not emulated.
  */
 static int xe_svm_emu_check_bind_op(struct xe_svm_emu_vm *vm,
-				    const struct drm_xe_vm_bind_op *op)
+				    const struct drm_xe_vm_bind_op *op,
+				    struct file *shmem)
 {
 	const struct xe_svm_vm_limits lim = xe_svm_emu_limits(vm);
 
@@ -660,6 +888,19 @@ static int xe_svm_emu_check_bind_op(struct xe_svm_emu_vm *vm,
 		return -EINVAL;
 	if (op->op == DRM_XE_VM_BIND_OP_PREFETCH)
 		return xe_svm_check_prefetch(op, &lim);
+	if (op->op == DRM_XE_VM_BIND_OP_MAP && shmem) {
+		u64 end;
+
+		if (op->flags & ~XE_SVM_EMU_BO_MAP_FLAGS || op->extensions ||
+		    op->prefetch_mem_region_instance || op->pad || op->pad2 ||
+		    !xe_svm_emu_mbz(op->reserved, sizeof(op->reserved)) ||
+		    op->pat_index >= XE_SVM_EMU_PAT_ENTRIES ||
+		    !PAGE_ALIGNED(op->obj_offset) ||
+		    check_add_overflow(op->obj_offset, op->range, &end) ||
+		    end > i_size_read(file_inode(shmem)))
+			return -EINVAL;
+		return xe_svm_check_va_range(op->addr, op->range, XE_SVM_EMU_VA_SIZE);
+	}
 	if (op->op != DRM_XE_VM_BIND_OP_UNMAP)
 		return -EOPNOTSUPP;
 	if (op->flags || op->extensions || op->obj || op->obj_offset ||
@@ -707,8 +948,10 @@ static int xe_svm_emu_prefetch(struct xe_svm_emu_vm *vm,
 		if (!window)
 			break;
 
-		err = xe_svm_prefetch(&vm->svm, max(addr, win_start), min(end, win_end),
-				      win_start, win_end, &dest);
+		/* A buffer object is where it is: nothing to move. */
+		if (!xe_svm_emu_window_is_bo(window))
+			err = xe_svm_prefetch(&vm->svm, max(addr, win_start),
+					      min(end, win_end), win_start, win_end, &dest);
 		addr = win_end;
 	}
 
@@ -716,34 +959,44 @@ static int xe_svm_emu_prefetch(struct xe_svm_emu_vm *vm,
 }
 
 static int xe_svm_emu_bind_op(struct xe_svm_emu_vm *vm,
-			      const struct drm_xe_vm_bind_op *op)
+			      const struct drm_xe_vm_bind_op *op, struct file *shmem)
 {
 	u64 last = op->addr + op->range - 1;
+	struct xe_svm_emu_bo_map *map = NULL;
+	struct xe_svm_attr def;
 	int err;
 
 	lockdep_assert_held_write(&vm->vm_lock);
 
-	if (op->op == DRM_XE_VM_BIND_OP_MAP) {
-		struct xe_svm_attr def;
-
-		/* A new binding has the default attributes, as a new xe VMA. */
-		xe_svm_attr_default(&def, op->pat_index);
-		def.autoreset = op->flags & DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET;
-		err = xe_svm_attr_change(&vm->svm, op->addr, op->addr + op->range,
-					 XE_SVM_ATTR_ALL, &def, true);
-		if (err)
-			return err;
-		return mtree_store_range(&vm->windows, op->addr, last,
-					 xa_mk_value(1), GFP_KERNEL);
-	}
-
 	if (op->op == DRM_XE_VM_BIND_OP_PREFETCH)
 		return xe_svm_emu_prefetch(vm, op);
 
-	err = xe_svm_check_unbind(&vm->svm, op->addr, op->addr + op->range);
-	if (err)
-		return err;
-	return mtree_store_range(&vm->windows, op->addr, last, NULL, GFP_KERNEL);
+	/* Taking addresses from mirroring: as xe, not over live ranges. */
+	if (!xe_svm_bind_op_is_mirror(op)) {
+		err = xe_svm_check_unbind(&vm->svm, op->addr, op->addr + op->range);
+		if (err)
+			return err;
+	}
+	if (op->op == DRM_XE_VM_BIND_OP_UNMAP)
+		return xe_svm_emu_windows_store(vm, op->addr, last, NULL);
+
+	if (shmem) {
+		map = xe_svm_emu_bo_map_create(shmem, op);
+		if (IS_ERR(map))
+			return PTR_ERR(map);
+	}
+	/* A new binding has the default attributes, as a new xe VMA. */
+	xe_svm_attr_default(&def, op->pat_index);
+	def.autoreset = op->flags & DRM_XE_VM_BIND_FLAG_MADVISE_AUTORESET;
+	err = xe_svm_attr_change(&vm->svm, op->addr, op->addr + op->range,
+				 XE_SVM_ATTR_ALL, &def, true);
+	if (!err)
+		err = xe_svm_emu_windows_store(vm, op->addr, last,
+					       map ?: XE_SVM_EMU_WINDOW_MIRROR);
+	if (err && map)
+		xe_svm_emu_bo_map_put(map);
+
+	return err;
 }
 
 /**
@@ -751,6 +1004,10 @@ static int xe_svm_emu_bind_op(struct xe_svm_emu_vm *vm,
  * @vm: the VM
  * @ops: the operations, copied in
  * @num_ops: entries of @ops
+ * @shmems: the shmem file that holds the data of the buffer object each
+ *	op maps, referenced by the caller (a binding takes its own), NULL
+ *	for the other ops; NULL if the face has no buffer objects (a
+ *	buffer-object map is then -EOPNOTSUPP)
  *
  * All operations are checked before the first runs; a failed operation
  * leaves the ones before it done.
@@ -761,7 +1018,7 @@ static int xe_svm_emu_bind_op(struct xe_svm_emu_vm *vm,
  * ranges, or the error of the operation that failed.
  */
 int xe_svm_emu_vm_bind(struct xe_svm_emu_vm *vm, const struct drm_xe_vm_bind_op *ops,
-		       u32 num_ops)
+		       u32 num_ops, struct file **shmems)
 {
 	u32 i;
 	int err;
@@ -769,14 +1026,14 @@ int xe_svm_emu_vm_bind(struct xe_svm_emu_vm *vm, const struct drm_xe_vm_bind_op 
 	might_sleep();
 
 	for (i = 0; i < num_ops; i++) {
-		err = xe_svm_emu_check_bind_op(vm, &ops[i]);
+		err = xe_svm_emu_check_bind_op(vm, &ops[i], shmems ? shmems[i] : NULL);
 		if (err)
 			return err;
 	}
 
 	down_write(&vm->vm_lock);
 	for (i = 0; i < num_ops; i++) {
-		err = xe_svm_emu_bind_op(vm, &ops[i]);
+		err = xe_svm_emu_bind_op(vm, &ops[i], shmems ? shmems[i] : NULL);
 		if (err)
 			break;
 	}
@@ -821,7 +1078,7 @@ static int xe_svm_emu_ioctl_vm_bind(struct xe_svm_emu_file *ef,
 		}
 	}
 
-	err = xe_svm_emu_vm_bind(vm, ops, args.num_binds);
+	err = xe_svm_emu_vm_bind(vm, ops, args.num_binds, NULL);
 
 out_free:
 	if (ops != &args.bind)
@@ -834,7 +1091,8 @@ out_put:
 /*
  * Serve a GPU fault at @addr: the path the hardware's fault handler
  * takes. Like xe's handler looking up the VMA of the fault, it finds the
- * mirrored window that contains @addr, then hands it to the SVM core.
+ * window that contains @addr, then hands a mirrored one to the SVM core
+ * and maps the page of a buffer object's.
  */
 static int xe_svm_emu_gpu_fault(struct xe_svm_emu_vm *vm, u64 addr,
 				unsigned int access)
@@ -859,7 +1117,10 @@ static int xe_svm_emu_gpu_fault(struct xe_svm_emu_vm *vm, u64 addr,
 		goto out_unlock;
 	}
 
-	err = xe_svm_fault(&vm->svm, addr, win_start, win_end, access, NULL);
+	if (xe_svm_emu_window_is_bo(window))
+		err = xe_svm_emu_bo_fault(vm, window, addr, access);
+	else
+		err = xe_svm_fault(&vm->svm, addr, win_start, win_end, access, NULL);
 
 out_unlock:
 	up_write(&vm->vm_lock);

@@ -147,9 +147,9 @@ struct xe_svm_emu_vm {
 	/** @svm: the SVM context of the VM */
 	struct xe_svm svm;
 	/**
-	 * @windows: the mirrored windows, GPU VA -> non-NULL entry; changed
-	 * with @vm_lock held for writing, read with it held (plus the maple
-	 * tree's own lock)
+	 * @windows: the bound windows, GPU VA -> a CPU address mirror or a
+	 * buffer object (see xe_svm_emu.c); changed with @vm_lock held for
+	 * writing, read with it held (plus the maple tree's own lock)
 	 */
 	struct maple_tree windows;
 	/**
@@ -157,7 +157,8 @@ struct xe_svm_emu_vm {
 	 * (pfn, PTE page shift, writable; see XE_SVM_EMU_PTE_*); changed
 	 * under &xe_svm.notifier_lock (bind holds it for reading, invalidate
 	 * for writing; the xarray's own lock orders concurrent binds), read
-	 * under it
+	 * under it; entries of buffer objects are added under @vm_lock
+	 * alone and removed under both
 	 */
 	struct xarray pt;
 	/**
@@ -189,7 +190,7 @@ int xe_svm_emu_vm_destroy(struct xe_svm_emu_file *ef, u32 id);
 struct xe_svm_emu_vm *xe_svm_emu_vm_lookup(struct xe_svm_emu_file *ef, u32 id);
 void xe_svm_emu_vm_put(struct xe_svm_emu_vm *vm);
 int xe_svm_emu_vm_bind(struct xe_svm_emu_vm *vm, const struct drm_xe_vm_bind_op *ops,
-		       u32 num_ops);
+		       u32 num_ops, struct file **shmems);
 int xe_svm_emu_madvise(struct xe_svm_emu_file *ef, const struct drm_xe_madvise *args);
 int xe_svm_emu_query_attrs(struct xe_svm_emu_file *ef,
 			   struct drm_xe_vm_query_mem_range_attr *args);

@@ -13,6 +13,7 @@
 #include <linux/platform_device.h>
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
@@ -59,8 +60,8 @@
  *   mirroring;
  * - buffer objects backed by shmem whatever their placement (until SVM
  *   VRAM and BOs share VRAM through TTM), mapped by GEM_MMAP_OFFSET as
- *   shared file mappings; they can be created, mapped and closed, not
- *   yet bound to a VM;
+ *   shared file mappings, bound to a VM by VM_BIND MAP (their pages
+ *   pinned while bound, mapped on the GPU's first access);
  * - exec queues whose jobs a command streamer runs in order, fetching
  *   the batch through the VM: every access goes through the emulated
  *   GPU page table and its misses are GPU faults served by the SVM core;
@@ -358,18 +359,29 @@ static int xe_svm_emu_drm_device_query(struct drm_device *drm, void *data,
  * struct xe_svm_emu_bo - a buffer object of the emulated device
  */
 struct xe_svm_emu_bo {
-	/** @base: the GEM object, whose shmem file holds the data */
+	/** @base: the GEM object (a private one: the data is in @shmem) */
 	struct drm_gem_object base;
+	/**
+	 * @shmem: the shmem file that holds the data; CPU mappings and VM
+	 * bindings hold references to it, so the memory outlives the handle
+	 */
+	struct file *shmem;
 	/** @placement: the region bits it was created with */
 	u32 placement;
 	/** @vm_id: the VM it is private to, 0 for none */
 	u32 vm_id;
 };
 
+static struct xe_svm_emu_bo *to_emu_bo(struct drm_gem_object *obj)
+{
+	return container_of(obj, struct xe_svm_emu_bo, base);
+}
+
 static void xe_svm_emu_bo_free(struct drm_gem_object *obj)
 {
-	struct xe_svm_emu_bo *bo = container_of(obj, struct xe_svm_emu_bo, base);
+	struct xe_svm_emu_bo *bo = to_emu_bo(obj);
 
+	fput(bo->shmem);
 	drm_gem_object_release(obj);
 	kfree(bo);
 }
@@ -381,11 +393,12 @@ static void xe_svm_emu_bo_free(struct drm_gem_object *obj)
  */
 static int xe_svm_emu_bo_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
 {
+	struct file *shmem = to_emu_bo(obj)->shmem;
 	int err;
 
 	vma->vm_pgoff -= drm_vma_node_start(&obj->vma_node);
-	vma_set_file(vma, obj->filp);
-	err = call_mmap(obj->filp, vma);
+	vma_set_file(vma, shmem);
+	err = call_mmap(shmem, vma);
 	if (err)
 		return err;
 	vm_flags_set(vma, VM_DONTEXPAND);
@@ -446,11 +459,13 @@ static int xe_svm_emu_drm_gem_create(struct drm_device *drm, void *data,
 	bo->base.funcs = &xe_svm_emu_bo_funcs;
 	bo->placement = args->placement;
 	bo->vm_id = args->vm_id;
-	err = drm_gem_object_init(drm, &bo->base, args->size);
-	if (err) {
+	bo->shmem = shmem_file_setup("xe_svm_emu bo", args->size, VM_NORESERVE);
+	if (IS_ERR(bo->shmem)) {
+		err = PTR_ERR(bo->shmem);
 		kfree(bo);
 		return err;
 	}
+	drm_gem_private_object_init(drm, &bo->base, args->size);
 	err = drm_gem_handle_create(file, &bo->base, &handle);
 	/* The handle holds the object now (or nothing does). */
 	drm_gem_object_put(&bo->base);
@@ -631,6 +646,7 @@ static int xe_svm_emu_drm_vm_bind(struct drm_device *drm, void *data,
 	struct xe_svm_emu_drm *edrm = to_emu_drm(drm);
 	struct drm_xe_vm_bind *args = data;
 	struct drm_xe_vm_bind_op *ops;
+	struct file **shmems;
 	struct xe_svm_emu_syncs syncs;
 	struct xe_svm_emu_vm *vm;
 	u32 i;
@@ -664,9 +680,36 @@ static int xe_svm_emu_drm_vm_bind(struct drm_device *drm, void *data,
 		}
 	}
 
+	/* The buffer objects of the maps: as xe, a VM's private BOs only. */
+	shmems = kcalloc(args->num_binds, sizeof(*shmems), GFP_KERNEL);
+	if (!shmems) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	for (i = 0; i < args->num_binds; i++) {
+		struct drm_gem_object *obj;
+		struct xe_svm_emu_bo *bo;
+
+		if (ops[i].op != DRM_XE_VM_BIND_OP_MAP || !ops[i].obj)
+			continue;
+		obj = drm_gem_object_lookup(file, ops[i].obj);
+		if (!obj) {
+			err = -ENOENT;
+			goto out_objs;
+		}
+		bo = to_emu_bo(obj);
+		if (bo->vm_id && bo->vm_id != args->vm_id) {
+			drm_gem_object_put(obj);
+			err = -EINVAL;
+			goto out_objs;
+		}
+		shmems[i] = get_file(bo->shmem);
+		drm_gem_object_put(obj);
+	}
+
 	err = xe_svm_emu_syncs_parse(file, args->syncs, args->num_syncs, &syncs);
 	if (err)
-		goto out_free;
+		goto out_objs;
 	for (i = 0; i < syncs.num_fences; i++) {
 		long ret = dma_fence_wait(syncs.fences[i], true);
 
@@ -676,7 +719,7 @@ static int xe_svm_emu_drm_vm_bind(struct drm_device *drm, void *data,
 		}
 	}
 
-	err = xe_svm_emu_vm_bind(vm, ops, args->num_binds);
+	err = xe_svm_emu_vm_bind(vm, ops, args->num_binds, shmems);
 	if (!err && syncs.ufence_addr &&
 	    !xe_svm_emu_ufence_write(edrm, current->mm, syncs.ufence_addr,
 				     syncs.ufence_value))
@@ -684,6 +727,11 @@ static int xe_svm_emu_drm_vm_bind(struct drm_device *drm, void *data,
 
 out_syncs:
 	xe_svm_emu_syncs_fini(&syncs);
+out_objs:
+	for (i = 0; i < args->num_binds; i++)
+		if (shmems[i])
+			fput(shmems[i]);
+	kfree(shmems);
 out_free:
 	if (ops != &args->bind)
 		kvfree(ops);
@@ -1436,7 +1484,7 @@ static void xe_svm_emu_drm_debugfs_init(struct xe_svm_emu_drm *edrm)
 {
 	struct dentry *root = edrm->drm.debugfs_root;
 	unsigned int i;
-	char name[8];
+	char name[16];
 
 	for (i = 0; i < edrm->emu->num_tiles; i++) {
 		struct dentry *gt;
