@@ -658,6 +658,42 @@ static void test_exec_bad(void)
 	close(fd);
 }
 
+/* A job waits for its syncobj in-fences; a syncobj with none is -EINVAL. */
+static void test_syncobj_wait(void)
+{
+	int fd = drm_open_xe();
+	uint64_t *fence = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t vm = vm_create_mirror(fd), q = queue_create(fd, vm, 0);
+	uint32_t *batch = alloc_2m(), *data = batch + 4096, b = 0;
+	struct drm_syncobj_create signaled = { .flags = DRM_SYNCOBJ_CREATE_SIGNALED };
+	struct drm_syncobj_create empty = { 0 };
+	struct drm_xe_sync syncs[2] = {
+		{ .type = DRM_XE_SYNC_TYPE_SYNCOBJ },
+		{ .type = DRM_XE_SYNC_TYPE_USER_FENCE, .flags = DRM_XE_SYNC_FLAG_SIGNAL,
+		  .addr = (uintptr_t)fence, .timeline_value = UFENCE_VALUE },
+	};
+	struct drm_xe_exec e = {
+		.exec_queue_id = q, .address = (uintptr_t)batch, .num_batch_buffer = 1,
+		.num_syncs = 2, .syncs = (uintptr_t)syncs,
+	};
+
+	svmt_assert(fence != MAP_FAILED);
+	emit_store(batch, &b, &data[0], 0x5eed);
+	batch[b++] = MI_BATCH_BUFFER_END;
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &signaled));
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &empty));
+	syncs[0].handle = empty.handle;
+	svmt_assert_errno(ioctl(fd, DRM_IOCTL_XE_EXEC, &e), EINVAL);
+	svmt_assert_eq_u64(*fence, 0);
+	syncs[0].handle = signaled.handle;
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_XE_EXEC, &e));
+	svmt_assert_ok(wait_ufence(fd, fence, UFENCE_VALUE, q, TIMEOUT_NS));
+	svmt_assert_eq_u64(data[0], 0x5eed);
+	munmap(fence, SZ_4K);
+	close(fd);
+}
+
 static void test_queue_bad(void)
 {
 	int fd = drm_open_xe();
@@ -1000,6 +1036,7 @@ static const struct svmt_subtest tests[] = {
 	{ "ban-fault", test_ban_fault },
 	{ "ban-runaway", test_ban_runaway },
 	{ "exec-bad", test_exec_bad },
+	{ "syncobj-wait", test_syncobj_wait },
 	{ "queue-bad", test_queue_bad },
 	{ "wait-ufence", test_wait_ufence },
 	{ "vm-bind-bad", test_vm_bind_bad },

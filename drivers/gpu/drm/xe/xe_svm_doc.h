@@ -578,6 +578,11 @@
  * the next N allocations (on each tile) or copies fail. Unloading the
  * module migrates every page still in VRAM back to its processes.
  *
+ * A second module, xe_svm_emu_drm, presents the same device as a DRM
+ * device whose driver is "xe", with xe's uAPI, so that user space written
+ * for xe (IGT's xe_exec_system_allocator) runs on it unmodified: see
+ * "Emulated xe DRM device".
+ *
  * What runs on the emulated device is the real SVM core: real mm, HMM,
  * migration and MMU notifiers, inside a QEMU guest. What only real
  * hardware covers

@@ -458,10 +458,15 @@ static void xe_svm_emu_pt_zap(struct xe_svm_emu_vm *vm, u64 start, u64 last)
 	up_write(&vm->svm.notifier_lock);
 }
 
-/* A buffer-object piece of the windows */
+/**
+ * struct xe_svm_emu_bo_piece - a buffer-object entry of a VM's windows
+ */
 struct xe_svm_emu_bo_piece {
+	/** @map: the binding it belongs to */
 	struct xe_svm_emu_bo_map *map;
+	/** @start: its first GPU VA */
 	u64 start;
+	/** @last: its last GPU VA (inclusive) */
 	u64 last;
 };
 
@@ -1298,11 +1303,18 @@ int xe_svm_emu_gpu_access(struct xe_svm_emu_vm *vm, u64 addr, unsigned int acces
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_emu_gpu_access, DRM_XE_SVM_EMU);
 
-/* One page of an operation, for xe_svm_emu_gpu_access() */
+/**
+ * struct xe_svm_emu_op_page_arg - one page of an operation, for
+ * xe_svm_emu_gpu_access()
+ */
 struct xe_svm_emu_op_page_arg {
+	/** @op: the operation */
 	struct xe_svm_emu_op *op;
+	/** @addr: the GPU VA of its first word in the page */
 	u64 addr;
+	/** @end: the end of its words in the page */
 	u64 end;
+	/** @more: out, false once a COMPARE found its mismatch */
 	bool more;
 };
 

@@ -519,11 +519,17 @@ static bool xe_svm_emu_ufence_write(struct xe_svm_emu_drm *edrm, struct mm_struc
 	return written;
 }
 
-/* The user fence of a sync array (at most one), or 0: as xe parses them */
+/**
+ * struct xe_svm_emu_syncs - the syncs of an EXEC or a VM_BIND, parsed
+ */
 struct xe_svm_emu_syncs {
+	/** @ufence_addr: the user fence to write (at most one), 0 for none */
 	u64 ufence_addr;
+	/** @ufence_value: the value it gets */
 	u64 ufence_value;
+	/** @num_fences: entries of @fences */
 	unsigned int num_fences;
+	/** @fences: the syncobj fences to wait for, referenced */
 	struct dma_fence **fences;
 };
 
@@ -892,14 +898,23 @@ static int xe_svm_emu_drm_queue_get_property(struct drm_device *drm, void *data,
 
 /* --- The command streamer --- */
 
-/* The state of one job's command stream */
+/**
+ * struct xe_svm_emu_cs - the state of one job's command stream
+ */
 struct xe_svm_emu_cs {
+	/** @q: the queue that runs it */
 	struct xe_svm_emu_queue *q;
+	/** @faults: GPU faults it raised */
 	u64 faults;
 };
 
+/**
+ * struct xe_svm_emu_cs_rw - one read or write of the command streamer
+ */
 struct xe_svm_emu_cs_rw {
+	/** @value: the value read or to write */
 	u64 value;
+	/** @size: 4 or 8 bytes */
 	unsigned int size;
 };
 
@@ -958,9 +973,15 @@ static int xe_svm_emu_cs_write(struct xe_svm_emu_cs *cs, u64 addr, u64 value,
 #define MI_ATOMIC_SIZE_QWORD	0x2
 #define MI_ATOMIC_INLINE_DATA	BIT(18)
 
+/**
+ * struct xe_svm_emu_cs_atomic - one MI_ATOMIC
+ */
 struct xe_svm_emu_cs_atomic {
+	/** @op: MI_ATOMIC_OP_* */
 	unsigned int op;
+	/** @size: 4 or 8 bytes */
 	unsigned int size;
+	/** @operand: the inline operand (none for INC and DEC) */
 	u64 operand;
 };
 
@@ -1202,9 +1223,14 @@ static void xe_svm_emu_job_run(struct work_struct *work)
 	unsigned int i;
 	int err = 0;
 
-	for (i = 0; i < job->num_fences && !err; i++)
-		if (dma_fence_wait(job->fences[i], false) < 0 || job->fences[i]->error < 0)
+	/* In-fences; a destroyed queue stops waiting (its file may be closing). */
+	for (i = 0; i < job->num_fences && !err; i++) {
+		while (!dma_fence_wait_timeout(job->fences[i], false, HZ / 10))
+			if (atomic_read(&q->killed))
+				goto out;
+		if (job->fences[i]->error < 0)
 			err = -ECANCELED;
+	}
 	if (atomic_read(&q->killed) || atomic_read(&q->banned))
 		goto out;
 	if (!err && job->batch) {
