@@ -54,8 +54,8 @@ igt-build:
 	@scripts/build-igt.sh
 
 # Every subtest of IGT's xe_exec_system_allocator against the emulated
-# xe DRM device, with a summary and per-subtest times (about an hour
-# under TCG; not part of make check).
+# xe DRM device, with a summary and per-subtest times (hours under TCG;
+# not part of make check). IGT_FROM=N resumes at the Nth subtest.
 igt:
 	@scripts/check.sh igt
 

@@ -24,6 +24,8 @@
 #                   by the harness, so a live guest is never this quiet)
 #   GUEST_SMP, GUEST_MEM   vCPUs (default 2) and memory (default 3G)
 #   BENCH_MB=N      MiB per benchmark measurement (bench plan, default 256)
+#   IGT_FROM=N      make igt starts at the Nth subtest of IGT's list (to
+#                   resume a run that was stopped)
 #   KERNEL_VARIANT=bench  boot the release bench kernel (build-kernel.sh
 #                   bench) instead of the debug test kernel
 #   GUEST_APPEND    extra kernel command-line arguments, appended last (so
@@ -56,6 +58,7 @@ APPEND="$APPEND kmemleak=on hung_task_panic=0"
 APPEND="$APPEND log_buf_len=16M printk.devkmsg=on"
 [ -n "$E2E" ] && APPEND="$APPEND xe_svm.e2e=$E2E"
 [ -n "$BENCH_MB" ] && APPEND="$APPEND xe_svm.bench_mb=$BENCH_MB"
+[ -n "$IGT_FROM" ] && APPEND="$APPEND xe_svm.igt_from=$IGT_FROM"
 # Benchmarks compare against test_hmm, which DMA-maps nothing: DMA-API
 # debugging (a per-mapping hash and cacheline tracking) would be charged
 # to our side only. Lockdep and KASAN stay on for both.
