@@ -220,6 +220,17 @@
  * lookups (every GPU fault's VM lookup takes it), never across a walk
  * that sleeps on the VM lock and the mmap lock.
  *
+ * The emulated device's xe DRM face adds two rules. Page-table entries
+ * of a buffer object bound into a VM are added with the VM lock held
+ * (for writing, as a fault holds it) and removed with the VM lock and
+ * the notifier lock both held for writing, so a GPU access that found
+ * an entry under the notifier lock uses a page the binding still pins.
+ * A batch runs only on its queue's ordered workqueue; each access reads
+ * the emulated page table under the notifier lock and, on a miss, takes
+ * the VM lock as a GPU fault does. A queue's last reference destroys its
+ * workqueue, which runs (or, for a killed queue, drops) the jobs still
+ * queued, before it drops its VM reference, so no batch outlives its VM.
+ *
  * Each function that relies on one of these rules asserts it on entry
  * (lockdep_assert_held(), mmap_assert_locked(), might_sleep()).
  */

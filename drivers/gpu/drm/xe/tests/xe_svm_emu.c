@@ -565,16 +565,47 @@ static int xe_svm_emu_bo_fault(struct xe_svm_emu_vm *vm, struct xe_svm_emu_bo_ma
 	return xa_err(old);
 }
 
+/*
+ * Drop the reference of every buffer-object piece of a VM nothing can
+ * reach any more. Unlike xe_svm_emu_windows_store() this allocates
+ * nothing, so the pinned pages always go. The reference is dropped
+ * outside the tree's spinlock (releasing a map may sleep); nothing else
+ * looks at the tree by now.
+ */
+static void xe_svm_emu_windows_drop_all(struct xe_svm_emu_vm *vm)
+{
+	u64 index = 0;
+
+	xe_svm_emu_pt_zap(vm, 0, XE_SVM_EMU_VA_SIZE - 1);
+	for (;;) {
+		MA_STATE(mas, &vm->windows, index, index);
+		struct xe_svm_emu_bo_map *map = NULL;
+		void *window;
+
+		mtree_lock(&vm->windows);
+		mas_for_each(&mas, window, XE_SVM_EMU_VA_SIZE - 1) {
+			if (xe_svm_emu_window_is_bo(window)) {
+				map = window;
+				break;
+			}
+		}
+		index = mas.last + 1;
+		mtree_unlock(&vm->windows);
+		if (!map)
+			break;
+		xe_svm_emu_bo_map_put(map);
+		if (!index)
+			break;
+	}
+}
+
 static void xe_svm_emu_vm_release(struct kref *ref)
 {
 	struct xe_svm_emu_vm *vm = container_of(ref, struct xe_svm_emu_vm, ref);
 
 	/* Waits for readers of the file. */
 	debugfs_remove(vm->debugfs);
-	/* No bind runs any more: the lock only satisfies the assertions. */
-	down_write(&vm->vm_lock);
-	WARN_ON(xe_svm_emu_windows_store(vm, 0, XE_SVM_EMU_VA_SIZE - 1, NULL));
-	up_write(&vm->vm_lock);
+	xe_svm_emu_windows_drop_all(vm);
 	xe_svm_fini(&vm->svm);
 	WARN_ON(!xa_empty(&vm->pt));
 	xa_destroy(&vm->pt);
