@@ -3273,38 +3273,46 @@ static void test_vm_cycle(void)
 
 /*
  * The GPU reads @p (OVS_RANGES 2 MiB ranges, value + i * step) one range
- * at a time, forwards or backwards, with VRAM empty to begin with: the
- * first OVS_FIT ranges touched migrate, the others are served from
- * system memory, each after one failed VRAM allocation.
+ * at a time, forwards or backwards, with VRAM empty to begin with: every
+ * range migrates; once VRAM is full, TTM makes room by evicting the
+ * least recently allocated range, OVS_FIT ranges back, to system memory,
+ * where the GPU no longer maps it. No allocation fails, nothing falls
+ * back.
  */
 static void ovs_pass(struct emu_vm *vm, uint64_t *p, bool backwards, uint64_t value,
 		     uint64_t step)
 {
-	size_t nr = SZ_2M / 8, k, j;
+	size_t nr = SZ_2M / 8, k, j, old;
 	struct counts c0 = counts(vm), c1;
 	uint64_t in_use;
 
 	svmt_assert_eq_u64(c0.t.vram_pages_in_use, 0);
+	svmt_assert_eq_u64(c0.t.vram_bytes_used, 0);
 	for (k = 0; k < OVS_RANGES; k++) {
 		j = backwards ? OVS_RANGES - 1 - k : k;
 		emu_assert_gpu_linear(vm, &p[j * nr], SZ_2M, value + j * nr * step, step);
 		svmt_assert_eq_u64(vm->faults, 1);
 		in_use = emu_vram_in_use(vm->fd, 0);
-		svmt_assert(in_use <= OVS_VRAM_PAGES);
 		svmt_assert_eq_u64(in_use, (k < OVS_FIT ? k + 1 : OVS_FIT) * PAGES(SZ_2M));
-		if (k < OVS_FIT)
-			assert_snap(vm, &p[j * nr], SZ_2M, SNAP_VRAM, 21);
-		else
-			assert_snap(vm, &p[j * nr], SZ_2M, SNAP_SYS, 0);
+		svmt_assert_eq_u64(emu_tile_stats(vm->fd, 0).vram_bytes_used, in_use * SZ_4K);
+		assert_snap(vm, &p[j * nr], SZ_2M, SNAP_VRAM, 21);
+		if (k >= OVS_FIT) {
+			old = backwards ? j + OVS_FIT : j - OVS_FIT;
+			assert_snap(vm, &p[old * nr], SZ_2M, 0, 0);
+		}
 	}
 	c1 = counts(vm);
 	emu_print_tile_stats(backwards ? "after the backward pass" : "after the forward pass",
 			     &c1.t);
-	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_migrations), OVS_FIT);
-	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_fallbacks), OVS_RANGES - OVS_FIT);
-	svmt_assert_eq_u64(DELTA(c0, c1, t.alloc_failures), OVS_RANGES - OVS_FIT);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_migrations), OVS_RANGES);
+	svmt_assert_eq_u64(DELTA(c0, c1, s.vram_fallbacks), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.alloc_failures), 0);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.evictions), OVS_RANGES - OVS_FIT);
+	svmt_assert_eq_u64(DELTA(c0, c1, t.evict_failures), 0);
 	svmt_assert_eq_u64(DELTA(c0, c1, t.copy_failures), 0);
-	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_vram), OVS_FIT * PAGES(SZ_2M));
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_vram), OVS_RANGES * PAGES(SZ_2M));
+	svmt_assert_eq_u64(DELTA(c0, c1, t.migrated_to_ram),
+			   (OVS_RANGES - OVS_FIT) * PAGES(SZ_2M));
 }
 
 /* The process that oversubscribes the 4 MiB of VRAM of the reloaded module. */
@@ -3325,9 +3333,13 @@ static void ovs_worker(void *arg)
 	emu_fill_linear(p, n, V1, S1);
 	ovs_pass(&vm, p, false, V1, S1);
 
-	/* Every range is mapped writable, wherever it is: no fault. */
+	/*
+	 * The GPU writes it all, in order: the evicted ranges fault and
+	 * come back, evicting the two in VRAM before their turn; every
+	 * range faults once.
+	 */
 	emu_assert_result(emu_fill(&vm, p, size, V2, S2), 0);
-	svmt_assert_eq_u64(vm.faults, 0);
+	svmt_assert_eq_u64(vm.faults, OVS_RANGES);
 	emu_assert_gpu_linear(&vm, p, size, V2, S2);
 	svmt_assert(emu_vram_in_use(vm.fd, 0) <= OVS_VRAM_PAGES);
 
@@ -3387,12 +3399,13 @@ static int wait_or_kill(pid_t pid, double secs)
 /*
  * More GPU memory in use than there is VRAM: with the module reloaded
  * with 4 MiB of VRAM on one tile, a process GPU-reads 24 MiB of 2 MiB
- * ranges. The first two migrate until VRAM is full, the others are served
- * from system memory (a failed allocation and a fallback each); VRAM in
- * use never exceeds the tile's; every GPU op succeeds and every word is
- * right. The CPU then brings everything back, and a new VM reading it
- * backwards migrates the last two ranges instead. The module is reloaded
- * with its original parameters in the end, whatever happened, and works.
+ * ranges. Every range migrates; once VRAM is full, TTM evicts the least
+ * recently allocated range to system memory for each new one; VRAM in
+ * use never exceeds the tile's, and TTM accounts exactly what SVM holds;
+ * every GPU op succeeds and every word is right. The CPU then brings the
+ * rest back, and a new VM reading it backwards does the same from the
+ * other end. The module is reloaded with its original parameters in the
+ * end, whatever happened, and works.
  */
 static void test_oversubscribe(void)
 {

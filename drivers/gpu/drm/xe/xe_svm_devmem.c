@@ -41,6 +41,12 @@ static void xe_svm_devmem_free_work(struct work_struct *work)
 	list_splice_init(&dm->free_list, &list);
 	spin_unlock_irq(&dm->free_lock);
 
+	if (dm->ops->vram_alloc) {
+		list_for_each_entry_safe(alloc, next, &list, free_link)
+			dm->ops->vram_free(alloc);
+		return;
+	}
+
 	mutex_lock(dm->buddy_lock);
 	list_for_each_entry(alloc, &list, free_link)
 		gpu_buddy_free_block(dm->buddy, alloc->block);
@@ -50,6 +56,10 @@ static void xe_svm_devmem_free_work(struct work_struct *work)
 		kfree(alloc);
 }
 
+/*
+ * Every allocation's VRAM goes back from the worker: page_free() cannot
+ * sleep, and a backend's buffer object is put where it may.
+ */
 static void xe_svm_devmem_alloc_release(struct xe_svm_devmem_alloc *alloc)
 {
 	struct xe_svm_devmem *dm = alloc->dm;
@@ -62,13 +72,44 @@ static void xe_svm_devmem_alloc_release(struct xe_svm_devmem_alloc *alloc)
 	atomic_dec(&dm->allocs);
 }
 
+/*
+ * An allocation from the backend's memory manager, which may evict other
+ * allocations and buffer objects to make room. Allocations whose last
+ * page just went may still hold VRAM until the worker returns it: flush
+ * it and try once more before giving up.
+ */
+static struct xe_svm_devmem_alloc *xe_svm_devmem_backend_alloc(struct xe_svm_devmem *dm,
+							       u64 size)
+{
+	struct xe_svm_devmem_alloc *alloc;
+
+	alloc = dm->ops->vram_alloc(dm, size);
+	if (IS_ERR(alloc) && PTR_ERR(alloc) == -ENOSPC && !list_empty_careful(&dm->free_list)) {
+		flush_work(&dm->free_work);
+		alloc = dm->ops->vram_alloc(dm, size);
+	}
+	if (IS_ERR(alloc)) {
+		atomic64_inc(&dm->stats.alloc_failures);
+		return alloc;
+	}
+	if (WARN_ON(!IS_ALIGNED(alloc->offset, size) || alloc->offset + size > dm->size)) {
+		dm->ops->vram_free(alloc);
+		return ERR_PTR(-EINVAL);
+	}
+	INIT_LIST_HEAD(&alloc->free_link);
+
+	return alloc;
+}
+
 /**
  * xe_svm_devmem_alloc_create() - allocate device memory for a range
  * @dm: the region
  * @size: bytes, a power of two of at least PAGE_SIZE (the range size)
  *
- * Allocates one naturally aligned block of @size bytes from the tile's
- * buddy allocator under its lock. No page of it is handed out yet (see
+ * Allocates one naturally aligned piece of @size bytes: from the
+ * backend's memory manager (&xe_svm_devmem_ops.vram_alloc), which may
+ * evict others to make room, or else from the tile's buddy allocator
+ * under its lock. No page of it is handed out yet (see
  * xe_svm_devmem_alloc_page()); the caller owns one reference, dropped
  * with xe_svm_devmem_alloc_put() once it handed out what it needs.
  *
@@ -93,6 +134,13 @@ struct xe_svm_devmem_alloc *xe_svm_devmem_alloc_create(struct xe_svm_devmem *dm,
 	if (atomic_add_unless(&dm->fail_alloc, -1, 0)) {
 		atomic64_inc(&dm->stats.alloc_failures);
 		return ERR_PTR(-ENOSPC);
+	}
+
+	if (dm->ops->vram_alloc) {
+		alloc = xe_svm_devmem_backend_alloc(dm, size);
+		if (IS_ERR(alloc))
+			return alloc;
+		goto init;
 	}
 
 	alloc = kzalloc(sizeof(*alloc), GFP_KERNEL);
@@ -122,11 +170,12 @@ struct xe_svm_devmem_alloc *xe_svm_devmem_alloc_create(struct xe_svm_devmem *dm,
 		return ERR_PTR(err == -ENOMEM ? -ENOSPC : err);
 	}
 
-	alloc->dm = dm;
 	alloc->block = list_first_entry(&blocks, struct gpu_buddy_block, link);
+	alloc->offset = gpu_buddy_block_offset(alloc->block);
+init:
+	alloc->dm = dm;
 	alloc->npages = size >> PAGE_SHIFT;
-	alloc->pfn_first = PHYS_PFN(dm->pagemap.range.start) +
-			   PHYS_PFN(gpu_buddy_block_offset(alloc->block));
+	alloc->pfn_first = PHYS_PFN(dm->pagemap.range.start) + PHYS_PFN(alloc->offset);
 	atomic_set(&alloc->live, 1);
 	INIT_LIST_HEAD(&alloc->free_link);
 	atomic_inc(&dm->allocs);
@@ -160,19 +209,32 @@ struct page *xe_svm_devmem_alloc_page(struct xe_svm_devmem_alloc *alloc,
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_alloc_page, DRM_XE_SVM);
 
+/* Context: any, even with a page-table spinlock held: must not sleep. */
+static void xe_svm_devmem_alloc_unref(struct xe_svm_devmem_alloc *alloc)
+{
+	if (atomic_dec_and_test(&alloc->live))
+		xe_svm_devmem_alloc_release(alloc);
+}
+
 /**
  * xe_svm_devmem_alloc_put() - drop the allocator's reference
  * @alloc: the allocation
  *
- * After this, the block goes back to the buddy allocator when its last
- * handed-out page is freed, or now if no page is in use.
+ * After this, the VRAM goes back when the last handed-out page is freed,
+ * or now if no page is in use; and the backend may evict the allocation
+ * (&xe_svm_devmem_ops.vram_ready). Call it once the pages handed out are
+ * installed (after migrate_vma_finalize()).
  *
- * Context: any context.
+ * Context: process context; may sleep.
  */
 void xe_svm_devmem_alloc_put(struct xe_svm_devmem_alloc *alloc)
 {
-	if (atomic_dec_and_test(&alloc->live))
-		xe_svm_devmem_alloc_release(alloc);
+	might_sleep();
+
+	/* Evictable from now on; an eviction waits for the put below. */
+	if (alloc->dm->ops->vram_ready)
+		alloc->dm->ops->vram_ready(alloc);
+	xe_svm_devmem_alloc_unref(alloc);
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_alloc_put, DRM_XE_SVM);
 
@@ -183,7 +245,7 @@ static void xe_svm_devmem_page_free(struct page *page)
 
 	page->zone_device_data = NULL;
 	atomic64_dec(&alloc->dm->stats.pages_in_use);
-	xe_svm_devmem_alloc_put(alloc);
+	xe_svm_devmem_alloc_unref(alloc);
 }
 
 /*
@@ -244,8 +306,9 @@ static const struct dev_pagemap_ops xe_svm_devmem_pagemap_ops = {
  * xe_svm_devmem_init() - make the VRAM of a tile available as device pages
  * @dm: the region to initialise
  * @ops: the backend's copy engine
- * @buddy: the tile's VRAM buddy allocator (shared with TTM), initialised
- * @buddy_lock: the lock every user of @buddy takes around it
+ * @buddy: the tile's VRAM buddy allocator (shared with TTM), initialised;
+ *         NULL when the backend allocates (&xe_svm_devmem_ops.vram_alloc)
+ * @buddy_lock: the lock every user of @buddy takes around it, or NULL
  * @size: bytes of VRAM @buddy manages
  * @dpa_base: device physical address of VRAM offset 0
  * @owner: the &dev_pagemap owner cookie: the same for every device that
@@ -260,8 +323,9 @@ static const struct dev_pagemap_ops xe_svm_devmem_pagemap_ops = {
  * memory subsection) and creates struct pages for it.
  *
  * Context: process context; may sleep.
- * Return: 0, -ENOMEM or -ENOSPC (no free physical window), or the error
- * of memremap_pages().
+ * Return: 0, -EINVAL (@ops allocate and @buddy is given, or neither),
+ * -ENOMEM or -ENOSPC (no free physical window), or the error of
+ * memremap_pages().
  */
 int xe_svm_devmem_init(struct xe_svm_devmem *dm, const struct xe_svm_devmem_ops *ops,
 		       struct gpu_buddy *buddy, struct mutex *buddy_lock,
@@ -273,6 +337,9 @@ int xe_svm_devmem_init(struct xe_svm_devmem *dm, const struct xe_svm_devmem_ops 
 
 	might_sleep();
 
+	/* Either the backend allocates, or the core from @buddy. */
+	if (!ops->vram_alloc != !ops->vram_free || !ops->vram_alloc != !!buddy)
+		return -EINVAL;
 	memset(dm, 0, sizeof(*dm));
 	dm->ops = ops;
 	dm->buddy = buddy;

@@ -54,6 +54,38 @@ struct xe_svm_devmem_ops {
 	 * Context: any; must not sleep. Return: true if no copy can work.
 	 */
 	bool (*dead)(struct xe_svm_devmem *dm);
+	/**
+	 * @vram_alloc: optional; reserve @size bytes of VRAM, naturally
+	 * aligned, as an object the backend's memory manager owns (a TTM
+	 * buffer object), which it may evict to make room for others with
+	 * xe_svm_devmem_alloc_evict(). Returns an &xe_svm_devmem_alloc
+	 * embedded in that object with &xe_svm_devmem_alloc.offset set; the
+	 * core fills in the rest. The object must not be evicted before
+	 * @vram_ready is called for it. Without @vram_alloc, the core
+	 * allocates from &xe_svm_devmem.buddy, and nothing evicts.
+	 *
+	 * Context: process context, may sleep; the mmap lock of the address
+	 * space being migrated may be held; no SVM notifier lock held.
+	 * Return: the allocation, or an ERR_PTR(): -ENOSPC when no room
+	 * could be made, -ENOMEM.
+	 */
+	struct xe_svm_devmem_alloc *(*vram_alloc)(struct xe_svm_devmem *dm, u64 size);
+	/**
+	 * @vram_ready: with @vram_alloc; the migration that made @alloc has
+	 * handed out its pages and installed them: from now on the backend
+	 * may evict it.
+	 *
+	 * Context: process context, may sleep.
+	 */
+	void (*vram_ready)(struct xe_svm_devmem_alloc *alloc);
+	/**
+	 * @vram_free: with @vram_alloc; the last page of @alloc was freed
+	 * and the allocator's reference dropped: give its VRAM back and
+	 * free @alloc with the object it is embedded in.
+	 *
+	 * Context: process context (a worker), may sleep.
+	 */
+	void (*vram_free)(struct xe_svm_devmem_alloc *alloc);
 };
 
 /**
@@ -88,6 +120,16 @@ struct xe_svm_devmem_stats {
 	 * fault, an eviction), collected nothing and were retried
 	 */
 	atomic64_t cpu_fault_races;
+	/**
+	 * @evictions: allocations the backend's memory manager evicted to
+	 * system memory (xe_svm_devmem_alloc_evict() that succeeded)
+	 */
+	atomic64_t evictions;
+	/**
+	 * @evict_failures: evictions that gave up, leaving the allocation
+	 * in VRAM with its data (the memory manager looks elsewhere)
+	 */
+	atomic64_t evict_failures;
 };
 
 /**
@@ -108,7 +150,10 @@ struct xe_svm_devmem {
 	struct resource *res;
 	/** @ops: the backend's copy engine; constant */
 	const struct xe_svm_devmem_ops *ops;
-	/** @buddy: the tile's VRAM allocator, not owned */
+	/**
+	 * @buddy: the tile's VRAM allocator, not owned; NULL when the
+	 * backend allocates (&xe_svm_devmem_ops.vram_alloc)
+	 */
 	struct gpu_buddy *buddy;
 	/** @buddy_lock: the lock that serialises @buddy, not owned */
 	struct mutex *buddy_lock;
@@ -149,17 +194,20 @@ struct xe_svm_devmem {
 /**
  * struct xe_svm_devmem_alloc - one allocation of device memory
  *
- * One naturally aligned buddy block, the size of the range it was made
- * for. Each device page handed out from it points back at it through
- * &page.zone_device_data; the block goes back to the buddy allocator when
- * the last of those pages is freed and the allocator's own reference is
- * gone.
+ * One naturally aligned piece of VRAM, the size of the range it was
+ * made for: a buffer object of the backend's memory manager
+ * (&xe_svm_devmem_ops.vram_alloc), or a block of &xe_svm_devmem.buddy.
+ * Each device page handed out from it points back at it through
+ * &page.zone_device_data; the VRAM goes back when the last of those pages
+ * is freed and the allocator's own reference is gone.
  */
 struct xe_svm_devmem_alloc {
 	/** @dm: the region it belongs to */
 	struct xe_svm_devmem *dm;
-	/** @block: the buddy block */
+	/** @block: the buddy block, without &xe_svm_devmem_ops.vram_alloc */
 	struct gpu_buddy_block *block;
+	/** @offset: byte offset of the allocation in the region's VRAM */
+	u64 offset;
 	/** @pfn_first: pfn of the device page at offset 0 of the block */
 	unsigned long pfn_first;
 	/** @npages: pages in the block */

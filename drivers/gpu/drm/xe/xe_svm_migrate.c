@@ -1024,6 +1024,78 @@ int xe_svm_devmem_evict_all(struct xe_svm_devmem *dm)
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_evict_all, DRM_XE_SVM);
 
+/*
+ * Passes of xe_svm_devmem_alloc_evict() before it gives up on pages it
+ * cannot move (locked by a migration that takes this long, or whose copy
+ * keeps failing): 100 passes of at most 10 ms of sleep each.
+ */
+#define XE_SVM_EVICT_ALLOC_PASSES	100
+
+/**
+ * xe_svm_devmem_alloc_evict() - move the pages of one allocation to system memory
+ * @alloc: the allocation; its backend keeps it alive (the buffer object
+ *         it is embedded in is referenced and locked by the eviction)
+ *
+ * The backend's memory manager evicting @alloc (to make room for another
+ * allocation or a buffer object, or to suspend) moves its pages back to
+ * system memory in every process that maps them, which zaps their GPU
+ * mappings through the processes' notifiers. It ends when no page of
+ * @alloc is in use and the allocator's reference is gone: only then may
+ * its VRAM be handed to someone else. A page whose lock is contended (a
+ * racing CPU or GPU fault, the migration that made @alloc still
+ * finishing) or whose copy failed is retried on the next pass.
+ *
+ * Nothing is lost to make room: after %XE_SVM_EVICT_ALLOC_PASSES passes,
+ * or %XE_SVM_EVICT_COPY_PASSES passes whose copies failed, it gives up
+ * with the remaining pages still in VRAM, their data intact, and the
+ * memory manager looks elsewhere. Only a device that says it is dead
+ * (&xe_svm_devmem_ops.dead) has its pages replaced by zeroed ones, as
+ * xe_svm_devmem_evict_all() does.
+ *
+ * Context: process context, may sleep; no SVM notifier lock held; the
+ * mmap lock of a process may be held (the eviction may come from a GPU
+ * fault of that process needing room), as migrate_device_range() takes
+ * none.
+ * Return: 0 when the VRAM of @alloc is free to reuse; -EBUSY when pages
+ * stayed; -EIO when their copies kept failing; -ENOMEM.
+ */
+int xe_svm_devmem_alloc_evict(struct xe_svm_devmem_alloc *alloc)
+{
+	unsigned long batch = min(alloc->npages, XE_SVM_EVICT_BATCH);
+	struct xe_svm_devmem *dm = alloc->dm;
+	struct xe_svm_migrate_arrays a;
+	unsigned int pass, failed_passes = 0;
+	unsigned long i;
+	int err = 0;
+
+	might_sleep();
+
+	if (xe_svm_migrate_arrays_alloc(&a, batch))
+		return -ENOMEM;
+
+	for (pass = 0; atomic_read(&alloc->live); pass++) {
+		bool failed = false;
+
+		if (pass == XE_SVM_EVICT_ALLOC_PASSES ||
+		    failed_passes == XE_SVM_EVICT_COPY_PASSES) {
+			err = failed_passes == XE_SVM_EVICT_COPY_PASSES ? -EIO : -EBUSY;
+			break;
+		}
+		for (i = 0; i < alloc->npages; i += batch)
+			failed |= xe_svm_devmem_evict_batch(dm, alloc->pfn_first + i,
+							    min(batch, alloc->npages - i),
+							    &a, false);
+		failed_passes += failed;
+		if (atomic_read(&alloc->live))
+			msleep(pass < 10 ? 1 : 10);
+	}
+
+	xe_svm_migrate_arrays_free(&a);
+	atomic64_inc(err ? &dm->stats.evict_failures : &dm->stats.evictions);
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_alloc_evict, DRM_XE_SVM);
+
 #if IS_BUILTIN(CONFIG_DRM_XE_KUNIT_TEST)
 #include "tests/xe_svm_migrate_test.c"
 #endif

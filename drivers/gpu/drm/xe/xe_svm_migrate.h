@@ -14,6 +14,7 @@ struct page;
 struct vm_fault;
 struct xe_svm;
 struct xe_svm_devmem;
+struct xe_svm_devmem_alloc;
 struct xe_svm_range;
 
 /* The smallest range a GPU fault migrates to VRAM (unless for an atomic) */
@@ -119,5 +120,6 @@ unsigned long *xe_svm_range_peek(struct xe_svm *svm, struct xe_svm_range *range,
 int xe_svm_range_evict_devmem(struct xe_svm *svm, struct xe_svm_range *range);
 vm_fault_t xe_svm_devmem_migrate_to_ram(struct vm_fault *vmf);
 int xe_svm_devmem_evict_all(struct xe_svm_devmem *dm);
+int xe_svm_devmem_alloc_evict(struct xe_svm_devmem_alloc *alloc);
 
 #endif

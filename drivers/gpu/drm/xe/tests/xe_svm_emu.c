@@ -9,7 +9,6 @@
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/gpu_buddy.h>
 #include <linux/highmem.h>
 #include <linux/hmm.h>
 #include <linux/kref.h>
@@ -29,6 +28,10 @@
 #include <linux/xarray.h>
 
 #include <drm/drm_print.h>
+#include <drm/ttm/ttm_bo.h>
+#include <drm/ttm/ttm_placement.h>
+#include <drm/ttm/ttm_range_manager.h>
+#include <drm/ttm/ttm_tt.h>
 
 #include "xe_svm.h"
 #include "xe_svm_attr.h"
@@ -49,10 +52,12 @@
  * never touch a page after the CPU took it away.
  *
  * Each tile has emulated VRAM: a device-private region of the SVM core
- * (xe_svm_devmem.c) over a buddy allocator of vram_mb MiB, backed by
- * ordinary pages the "GPU" reaches through the device page's VRAM
- * offset, and a copy engine that moves pages between system memory and
- * that backing from a worker, signalling a fence when done.
+ * (xe_svm_devmem.c) of vram_mb MiB, managed by TTM as a discrete GPU's
+ * VRAM is (a TTM memory type per tile, TTM's range manager over it), so
+ * that each SVM allocation is a TTM buffer object that TTM evicts under
+ * pressure; backed by ordinary pages the "GPU" reaches through the device
+ * page's VRAM offset; and a copy engine that moves pages between system
+ * memory and that backing from a worker, signalling a fence when done.
  */
 
 /* GPU fault attempts per operation before it gives up with -EBUSY */
@@ -240,9 +245,152 @@ static bool xe_svm_emu_dead(struct xe_svm_devmem *dm)
 	return atomic_read(&xe_svm_emu->wedged);
 }
 
+/**
+ * struct xe_svm_emu_vram - SVM VRAM of the emulated device
+ *
+ * A TTM buffer object in its tile's VRAM, made for one SVM allocation:
+ * TTM accounts it and may evict it like any buffer object; evicting it
+ * moves its pages back to system memory. It is freed when the last of
+ * its device pages is.
+ */
+struct xe_svm_emu_vram {
+	/** @tbo: the buffer object; its GEM part holds only size and lock */
+	struct ttm_buffer_object tbo;
+	/** @alloc: the SVM core's view of the allocation */
+	struct xe_svm_devmem_alloc alloc;
+};
+
+static struct xe_svm_emu_vram *to_emu_vram(struct ttm_buffer_object *tbo)
+{
+	return container_of(tbo, struct xe_svm_emu_vram, tbo);
+}
+
+static void xe_svm_emu_vram_destroy(struct ttm_buffer_object *tbo)
+{
+	struct xe_svm_emu_vram *vram = to_emu_vram(tbo);
+
+	dma_resv_fini(&tbo->base._resv);
+	kfree(vram);
+}
+
+/*
+ * &xe_svm_devmem_ops.vram_alloc: a kernel buffer object, contiguous and
+ * aligned to its size, taken from the top of the tile's VRAM. TTM evicts
+ * others (least recently used first) to make room. The object stays
+ * reserved until xe_svm_emu_vram_ready(): nothing evicts it while its
+ * pages are being handed out.
+ */
+static struct xe_svm_devmem_alloc *xe_svm_emu_vram_alloc(struct xe_svm_devmem *dm, u64 size)
+{
+	struct xe_svm_emu_tile *tile = to_emu_tile(dm);
+	struct ttm_operation_ctx ctx = { .interruptible = false };
+	struct ttm_place place = {
+		.mem_type = tile->mem_type,
+		.flags = TTM_PL_FLAG_CONTIGUOUS | TTM_PL_FLAG_TOPDOWN,
+	};
+	struct ttm_placement placement = { .num_placement = 1, .placement = &place };
+	struct xe_svm_emu_vram *vram;
+	int err;
+
+	vram = kzalloc(sizeof(*vram), GFP_KERNEL);
+	if (!vram)
+		return ERR_PTR(-ENOMEM);
+	vram->tbo.base.size = size;
+	dma_resv_init(&vram->tbo.base._resv);
+	drm_vma_node_reset(&vram->tbo.base.vma_node);
+
+	/* On failure the object was put, which freed it. */
+	err = ttm_bo_init_reserved(&xe_svm_emu->ttm, &vram->tbo, ttm_bo_type_kernel,
+				   &placement, size >> PAGE_SHIFT, &ctx, NULL, NULL,
+				   xe_svm_emu_vram_destroy);
+	if (err)
+		return ERR_PTR(err == -ENOMEM ? -ENOMEM : -ENOSPC);
+	vram->alloc.offset = (u64)vram->tbo.resource->start << PAGE_SHIFT;
+
+	return &vram->alloc;
+}
+
+/* &xe_svm_devmem_ops.vram_ready: evictable from now on */
+static void xe_svm_emu_vram_ready(struct xe_svm_devmem_alloc *alloc)
+{
+	ttm_bo_unreserve(&container_of(alloc, struct xe_svm_emu_vram, alloc)->tbo);
+}
+
+/* &xe_svm_devmem_ops.vram_free: the allocation's reference on the object */
+static void xe_svm_emu_vram_free(struct xe_svm_devmem_alloc *alloc)
+{
+	ttm_bo_put(&container_of(alloc, struct xe_svm_emu_vram, alloc)->tbo);
+}
+
 static const struct xe_svm_devmem_ops xe_svm_emu_devmem_ops = {
 	.copy = xe_svm_emu_copy,
 	.dead = xe_svm_emu_dead,
+	.vram_alloc = xe_svm_emu_vram_alloc,
+	.vram_ready = xe_svm_emu_vram_ready,
+	.vram_free = xe_svm_emu_vram_free,
+};
+
+/* --- TTM: the emulated device's memory manager --- */
+
+static struct ttm_tt *xe_svm_emu_ttm_tt_create(struct ttm_buffer_object *tbo, u32 page_flags)
+{
+	struct ttm_tt *tt;
+
+	tt = kzalloc(sizeof(*tt), GFP_KERNEL);
+	if (!tt)
+		return NULL;
+	if (ttm_tt_init(tt, tbo, page_flags, ttm_cached, 0)) {
+		kfree(tt);
+		return NULL;
+	}
+
+	return tt;
+}
+
+static void xe_svm_emu_ttm_tt_destroy(struct ttm_device *bdev, struct ttm_tt *tt)
+{
+	ttm_tt_fini(tt);
+	kfree(tt);
+}
+
+/* Everything evicted from VRAM goes to system memory. */
+static void xe_svm_emu_evict_flags(struct ttm_buffer_object *tbo,
+				   struct ttm_placement *placement)
+{
+	static const struct ttm_place sys = { .mem_type = TTM_PL_SYSTEM };
+
+	placement->num_placement = 1;
+	placement->placement = &sys;
+}
+
+/*
+ * A new object gets its VRAM with nothing to copy (the migration that
+ * made it fills it). An SVM object leaving VRAM hands its pages back to
+ * the processes that own them; its system placement holds nothing.
+ */
+static int xe_svm_emu_ttm_move(struct ttm_buffer_object *tbo, bool evict,
+			       struct ttm_operation_ctx *ctx, struct ttm_resource *new_mem,
+			       struct ttm_place *hop)
+{
+	int err;
+
+	if (tbo->resource && tbo->resource->mem_type != TTM_PL_SYSTEM &&
+	    new_mem->mem_type == TTM_PL_SYSTEM) {
+		err = xe_svm_devmem_alloc_evict(&to_emu_vram(tbo)->alloc);
+		if (err)
+			return err;
+	}
+	ttm_bo_move_null(tbo, new_mem);
+
+	return 0;
+}
+
+static const struct ttm_device_funcs xe_svm_emu_ttm_funcs = {
+	.ttm_tt_create = xe_svm_emu_ttm_tt_create,
+	.ttm_tt_destroy = xe_svm_emu_ttm_tt_destroy,
+	.eviction_valuable = ttm_bo_eviction_valuable,
+	.evict_flags = xe_svm_emu_evict_flags,
+	.move = xe_svm_emu_ttm_move,
 };
 
 static struct xe_svm_emu_vm *to_emu_vm(struct xe_svm *svm)
@@ -1620,6 +1768,8 @@ static int xe_svm_emu_ioctl_tile_stats(struct xe_svm_emu_file *ef,
 	    st.tile >= ef->emu->num_tiles)
 		return -EINVAL;
 
+	/* VRAM whose last page went is given back first: settled figures. */
+	flush_work(&ef->emu->tiles[st.tile].devmem.free_work);
 	s = &ef->emu->tiles[st.tile].devmem.stats;
 	st.vram_pages = ef->emu->tiles[st.tile].vram_size >> PAGE_SHIFT;
 	st.vram_pages_in_use = atomic64_read(&s->pages_in_use);
@@ -1630,6 +1780,11 @@ static int xe_svm_emu_ioctl_tile_stats(struct xe_svm_emu_file *ef,
 	st.alloc_failures = atomic64_read(&s->alloc_failures);
 	st.copy_failures = atomic64_read(&s->copy_failures);
 	st.cpu_fault_races = atomic64_read(&s->cpu_fault_races);
+	st.evictions = atomic64_read(&s->evictions);
+	st.evict_failures = atomic64_read(&s->evict_failures);
+	st.vram_bytes_used =
+		ttm_resource_manager_usage(ttm_manager_type(&ef->emu->ttm,
+							    ef->emu->tiles[st.tile].mem_type));
 
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }
@@ -2053,14 +2208,15 @@ static int xe_svm_emu_check_params(void)
  * Tear down the VRAM of a tile: the core moves every page still in VRAM
  * back to system memory first, in whatever process maps it.
  */
-static void xe_svm_emu_tile_fini(struct xe_svm_emu_tile *tile)
+static void xe_svm_emu_tile_fini(struct xe_svm_emu_device *emu,
+				  struct xe_svm_emu_tile *tile)
 {
 	unsigned long i;
 
+	/* Every SVM object is put by now: TTM's manager is empty. */
 	xe_svm_devmem_fini(&tile->devmem);
 	destroy_workqueue(tile->copy_wq);
-	gpu_buddy_fini(&tile->buddy);
-	mutex_destroy(&tile->buddy_lock);
+	ttm_range_man_fini(&emu->ttm, tile->mem_type);
 	for (i = 0; i < tile->vram_size >> PAGE_SHIFT; i++)
 		if (tile->backing[i])
 			__free_page(tile->backing[i]);
@@ -2074,28 +2230,26 @@ static int xe_svm_emu_tile_init(struct xe_svm_emu_device *emu,
 
 	tile->id = id;
 	tile->vram_size = (u64)vram_mb << 20;
-	mutex_init(&tile->buddy_lock);
+	tile->mem_type = TTM_PL_VRAM + id;
 	spin_lock_init(&tile->fence_lock);
 	tile->fence_context = dma_fence_context_alloc(1);
 
 	tile->backing = kvcalloc(tile->vram_size >> PAGE_SHIFT, sizeof(*tile->backing),
 				 GFP_KERNEL);
-	if (!tile->backing) {
-		err = -ENOMEM;
-		goto err_mutex;
-	}
-	err = gpu_buddy_init(&tile->buddy, tile->vram_size, PAGE_SIZE);
+	if (!tile->backing)
+		return -ENOMEM;
+	err = ttm_range_man_init(&emu->ttm, tile->mem_type, false,
+				 tile->vram_size >> PAGE_SHIFT);
 	if (err)
 		goto err_backing;
 	tile->copy_wq = alloc_ordered_workqueue("xe_svm_emu_copy%u", 0, id);
 	if (!tile->copy_wq) {
 		err = -ENOMEM;
-		goto err_buddy;
+		goto err_man;
 	}
 	snprintf(tile->name, sizeof(tile->name), "xe_svm_emu tile%u VRAM", id);
-	err = xe_svm_devmem_init(&tile->devmem, &xe_svm_emu_devmem_ops, &tile->buddy,
-				 &tile->buddy_lock, tile->vram_size, 0, emu, tile->name,
-				 NUMA_NO_NODE);
+	err = xe_svm_devmem_init(&tile->devmem, &xe_svm_emu_devmem_ops, NULL, NULL,
+				 tile->vram_size, 0, emu, tile->name, NUMA_NO_NODE);
 	if (err)
 		goto err_wq;
 
@@ -2103,12 +2257,10 @@ static int xe_svm_emu_tile_init(struct xe_svm_emu_device *emu,
 
 err_wq:
 	destroy_workqueue(tile->copy_wq);
-err_buddy:
-	gpu_buddy_fini(&tile->buddy);
+err_man:
+	ttm_range_man_fini(&emu->ttm, tile->mem_type);
 err_backing:
 	kvfree(tile->backing);
-err_mutex:
-	mutex_destroy(&tile->buddy_lock);
 	return err;
 }
 
@@ -2172,6 +2324,13 @@ static int __init xe_svm_emu_init(void)
 	/* The copy engine reads the fault-injection counters from here. */
 	xe_svm_emu = emu;
 
+	/* No CPU mapping of its objects: no address space, no offsets. */
+	drm_vma_offset_manager_init(&emu->vma_manager, 0, 1);
+	err = ttm_device_init(&emu->ttm, &xe_svm_emu_ttm_funcs, NULL, NULL,
+			      &emu->vma_manager, false, false);
+	if (err)
+		goto err_vma;
+
 	for (i = 0; i < tiles; i++) {
 		err = xe_svm_emu_tile_init(emu, &emu->tiles[i], i);
 		if (err)
@@ -2205,7 +2364,10 @@ err_debugfs:
 	debugfs_remove_recursive(xe_svm_emu_debugfs_root);
 err_tiles:
 	while (emu->num_tiles)
-		xe_svm_emu_tile_fini(&emu->tiles[--emu->num_tiles]);
+		xe_svm_emu_tile_fini(emu, &emu->tiles[--emu->num_tiles]);
+	ttm_device_fini(&emu->ttm);
+err_vma:
+	drm_vma_offset_manager_destroy(&emu->vma_manager);
 	xe_svm_emu = NULL;
 	kfree(emu);
 	return err;
@@ -2218,7 +2380,9 @@ static void __exit xe_svm_emu_exit(void)
 	misc_deregister(&xe_svm_emu->misc);
 	/* No file is open; processes may still have data in VRAM. */
 	for (i = 0; i < xe_svm_emu->num_tiles; i++)
-		xe_svm_emu_tile_fini(&xe_svm_emu->tiles[i]);
+		xe_svm_emu_tile_fini(xe_svm_emu, &xe_svm_emu->tiles[i]);
+	ttm_device_fini(&xe_svm_emu->ttm);
+	drm_vma_offset_manager_destroy(&xe_svm_emu->vma_manager);
 	debugfs_remove_recursive(xe_svm_emu_debugfs_root);
 	kfree(xe_svm_emu);
 }

@@ -7,13 +7,15 @@
 #define _XE_SVM_EMU_H_
 
 #include <linux/dma-fence.h>
-#include <linux/gpu_buddy.h>
 #include <linux/kref.h>
 #include <linux/maple_tree.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/xarray.h>
+
+#include <drm/drm_vma_manager.h>
+#include <drm/ttm/ttm_device.h>
 
 #include "xe_svm_devmem.h"
 #include "xe_svm_emu_uapi.h"
@@ -43,10 +45,11 @@ struct xe_svm_emu_tile {
 	unsigned int id;
 	/** @vram_size: bytes of emulated VRAM; constant after init */
 	u64 vram_size;
-	/** @buddy: the VRAM allocator, as TTM's VRAM manager has one */
-	struct gpu_buddy buddy;
-	/** @buddy_lock: serialises @buddy */
-	struct mutex buddy_lock;
+	/**
+	 * @mem_type: the TTM memory type of the tile's VRAM, managed by
+	 * TTM's range manager; constant
+	 */
+	u32 mem_type;
 	/** @devmem: the VRAM as device-private pages */
 	struct xe_svm_devmem devmem;
 	/**
@@ -84,6 +87,13 @@ struct xe_svm_emu_device {
 	unsigned int num_tiles;
 	/** @tiles: the virtual tiles */
 	struct xe_svm_emu_tile tiles[XE_SVM_EMU_MAX_TILES];
+	/**
+	 * @ttm: the memory manager of every tile's VRAM, which SVM
+	 * allocations and buffer objects share
+	 */
+	struct ttm_device ttm;
+	/** @vma_manager: what TTM insists on; no object has an mmap offset */
+	struct drm_vma_offset_manager vma_manager;
 	/** @fail_copy_to_vram: test hook, fail the next this many copies to VRAM */
 	atomic_t fail_copy_to_vram;
 	/** @fail_copy_to_ram: test hook, fail the next this many copies from VRAM */

@@ -388,6 +388,21 @@ struct xe_svm_emu_tile_stats {
 	 * migrated by someone else at the same time (and were retried)
 	 */
 	__u64 cpu_fault_races;
+	/**
+	 * @evictions: out, SVM allocations TTM evicted from the tile's VRAM
+	 * (to make room, or to suspend)
+	 */
+	__u64 evictions;
+	/**
+	 * @evict_failures: out, evictions of SVM allocations that gave up,
+	 * leaving the data in VRAM
+	 */
+	__u64 evict_failures;
+	/**
+	 * @vram_bytes_used: out, bytes of the tile's VRAM TTM has handed out:
+	 * SVM allocations and buffer objects
+	 */
+	__u64 vram_bytes_used;
 	/** @reserved: in, MBZ */
 	__u64 reserved[2];
 };
