@@ -21,7 +21,6 @@
 
 #include "lib/emu.h"
 
-#define EMU_PARAMS "/sys/module/xe_svm_emu/parameters/"
 
 /* The config-query flags the emulated device reports. */
 #define EMU_CONFIG_FLAGS DRM_XE_QUERY_CONFIG_FLAG_HAS_CPU_ADDR_MIRROR

@@ -68,7 +68,6 @@
 #define SNAP_SYS	XE_SVM_EMU_SNAP_MAPPED
 #define SNAP_VRAM	(XE_SVM_EMU_SNAP_MAPPED | XE_SVM_EMU_SNAP_VRAM)
 
-#define EMU_PARAMS	"/sys/module/xe_svm_emu/parameters/"
 #define HUGETLBFS_FREE	"/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
 
 static const char *const fail_knobs[] = {
@@ -2122,25 +2121,6 @@ static void test_vm_destroy_in_vram(void)
 	close(fd2);
 }
 
-static int load_module(int kofd, const char *params)
-{
-	return syscall(SYS_finit_module, kofd, params, 0);
-}
-
-/* delete_module, retried while a released file may still hold the module. */
-static int unload_module(void)
-{
-	unsigned int i;
-	int r;
-
-	for (i = 0;; i++) {
-		r = syscall(SYS_delete_module, "xe_svm_emu", O_NONBLOCK);
-		if (!r || (errno != EAGAIN && errno != EBUSY) || i == 100)
-			return r;
-		usleep(100 * 1000);
-	}
-}
-
 struct unload_ctx {
 	uint64_t in_use0;
 	struct emu_pipes pp;
@@ -2196,44 +2176,13 @@ static void unload_worker(void *arg)
 	svmt_assert_eq_u64(emu_vram_in_use(vm.fd, 0), u.in_use0 + PAGES(size + SZ_2M));
 	emu_vm_close(&vm);
 
-	svmt_assert_ok(unload_module());
+	svmt_assert_ok(emu_module_unload());
 	svmt_assert(stat(EMU_DEV, &st) != 0);
 	emu_assert_linear(p, half, V1, S1);
 	emu_assert_linear(&p[half], half, V3, S3);
 	emu_send_byte(u.pp.to_child[1]);
 	emu_wait_ok(child);
 	svmt_assert_ok(munmap(p, size));
-}
-
-/* xe_svm_emu as it is loaded now, and its .ko to load it again. */
-struct emu_module {
-	int kofd;
-	long long tiles, vram_mb;
-	char params[64];	/* the parameters it is loaded with */
-};
-
-/*
- * Reloading the module needs its .ko (XE_SVM_EMU_KO), root, and
- * xe_svm_emu loaded as a module: skips the subtest otherwise. Opens no
- * device file.
- */
-static void module_get(struct emu_module *m)
-{
-	const char *ko = getenv("XE_SVM_EMU_KO");
-
-	if (!ko)
-		svmt_skip("XE_SVM_EMU_KO (path of xe_svm_emu.ko) is not set");
-	if (geteuid() != 0)
-		svmt_skip("needs root to unload and reload xe_svm_emu");
-	m->tiles = svmt_read_ll(EMU_PARAMS "tiles");
-	m->vram_mb = svmt_read_ll(EMU_PARAMS "vram_mb");
-	if (m->tiles < 1 || m->vram_mb < 1)
-		svmt_skip("xe_svm_emu is not loaded as a module");
-	snprintf(m->params, sizeof(m->params), "tiles=%lld vram_mb=%lld", m->tiles,
-		 m->vram_mb);
-	m->kofd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (m->kofd < 0)
-		svmt_fail(__FILE__, __LINE__, "open %s: %s", ko, strerror(errno));
 }
 
 /*
@@ -2301,7 +2250,7 @@ static void unload_dead_worker(void *arg)
 	else
 		emu_fail_next("fail_copy_to_ram", 1000000);
 	emu_vm_close(&vm);
-	svmt_assert_ok(unload_module());
+	svmt_assert_ok(emu_module_unload());
 	svmt_assert(stat(EMU_DEV, &st) != 0);
 
 	/* What could not be copied came back zeroed; the rest is intact. */
@@ -2326,11 +2275,11 @@ static void run_unload_worker(void (*worker)(void *), void *arg)
 	int status;
 	pid_t w;
 
-	module_get(&m);
+	emu_module_get(&m);
 	w = emu_fork(worker, arg);
 	svmt_assert_eq_u64(waitpid(w, &status, 0), w);
 	if (stat(EMU_DEV, &st) != 0) {
-		svmt_assert_ok(load_module(m.kofd, m.params));
+		svmt_assert_ok(emu_module_load(m.kofd, m.params));
 		reloaded = true;
 	}
 	close(m.kofd);
@@ -3371,32 +3320,6 @@ static void ovs_worker(void *arg)
 }
 
 /*
- * The wait status of child @pid, killed if it runs for more than @secs
- * seconds: whatever it does, the caller gets to reload the module. -1 if
- * it cannot be waited for.
- */
-static int wait_or_kill(pid_t pid, double secs)
-{
-	double end = now_s() + secs;
-	int status;
-	pid_t w;
-
-	for (;;) {
-		w = waitpid(pid, &status, WNOHANG);
-		if (w == pid)
-			return status;
-		if (w < 0 && errno != EINTR)
-			return -1;
-		if (now_s() > end) {
-			svmt_info("process %d still runs after %.0f s: killed", (int)pid, secs);
-			kill(pid, SIGKILL);
-			return waitpid(pid, &status, 0) == pid ? status : -1;
-		}
-		usleep(50 * 1000);
-	}
-}
-
-/*
  * More GPU memory in use than there is VRAM: with the module reloaded
  * with 4 MiB of VRAM on one tile, a process GPU-reads 24 MiB of 2 MiB
  * ranges. Every range migrates; once VRAM is full, TTM evicts the least
@@ -3410,36 +3333,9 @@ static int wait_or_kill(pid_t pid, double secs)
 static void test_oversubscribe(void)
 {
 	struct emu_module m;
-	int status, err = 0;
-	struct stat st;
-	pid_t w;
 
-	module_get(&m);
-	/* No device file is open here: only the unload can fail. */
-	svmt_assert_ok(unload_module());
-	if (load_module(m.kofd, OVS_PARAMS)) {
-		err = errno;
-		svmt_assert_ok(load_module(m.kofd, m.params));
-		svmt_fail(__FILE__, __LINE__, "load xe_svm_emu with %s: %s", OVS_PARAMS,
-			  strerror(err));
-	}
-
-	w = emu_fork(ovs_worker, NULL);
-	status = wait_or_kill(w, OVS_WORKER_S);
-
-	/* Back to the original parameters, so that the programs after this one find them. */
-	if (unload_module())
-		err = errno;
-	else if (load_module(m.kofd, m.params))
-		err = errno;
-	close(m.kofd);
-	if (err)
-		svmt_fail(__FILE__, __LINE__, "reload xe_svm_emu with %s: %s%s", m.params,
-			  strerror(err), stat(EMU_DEV, &st) ? " (no device now)" : "");
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		svmt_fail(__FILE__, __LINE__, "the oversubscribing process failed (status 0x%x)",
-			  status);
-
+	emu_module_get(&m);
+	emu_run_with_params(&m, OVS_PARAMS, ovs_worker, NULL, OVS_WORKER_S);
 	check_fresh_module(&m);
 }
 

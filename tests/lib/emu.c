@@ -4,12 +4,18 @@
  *
  * Helpers for the emulated SVM device, see emu.h.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "emu.h"
@@ -968,4 +974,107 @@ int __emu_prefetch(int fd, uint32_t vm, uint64_t addr, uint64_t range, uint32_t 
 
 	op.prefetch_mem_region_instance = region;
 	return __emu_bind_ops(fd, vm, &op, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Reloading the module with other parameters */
+
+int emu_module_load(int kofd, const char *params)
+{
+	return syscall(SYS_finit_module, kofd, params, 0);
+}
+
+int emu_module_unload(void)
+{
+	unsigned int i;
+	int r;
+
+	/* Retried while a released file may still hold the module. */
+	for (i = 0;; i++) {
+		r = syscall(SYS_delete_module, "xe_svm_emu", O_NONBLOCK);
+		if (!r || (errno != EAGAIN && errno != EBUSY) || i == 100)
+			return r;
+		usleep(100 * 1000);
+	}
+}
+
+void emu_module_get(struct emu_module *m)
+{
+	const char *ko = getenv("XE_SVM_EMU_KO");
+
+	if (!ko)
+		svmt_skip("XE_SVM_EMU_KO (path of xe_svm_emu.ko) is not set");
+	if (geteuid() != 0)
+		svmt_skip("needs root to unload and reload xe_svm_emu");
+	m->tiles = svmt_read_ll(EMU_PARAMS "tiles");
+	m->vram_mb = svmt_read_ll(EMU_PARAMS "vram_mb");
+	if (m->tiles < 1 || m->vram_mb < 1)
+		svmt_skip("xe_svm_emu is not loaded as a module");
+	snprintf(m->params, sizeof(m->params), "tiles=%lld vram_mb=%lld", m->tiles,
+		 m->vram_mb);
+	m->kofd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (m->kofd < 0)
+		svmt_fail(__FILE__, __LINE__, "open %s: %s", ko, strerror(errno));
+}
+
+static double emu_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int emu_wait_or_kill(pid_t pid, double secs)
+{
+	double end = emu_now_s() + secs;
+	int status;
+	pid_t w;
+
+	for (;;) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			return status;
+		if (w < 0 && errno != EINTR)
+			return -1;
+		if (emu_now_s() > end) {
+			svmt_info("process %d still runs after %.0f s: killed", (int)pid, secs);
+			kill(pid, SIGKILL);
+			return waitpid(pid, &status, 0) == pid ? status : -1;
+		}
+		usleep(50 * 1000);
+	}
+}
+
+void emu_run_with_params(struct emu_module *m, const char *params,
+			 void (*worker)(void *), void *arg, double secs)
+{
+	int status, err = 0;
+	struct stat st;
+	pid_t w;
+
+	/* No device file is open here: only the unload can fail. */
+	svmt_assert_ok(emu_module_unload());
+	if (emu_module_load(m->kofd, params)) {
+		err = errno;
+		svmt_assert_ok(emu_module_load(m->kofd, m->params));
+		svmt_fail(__FILE__, __LINE__, "load xe_svm_emu with %s: %s", params,
+			  strerror(err));
+	}
+
+	w = emu_fork(worker, arg);
+	status = emu_wait_or_kill(w, secs);
+
+	/* Back to the original parameters, so that the programs after this one find them. */
+	if (emu_module_unload())
+		err = errno;
+	else if (emu_module_load(m->kofd, m->params))
+		err = errno;
+	close(m->kofd);
+	if (err)
+		svmt_fail(__FILE__, __LINE__, "reload xe_svm_emu with %s: %s%s", m->params,
+			  strerror(err), stat(EMU_DEV, &st) ? " (no device now)" : "");
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		svmt_fail(__FILE__, __LINE__, "the process run with %s failed (status 0x%x)",
+			  params, status);
 }

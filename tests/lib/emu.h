@@ -26,6 +26,8 @@
 #include "svmtest.h"
 
 #define EMU_DEV		"/dev/xe_svm_emu"
+/* The module parameters of xe_svm_emu */
+#define EMU_PARAMS	"/sys/module/xe_svm_emu/parameters/"
 
 #define SZ_4K		0x1000UL
 #define SZ_64K		0x10000UL
@@ -341,5 +343,34 @@ struct emu_pipes {
 void emu_pipes_init(struct emu_pipes *pp);
 void emu_send_byte(int fd);
 void emu_recv_byte(int fd);
+
+/*
+ * Reloading xe_svm_emu with other parameters (root, XE_SVM_EMU_KO the
+ * path of its .ko, and the module loaded as a module).
+ */
+struct emu_module {
+	int kofd;		/* the .ko, open */
+	long long tiles, vram_mb;
+	char params[64];	/* the parameters it is loaded with now */
+};
+
+/* finit_module / delete_module of xe_svm_emu: 0 or -1 with errno. */
+int emu_module_load(int kofd, const char *params);
+int emu_module_unload(void);
+/* The module as loaded now, and its .ko; skips if it cannot be reloaded. */
+void emu_module_get(struct emu_module *m);
+/*
+ * The wait status of child @pid, killed if it runs for more than @secs
+ * seconds; -1 if it cannot be waited for.
+ */
+int emu_wait_or_kill(pid_t pid, double secs);
+/*
+ * Reload the module with @params, run @worker(@arg) in a child process
+ * (killed after @secs seconds), then reload it with @m's parameters
+ * whatever happened (closing @m's .ko), so that the programs after this
+ * one find the device; fails if the worker or a reload failed.
+ */
+void emu_run_with_params(struct emu_module *m, const char *params,
+			 void (*worker)(void *), void *arg, double secs);
 
 #endif
