@@ -292,6 +292,8 @@ static struct xe_svm_devmem_alloc *xe_svm_emu_vram_alloc(struct xe_svm_devmem *d
 	struct xe_svm_emu_vram *vram;
 	int err;
 
+	if (atomic_read(&xe_svm_emu->suspended))
+		return ERR_PTR(-ENOSPC);
 	vram = kzalloc(sizeof(*vram), GFP_KERNEL);
 	if (!vram)
 		return ERR_PTR(-ENOMEM);
@@ -305,6 +307,17 @@ static struct xe_svm_devmem_alloc *xe_svm_emu_vram_alloc(struct xe_svm_devmem *d
 				   xe_svm_emu_vram_destroy);
 	if (err)
 		return ERR_PTR(err == -ENOMEM ? -ENOMEM : -ENOSPC);
+	/*
+	 * A suspend that began meanwhile may have emptied VRAM before this
+	 * object reached TTM's LRU: give the VRAM back. (One that began
+	 * later finds the object and waits for it.)
+	 */
+	smp_mb();
+	if (atomic_read(&xe_svm_emu->suspended)) {
+		ttm_bo_unreserve(&vram->tbo);
+		ttm_bo_put(&vram->tbo);
+		return ERR_PTR(-ENOSPC);
+	}
 	vram->alloc.offset = (u64)vram->tbo.resource->start << PAGE_SHIFT;
 
 	return &vram->alloc;
@@ -2294,6 +2307,46 @@ static int xe_svm_emu_fail_vram_alloc_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(xe_svm_emu_fail_vram_alloc_fops, xe_svm_emu_fail_vram_alloc_get,
 			 xe_svm_emu_fail_vram_alloc_set, "%llu\n");
 
+/*
+ * System suspend, as a discrete GPU's driver does it: writing 1 evicts
+ * every object in VRAM through TTM (SVM allocations go back to the
+ * processes' system memory) and keeps VRAM closed to SVM until 0 is
+ * written (resume). Fails, still suspended, if something would not leave.
+ */
+static int xe_svm_emu_suspend_get(void *data, u64 *val)
+{
+	struct xe_svm_emu_device *emu = data;
+
+	*val = atomic_read(&emu->suspended);
+	return 0;
+}
+
+static int xe_svm_emu_suspend_set(void *data, u64 val)
+{
+	struct xe_svm_emu_device *emu = data;
+	unsigned int i;
+	int err;
+
+	if (val > 1)
+		return -EINVAL;
+	atomic_set(&emu->suspended, val);
+	if (!val)
+		return 0;
+	/* Pairs with the check after an allocation reached the LRU. */
+	smp_mb();
+	for (i = 0; i < emu->num_tiles; i++) {
+		err = ttm_resource_manager_evict_all(&emu->ttm,
+						     ttm_manager_type(&emu->ttm,
+								      emu->tiles[i].mem_type));
+		if (err)
+			return err;
+	}
+
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(xe_svm_emu_suspend_fops, xe_svm_emu_suspend_get,
+			 xe_svm_emu_suspend_set, "%llu\n");
+
 static void xe_svm_emu_debugfs_init(struct xe_svm_emu_device *emu)
 {
 	xe_svm_emu_debugfs_root = debugfs_create_dir("xe_svm_emu", NULL);
@@ -2306,6 +2359,8 @@ static void xe_svm_emu_debugfs_init(struct xe_svm_emu_device *emu)
 	debugfs_create_atomic_t("wedged", 0600, xe_svm_emu_debugfs_root, &emu->wedged);
 	debugfs_create_atomic_t("vram_map_64k", 0600, xe_svm_emu_debugfs_root,
 				&emu->vram_map_64k);
+	debugfs_create_file_unsafe("suspend", 0600, xe_svm_emu_debugfs_root, emu,
+				   &xe_svm_emu_suspend_fops);
 }
 
 static int __init xe_svm_emu_init(void)

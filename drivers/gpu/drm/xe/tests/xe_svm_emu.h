@@ -109,6 +109,11 @@ struct xe_svm_emu_device {
 	 * (&xe_svm.devmem_map_min); their binds refuse anything smaller
 	 */
 	atomic_t vram_map_64k;
+	/**
+	 * @suspended: test hook, non-zero while the device is suspended:
+	 * VRAM was emptied through TTM and takes no SVM allocation
+	 */
+	atomic_t suspended;
 	/** @files_opened: numbers the open files, for unique debugfs names */
 	atomic_t files_opened;
 	/**
