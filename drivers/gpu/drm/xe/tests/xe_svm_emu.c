@@ -2222,7 +2222,7 @@ static int xe_svm_emu_check_params(void)
  * back to system memory first, in whatever process maps it.
  */
 static void xe_svm_emu_tile_fini(struct xe_svm_emu_device *emu,
-				  struct xe_svm_emu_tile *tile)
+				 struct xe_svm_emu_tile *tile)
 {
 	unsigned long i;
 
