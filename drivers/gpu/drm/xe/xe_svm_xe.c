@@ -28,12 +28,14 @@
 #include <drm/drm_print.h>
 #include <kunit/static_stub.h>
 
+#include "xe_bo.h"
 #include "xe_device.h"
 #include "xe_gt_tlb_invalidation.h"
 #include "xe_migrate.h"
 #include "xe_pat.h"
 #include "xe_pm.h"
 #include "xe_pt.h"
+#include "xe_res_cursor.h"
 #include "xe_sriov.h"
 #include "xe_svm.h"
 #include "xe_svm_attr.h"
@@ -1589,20 +1591,161 @@ static bool svmxe_devmem_dead(struct xe_svm_devmem *dm)
 	return xe_device_wedged(xe) || drm_dev_is_unplugged(&xe->drm);
 }
 
+/*
+ * SVM VRAM as buffer objects: each allocation is a kernel object in the
+ * tile's VRAM (XE_BO_FLAG_SVM), one naturally aligned block of the TTM
+ * VRAM manager, so that TTM counts it like any other (usage, the
+ * CPU-visible part, the D3cold threshold) and evicts it, under pressure
+ * and on suspend, through xe_svm_xe_bo_move(). The allocation the SVM
+ * core sees is embedded in the object (&xe_bo.svm_alloc) and lives as
+ * long as it. The object stays locked until its pages are installed
+ * (svmxe_vram_ready()); its last device page freed, the core drops the
+ * reference it was created with (svmxe_vram_free()).
+ */
+
+/* Seams around the buffer objects, which KUnit replaces */
+static struct xe_bo *svmxe_vram_bo_create(struct xe_tile *tile, u64 size)
+{
+	u32 flags = XE_BO_FLAG_VRAM_IF_DGFX(tile) | XE_BO_FLAG_SVM;
+
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_vram_bo_create, tile, size);
+
+	/* The size is the manager's minimum block: one aligned block. */
+	if (size >= SZ_2M)
+		flags |= XE_BO_FLAG_NEEDS_2M;
+	else if (size >= SZ_64K)
+		flags |= XE_BO_FLAG_NEEDS_64K;
+
+	return xe_bo_create_locked(tile_to_xe(tile), tile, NULL, size,
+				   ttm_bo_type_kernel, flags);
+}
+
+/* The VRAM offset of @bo, or U64_MAX if it is not one contiguous block */
+static u64 svmxe_vram_bo_offset(struct xe_bo *bo)
+{
+	struct xe_res_cursor cur;
+
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_vram_bo_offset, bo);
+
+	xe_res_first(bo->ttm.resource, 0, bo->size, &cur);
+	return cur.size == bo->size ? cur.start : U64_MAX;
+}
+
+static void svmxe_vram_bo_unlock(struct xe_bo *bo)
+{
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_vram_bo_unlock, bo);
+
+	xe_bo_unlock(bo);
+}
+
+static void svmxe_vram_bo_put(struct xe_bo *bo)
+{
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_vram_bo_put, bo);
+
+	xe_bo_put(bo);
+}
+
+static int svmxe_alloc_evict(struct xe_svm_devmem_alloc *alloc)
+{
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_alloc_evict, alloc);
+
+	return xe_svm_devmem_alloc_evict(alloc);
+}
+
+static void svmxe_bo_move_null(struct xe_bo *bo, struct ttm_resource *new_mem)
+{
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_bo_move_null, bo, new_mem);
+
+	ttm_bo_move_null(&bo->ttm, new_mem);
+}
+
+/* &xe_svm_devmem_ops.vram_alloc */
+static struct xe_svm_devmem_alloc *svmxe_vram_alloc(struct xe_svm_devmem *dm, u64 size)
+{
+	struct xe_bo *bo;
+	u64 offset;
+
+	bo = svmxe_vram_bo_create(to_svmxe_devmem(dm)->tile, size);
+	if (IS_ERR(bo))
+		return ERR_PTR(PTR_ERR(bo) == -ENOMEM ? -ENOMEM : -ENOSPC);
+
+	offset = svmxe_vram_bo_offset(bo);
+	if (offset == U64_MAX) {
+		svmxe_vram_bo_unlock(bo);
+		svmxe_vram_bo_put(bo);
+		return ERR_PTR(-ENOSPC);
+	}
+	bo->svm_alloc.offset = offset;
+
+	return &bo->svm_alloc;
+}
+
+/* &xe_svm_devmem_ops.vram_ready: evictable from now on */
+static void svmxe_vram_ready(struct xe_svm_devmem_alloc *alloc)
+{
+	svmxe_vram_bo_unlock(container_of(alloc, struct xe_bo, svm_alloc));
+}
+
+/* &xe_svm_devmem_ops.vram_free: the reference the object was created with */
+static void svmxe_vram_free(struct xe_svm_devmem_alloc *alloc)
+{
+	svmxe_vram_bo_put(container_of(alloc, struct xe_bo, svm_alloc));
+}
+
+/**
+ * xe_svm_xe_bo_move() - move an SVM VRAM object
+ * @bo: the object, with XE_BO_FLAG_SVM
+ * @new_mem: where TTM moves it
+ *
+ * xe_bo_move() hands SVM's objects here. Creation places one in VRAM
+ * with nothing to copy: the migration that made it fills it. Leaving
+ * VRAM (TTM making room for another object or allocation, or emptying
+ * VRAM for suspend) moves its pages back to system memory in the
+ * processes that own them (xe_svm_devmem_alloc_evict(), which zaps
+ * their GPU mappings through the processes' notifiers); its new
+ * placement holds nothing, and the object is freed when the core drops
+ * its reference.
+ *
+ * Context: process context, the object's dma-resv held; may sleep. The
+ * caller may hold the mmap lock of a process whose GPU fault needs the
+ * room, never an SVM notifier lock.
+ * Return: 0, or the error of the eviction, the object then left where
+ * it is with its data.
+ */
+int xe_svm_xe_bo_move(struct xe_bo *bo, struct ttm_resource *new_mem)
+{
+	struct ttm_resource *old_mem = bo->ttm.resource;
+	int err;
+
+	dma_resv_assert_held(bo->ttm.base.resv);
+	might_sleep();
+
+	if (old_mem && mem_type_is_vram(old_mem->mem_type) &&
+	    !mem_type_is_vram(new_mem->mem_type)) {
+		err = svmxe_alloc_evict(&bo->svm_alloc);
+		if (err)
+			return err;
+	}
+	svmxe_bo_move_null(bo, new_mem);
+
+	return 0;
+}
+
 static const struct xe_svm_devmem_ops svmxe_devmem_ops = {
 	.copy = svmxe_devmem_copy,
 	.dead = svmxe_devmem_dead,
+	.vram_alloc = svmxe_vram_alloc,
+	.vram_ready = svmxe_vram_ready,
+	.vram_free = svmxe_vram_free,
 };
 
 /* Seams of the regions' setup and teardown, which need real pages */
-static int svmxe_devmem_init(struct svmxe_devmem *sdm, struct gpu_buddy *buddy,
-			     struct mutex *buddy_lock, u64 size, u64 dpa_base,
+static int svmxe_devmem_init(struct svmxe_devmem *sdm, u64 size, u64 dpa_base,
 			     void *owner)
 {
-	KUNIT_STATIC_STUB_REDIRECT(svmxe_devmem_init, sdm, buddy, buddy_lock,
-				   size, dpa_base, owner);
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_devmem_init, sdm, size, dpa_base, owner);
 
-	return xe_svm_devmem_init(&sdm->dm, &svmxe_devmem_ops, buddy, buddy_lock,
+	return xe_svm_devmem_init(&sdm->dm, &svmxe_devmem_ops, NULL, NULL,
 				  size, dpa_base, owner, sdm->name,
 				  dev_to_node(tile_to_xe(sdm->tile)->drm.dev));
 }
@@ -1656,8 +1799,7 @@ static int svmxe_tile_devmem_init(struct xe_tile *tile)
 	snprintf(sdm->name, sizeof(sdm->name), "xe-svm %s tile%u",
 		 dev_name(xe->drm.dev), tile->id);
 
-	err = svmxe_devmem_init(sdm, &mgr->mm, &mgr->lock, mgr->mm.size,
-				tile->mem.vram.dpa_base, xe);
+	err = svmxe_devmem_init(sdm, mgr->mm.size, tile->mem.vram.dpa_base, xe);
 	if (err)
 		goto err_free;
 
@@ -1686,8 +1828,9 @@ static void svmxe_device_fini_action(void *arg)
  * xe_svm_xe_device_init() - make the VRAM of each tile available to SVM
  * @xe: the device, probed up to its copy engines and not yet registered
  *
- * Each tile with VRAM gets a device-memory region over the buddy allocator
- * of its TTM VRAM manager, under that manager's lock, with @xe as the
+ * Each tile with VRAM gets a device-memory region as large as its TTM
+ * VRAM manager, whose allocations are buffer objects of that manager
+ * (see xe_svm_xe_bo_move()), with @xe as the
  * owner of its pages (every VM of @xe maps them directly) and xe_migrate
  * as its copy engine; see &xe_tile.svm_devmem. SVM is optional: a tile
  * whose region cannot be set up is logged and left without one, and GPU

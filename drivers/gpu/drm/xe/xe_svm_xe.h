@@ -16,6 +16,8 @@ struct drm_device;
 struct drm_file;
 struct drm_xe_vm_bind_op;
 struct sg_table;
+struct ttm_resource;
+struct xe_bo;
 struct xe_device;
 struct xe_tile;
 struct xe_vm;
@@ -35,6 +37,7 @@ bool xe_svm_xe_can_mirror(struct xe_device *xe);
 void xe_svm_xe_device_init(struct xe_device *xe);
 void xe_svm_xe_device_fini(struct xe_device *xe);
 bool xe_svm_xe_vram_in_use(struct xe_device *xe);
+int xe_svm_xe_bo_move(struct xe_bo *bo, struct ttm_resource *new_mem);
 u64 xe_svm_xe_query_config_flags(struct xe_device *xe);
 int xe_svm_xe_check_vm_create(struct xe_device *xe, u32 flags);
 int xe_svm_xe_vm_init(struct xe_vm *vm, u32 flags);
@@ -84,6 +87,11 @@ static inline void xe_svm_xe_device_fini(struct xe_device *xe)
 static inline bool xe_svm_xe_vram_in_use(struct xe_device *xe)
 {
 	return false;
+}
+
+static inline int xe_svm_xe_bo_move(struct xe_bo *bo, struct ttm_resource *new_mem)
+{
+	return -ENODEV;
 }
 
 static inline u64 xe_svm_xe_query_config_flags(struct xe_device *xe)

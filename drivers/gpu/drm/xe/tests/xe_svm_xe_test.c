@@ -164,10 +164,19 @@ struct svmxe_test {
 	struct xe_migrate *svm_migrate;
 	int devmem_init_ret;
 	struct svmxe_devmem *devmem_init_sdm, *devmem_fini_sdm;
-	struct gpu_buddy *devmem_buddy;
-	struct mutex *devmem_lock;	/* the buddy lock it was given */
 	u64 devmem_size, devmem_dpa;
 	void *devmem_owner;
+
+	/* SVM VRAM objects: svmxe_vram_bo_*(), svmxe_alloc_evict(), move_null */
+	struct xe_bo *bo_create_ret;	/* what svmxe_vram_bo_create() returns */
+	struct xe_tile *bo_create_tile;
+	u64 bo_create_size;
+	unsigned int bo_creates, bo_unlocks, bo_puts, evicts, move_nulls;
+	u64 bo_offset;			/* what svmxe_vram_bo_offset() returns */
+	struct xe_bo *bo_last;		/* the object of the last unlock or put */
+	struct xe_svm_devmem_alloc *evict_alloc;
+	int evict_ret;
+	struct ttm_resource *move_null_mem;
 };
 
 static struct svmxe_test *svmxe_test_ctx(void)
@@ -672,17 +681,13 @@ static struct dma_fence *svmxe_test_migrate_clear(struct xe_tile *tile,
 	return svmxe_test_request(&r);
 }
 
-static int svmxe_test_devmem_init(struct svmxe_devmem *sdm,
-				  struct gpu_buddy *buddy,
-				  struct mutex *buddy_lock, u64 size,
+static int svmxe_test_devmem_init(struct svmxe_devmem *sdm, u64 size,
 				  u64 dpa_base, void *owner)
 {
 	struct svmxe_test *ctx = svmxe_test_ctx();
 
 	ctx->devmem_inits++;
 	ctx->devmem_init_sdm = sdm;
-	ctx->devmem_buddy = buddy;
-	ctx->devmem_lock = buddy_lock;
 	ctx->devmem_size = size;
 	ctx->devmem_dpa = dpa_base;
 	ctx->devmem_owner = owner;
@@ -696,6 +701,54 @@ static void svmxe_test_devmem_fini(struct svmxe_devmem *sdm)
 
 	ctx->devmem_finis++;
 	ctx->devmem_fini_sdm = sdm;
+}
+
+static struct xe_bo *svmxe_test_vram_bo_create(struct xe_tile *tile, u64 size)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+
+	ctx->bo_creates++;
+	ctx->bo_create_tile = tile;
+	ctx->bo_create_size = size;
+	return ctx->bo_create_ret;
+}
+
+static u64 svmxe_test_vram_bo_offset(struct xe_bo *bo)
+{
+	return svmxe_test_ctx()->bo_offset;
+}
+
+static void svmxe_test_vram_bo_unlock(struct xe_bo *bo)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+
+	ctx->bo_unlocks++;
+	ctx->bo_last = bo;
+}
+
+static void svmxe_test_vram_bo_put(struct xe_bo *bo)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+
+	ctx->bo_puts++;
+	ctx->bo_last = bo;
+}
+
+static int svmxe_test_alloc_evict(struct xe_svm_devmem_alloc *alloc)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+
+	ctx->evicts++;
+	ctx->evict_alloc = alloc;
+	return ctx->evict_ret;
+}
+
+static void svmxe_test_bo_move_null(struct xe_bo *bo, struct ttm_resource *new_mem)
+{
+	struct svmxe_test *ctx = svmxe_test_ctx();
+
+	ctx->move_nulls++;
+	ctx->move_null_mem = new_mem;
 }
 
 static struct xe_migrate *svmxe_test_migrate_create(struct xe_tile *tile)
@@ -814,6 +867,12 @@ static int svmxe_test_init(struct kunit *test)
 	kunit_activate_static_stub(test, svmxe_devmem_init, svmxe_test_devmem_init);
 	kunit_activate_static_stub(test, svmxe_devmem_fini, svmxe_test_devmem_fini);
 	kunit_activate_static_stub(test, svmxe_migrate_create, svmxe_test_migrate_create);
+	kunit_activate_static_stub(test, svmxe_vram_bo_create, svmxe_test_vram_bo_create);
+	kunit_activate_static_stub(test, svmxe_vram_bo_offset, svmxe_test_vram_bo_offset);
+	kunit_activate_static_stub(test, svmxe_vram_bo_unlock, svmxe_test_vram_bo_unlock);
+	kunit_activate_static_stub(test, svmxe_vram_bo_put, svmxe_test_vram_bo_put);
+	kunit_activate_static_stub(test, svmxe_alloc_evict, svmxe_test_alloc_evict);
+	kunit_activate_static_stub(test, svmxe_bo_move_null, svmxe_test_bo_move_null);
 	/* a migrate context is only compared, never used: any distinct address */
 	ctx->svm_migrate = kunit_kzalloc(test, 1, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx->svm_migrate);
@@ -2393,8 +2452,7 @@ static void svmxe_device_devmem_test(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, t1->svm_devmem);
 	KUNIT_EXPECT_PTR_EQ(test, &ctx->devmem_init_sdm->dm, t0->svm_devmem);
 	KUNIT_EXPECT_PTR_EQ(test, ctx->devmem_init_sdm->tile, t0);
-	KUNIT_EXPECT_PTR_EQ(test, ctx->devmem_buddy, &mgr->mm);
-	KUNIT_EXPECT_PTR_EQ(test, ctx->devmem_lock, &mgr->lock);
+	/* as large as the VRAM manager, which hands out its allocations */
 	KUNIT_EXPECT_EQ(test, ctx->devmem_size, SZ_1G);
 	KUNIT_EXPECT_EQ(test, ctx->devmem_dpa, SZ_4G);
 	KUNIT_EXPECT_PTR_EQ(test, ctx->devmem_owner, (void *)xe);
@@ -3043,6 +3101,130 @@ static void svmxe_devmem_dead_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, svmxe_devmem_ops.dead(&sdm.dm));
 	ctx->xe->drm.unplugged = false;
 	KUNIT_EXPECT_FALSE(test, svmxe_devmem_ops.dead(&sdm.dm));
+}
+
+/*
+ * SVM VRAM is a buffer object of the tile's VRAM manager: an allocation
+ * is one object of the range's size on the region's tile, its offset the
+ * object's; what the manager cannot place (or places in pieces) is
+ * -ENOSPC, which the core turns into a fall back to system memory, and
+ * a piecewise object goes back at once. The object stays locked until
+ * the core says its pages are installed; the core's last reference puts
+ * it.
+ */
+static void svmxe_vram_alloc_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct svmxe_devmem sdm = { .tile = xe_device_get_root_tile(ctx->xe) };
+	struct xe_svm_devmem_alloc *alloc;
+	struct xe_bo *bo;
+
+	bo = kunit_kzalloc(test, sizeof(*bo), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bo);
+
+	ctx->bo_create_ret = bo;
+	ctx->bo_offset = 3 * SZ_2M;
+	alloc = svmxe_devmem_ops.vram_alloc(&sdm.dm, SZ_2M);
+	KUNIT_ASSERT_PTR_EQ(test, alloc, &bo->svm_alloc);
+	KUNIT_EXPECT_EQ(test, ctx->bo_creates, 1);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->bo_create_tile, sdm.tile);
+	KUNIT_EXPECT_EQ(test, ctx->bo_create_size, SZ_2M);
+	KUNIT_EXPECT_EQ(test, alloc->offset, 3 * SZ_2M);
+	KUNIT_EXPECT_EQ(test, ctx->bo_unlocks, 0);
+	KUNIT_EXPECT_EQ(test, ctx->bo_puts, 0);
+
+	svmxe_devmem_ops.vram_ready(alloc);
+	KUNIT_EXPECT_EQ(test, ctx->bo_unlocks, 1);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->bo_last, bo);
+	KUNIT_EXPECT_EQ(test, ctx->bo_puts, 0);
+	svmxe_devmem_ops.vram_free(alloc);
+	KUNIT_EXPECT_EQ(test, ctx->bo_puts, 1);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->bo_last, bo);
+
+	/* placed in pieces: unlocked, put, refused */
+	ctx->bo_offset = U64_MAX;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(svmxe_devmem_ops.vram_alloc(&sdm.dm, SZ_64K)), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, ctx->bo_unlocks, 2);
+	KUNIT_EXPECT_EQ(test, ctx->bo_puts, 2);
+
+	/* the manager's errors: out of memory stays, the rest is no room */
+	ctx->bo_create_ret = ERR_PTR(-ENOMEM);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(svmxe_devmem_ops.vram_alloc(&sdm.dm, SZ_4K)), -ENOMEM);
+	ctx->bo_create_ret = ERR_PTR(-ENOSPC);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(svmxe_devmem_ops.vram_alloc(&sdm.dm, SZ_4K)), -ENOSPC);
+	ctx->bo_create_ret = ERR_PTR(-EINTR);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(svmxe_devmem_ops.vram_alloc(&sdm.dm, SZ_4K)), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, ctx->bo_creates, 5);
+	KUNIT_EXPECT_EQ(test, ctx->bo_unlocks, 2);
+	KUNIT_EXPECT_EQ(test, ctx->bo_puts, 2);
+}
+
+/*
+ * TTM moving an SVM object: xe_bo_move(), the device's move callback,
+ * hands it to xe_svm_xe_bo_move(), as TTM's eviction under pressure and
+ * xe_bo_evict_all() on suspend reach it. Creation places it without a
+ * copy; leaving VRAM evicts its allocation first, and an eviction that
+ * fails leaves the object where it is; no other move evicts.
+ */
+static void svmxe_vram_bo_move_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct ttm_operation_ctx op = { .interruptible = false };
+	struct ttm_resource vram = { .mem_type = XE_PL_VRAM0 };
+	struct ttm_resource vram1 = { .mem_type = XE_PL_VRAM1 };
+	struct ttm_resource sys = { .mem_type = XE_PL_SYSTEM };
+	struct ttm_resource tt = { .mem_type = XE_PL_TT };
+	struct ttm_place hop = {};
+	struct xe_bo *bo;
+
+	bo = kunit_kzalloc(test, sizeof(*bo), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bo);
+	ctx->xe->info.is_dgfx = true;
+	bo->ttm.bdev = &ctx->xe->ttm;
+	bo->ttm.base.resv = &bo->ttm.base._resv;
+	dma_resv_init(bo->ttm.base.resv);
+	bo->flags = XE_BO_FLAG_VRAM0 | XE_BO_FLAG_SVM;
+	KUNIT_ASSERT_EQ(test, dma_resv_lock(bo->ttm.base.resv, NULL), 0);
+
+	/* creation: into VRAM, nothing to evict */
+	KUNIT_EXPECT_EQ(test, xe_ttm_funcs.move(&bo->ttm, false, &op, &vram, &hop), 0);
+	KUNIT_EXPECT_EQ(test, ctx->evicts, 0);
+	KUNIT_EXPECT_EQ(test, ctx->move_nulls, 1);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->move_null_mem, &vram);
+
+	/* evicted to system memory: the allocation leaves first */
+	bo->ttm.resource = &vram;
+	KUNIT_EXPECT_EQ(test, xe_ttm_funcs.move(&bo->ttm, true, &op, &sys, &hop), 0);
+	KUNIT_EXPECT_EQ(test, ctx->evicts, 1);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->evict_alloc, &bo->svm_alloc);
+	KUNIT_EXPECT_EQ(test, ctx->move_nulls, 2);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->move_null_mem, &sys);
+	/* ... or to TT, the same */
+	bo->ttm.resource = &vram1;
+	KUNIT_EXPECT_EQ(test, xe_ttm_funcs.move(&bo->ttm, true, &op, &tt, &hop), 0);
+	KUNIT_EXPECT_EQ(test, ctx->evicts, 2);
+	KUNIT_EXPECT_EQ(test, ctx->move_nulls, 3);
+
+	/* an eviction that gives up: the object stays, the error goes to TTM */
+	ctx->evict_ret = -EBUSY;
+	bo->ttm.resource = &vram;
+	KUNIT_EXPECT_EQ(test, xe_ttm_funcs.move(&bo->ttm, true, &op, &sys, &hop), -EBUSY);
+	KUNIT_EXPECT_EQ(test, ctx->evicts, 3);
+	KUNIT_EXPECT_EQ(test, ctx->move_nulls, 3);
+	ctx->evict_ret = -EIO;
+	KUNIT_EXPECT_EQ(test, xe_ttm_funcs.move(&bo->ttm, true, &op, &sys, &hop), -EIO);
+	KUNIT_EXPECT_EQ(test, ctx->move_nulls, 3);
+	ctx->evict_ret = 0;
+
+	/* between system placements: nothing in VRAM to evict */
+	bo->ttm.resource = &tt;
+	KUNIT_EXPECT_EQ(test, xe_ttm_funcs.move(&bo->ttm, true, &op, &sys, &hop), 0);
+	KUNIT_EXPECT_EQ(test, ctx->evicts, 4);
+	KUNIT_EXPECT_EQ(test, ctx->move_nulls, 4);
+
+	bo->ttm.resource = NULL;
+	dma_resv_unlock(bo->ttm.base.resv);
+	dma_resv_fini(bo->ttm.base.resv);
 }
 
 /*
@@ -3916,6 +4098,8 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_devmem_copy_errors_test),
 	KUNIT_CASE(svmxe_devmem_copy_after_eviction_test),
 	KUNIT_CASE(svmxe_devmem_dead_test),
+	KUNIT_CASE(svmxe_vram_alloc_test),
+	KUNIT_CASE(svmxe_vram_bo_move_test),
 	KUNIT_CASE(svmxe_device_devmem_test),
 	KUNIT_CASE(svmxe_vm_devmem_test),
 	KUNIT_CASE(svmxe_fault_attr_test),
