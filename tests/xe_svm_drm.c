@@ -22,10 +22,17 @@
  * - buffer objects map as shared memory that outlives the handle, and
  *   bound into a VM they are what the GPU reaches there, piece by piece
  *   as later binds cut them, never over mirrored memory the GPU mapped;
- * - the per-GT statistic svm_pagefault_count counts the GPU faults.
+ * - the per-GT statistic svm_pagefault_count counts the GPU faults;
+ * - buffer objects placed in VRAM and SVM compete for it through TTM,
+ *   with VRAM made small by the emulated device's balloon: a new object
+ *   evicts SVM ranges, SVM ranges evict objects (least recently used
+ *   first), an evicted object the GPU touches comes back, evicting in
+ *   turn; every word stays right, and VRAM empties at the end.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -37,6 +44,7 @@
 #include <drm/xe_drm.h>
 
 #include "lib/svmtest.h"
+#include "xe_svm_emu_uapi.h"
 
 #define SZ_4K		0x1000ULL
 #define SZ_2M		0x200000ULL
@@ -1024,6 +1032,398 @@ static void test_gt_stats(void)
 	close(fd);
 }
 
+/* ------------------------------------------------------------------ */
+/* Buffer objects and SVM sharing VRAM */
+
+#define EMU_DEV		"/dev/xe_svm_emu"
+#define EMU_DEBUGFS	"/sys/kernel/debug/xe_svm_emu/"
+#define SMALL_VRAM	(4 * 1024 * 1024ULL)	/* what the balloon leaves */
+#define PLACE_SYS	(1u << 0)
+#define PLACE_VRAM0	(1u << 1)
+
+static uint64_t vram_mb(void)
+{
+	long long mb = svmt_read_ll("/sys/module/xe_svm_emu/parameters/vram_mb");
+
+	svmt_assert(mb > 4);
+	return mb;
+}
+
+/* Write @val to the emulated device's debugfs knob @knob. */
+static void emu_knob(const char *knob, uint64_t val)
+{
+	char path[128], buf[32];
+	int fd, len;
+
+	snprintf(path, sizeof(path), EMU_DEBUGFS "%s", knob);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		svmt_skip("no %s: debugfs not mounted", path);
+	len = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)val);
+	if (write(fd, buf, len) != len)
+		svmt_fail(__FILE__, __LINE__, "write %s: %m", path);
+	close(fd);
+}
+
+/* Tile 0's statistics, from the emulated device's own interface. */
+static struct xe_svm_emu_tile_stats tile0(void)
+{
+	struct xe_svm_emu_tile_stats t = { .tile = 0 };
+	int fd = open(EMU_DEV, O_RDWR | O_CLOEXEC);
+
+	svmt_assert(fd >= 0);
+	svmt_assert_ok(ioctl(fd, XE_SVM_EMU_IOCTL_TILE_STATS, &t));
+	close(fd);
+	return t;
+}
+
+/* Bytes of tile 0's VRAM TTM handed out, the balloon not counted. */
+static uint64_t vram_used(void)
+{
+	return tile0().vram_bytes_used - (vram_mb() << 20) + SMALL_VRAM;
+}
+
+/* Leave SMALL_VRAM of each tile's VRAM free, or give it all back. */
+static void small_vram(bool on)
+{
+	emu_knob("vram_balloon_mb", on ? vram_mb() - SMALL_VRAM / (1 << 20) : 0);
+}
+
+/* Keep [p, p + size) in system memory: batches must not take VRAM. */
+static void prefer_system(int fd, uint32_t vm, void *p, uint64_t size)
+{
+	struct drm_xe_madvise m = {
+		.vm_id = vm, .start = (uintptr_t)p, .range = size,
+		.type = DRM_XE_MEM_RANGE_ATTR_PREFERRED_LOC,
+		.preferred_mem_loc = { .devmem_fd = DRM_XE_PREFERRED_LOC_DEFAULT_SYSTEM },
+	};
+
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_XE_MADVISE, &m));
+}
+
+static uint64_t pat(uint64_t i)
+{
+	return 0x5a5a000000000000ULL + i;
+}
+
+static uint64_t *svm_buffer(uint64_t size)
+{
+	uint64_t *p = aligned_alloc(SZ_2M, size), i;
+
+	svmt_assert(p);
+	for (i = 0; i < size / 8; i++)
+		p[i] = pat(i);
+	return p;
+}
+
+static uint32_t bo_vram(int fd, uint32_t vm, uint64_t size, uint32_t placement, uint64_t **cpu)
+{
+	struct drm_xe_gem_mmap_offset mo = { 0 };
+	uint32_t h;
+
+	svmt_assert_ok(gem_create(fd, size, placement, 0, DRM_XE_GEM_CPU_CACHING_WC, vm, &h));
+	mo.handle = h;
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_XE_GEM_MMAP_OFFSET, &mo));
+	*cpu = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, mo.offset);
+	svmt_assert(*cpu != MAP_FAILED);
+	return h;
+}
+
+static void gem_close(int fd, uint32_t h)
+{
+	struct drm_gem_close c = { .handle = h };
+
+	svmt_assert_ok(ioctl(fd, DRM_IOCTL_GEM_CLOSE, &c));
+}
+
+/* GPU VA with no CPU mapping behind it, for binding objects */
+static uint64_t va_hole(uint64_t size)
+{
+	void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	svmt_assert(p != MAP_FAILED);
+	return (uintptr_t)p;
+}
+
+/* Run a batch of stores: dword @vals[i] at @where[i] */
+static void stores(int fd, uint32_t q, uint32_t *batch, uint64_t *const *where,
+		   const uint32_t *vals, unsigned int n)
+{
+	uint64_t *fence = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint32_t b = 0;
+	unsigned int i;
+
+	svmt_assert(fence != MAP_FAILED);
+	for (i = 0; i < n; i++)
+		emit_store(batch, &b, (uint32_t *)where[i], vals[i]);
+	batch[b++] = MI_BATCH_BUFFER_END;
+	svmt_assert_ok(exec_batch(fd, q, batch, fence));
+	svmt_assert_ok(wait_ufence(fd, fence, UFENCE_VALUE, q, 120 * 1000000000LL));
+	munmap(fence, SZ_4K);
+}
+
+/* Word @i of an SVM buffer whose first dword of some words was stored */
+static uint64_t stored(uint64_t old, uint32_t val)
+{
+	return (old & ~0xffffffffULL) | val;
+}
+
+struct vram_ctx {
+	int fd;
+	uint32_t vm, q;
+	uint32_t *batch;
+};
+
+static struct vram_ctx vram_setup(void)
+{
+	struct vram_ctx c;
+
+	c.fd = drm_open_xe();
+	c.vm = vm_create_mirror(c.fd);
+	c.q = queue_create(c.fd, c.vm, 0);
+	c.batch = alloc_2m();
+	prefer_system(c.fd, c.vm, c.batch, SZ_2M);
+	small_vram(true);
+	svmt_assert_eq_u64(vram_used(), 0);
+	return c;
+}
+
+static void vram_teardown(struct vram_ctx *c)
+{
+	close(c->fd);
+	svmt_assert_eq_u64(vram_used(), 0);
+	svmt_assert_eq_u64(tile0().vram_pages_in_use, 0);
+	small_vram(false);
+}
+
+/*
+ * A buffer object created in VRAM that SVM filled evicts the SVM ranges:
+ * their data is back in system memory (no CPU fault to read it), and the
+ * object has the room.
+ */
+static void test_bo_evicts_svm(void)
+{
+	struct vram_ctx c = vram_setup();
+	uint64_t *p = svm_buffer(SMALL_VRAM), *cpu, *where[2] = { &p[0], &p[SZ_2M / 8] };
+	uint32_t vals[2] = { 0xa1, 0xa2 }, bo;
+	struct xe_svm_emu_tile_stats t0, t1, t2;
+	uint64_t i;
+
+	t0 = tile0();
+	stores(c.fd, c.q, c.batch, where, vals, 2);
+	t1 = tile0();
+	svmt_assert_eq_u64(t1.vram_pages_in_use - t0.vram_pages_in_use, SMALL_VRAM / SZ_4K);
+	svmt_assert_eq_u64(vram_used(), SMALL_VRAM);
+
+	bo = bo_vram(c.fd, c.vm, SMALL_VRAM, PLACE_VRAM0, &cpu);
+	t2 = tile0();
+	svmt_assert_eq_u64(t2.evictions - t1.evictions, 2);
+	svmt_assert_eq_u64(t2.vram_pages_in_use, t0.vram_pages_in_use);
+	svmt_assert_eq_u64(vram_used(), SMALL_VRAM);
+	for (i = 0; i < SMALL_VRAM / 8; i++) {
+		uint64_t want = i == 0 ? stored(pat(i), 0xa1) :
+				i == SZ_2M / 8 ? stored(pat(i), 0xa2) : pat(i);
+
+		if (p[i] != want)
+			svmt_fail(__FILE__, __LINE__, "word %llu: 0x%llx, expected 0x%llx",
+				  (unsigned long long)i, (unsigned long long)p[i],
+				  (unsigned long long)want);
+	}
+	svmt_assert_eq_u64(tile0().cpu_faults, t2.cpu_faults);
+	munmap(cpu, SMALL_VRAM);
+	gem_close(c.fd, bo);
+	svmt_assert_eq_u64(vram_used(), 0);
+	free(p);
+	vram_teardown(&c);
+}
+
+/*
+ * SVM evicts a buffer object, the least recently used, to make room;
+ * the GPU touching the object again brings it back, evicting the least
+ * recently used SVM range in turn. Every word right on both sides.
+ */
+static void test_svm_evicts_bo(void)
+{
+	struct vram_ctx c = vram_setup();
+	uint64_t *p = svm_buffer(SMALL_VRAM), *cpu, x = va_hole(SZ_2M), i;
+	uint64_t *where[2] = { &p[0], &p[SZ_2M / 8] }, *at[1];
+	uint32_t vals[2] = { 0xc1, 0xc2 }, val, bo;
+	struct xe_svm_emu_tile_stats t0, t1, t2;
+
+	bo = bo_vram(c.fd, c.vm, SZ_2M, PLACE_VRAM0 | PLACE_SYS, &cpu);
+	svmt_assert_eq_u64(vram_used(), SZ_2M);
+	svmt_assert_ok(bo_bind(c.fd, c.vm, bo, 0, x, SZ_2M, 0));
+	at[0] = (uint64_t *)(x + 8);
+	val = 0xb1;
+	stores(c.fd, c.q, c.batch, at, &val, 1);
+	svmt_assert_eq_u64(cpu[1], 0xb1);
+
+	t0 = tile0();
+	stores(c.fd, c.q, c.batch, where, vals, 2);
+	t1 = tile0();
+	svmt_assert_eq_u64(t1.bo_evictions - t0.bo_evictions, 1);
+	svmt_assert_eq_u64(t1.evictions - t0.evictions, 0);
+	svmt_assert_eq_u64(t1.vram_pages_in_use - t0.vram_pages_in_use, SMALL_VRAM / SZ_4K);
+	svmt_assert_eq_u64(vram_used(), SMALL_VRAM);
+
+	/* The GPU again on the object: back in VRAM, the first range out */
+	at[0] = (uint64_t *)(x + 16);
+	val = 0xb2;
+	stores(c.fd, c.q, c.batch, at, &val, 1);
+	t2 = tile0();
+	svmt_assert_eq_u64(t2.bo_evictions, t1.bo_evictions);
+	svmt_assert_eq_u64(t2.evictions - t1.evictions, 1);
+	svmt_assert_eq_u64(t2.vram_pages_in_use - t0.vram_pages_in_use, SZ_2M / SZ_4K);
+	svmt_assert_eq_u64(vram_used(), SMALL_VRAM);
+
+	svmt_assert_eq_u64(cpu[1], 0xb1);
+	svmt_assert_eq_u64(cpu[2], 0xb2);
+	for (i = 0; i < SZ_2M / 8; i++)
+		if (i != 1 && i != 2)
+			svmt_assert_eq_u64(cpu[i], 0);
+	for (i = 0; i < SMALL_VRAM / 8; i++)
+		svmt_assert_eq_u64(p[i], i == 0 ? stored(pat(i), 0xc1) :
+				   i == SZ_2M / 8 ? stored(pat(i), 0xc2) : pat(i));
+	munmap(cpu, SZ_2M);
+	free(p);
+	vram_teardown(&c);
+}
+
+/*
+ * Twice the VRAM between a buffer object and SVM, written page by page
+ * by the GPU three times over in alternating order: objects and ranges
+ * evict each other over and over; every word is checked after each pass.
+ */
+static void test_oversubscribe_mixed(void)
+{
+	struct vram_ctx c = vram_setup();
+	uint64_t npg = SMALL_VRAM / SZ_4K, bpg = SZ_2M / SZ_4K, n = npg + bpg;
+	uint64_t *p = svm_buffer(SMALL_VRAM), *cpu, x = va_hole(SZ_2M), i, k;
+	uint64_t **where = calloc(n, sizeof(*where));
+	uint32_t *vals = calloc(n, sizeof(*vals)), bo;
+	struct xe_svm_emu_tile_stats t0, t1;
+	int pass;
+
+	svmt_assert(where && vals);
+	bo = bo_vram(c.fd, c.vm, SZ_2M, PLACE_VRAM0 | PLACE_SYS, &cpu);
+	svmt_assert_ok(bo_bind(c.fd, c.vm, bo, 0, x, SZ_2M, 0));
+	t0 = tile0();
+	for (pass = 0; pass < 3; pass++) {
+		for (k = 0; k < n; k++) {
+			/* forwards: SVM then the object; backwards the other way */
+			i = pass % 2 ? n - 1 - k : k;
+			where[k] = i < npg ? &p[i * 512] : (uint64_t *)(x + (i - npg) * SZ_4K);
+			vals[k] = (pass << 24) | i;
+		}
+		stores(c.fd, c.q, c.batch, where, vals, n);
+		for (i = 0; i < npg; i++)
+			for (k = 0; k < 512; k++)
+				svmt_assert_eq_u64(p[i * 512 + k],
+						   k ? pat(i * 512 + k) :
+						   stored(pat(i * 512), (pass << 24) | i));
+		for (i = 0; i < bpg; i++)
+			for (k = 0; k < 512; k++)
+				svmt_assert_eq_u64(cpu[i * 512 + k],
+						   k ? 0 : (uint32_t)((pass << 24) | (npg + i)));
+		svmt_assert(vram_used() <= SMALL_VRAM);
+	}
+	t1 = tile0();
+	svmt_info("SVM evictions %llu, object evictions %llu",
+		  (unsigned long long)(t1.evictions - t0.evictions),
+		  (unsigned long long)(t1.bo_evictions - t0.bo_evictions));
+	svmt_assert(t1.evictions > t0.evictions);
+	svmt_assert(t1.bo_evictions > t0.bo_evictions);
+	svmt_assert_eq_u64(t1.evict_failures, t0.evict_failures);
+	munmap(cpu, SZ_2M);
+	free(p);
+	free(where);
+	free(vals);
+	vram_teardown(&c);
+}
+
+/*
+ * A VRAM-only object larger than the VRAM left, or than the tile's VRAM,
+ * is -ENOMEM (TTM's error for no room, which xe's GEM_CREATE returns)
+ * and takes nothing; one that may live in system memory too is created
+ * there.
+ */
+static void test_bo_vram_too_large(void)
+{
+	struct vram_ctx c = vram_setup();
+	uint64_t *cpu;
+	uint32_t h;
+
+	svmt_assert_errno(gem_create(c.fd, 2 * SMALL_VRAM, PLACE_VRAM0, 0,
+				     DRM_XE_GEM_CPU_CACHING_WC, 0, &h), ENOMEM);
+	svmt_assert_errno(gem_create(c.fd, (vram_mb() << 20) + SZ_2M, PLACE_VRAM0, 0,
+				     DRM_XE_GEM_CPU_CACHING_WC, 0, &h), ENOMEM);
+	svmt_assert_eq_u64(vram_used(), 0);
+	h = bo_vram(c.fd, 0, 2 * SMALL_VRAM, PLACE_VRAM0 | PLACE_SYS, &cpu);
+	svmt_assert_eq_u64(vram_used(), 0);
+	cpu[0] = 1;
+	munmap(cpu, 2 * SMALL_VRAM);
+	gem_close(c.fd, h);
+	vram_teardown(&c);
+}
+
+struct destroy_race {
+	int fd;
+	uint32_t vm, bo;
+	int err;
+};
+
+static void *destroy_vm_thread(void *arg)
+{
+	struct destroy_race *r = arg;
+	struct drm_xe_vm_destroy d = { .vm_id = r->vm };
+
+	r->err = ioctl(r->fd, DRM_IOCTL_XE_VM_DESTROY, &d) ? errno : 0;
+	return NULL;
+}
+
+/*
+ * An object bound into a VM is evicted (by a new object that needs all
+ * of VRAM) while the VM is destroyed: both succeed, in either order,
+ * round after round, and everything goes back.
+ */
+static void test_evict_while_vm_destroyed(void)
+{
+	struct vram_ctx c = vram_setup();
+	uint64_t x = va_hole(SZ_2M), *cpu, *at[1];
+	struct destroy_race r = { .fd = c.fd };
+	uint32_t val = 0xd1, big;
+	pthread_t th;
+	int round;
+
+	for (round = 0; round < 8; round++) {
+		r.vm = vm_create_mirror(c.fd);
+		r.bo = bo_vram(c.fd, 0, SZ_2M, PLACE_VRAM0 | PLACE_SYS, &cpu);
+		svmt_assert_ok(bo_bind(c.fd, r.vm, r.bo, 0, x, SZ_2M, 0));
+		{
+			uint32_t q = queue_create(c.fd, r.vm, 0);
+			struct drm_xe_exec_queue_destroy qd = { .exec_queue_id = q };
+
+			prefer_system(c.fd, r.vm, c.batch, SZ_2M);
+			at[0] = (uint64_t *)x;
+			stores(c.fd, q, c.batch, at, &val, 1);
+			svmt_assert_ok(ioctl(c.fd, DRM_IOCTL_XE_EXEC_QUEUE_DESTROY, &qd));
+		}
+		svmt_assert_eq_u64(cpu[0], val);
+		svmt_assert_ok(pthread_create(&th, NULL, destroy_vm_thread, &r));
+		svmt_assert_ok(gem_create(c.fd, SMALL_VRAM, PLACE_VRAM0, 0,
+					  DRM_XE_GEM_CPU_CACHING_WC, 0, &big));
+		svmt_assert_ok(pthread_join(th, NULL));
+		svmt_assert_eq_u64(r.err, 0);
+		svmt_assert_eq_u64(vram_used(), SMALL_VRAM);
+		gem_close(c.fd, big);
+		munmap(cpu, SZ_2M);
+		gem_close(c.fd, r.bo);
+		svmt_assert_eq_u64(vram_used(), 0);
+	}
+	vram_teardown(&c);
+}
+
 static const struct svmt_subtest tests[] = {
 	{ "drm-version", test_drm_version },
 	{ "query", test_query },
@@ -1045,6 +1445,11 @@ static const struct svmt_subtest tests[] = {
 	{ "bo-bind", test_bo_bind },
 	{ "bo-bind-bad", test_bo_bind_bad },
 	{ "bo-bind-busy", test_bo_bind_busy },
+	{ "bo-evicts-svm", test_bo_evicts_svm, 300 },
+	{ "svm-evicts-bo", test_svm_evicts_bo, 300 },
+	{ "oversubscribe-mixed", test_oversubscribe_mixed, 600 },
+	{ "bo-vram-too-large", test_bo_vram_too_large },
+	{ "evict-while-vm-destroyed", test_evict_while_vm_destroyed, 300 },
 };
 
 SVMT_MAIN(tests)

@@ -67,7 +67,8 @@ struct xe_svm_devmem_ops {
 	 * Context: process context, may sleep; the mmap lock of the address
 	 * space being migrated may be held; no SVM notifier lock held.
 	 * Return: the allocation, or an ERR_PTR(): -ENOSPC when no room
-	 * could be made, -ENOMEM.
+	 * could be made (TTM's -ENOMEM for no space, or an eviction's
+	 * error, included).
 	 */
 	struct xe_svm_devmem_alloc *(*vram_alloc)(struct xe_svm_devmem *dm, u64 size);
 	/**

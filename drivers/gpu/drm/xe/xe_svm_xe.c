@@ -1665,9 +1665,10 @@ static struct xe_svm_devmem_alloc *svmxe_vram_alloc(struct xe_svm_devmem *dm, u6
 	struct xe_bo *bo;
 	u64 offset;
 
+	/* No room, whatever TTM calls it (-ENOMEM for no space, or an eviction's error) */
 	bo = svmxe_vram_bo_create(to_svmxe_devmem(dm)->tile, size);
 	if (IS_ERR(bo))
-		return ERR_PTR(PTR_ERR(bo) == -ENOMEM ? -ENOMEM : -ENOSPC);
+		return ERR_PTR(-ENOSPC);
 
 	offset = svmxe_vram_bo_offset(bo);
 	if (offset == U64_MAX) {

@@ -305,8 +305,9 @@ static struct xe_svm_devmem_alloc *xe_svm_emu_vram_alloc(struct xe_svm_devmem *d
 	err = ttm_bo_init_reserved(&xe_svm_emu->ttm, &vram->tbo, ttm_bo_type_kernel,
 				   &placement, size >> PAGE_SHIFT, &ctx, NULL, NULL,
 				   xe_svm_emu_vram_destroy);
+	/* No room, whatever TTM calls it (-ENOMEM for no space, or an eviction's error) */
 	if (err)
-		return ERR_PTR(err == -ENOMEM ? -ENOMEM : -ENOSPC);
+		return ERR_PTR(-ENOSPC);
 	/*
 	 * A suspend that began meanwhile may have emptied VRAM before this
 	 * object reached TTM's LRU: give the VRAM back. (One that began
@@ -342,6 +343,262 @@ static const struct xe_svm_devmem_ops xe_svm_emu_devmem_ops = {
 	.vram_ready = xe_svm_emu_vram_ready,
 	.vram_free = xe_svm_emu_vram_free,
 };
+
+/**
+ * struct xe_svm_emu_bo_map - a buffer object bound into a VM
+ *
+ * What the VM keeps of the object is the shmem file that holds its data,
+ * referenced, and the pages of the bound part, pinned while it is bound so
+ * that the emulated page table may point at them; the GPU maps them on
+ * its first access, as a fault. A later bind that covers part of it
+ * splits it: each piece left in the tree holds a reference.
+ */
+struct xe_svm_emu_bo_map {
+	/** @ref: one per entry of &xe_svm_emu_vm.windows */
+	struct kref ref;
+	/** @shmem: the object's data, referenced */
+	struct file *shmem;
+	/** @pages: the bound pages, pinned */
+	struct page **pages;
+	/** @npages: entries of @pages */
+	unsigned long npages;
+	/** @addr: GPU VA of @pages[0] */
+	u64 addr;
+	/** @readonly: bound with %DRM_XE_VM_BIND_FLAG_READONLY */
+	bool readonly;
+	/**
+	 * @vram: the object's VRAM, referenced, or NULL for a system-memory
+	 * object; the GPU maps the binding only while the object is in VRAM
+	 */
+	struct xe_svm_emu_bo_vram *vram;
+	/** @vm: the VM whose page table maps it; the VM drops it first */
+	struct xe_svm_emu_vm *vm;
+	/** @vram_link: entry in &xe_svm_emu_bo_vram.maps, under its lock */
+	struct list_head vram_link;
+};
+
+/*
+ * Take [@start, @last] out of the emulated page table: the buffer-object
+ * pages a GPU access may be using stay valid until the notifier lock is
+ * taken for writing, as for an invalidation.
+ */
+static void xe_svm_emu_pt_zap(struct xe_svm_emu_vm *vm, u64 start, u64 last)
+{
+	unsigned long index;
+	void *entry;
+
+	down_write(&vm->svm.notifier_lock);
+	xa_for_each_range(&vm->pt, index, entry, start >> PAGE_SHIFT, last >> PAGE_SHIFT)
+		xa_erase(&vm->pt, index);
+	up_write(&vm->svm.notifier_lock);
+}
+
+/**
+ * struct xe_svm_emu_bo_vram - the VRAM of a buffer object of the xe DRM face
+ *
+ * A TTM buffer object in a tile's VRAM that a buffer object of the xe
+ * DRM face (xe_svm_emu_drm.c) with a VRAM placement holds, so that
+ * buffer objects and SVM compete for the same VRAM through TTM: creating
+ * one evicts SVM allocations, and SVM allocations evict it. The emulated
+ * device keeps the object's data in its shmem file wherever TTM places
+ * it: what an eviction changes is where the GPU may map it from, so
+ * evicting it takes every binding of it out of the GPU page tables, and
+ * the GPU's next access to it brings it back into VRAM first.
+ */
+struct xe_svm_emu_bo_vram {
+	/** @tbo: the buffer object; its GEM part holds only size and lock */
+	struct ttm_buffer_object tbo;
+	/** @tile: the tile whose VRAM it wants */
+	struct xe_svm_emu_tile *tile;
+	/** @sys_ok: system memory is among its placements: it may stay there */
+	bool sys_ok;
+	/** @maps_lock: protects @maps; taken under the object's reservation */
+	struct mutex maps_lock;
+	/** @maps: its bindings (&xe_svm_emu_bo_map.vram_link) */
+	struct list_head maps;
+};
+
+static struct xe_svm_emu_bo_vram *to_emu_bo_vram(struct ttm_buffer_object *tbo)
+{
+	return container_of(tbo, struct xe_svm_emu_bo_vram, tbo);
+}
+
+static void xe_svm_emu_bo_vram_destroy(struct ttm_buffer_object *tbo)
+{
+	struct xe_svm_emu_bo_vram *bv = to_emu_bo_vram(tbo);
+
+	WARN_ON(!list_empty(&bv->maps));
+	mutex_destroy(&bv->maps_lock);
+	dma_resv_fini(&tbo->base._resv);
+	kfree(bv);
+}
+
+/*
+ * TTM evicts @bv (reserved): take each binding out of its VM's page
+ * table, under that VM's notifier lock as an invalidation does. The
+ * bound pages stay pinned by their bindings; the GPU's next access
+ * faults and brings the object back (xe_svm_emu_bo_fault()).
+ */
+static void xe_svm_emu_bo_vram_evict(struct xe_svm_emu_bo_vram *bv)
+{
+	struct xe_svm_emu_bo_map *map;
+
+	dma_resv_assert_held(bv->tbo.base.resv);
+
+	mutex_lock(&bv->maps_lock);
+	list_for_each_entry(map, &bv->maps, vram_link)
+		xe_svm_emu_pt_zap(map->vm, map->addr,
+				  map->addr + ((u64)map->npages << PAGE_SHIFT) - 1);
+	mutex_unlock(&bv->maps_lock);
+	atomic64_inc(&bv->tile->bo_evictions);
+}
+
+/*
+ * Bring @bv (reserved) into its VRAM if it is not there, making room as
+ * TTM does. VRAM is asked for alone (a placement list with system memory
+ * in it is satisfied by system memory already); an object that may live
+ * in system memory stays there if no room can be made.
+ * Return: 0, or TTM's error: -ENOMEM when no room can be made.
+ */
+static int xe_svm_emu_bo_vram_validate(struct xe_svm_emu_bo_vram *bv)
+{
+	struct ttm_operation_ctx ctx = { .interruptible = false };
+	struct ttm_place vram = { .mem_type = bv->tile->mem_type };
+	struct ttm_placement placement = { .num_placement = 1, .placement = &vram };
+	int err;
+
+	dma_resv_assert_held(bv->tbo.base.resv);
+
+	err = ttm_bo_validate(&bv->tbo, &placement, &ctx);
+
+	return err && bv->sys_ok ? 0 : err;
+}
+
+/**
+ * xe_svm_emu_bo_vram_create() - VRAM for a buffer object of the DRM face
+ * @emu: the device
+ * @tile: the tile whose VRAM the object wants
+ * @size: bytes, page aligned
+ * @sys_ok: the object may live in system memory too
+ * @defer: do not take VRAM before the GPU first uses the object
+ *
+ * Unless @defer, takes the VRAM now, evicting SVM allocations and other
+ * objects (least recently used first) to make room; an object that may
+ * live in system memory starts there if no room can be made.
+ *
+ * Context: process context, may sleep; no VM lock or SVM notifier lock
+ * held.
+ * Return: the object, or an ERR_PTR(): -ENOMEM when it must be in VRAM
+ * and no room can be made (TTM's error, as xe's GEM_CREATE returns it)
+ * or it is larger than the tile's VRAM, or out of memory; -EINVAL for a
+ * bad @tile.
+ */
+struct xe_svm_emu_bo_vram *xe_svm_emu_bo_vram_create(struct xe_svm_emu_device *emu,
+						     unsigned int tile, u64 size,
+						     bool sys_ok, bool defer)
+{
+	struct ttm_operation_ctx ctx = { .interruptible = false };
+	struct ttm_place sys = { .mem_type = TTM_PL_SYSTEM };
+	struct ttm_placement placement = { .num_placement = 1, .placement = &sys };
+	struct xe_svm_emu_bo_vram *bv;
+	int err;
+
+	might_sleep();
+
+	if (tile >= emu->num_tiles)
+		return ERR_PTR(-EINVAL);
+	/* Evicting everything would not make room: do not try. */
+	if (!sys_ok && size > emu->tiles[tile].vram_size)
+		return ERR_PTR(-ENOMEM);
+
+	bv = kzalloc(sizeof(*bv), GFP_KERNEL);
+	if (!bv)
+		return ERR_PTR(-ENOMEM);
+	bv->tile = &emu->tiles[tile];
+	bv->sys_ok = sys_ok;
+	mutex_init(&bv->maps_lock);
+	INIT_LIST_HEAD(&bv->maps);
+	bv->tbo.base.size = size;
+	dma_resv_init(&bv->tbo.base._resv);
+	drm_vma_node_reset(&bv->tbo.base.vma_node);
+
+	/* Born in system memory, then validated: one way in for both cases. */
+	err = ttm_bo_init_reserved(&emu->ttm, &bv->tbo, ttm_bo_type_kernel, &placement, 1,
+				   &ctx, NULL, NULL, xe_svm_emu_bo_vram_destroy);
+	if (err)	/* the object was put, which freed it */
+		return ERR_PTR(err);
+	if (!defer) {
+		err = xe_svm_emu_bo_vram_validate(bv);
+		if (err) {
+			ttm_bo_unreserve(&bv->tbo);
+			ttm_bo_put(&bv->tbo);
+			return ERR_PTR(err);
+		}
+	}
+	ttm_bo_unreserve(&bv->tbo);
+
+	return bv;
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_emu_bo_vram_create, DRM_XE_SVM_EMU);
+
+/**
+ * xe_svm_emu_bo_vram_put() - drop the creator's reference
+ * @bv: the object; its bindings hold references of their own
+ *
+ * Context: process context, may sleep.
+ */
+void xe_svm_emu_bo_vram_put(struct xe_svm_emu_bo_vram *bv)
+{
+	might_sleep();
+	ttm_bo_put(&bv->tbo);
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_emu_bo_vram_put, DRM_XE_SVM_EMU);
+
+/* The balloons of the tiles: see xe_svm_emu_balloon_set() */
+static void xe_svm_emu_balloon_free(struct xe_svm_emu_tile *tile)
+{
+	struct ttm_buffer_object *tbo = tile->balloon;
+
+	if (!tbo)
+		return;
+	tile->balloon = NULL;
+	WARN_ON(ttm_bo_reserve(tbo, false, false, NULL));
+	ttm_bo_unpin(tbo);
+	ttm_bo_unreserve(tbo);
+	ttm_bo_put(tbo);
+}
+
+static int xe_svm_emu_balloon_alloc(struct xe_svm_emu_device *emu,
+				    struct xe_svm_emu_tile *tile, u64 size)
+{
+	struct ttm_operation_ctx ctx = { .interruptible = true };
+	struct ttm_place place = {
+		.mem_type = tile->mem_type,
+		.lpfn = size >> PAGE_SHIFT,
+	};
+	struct ttm_placement placement = { .num_placement = 1, .placement = &place };
+	struct xe_svm_emu_bo_vram *bv;
+	int err;
+
+	bv = kzalloc(sizeof(*bv), GFP_KERNEL);
+	if (!bv)
+		return -ENOMEM;
+	bv->tile = tile;
+	mutex_init(&bv->maps_lock);
+	INIT_LIST_HEAD(&bv->maps);
+	bv->tbo.base.size = size;
+	dma_resv_init(&bv->tbo.base._resv);
+	drm_vma_node_reset(&bv->tbo.base.vma_node);
+	err = ttm_bo_init_reserved(&emu->ttm, &bv->tbo, ttm_bo_type_kernel, &placement, 1,
+				   &ctx, NULL, NULL, xe_svm_emu_bo_vram_destroy);
+	if (err)	/* the object was put, which freed it */
+		return err;
+	ttm_bo_pin(&bv->tbo);
+	ttm_bo_unreserve(&bv->tbo);
+	tile->balloon = &bv->tbo;
+
+	return 0;
+}
 
 /* --- TTM: the emulated device's memory manager --- */
 
@@ -389,9 +646,13 @@ static int xe_svm_emu_ttm_move(struct ttm_buffer_object *tbo, bool evict,
 
 	if (tbo->resource && tbo->resource->mem_type != TTM_PL_SYSTEM &&
 	    new_mem->mem_type == TTM_PL_SYSTEM) {
-		err = xe_svm_devmem_alloc_evict(&to_emu_vram(tbo)->alloc);
-		if (err)
-			return err;
+		if (tbo->destroy == xe_svm_emu_vram_destroy) {
+			err = xe_svm_devmem_alloc_evict(&to_emu_vram(tbo)->alloc);
+			if (err)
+				return err;
+		} else {
+			xe_svm_emu_bo_vram_evict(to_emu_bo_vram(tbo));
+		}
 	}
 	ttm_bo_move_null(tbo, new_mem);
 
@@ -517,29 +778,6 @@ static bool xe_svm_emu_window_is_bo(const void *window)
 	return window && !xa_is_value(window);
 }
 
-/**
- * struct xe_svm_emu_bo_map - a buffer object bound into a VM
- *
- * What the VM keeps of the object is the shmem file that holds its data,
- * referenced, and the pages of the bound part, pinned while it is bound so
- * that the emulated page table may point at them; the GPU maps them on
- * its first access, as a fault. A later bind that covers part of it
- * splits it: each piece left in the tree holds a reference.
- */
-struct xe_svm_emu_bo_map {
-	/** @ref: one per entry of &xe_svm_emu_vm.windows */
-	struct kref ref;
-	/** @shmem: the object's data, referenced */
-	struct file *shmem;
-	/** @pages: the bound pages, pinned */
-	struct page **pages;
-	/** @npages: entries of @pages */
-	unsigned long npages;
-	/** @addr: GPU VA of @pages[0] */
-	u64 addr;
-	/** @readonly: bound with %DRM_XE_VM_BIND_FLAG_READONLY */
-	bool readonly;
-};
 
 static void xe_svm_emu_bo_map_release(struct kref *ref)
 {
@@ -553,6 +791,12 @@ static void xe_svm_emu_bo_map_release(struct kref *ref)
 	}
 	kvfree(map->pages);
 	fput(map->shmem);
+	if (map->vram) {
+		mutex_lock(&map->vram->maps_lock);
+		list_del(&map->vram_link);
+		mutex_unlock(&map->vram->maps_lock);
+		ttm_bo_put(&map->vram->tbo);
+	}
 	kfree(map);
 }
 
@@ -561,9 +805,11 @@ static void xe_svm_emu_bo_map_put(struct xe_svm_emu_bo_map *map)
 	kref_put(&map->ref, xe_svm_emu_bo_map_release);
 }
 
-static struct xe_svm_emu_bo_map *xe_svm_emu_bo_map_create(struct file *shmem,
+static struct xe_svm_emu_bo_map *xe_svm_emu_bo_map_create(struct xe_svm_emu_vm *vm,
+							  const struct xe_svm_emu_bind_obj *obj,
 							  const struct drm_xe_vm_bind_op *op)
 {
+	struct file *shmem = obj->shmem;
 	struct xe_svm_emu_bo_map *map;
 	int err;
 
@@ -591,6 +837,15 @@ static struct xe_svm_emu_bo_map *xe_svm_emu_bo_map_create(struct file *shmem,
 	map->shmem = get_file(shmem);
 	map->addr = op->addr;
 	map->readonly = op->flags & DRM_XE_VM_BIND_FLAG_READONLY;
+	map->vm = vm;
+	INIT_LIST_HEAD(&map->vram_link);
+	if (obj->vram) {
+		map->vram = obj->vram;
+		ttm_bo_get(&map->vram->tbo);
+		mutex_lock(&map->vram->maps_lock);
+		list_add_tail(&map->vram_link, &map->vram->maps);
+		mutex_unlock(&map->vram->maps_lock);
+	}
 
 	return map;
 
@@ -603,21 +858,6 @@ err_free:
 	return ERR_PTR(err);
 }
 
-/*
- * Take [@start, @last] out of the emulated page table: the buffer-object
- * pages a GPU access may be using stay valid until the notifier lock is
- * taken for writing, as for an invalidation.
- */
-static void xe_svm_emu_pt_zap(struct xe_svm_emu_vm *vm, u64 start, u64 last)
-{
-	unsigned long index;
-	void *entry;
-
-	down_write(&vm->svm.notifier_lock);
-	xa_for_each_range(&vm->pt, index, entry, start >> PAGE_SHIFT, last >> PAGE_SHIFT)
-		xa_erase(&vm->pt, index);
-	up_write(&vm->svm.notifier_lock);
-}
 
 /**
  * struct xe_svm_emu_bo_piece - a buffer-object entry of a VM's windows
@@ -700,18 +940,14 @@ out:
 	return err;
 }
 
-/* Serve a GPU fault in a buffer object's window: map its page. */
-static int xe_svm_emu_bo_fault(struct xe_svm_emu_vm *vm, struct xe_svm_emu_bo_map *map,
-			       u64 addr, unsigned int access)
+/* Enter the page of @map at @addr in the emulated page table. */
+static int xe_svm_emu_bo_map_page(struct xe_svm_emu_vm *vm, struct xe_svm_emu_bo_map *map,
+				  u64 addr)
 {
 	struct page *page = map->pages[(addr - map->addr) >> PAGE_SHIFT];
 	unsigned long pte;
 	void *old;
 
-	lockdep_assert_held_write(&vm->vm_lock);
-
-	if (map->readonly && (access & (XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC)))
-		return -EPERM;
 	pte = page_to_pfn(page) << XE_SVM_EMU_PTE_PFN_SHIFT |
 	      FIELD_PREP(XE_SVM_EMU_PTE_SHIFT_MASK, PAGE_SHIFT);
 	if (!map->readonly)
@@ -725,6 +961,38 @@ static int xe_svm_emu_bo_fault(struct xe_svm_emu_vm *vm, struct xe_svm_emu_bo_ma
 
 	return xa_err(old);
 }
+
+/*
+ * Serve a GPU fault in a buffer object's window: map its page. An object
+ * with VRAM is first brought back into VRAM if TTM evicted it (as xe
+ * validates the objects of a job), making room as TTM does; the entry
+ * goes in while the object is reserved, so no eviction can slip between
+ * the two and leave an entry behind (see xe_svm_emu_ttm_move()).
+ */
+static int xe_svm_emu_bo_fault(struct xe_svm_emu_vm *vm, struct xe_svm_emu_bo_map *map,
+			       u64 addr, unsigned int access)
+{
+	struct ttm_buffer_object *tbo = map->vram ? &map->vram->tbo : NULL;
+	int err;
+
+	lockdep_assert_held_write(&vm->vm_lock);
+
+	if (map->readonly && (access & (XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC)))
+		return -EPERM;
+	if (!tbo)
+		return xe_svm_emu_bo_map_page(vm, map, addr);
+
+	err = ttm_bo_reserve(tbo, false, false, NULL);
+	if (err)
+		return err;
+	err = xe_svm_emu_bo_vram_validate(map->vram);
+	if (!err)
+		err = xe_svm_emu_bo_map_page(vm, map, addr);
+	ttm_bo_unreserve(tbo);
+
+	return err;
+}
+
 
 /*
  * Drop the reference of every buffer-object piece of a VM nothing can
@@ -1156,7 +1424,8 @@ static int xe_svm_emu_prefetch(struct xe_svm_emu_vm *vm,
 }
 
 static int xe_svm_emu_bind_op(struct xe_svm_emu_vm *vm,
-			      const struct drm_xe_vm_bind_op *op, struct file *shmem)
+			      const struct drm_xe_vm_bind_op *op,
+			      const struct xe_svm_emu_bind_obj *obj)
 {
 	u64 last = op->addr + op->range - 1;
 	struct xe_svm_emu_bo_map *map = NULL;
@@ -1177,8 +1446,8 @@ static int xe_svm_emu_bind_op(struct xe_svm_emu_vm *vm,
 	if (op->op == DRM_XE_VM_BIND_OP_UNMAP)
 		return xe_svm_emu_windows_store(vm, op->addr, last, NULL);
 
-	if (shmem) {
-		map = xe_svm_emu_bo_map_create(shmem, op);
+	if (obj && obj->shmem) {
+		map = xe_svm_emu_bo_map_create(vm, obj, op);
 		if (IS_ERR(map))
 			return PTR_ERR(map);
 	}
@@ -1201,9 +1470,9 @@ static int xe_svm_emu_bind_op(struct xe_svm_emu_vm *vm,
  * @vm: the VM
  * @ops: the operations, copied in
  * @num_ops: entries of @ops
- * @shmems: the shmem file that holds the data of the buffer object each
- *	op maps, referenced by the caller (a binding takes its own), NULL
- *	for the other ops; NULL if the face has no buffer objects (a
+ * @objs: the buffer object each op maps (its shmem file and VRAM,
+ *	referenced by the caller; a binding takes references of its own),
+ *	zeroed for the other ops; NULL if the face has no buffer objects (a
  *	buffer-object map is then -EOPNOTSUPP)
  *
  * All operations are checked before the first runs; a failed operation
@@ -1215,7 +1484,7 @@ static int xe_svm_emu_bind_op(struct xe_svm_emu_vm *vm,
  * ranges, or the error of the operation that failed.
  */
 int xe_svm_emu_vm_bind(struct xe_svm_emu_vm *vm, const struct drm_xe_vm_bind_op *ops,
-		       u32 num_ops, struct file **shmems)
+		       u32 num_ops, const struct xe_svm_emu_bind_obj *objs)
 {
 	u32 i;
 	int err;
@@ -1223,14 +1492,14 @@ int xe_svm_emu_vm_bind(struct xe_svm_emu_vm *vm, const struct drm_xe_vm_bind_op 
 	might_sleep();
 
 	for (i = 0; i < num_ops; i++) {
-		err = xe_svm_emu_check_bind_op(vm, &ops[i], shmems ? shmems[i] : NULL);
+		err = xe_svm_emu_check_bind_op(vm, &ops[i], objs ? objs[i].shmem : NULL);
 		if (err)
 			return err;
 	}
 
 	down_write(&vm->vm_lock);
 	for (i = 0; i < num_ops; i++) {
-		err = xe_svm_emu_bind_op(vm, &ops[i], shmems ? shmems[i] : NULL);
+		err = xe_svm_emu_bind_op(vm, &ops[i], objs ? &objs[i] : NULL);
 		if (err)
 			break;
 	}
@@ -1798,6 +2067,7 @@ static int xe_svm_emu_ioctl_tile_stats(struct xe_svm_emu_file *ef,
 	st.vram_bytes_used =
 		ttm_resource_manager_usage(ttm_manager_type(&ef->emu->ttm,
 							    ef->emu->tiles[st.tile].mem_type));
+	st.bo_evictions = atomic64_read(&ef->emu->tiles[st.tile].bo_evictions);
 
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }
@@ -2228,6 +2498,7 @@ static void xe_svm_emu_tile_fini(struct xe_svm_emu_device *emu,
 
 	/* Every SVM object is put by now: TTM's manager is empty. */
 	xe_svm_devmem_fini(&tile->devmem);
+	xe_svm_emu_balloon_free(tile);
 	destroy_workqueue(tile->copy_wq);
 	ttm_range_man_fini(&emu->ttm, tile->mem_type);
 	for (i = 0; i < tile->vram_size >> PAGE_SHIFT; i++)
@@ -2308,6 +2579,48 @@ DEFINE_DEBUGFS_ATTRIBUTE(xe_svm_emu_fail_vram_alloc_fops, xe_svm_emu_fail_vram_a
 			 xe_svm_emu_fail_vram_alloc_set, "%llu\n");
 
 /*
+ * The balloon: a pinned object at the bottom of each tile's VRAM, so
+ * that tests can make VRAM small without reloading the module (the xe
+ * DRM face depends on it). Writing N MiB replaces the balloons with ones
+ * of N MiB (0: none), evicting whatever is there; reading tells N.
+ */
+static int xe_svm_emu_balloon_get(void *data, u64 *val)
+{
+	struct xe_svm_emu_device *emu = data;
+
+	mutex_lock(&emu->balloon_lock);
+	*val = emu->balloon_mb;
+	mutex_unlock(&emu->balloon_lock);
+	return 0;
+}
+
+static int xe_svm_emu_balloon_set(void *data, u64 val)
+{
+	struct xe_svm_emu_device *emu = data;
+	unsigned int i;
+	int err = 0;
+
+	if (val >= vram_mb)
+		return -EINVAL;
+	mutex_lock(&emu->balloon_lock);
+	for (i = 0; i < emu->num_tiles; i++)
+		xe_svm_emu_balloon_free(&emu->tiles[i]);
+	emu->balloon_mb = 0;
+	for (i = 0; val && i < emu->num_tiles && !err; i++)
+		err = xe_svm_emu_balloon_alloc(emu, &emu->tiles[i], val << 20);
+	if (err)
+		for (i = 0; i < emu->num_tiles; i++)
+			xe_svm_emu_balloon_free(&emu->tiles[i]);
+	else
+		emu->balloon_mb = val;
+	mutex_unlock(&emu->balloon_lock);
+
+	return err;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(xe_svm_emu_balloon_fops, xe_svm_emu_balloon_get,
+			 xe_svm_emu_balloon_set, "%llu\n");
+
+/*
  * System suspend, as a discrete GPU's driver does it: writing 1 evicts
  * every object in VRAM through TTM (SVM allocations go back to the
  * processes' system memory) and keeps VRAM closed to SVM until 0 is
@@ -2361,6 +2674,8 @@ static void xe_svm_emu_debugfs_init(struct xe_svm_emu_device *emu)
 				&emu->vram_map_64k);
 	debugfs_create_file_unsafe("suspend", 0600, xe_svm_emu_debugfs_root, emu,
 				   &xe_svm_emu_suspend_fops);
+	debugfs_create_file_unsafe("vram_balloon_mb", 0600, xe_svm_emu_debugfs_root, emu,
+				   &xe_svm_emu_balloon_fops);
 }
 
 static int __init xe_svm_emu_init(void)
@@ -2379,6 +2694,7 @@ static int __init xe_svm_emu_init(void)
 	/* The copy engine reads the fault-injection counters from here. */
 	xe_svm_emu = emu;
 
+	mutex_init(&emu->balloon_lock);
 	/* No CPU mapping of its objects: no address space, no offsets. */
 	drm_vma_offset_manager_init(&emu->vma_manager, 0, 1);
 	err = ttm_device_init(&emu->ttm, &xe_svm_emu_ttm_funcs, NULL, NULL,

@@ -23,6 +23,8 @@
 
 struct dentry;
 struct file;
+struct ttm_buffer_object;
+struct xe_svm_emu_bo_vram;
 struct drm_xe_madvise;
 struct drm_xe_vm_bind_op;
 struct drm_xe_vm_create;
@@ -71,6 +73,13 @@ struct xe_svm_emu_tile {
 	atomic64_t fence_seqno;
 	/** @fence_lock: the lock of the copy engine's fences */
 	spinlock_t fence_lock;
+	/** @bo_evictions: buffer objects TTM evicted from this VRAM */
+	atomic64_t bo_evictions;
+	/**
+	 * @balloon: test hook, a pinned object that takes the bottom of
+	 * VRAM (&xe_svm_emu_device.balloon_mb), or NULL
+	 */
+	struct ttm_buffer_object *balloon;
 };
 
 /**
@@ -94,6 +103,13 @@ struct xe_svm_emu_device {
 	struct ttm_device ttm;
 	/** @vma_manager: what TTM insists on; no object has an mmap offset */
 	struct drm_vma_offset_manager vma_manager;
+	/** @balloon_lock: serialises changes of the tiles' balloons */
+	struct mutex balloon_lock;
+	/**
+	 * @balloon_mb: test hook, MiB at the bottom of each tile's VRAM a
+	 * pinned object takes (&xe_svm_emu_tile.balloon); under @balloon_lock
+	 */
+	u64 balloon_mb;
 	/** @fail_copy_to_vram: test hook, fail the next this many copies to VRAM */
 	atomic_t fail_copy_to_vram;
 	/** @fail_copy_to_ram: test hook, fail the next this many copies from VRAM */
@@ -204,8 +220,22 @@ int xe_svm_emu_vm_create(struct xe_svm_emu_file *ef, struct drm_xe_vm_create *ar
 int xe_svm_emu_vm_destroy(struct xe_svm_emu_file *ef, u32 id);
 struct xe_svm_emu_vm *xe_svm_emu_vm_lookup(struct xe_svm_emu_file *ef, u32 id);
 void xe_svm_emu_vm_put(struct xe_svm_emu_vm *vm);
+/**
+ * struct xe_svm_emu_bind_obj - the buffer object a VM_BIND op maps
+ */
+struct xe_svm_emu_bind_obj {
+	/** @shmem: the shmem file that holds its data, referenced by the caller */
+	struct file *shmem;
+	/** @vram: its VRAM (xe_svm_emu_bo_vram_create()), or NULL */
+	struct xe_svm_emu_bo_vram *vram;
+};
+
+struct xe_svm_emu_bo_vram *xe_svm_emu_bo_vram_create(struct xe_svm_emu_device *emu,
+						     unsigned int tile, u64 size,
+						     bool sys_ok, bool defer);
+void xe_svm_emu_bo_vram_put(struct xe_svm_emu_bo_vram *bv);
 int xe_svm_emu_vm_bind(struct xe_svm_emu_vm *vm, const struct drm_xe_vm_bind_op *ops,
-		       u32 num_ops, struct file **shmems);
+		       u32 num_ops, const struct xe_svm_emu_bind_obj *objs);
 int xe_svm_emu_madvise(struct xe_svm_emu_file *ef, const struct drm_xe_madvise *args);
 int xe_svm_emu_query_attrs(struct xe_svm_emu_file *ef,
 			   struct drm_xe_vm_query_mem_range_attr *args);

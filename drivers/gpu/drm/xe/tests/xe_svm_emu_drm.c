@@ -368,6 +368,11 @@ struct xe_svm_emu_bo {
 	struct file *shmem;
 	/** @placement: the region bits it was created with */
 	u32 placement;
+	/**
+	 * @vram: with a VRAM placement, the TTM object that holds its place
+	 * in that VRAM (xe_svm_emu_bo_vram_create()), else NULL
+	 */
+	struct xe_svm_emu_bo_vram *vram;
 	/** @vm_id: the VM it is private to, 0 for none */
 	u32 vm_id;
 };
@@ -382,6 +387,8 @@ static void xe_svm_emu_bo_free(struct drm_gem_object *obj)
 	struct xe_svm_emu_bo *bo = to_emu_bo(obj);
 
 	fput(bo->shmem);
+	if (bo->vram)
+		xe_svm_emu_bo_vram_put(bo->vram);
 	drm_gem_object_release(obj);
 	kfree(bo);
 }
@@ -464,6 +471,19 @@ static int xe_svm_emu_drm_gem_create(struct drm_device *drm, void *data,
 		err = PTR_ERR(bo->shmem);
 		kfree(bo);
 		return err;
+	}
+	/* VRAM: the first tile it names; TTM makes room, evicting SVM too. */
+	if (vram) {
+		bo->vram = xe_svm_emu_bo_vram_create(edrm->emu, __ffs(args->placement >> 1),
+						     args->size, args->placement & BIT(0),
+						     args->flags &
+						     DRM_XE_GEM_CREATE_FLAG_DEFER_BACKING);
+		if (IS_ERR(bo->vram)) {
+			err = PTR_ERR(bo->vram);
+			fput(bo->shmem);
+			kfree(bo);
+			return err;
+		}
 	}
 	drm_gem_private_object_init(drm, &bo->base, args->size);
 	err = drm_gem_handle_create(file, &bo->base, &handle);
@@ -652,7 +672,8 @@ static int xe_svm_emu_drm_vm_bind(struct drm_device *drm, void *data,
 	struct xe_svm_emu_drm *edrm = to_emu_drm(drm);
 	struct drm_xe_vm_bind *args = data;
 	struct drm_xe_vm_bind_op *ops;
-	struct file **shmems;
+	struct xe_svm_emu_bind_obj *objs;
+	struct drm_gem_object **gems;
 	struct xe_svm_emu_syncs syncs;
 	struct xe_svm_emu_vm *vm;
 	u32 i;
@@ -687,8 +708,11 @@ static int xe_svm_emu_drm_vm_bind(struct drm_device *drm, void *data,
 	}
 
 	/* The buffer objects of the maps: as xe, a VM's private BOs only. */
-	shmems = kcalloc(args->num_binds, sizeof(*shmems), GFP_KERNEL);
-	if (!shmems) {
+	objs = kcalloc(args->num_binds, sizeof(*objs), GFP_KERNEL);
+	gems = kcalloc(args->num_binds, sizeof(*gems), GFP_KERNEL);
+	if (!objs || !gems) {
+		kfree(objs);
+		kfree(gems);
 		err = -ENOMEM;
 		goto out_free;
 	}
@@ -703,14 +727,15 @@ static int xe_svm_emu_drm_vm_bind(struct drm_device *drm, void *data,
 			err = -ENOENT;
 			goto out_objs;
 		}
+		gems[i] = obj;
 		bo = to_emu_bo(obj);
 		if (bo->vm_id && bo->vm_id != args->vm_id) {
-			drm_gem_object_put(obj);
 			err = -EINVAL;
 			goto out_objs;
 		}
-		shmems[i] = get_file(bo->shmem);
-		drm_gem_object_put(obj);
+		/* Held until the binds ran; a binding keeps what it needs. */
+		objs[i].shmem = bo->shmem;
+		objs[i].vram = bo->vram;
 	}
 
 	err = xe_svm_emu_syncs_parse(file, args->syncs, args->num_syncs, &syncs);
@@ -725,7 +750,7 @@ static int xe_svm_emu_drm_vm_bind(struct drm_device *drm, void *data,
 		}
 	}
 
-	err = xe_svm_emu_vm_bind(vm, ops, args->num_binds, shmems);
+	err = xe_svm_emu_vm_bind(vm, ops, args->num_binds, objs);
 	if (!err && syncs.ufence_addr &&
 	    !xe_svm_emu_ufence_write(edrm, current->mm, syncs.ufence_addr,
 				     syncs.ufence_value))
@@ -735,9 +760,10 @@ out_syncs:
 	xe_svm_emu_syncs_fini(&syncs);
 out_objs:
 	for (i = 0; i < args->num_binds; i++)
-		if (shmems[i])
-			fput(shmems[i]);
-	kfree(shmems);
+		if (gems[i])
+			drm_gem_object_put(gems[i]);
+	kfree(gems);
+	kfree(objs);
 out_free:
 	if (ops != &args->bind)
 		kvfree(ops);

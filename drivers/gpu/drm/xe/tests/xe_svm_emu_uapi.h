@@ -403,6 +403,11 @@ struct xe_svm_emu_tile_stats {
 	 * SVM allocations and buffer objects
 	 */
 	__u64 vram_bytes_used;
+	/**
+	 * @bo_evictions: out, buffer objects of the xe DRM face TTM evicted
+	 * from the tile's VRAM
+	 */
+	__u64 bo_evictions;
 	/** @reserved: in, MBZ */
 	__u64 reserved[2];
 };

@@ -3147,9 +3147,9 @@ static void svmxe_vram_alloc_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->bo_unlocks, 2);
 	KUNIT_EXPECT_EQ(test, ctx->bo_puts, 2);
 
-	/* the manager's errors: out of memory stays, the rest is no room */
+	/* every error of the manager is no room (TTM says -ENOMEM for it) */
 	ctx->bo_create_ret = ERR_PTR(-ENOMEM);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(svmxe_devmem_ops.vram_alloc(&sdm.dm, SZ_4K)), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(svmxe_devmem_ops.vram_alloc(&sdm.dm, SZ_4K)), -ENOSPC);
 	ctx->bo_create_ret = ERR_PTR(-ENOSPC);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(svmxe_devmem_ops.vram_alloc(&sdm.dm, SZ_4K)), -ENOSPC);
 	ctx->bo_create_ret = ERR_PTR(-EINTR);
