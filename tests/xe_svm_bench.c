@@ -39,7 +39,13 @@
  * - VM_BIND PREFETCH of a CPU-initialised buffer to VRAM followed by one
  *   fault-free GPU pass, against the fault-driven first pass over another
  *   buffer of the same size and contents (the fault-driven time over the
- *   prefetch-and-pass time).
+ *   prefetch-and-pass time);
+ * - eviction under VRAM pressure: a first GPU pass over buffer A fills
+ *   the free VRAM of tile 0 (each 2 MiB range migrated in), a pass over
+ *   buffer B of the same size then migrates each range in after TTM
+ *   evicted one of A's to make room; the extra time of B's pass is the
+ *   cost of evicting A, whose bytes as a fraction of memcpy is the
+ *   eviction throughput.
  *
  * Usage: xe_svm_bench [MiB [first-touch MiB [live ranges]]]
  *        (defaults 256, 1024, 100000)
@@ -1008,6 +1014,63 @@ out_close:
 	close(fd);
 }
 
+/* Eviction under pressure, on the emulated device: see the top comment. */
+static void bench_eviction(size_t size, double memcpy_gbs)
+{
+	struct xe_svm_emu_tile_stats t0, t1;
+	uint64_t faults_a = 0, faults_b = 0;
+	double t_fill, t_evict;
+	uint64_t *a, *b;
+	uint32_t vm;
+	int fd, err;
+
+	printf("eviction under VRAM pressure (2 MiB ranges, TTM evicting the oldest):\n");
+	fd = __emu_open();
+	if (fd < 0) {
+		printf("  (xe SVM: " EMU_DEV ": %s; xe_svm_emu not loaded?)\n", strerror(-fd));
+		return;
+	}
+	if (!__emu_tile_stats(fd, 0, &t0) &&
+	    (t0.vram_pages - t0.vram_pages_in_use) * SZ_4K < size)
+		size = (t0.vram_pages - t0.vram_pages_in_use) * SZ_4K / SZ_2M * SZ_2M;
+	if (size < SZ_2M) {
+		printf("  (no room: tile 0 has less than 2 MiB of VRAM free)\n");
+		goto out_close;
+	}
+	err = __emu_vm_create(fd, EMU_VM_MIRROR, &vm);
+	if (err) {
+		printf("  xe SVM: VM_CREATE failed: %s\n", strerror(-err));
+		goto out_close;
+	}
+	a = map_anon(size);
+	b = map_anon(size);
+	memset(a, 0x5a, size);
+	memset(b, 0xa5, size);
+	t_fill = svm_pass(fd, vm, a, size, false, 0x5a5a5a5a5a5a5a5aULL, &faults_a);
+	if (__emu_tile_stats(fd, 0, &t0))
+		goto out_unmap;
+	t_evict = svm_pass(fd, vm, b, size, false, 0xa5a5a5a5a5a5a5a5ULL, &faults_b);
+	if (t_fill < 0 || t_evict < 0 || __emu_tile_stats(fd, 0, &t1))
+		goto out_unmap;
+	svm_row("xe SVM: GPU pass into free VRAM", size, t_fill, faults_a, memcpy_gbs);
+	svm_row("xe SVM: GPU pass into full VRAM (evicting)", size, t_evict, faults_b,
+		memcpy_gbs);
+	printf("  %llu evictions, %llu MiB back to system memory\n",
+	       (unsigned long long)(t1.evictions - t0.evictions),
+	       (unsigned long long)((t1.migrated_to_ram - t0.migrated_to_ram) * SZ_4K >> 20));
+	if (t1.evictions - t0.evictions != size / SZ_2M)
+		printf("  WARNING: %zu evictions expected: INVALID\n", size / SZ_2M);
+	else if (t_evict > t_fill)
+		printf("RATIO evict-under-pressure-2m xe_svm/memcpy %.3f\n",
+		       size / (t_evict - t_fill) / 1e9 / memcpy_gbs);
+out_unmap:
+	munmap(a, size);
+	munmap(b, size);
+	__emu_vm_destroy(fd, vm);
+out_close:
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	size_t mb = argc > 1 ? strtoul(argv[1], NULL, 0) : 256;
@@ -1044,5 +1107,6 @@ int main(int argc, char **argv)
 	bench_svm(size, memcpy_gbs);
 	bench_migration(size, memcpy_gbs);
 	bench_prefetch(size, memcpy_gbs);
+	bench_eviction(size, memcpy_gbs);
 	return 0;
 }

@@ -184,11 +184,15 @@
  * The garbage-collector list has its own spinlock, innermost, taken
  * from the notifier callback.
  *
- * Device memory adds, below the mmap lock: the buddy allocator's lock
- * (TTM's VRAM manager mutex on hardware), taken only by allocation and by
- * the worker that returns blocks, never with the notifier lock held; and
- * the free-list spinlock of a region, innermost, taken from page_free(),
- * which may run with a page-table spinlock held. migrate_to_ram() runs
+ * Device memory adds, below the mmap lock: the dma-resv of an SVM VRAM
+ * object, which allocation takes (a trylock of the new object) and holds
+ * until the object's pages are installed, and which TTM holds while it
+ * evicts the object; eviction then takes page locks and, through the
+ * processes' notifiers, notifier locks - so no notifier lock is ever held
+ * while VRAM is allocated. The worker that puts objects whose last page
+ * was freed takes none of these. The free-list spinlock of a region is
+ * innermost, taken from page_free(), which may run with a page-table
+ * spinlock held. migrate_to_ram() runs
  * with the mmap lock held by the CPU fault and takes neither the VM lock
  * nor the notifier lock: a GPU fault holds the VM lock while it takes the
  * mmap lock, so the other order would deadlock. Migrations wait for copy
@@ -261,20 +265,51 @@
  * by everything that may map the pages directly, so that hmm_range_fault()
  * returns them as they are instead of migrating them.
  *
- * Pages come straight from the tile's buddy allocator, the one TTM's VRAM
- * manager uses, under its lock: one naturally aligned block the size of
- * the range being migrated (2 MiB, 64 KiB or 4 KiB), page i of the range
- * to page i of the block, so a migrated range is contiguous in VRAM and
- * the GPU maps it with one PTE of the range's size. Each device page
+ * VRAM is owned by the device's memory manager, TTM: each allocation is
+ * a buffer object (&xe_svm_devmem_ops.vram_alloc; on xe a kernel object
+ * with XE_BO_FLAG_SVM, on the emulated device one of its own TTM device)
+ * of one naturally aligned block the size of the range being migrated
+ * (2 MiB, 64 KiB or 4 KiB), page i of the range to page i of the block,
+ * so a migrated range is contiguous in VRAM and the GPU maps it with one
+ * PTE of the range's size. TTM counts it like any object (usage, the
+ * CPU-visible part, fdinfo's and D3cold's view of VRAM). The allocation
+ * the core sees (&struct xe_svm_devmem_alloc) is embedded in the object,
+ * which stays reserved while the migration that made it hands out its
+ * pages and becomes evictable once they are installed. Each device page
  * handed out points at its allocation (&page.zone_device_data); the
  * allocation counts its live pages plus one reference held while pages
- * are handed out, and its block returns to the buddy allocator when the
- * count reaches zero. A partly unmapped migrated range therefore keeps
- * its block until the rest of its pages is unmapped or migrated back.
- * page_free() may run under a page-table spinlock, so the block is freed
- * from a worker. Device memory is never handed to anyone with the data of
- * a previous owner: every page of a migration is either copied over or
- * cleared (holes and the zero page) before its PTE exists.
+ * are handed out, and its object is put when the count reaches zero. A
+ * partly unmapped migrated range therefore keeps its VRAM until the rest
+ * of its pages is unmapped or migrated back. page_free() may run under a
+ * page-table spinlock, so the object is put from a worker. (A backend
+ * without the allocation ops gets blocks from a buddy allocator it names
+ * instead; nothing evicts those. Only the core's KUnit cases still use
+ * that.)
+ *
+ * Eviction: an allocation that finds VRAM full makes room the way every
+ * object does, TTM evicting the least recently used objects of that
+ * VRAM - SVM allocations and buffer objects alike; a buffer object that
+ * needs VRAM evicts SVM allocations the same way, and suspend empties
+ * VRAM through TTM (xe_bo_evict_all()). Evicting an SVM object runs
+ * xe_svm_devmem_alloc_evict() from the move callback: its pages go back
+ * to system memory in every process that maps them (which zaps their GPU
+ * mappings through the processes' notifiers, so the next GPU access
+ * faults and may migrate again), and the object moves without a copy,
+ * since system memory holds nothing for it. Only when no page of the
+ * allocation is left in use may TTM reuse its VRAM. To make room nothing
+ * is lost: pages that stay locked for too long, or whose copies keep
+ * failing, end the eviction with the data still in VRAM (the GPU mapping
+ * of what it tried to move is gone, to be faulted back), and the
+ * allocation or object that needed the room looks elsewhere or falls back
+ * to system memory. Page tables, exec queues and other pinned objects
+ * are never starved by SVM: SVM objects are never pinned. There is no
+ * per-process cap beyond VRAM itself: the least recently allocated go
+ * first, whoever owns them; a process can keep its data in VRAM only by
+ * using it, and only at the cost of someone else's next fault.
+ *
+ * Device memory is never handed to anyone with the data of a previous
+ * owner: every page of a migration is either copied over or cleared
+ * (holes and the zero page) before its PTE exists.
  *
  * CPU faults (migrate_to_ram) bring back the aligned window of the
  * allocation's size around the faulting address, clipped to the VMA:
@@ -298,9 +333,8 @@
  * logged; its data is lost, as the device's buffer objects' is. The
  * struct pages are allocated on the device's NUMA node.
  *
- * Not yet: TTM cannot evict SVM blocks, so under VRAM pressure a buffer
- * object allocation can fail while SVM holds VRAM; SVM allocations fall
- * back to system memory when VRAM is full.
+ * Not yet: an evicted SVM allocation goes back to system memory as a
+ * whole; splitting it to evict part of a range is later work.
  */
 
 /**
@@ -574,10 +608,13 @@
  * operation, so that a failed EXEC never ran one.
  *
  * Each tile's VRAM is a device-memory region of the core (see "Device
- * memory") over a buddy allocator of ``vram_mb`` MiB with its own lock,
- * backed by ordinary pages that the "GPU" reaches through a device page's
- * VRAM offset; backing pages are allocated on first use and kept until
- * unload, so freed VRAM keeps stale data as real VRAM does. Its copy
+ * memory") of ``vram_mb`` MiB, managed by a TTM device of the emulated
+ * device (a memory type per tile, TTM's range manager over it) as a
+ * discrete GPU's driver manages VRAM, so that SVM allocations are TTM
+ * objects that TTM evicts like any other; it is backed by ordinary
+ * pages that the "GPU" reaches through a device page's VRAM offset;
+ * backing pages are allocated on first use and kept until unload, so
+ * freed VRAM keeps stale data as real VRAM does. Its copy
  * engine is an ordered workqueue per tile that copies or clears page by
  * page and signals a dma_fence. A VM migrates to tile 0 by default;
  * XE_SVM_EMU_IOCTL_VM_PLACEMENT picks another tile or system memory (in
@@ -586,8 +623,14 @@
  * XE_SVM_EMU_IOCTL_TILE_STATS reports VRAM in use, pages migrated each
  * way, bytes copied, CPU faults and failures. debugfs knobs
  * (xe_svm_emu/fail_vram_alloc, fail_copy_to_vram, fail_copy_to_ram) make
- * the next N allocations (on each tile) or copies fail. Unloading the
- * module migrates every page still in VRAM back to its processes.
+ * the next N allocations (on each tile) or copies fail; xe_svm_emu/suspend
+ * (1, then 0) emulates system suspend and resume: every object leaves
+ * VRAM through TTM and VRAM takes no SVM allocation until resume; and
+ * xe_svm_emu/vram_balloon_mb pins an object of that many MiB at the
+ * bottom of each tile's VRAM, to make VRAM small without reloading the
+ * module. The tile statistics also report evictions (SVM allocations and
+ * buffer objects) and the bytes TTM has handed out. Unloading the module
+ * migrates every page still in VRAM back to its processes.
  *
  * A second module, xe_svm_emu_drm, presents the same device as a DRM
  * device whose driver is "xe", with xe's uAPI, so that user space written

@@ -5,6 +5,7 @@
 
 #include <linux/bitfield.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
 #include <linux/file.h>
@@ -60,8 +61,16 @@
  * memory and that backing from a worker, signalling a fence when done.
  */
 
-/* GPU fault attempts per operation before it gives up with -EBUSY */
-#define XE_SVM_EMU_FAULT_TRIES	16
+/*
+ * A GPU access gives up with -EBUSY only after this many faults and this
+ * long: other VMs (another tile's GPU migrating the same memory) and the
+ * CPU may keep taking the page away between a fault and the access, for
+ * as long as they run, as they would on hardware, whose GPU replays a
+ * faulting access until it succeeds or its job times out. Past the count
+ * each retry first lets the others run.
+ */
+#define XE_SVM_EMU_FAULT_TRIES		16
+#define XE_SVM_EMU_FAULT_TIMEOUT_MS	10000
 
 static unsigned int tiles = 2;
 module_param(tiles, uint, 0444);
@@ -993,7 +1002,6 @@ static int xe_svm_emu_bo_fault(struct xe_svm_emu_vm *vm, struct xe_svm_emu_bo_ma
 	return err;
 }
 
-
 /*
  * Drop the reference of every buffer-object piece of a VM nothing can
  * reach any more. Unlike xe_svm_emu_windows_store() this allocates
@@ -1721,12 +1729,14 @@ static bool xe_svm_emu_op_page(struct xe_svm_emu_op *op, u64 *p, u64 addr,
  * Return: 0 once @fn ran, or the error of the GPU fault that stopped
  * the access: -EFAULT (not mirrored, no CPU mapping, or the VM is not in
  * fault mode), -EPERM (write to a mapping the CPU may not write), -EBUSY
- * (invalidations kept winning), -EINTR (fatal signal), -ENOMEM.
+ * (invalidations kept winning, %XE_SVM_EMU_FAULT_TRIES faults and
+ * %XE_SVM_EMU_FAULT_TIMEOUT_MS long), -EINTR (fatal signal), -ENOMEM.
  */
 int xe_svm_emu_gpu_access(struct xe_svm_emu_vm *vm, u64 addr, unsigned int access,
 			  void (*fn)(void *p, void *arg), void *arg, u64 *faults)
 {
 	bool write = access & (XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC);
+	unsigned long deadline = jiffies + msecs_to_jiffies(XE_SVM_EMU_FAULT_TIMEOUT_MS);
 	bool atomic_faulted = false;
 	unsigned int tries = 0;
 	int err;
@@ -1753,8 +1763,11 @@ int xe_svm_emu_gpu_access(struct xe_svm_emu_vm *vm, u64 addr, unsigned int acces
 
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		if (++tries > XE_SVM_EMU_FAULT_TRIES)
-			return -EBUSY;
+		if (++tries > XE_SVM_EMU_FAULT_TRIES) {
+			if (time_after(jiffies, deadline))
+				return -EBUSY;
+			usleep_range(100, 1000);
+		}
 		(*faults)++;
 		err = xe_svm_emu_gpu_fault(vm, addr, access);
 		atomic_faulted = access & XE_SVM_ACCESS_ATOMIC;

@@ -58,10 +58,14 @@
  * - the config of a discrete Xe2 part (Battlemage, PCI id
  *   %XE_SVM_EMU_DRM_DEVID), 48 VA bits, with VRAM and CPU address
  *   mirroring;
- * - buffer objects backed by shmem whatever their placement (until SVM
- *   VRAM and BOs share VRAM through TTM), mapped by GEM_MMAP_OFFSET as
- *   shared file mappings, bound to a VM by VM_BIND MAP (their pages
- *   pinned while bound, mapped on the GPU's first access);
+ * - buffer objects whose data is in shmem wherever TTM places them,
+ *   mapped by GEM_MMAP_OFFSET as shared file mappings, bound to a VM by
+ *   VM_BIND MAP (their pages pinned while bound, mapped on the GPU's
+ *   first access); one with a VRAM placement holds a TTM object in that
+ *   VRAM (see struct xe_svm_emu_bo_vram), so that buffer objects and SVM
+ *   evict each other: an evicted object leaves the GPU page tables and
+ *   comes back into VRAM on the GPU's next access to it. A VRAM-only
+ *   object that cannot get VRAM is -ENOMEM, as TTM reports it to xe;
  * - exec queues whose jobs a command streamer runs in order, fetching
  *   the batch through the VM: every access goes through the emulated
  *   GPU page table and its misses are GPU faults served by the SVM core;
@@ -1272,8 +1276,8 @@ static void xe_svm_emu_job_run(struct work_struct *work)
 	if (err) {
 		/* A hung or faulting context is banned; its fence never signals. */
 		if (err != -ECANCELED)
-			drm_dbg(&q->edrm->drm, "exec queue on gt%u banned: batch 0x%llx: %d\n",
-				q->gt, job->batch, err);
+			drm_info(&q->edrm->drm, "exec queue on gt%u banned: batch 0x%llx: %d\n",
+				 q->gt, job->batch, err);
 		atomic_set(&q->banned, 1);
 		wake_up_all(&q->edrm->ufence_wq);
 		goto out;
