@@ -1014,11 +1014,26 @@ out_close:
 	close(fd);
 }
 
+/*
+ * The emulated device's balloon (debugfs vram_balloon_mb): a pinned
+ * object of @mb MiB at the bottom of each tile's VRAM. 0 if it was set.
+ */
+static int set_balloon(unsigned long mb)
+{
+	FILE *f = fopen("/sys/kernel/debug/xe_svm_emu/vram_balloon_mb", "w");
+	int err;
+
+	if (!f)
+		return -errno;
+	err = fprintf(f, "%lu\n", mb) < 0;
+	return fclose(f) || err ? -EIO : 0;
+}
+
 /* Eviction under pressure, on the emulated device: see the top comment. */
 static void bench_eviction(size_t size, double memcpy_gbs)
 {
 	struct xe_svm_emu_tile_stats t0, t1;
-	uint64_t faults_a = 0, faults_b = 0;
+	uint64_t faults_a = 0, faults_b = 0, vram, free_vram;
 	double t_fill, t_evict;
 	uint64_t *a, *b;
 	uint32_t vm;
@@ -1030,18 +1045,31 @@ static void bench_eviction(size_t size, double memcpy_gbs)
 		printf("  (xe SVM: " EMU_DEV ": %s; xe_svm_emu not loaded?)\n", strerror(-fd));
 		return;
 	}
-	if (!__emu_tile_stats(fd, 0, &t0) &&
-	    (t0.vram_pages - t0.vram_pages_in_use) * SZ_4K < size)
-		size = (t0.vram_pages - t0.vram_pages_in_use) * SZ_4K / SZ_2M * SZ_2M;
+	size &= ~(SZ_2M - 1);
+	if (__emu_tile_stats(fd, 0, &t0)) {
+		printf("  (no tile statistics)\n");
+		goto out_close;
+	}
+	/* VRAM made as small as the buffer, so that B must evict A */
+	vram = t0.vram_pages * SZ_4K;
+	if (vram > size && set_balloon((vram - size) >> 20))
+		printf("  (no balloon: VRAM stays %llu MiB)\n", (unsigned long long)(vram >> 20));
+	if (__emu_tile_stats(fd, 0, &t0))
+		goto out_balloon;
+	free_vram = vram - t0.vram_bytes_used;
+	if (free_vram < size)
+		size = free_vram / SZ_2M * SZ_2M;
 	if (size < SZ_2M) {
 		printf("  (no room: tile 0 has less than 2 MiB of VRAM free)\n");
-		goto out_close;
+		goto out_balloon;
 	}
 	err = __emu_vm_create(fd, EMU_VM_MIRROR, &vm);
 	if (err) {
 		printf("  xe SVM: VM_CREATE failed: %s\n", strerror(-err));
-		goto out_close;
+		goto out_balloon;
 	}
+	printf("  %zu MiB buffers, %llu MiB of VRAM free\n", size >> 20,
+	       (unsigned long long)(free_vram >> 20));
 	a = map_anon(size);
 	b = map_anon(size);
 	memset(a, 0x5a, size);
@@ -1067,6 +1095,8 @@ out_unmap:
 	munmap(a, size);
 	munmap(b, size);
 	__emu_vm_destroy(fd, vm);
+out_balloon:
+	set_balloon(0);
 out_close:
 	close(fd);
 }

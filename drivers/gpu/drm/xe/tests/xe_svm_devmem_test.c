@@ -194,11 +194,152 @@ static void devmem_copy_error_test(struct kunit *test)
 	xe_svm_devmem_alloc_put(alloc);
 }
 
+/*
+ * A backend that allocates VRAM itself (&xe_svm_devmem_ops.vram_alloc),
+ * as TTM-backed ones do: four 1 MiB slots of a 4 MiB region of its own.
+ */
+struct devmem_test_backend {
+	struct xe_svm_devmem dm;
+	struct xe_svm_devmem_alloc slots[4];
+	bool used[4];
+	unsigned int allocs, readies, frees;
+	int fail;			/* what the next vram_alloc returns, 0: works */
+};
+
+static struct devmem_test_backend *to_test_backend(struct xe_svm_devmem *dm)
+{
+	return container_of(dm, struct devmem_test_backend, dm);
+}
+
+static struct xe_svm_devmem_alloc *devmem_test_vram_alloc(struct xe_svm_devmem *dm, u64 size)
+{
+	struct devmem_test_backend *b = to_test_backend(dm);
+	unsigned int i;
+
+	b->allocs++;
+	if (b->fail)
+		return ERR_PTR(b->fail);
+	for (i = 0; i < ARRAY_SIZE(b->slots); i++) {
+		if (b->used[i])
+			continue;
+		b->used[i] = true;
+		memset(&b->slots[i], 0, sizeof(b->slots[i]));
+		b->slots[i].offset = (u64)i * SZ_1M;
+		return &b->slots[i];
+	}
+	return ERR_PTR(-ENOSPC);
+}
+
+static void devmem_test_vram_ready(struct xe_svm_devmem_alloc *alloc)
+{
+	to_test_backend(alloc->dm)->readies++;
+}
+
+static void devmem_test_vram_free(struct xe_svm_devmem_alloc *alloc)
+{
+	struct devmem_test_backend *b = to_test_backend(alloc->dm);
+
+	b->frees++;
+	b->used[alloc - b->slots] = false;
+}
+
+static const struct xe_svm_devmem_ops devmem_test_backend_ops = {
+	.copy = devmem_test_copy,
+	.vram_alloc = devmem_test_vram_alloc,
+	.vram_ready = devmem_test_vram_ready,
+	.vram_free = devmem_test_vram_free,
+};
+
+/*
+ * With a backend that allocates, the core takes no buddy allocator; an
+ * allocation is the backend's, its pages at its offset; it becomes the
+ * backend's to evict when the allocator's reference goes
+ * (vram_ready), and is given back (vram_free) once its last page is
+ * freed. The backend's failures are counted. Evicting an allocation
+ * with no page in use is done at once; one whose page cannot be copied
+ * gives up with -EIO, the page still in use.
+ */
+static void devmem_backend_alloc_test(struct kunit *test)
+{
+	struct devmem_test_ctx *ctx = test->priv;
+	struct devmem_test_backend *b;
+	struct xe_svm_devmem_alloc *alloc;
+	struct page *page;
+
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	/* Either the backend allocates or a buddy allocator is given: not both */
+	KUNIT_EXPECT_EQ(test, xe_svm_devmem_init(&b->dm, &devmem_test_backend_ops,
+						 &ctx->buddy, &ctx->lock, SZ_4M, 0, b,
+						 "xe_svm devmem KUnit backend", NUMA_NO_NODE),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, xe_svm_devmem_init(&b->dm, &devmem_test_ops, NULL, NULL,
+						 SZ_4M, 0, b, "xe_svm devmem KUnit backend",
+						 NUMA_NO_NODE),
+			-EINVAL);
+	KUNIT_ASSERT_EQ(test, xe_svm_devmem_init(&b->dm, &devmem_test_backend_ops, NULL, NULL,
+						 SZ_4M, 0, b, "xe_svm devmem KUnit backend",
+						 NUMA_NO_NODE), 0);
+
+	alloc = xe_svm_devmem_alloc_create(&b->dm, SZ_64K);
+	KUNIT_ASSERT_PTR_EQ(test, alloc, &b->slots[0]);
+	KUNIT_EXPECT_EQ(test, b->allocs, 1);
+	KUNIT_EXPECT_PTR_EQ(test, alloc->dm, &b->dm);
+	KUNIT_EXPECT_EQ(test, alloc->npages, SZ_64K >> PAGE_SHIFT);
+	KUNIT_EXPECT_EQ(test, alloc->pfn_first, PHYS_PFN(b->dm.pagemap.range.start));
+	page = xe_svm_devmem_alloc_page(alloc, 3);
+	KUNIT_EXPECT_EQ(test, xe_svm_devmem_page_offset(page), 3 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, b->readies, 0);
+	xe_svm_devmem_alloc_put(alloc);
+	KUNIT_EXPECT_EQ(test, b->readies, 1);
+	flush_work(&b->dm.free_work);
+	KUNIT_EXPECT_EQ(test, b->frees, 0);
+
+	/*
+	 * The copy engine fails every copy: the eviction gives up after
+	 * its passes, the page still in VRAM and in use.
+	 */
+	unlock_page(page);
+	KUNIT_EXPECT_EQ(test, xe_svm_devmem_alloc_evict(alloc), -EIO);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&b->dm.stats.evict_failures), 1);
+	KUNIT_EXPECT_GE(test, atomic64_read(&b->dm.stats.copy_failures), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&b->dm.stats.evictions), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&b->dm.stats.pages_in_use), 1);
+	put_page(page);
+	flush_work(&b->dm.free_work);
+	KUNIT_EXPECT_EQ(test, b->frees, 1);
+	KUNIT_EXPECT_FALSE(test, b->used[0]);
+
+	/*
+	 * Nothing in use: evicted at once (the backend's object, which the
+	 * eviction holds, outlives the allocation's last reference).
+	 */
+	alloc = xe_svm_devmem_alloc_create(&b->dm, SZ_1M);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(alloc));
+	KUNIT_EXPECT_EQ(test, alloc->pfn_first, PHYS_PFN(b->dm.pagemap.range.start));
+	xe_svm_devmem_alloc_put(alloc);
+	KUNIT_EXPECT_EQ(test, xe_svm_devmem_alloc_evict(alloc), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&b->dm.stats.evictions), 1);
+	flush_work(&b->dm.free_work);
+	KUNIT_EXPECT_EQ(test, b->frees, 2);
+
+	/* The backend's failure is the caller's, counted */
+	b->fail = -ENOSPC;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(xe_svm_devmem_alloc_create(&b->dm, SZ_4K)), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&b->dm.stats.alloc_failures), 1);
+	b->fail = 0;
+
+	xe_svm_devmem_fini(&b->dm);
+	KUNIT_EXPECT_EQ(test, b->readies, 2);
+	KUNIT_EXPECT_EQ(test, b->frees, 2);
+}
+
 static struct kunit_case xe_svm_devmem_tests[] = {
 	KUNIT_CASE(devmem_alloc_free_by_page_test),
 	KUNIT_CASE(devmem_alloc_put_last_test),
 	KUNIT_CASE(devmem_alloc_errors_test),
 	KUNIT_CASE(devmem_copy_error_test),
+	KUNIT_CASE(devmem_backend_alloc_test),
 	{}
 };
 
