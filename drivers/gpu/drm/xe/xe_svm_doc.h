@@ -226,9 +226,15 @@
  *
  * The emulated device's xe DRM face adds two rules. Page-table entries
  * of a buffer object bound into a VM are added with the VM lock held
- * (for writing, as a fault holds it) and removed with the VM lock and
- * the notifier lock both held for writing, so a GPU access that found
- * an entry under the notifier lock uses a page the binding still pins.
+ * (for writing, as a fault holds it), and for an object with VRAM with
+ * its dma-resv held too; they are removed with the notifier lock held
+ * for writing, and either the VM lock (a bind over them, the VM's end)
+ * or the object's dma-resv (TTM evicting it; the object's list of
+ * bindings has its own mutex, taken under the dma-resv and outside the
+ * notifier locks). So an eviction cannot slip between the fault that
+ * validated an object and the entry it adds, and a GPU access that
+ * found an entry under the notifier lock uses a page the binding still
+ * pins.
  * A batch runs only on its queue's ordered workqueue; each access reads
  * the emulated page table under the notifier lock and, on a miss, takes
  * the VM lock as a GPU fault does. A queue's last reference destroys its

@@ -483,6 +483,33 @@ static int xe_svm_emu_bo_vram_validate(struct xe_svm_emu_bo_vram *bv)
 	return err && bv->sys_ok ? 0 : err;
 }
 
+/*
+ * A new object of @size bytes for @tile, placed by @placement and left
+ * reserved, or an ERR_PTR() (the object was then put, which freed it).
+ */
+static struct xe_svm_emu_bo_vram *xe_svm_emu_bo_vram_new(struct xe_svm_emu_device *emu,
+							 struct xe_svm_emu_tile *tile, u64 size,
+							 struct ttm_placement *placement,
+							 struct ttm_operation_ctx *ctx)
+{
+	struct xe_svm_emu_bo_vram *bv;
+	int err;
+
+	bv = kzalloc(sizeof(*bv), GFP_KERNEL);
+	if (!bv)
+		return ERR_PTR(-ENOMEM);
+	bv->tile = tile;
+	mutex_init(&bv->maps_lock);
+	INIT_LIST_HEAD(&bv->maps);
+	bv->tbo.base.size = size;
+	dma_resv_init(&bv->tbo.base._resv);
+	drm_vma_node_reset(&bv->tbo.base.vma_node);
+	err = ttm_bo_init_reserved(&emu->ttm, &bv->tbo, ttm_bo_type_kernel, placement, 1,
+				   ctx, NULL, NULL, xe_svm_emu_bo_vram_destroy);
+
+	return err ? ERR_PTR(err) : bv;
+}
+
 /**
  * xe_svm_emu_bo_vram_create() - VRAM for a buffer object of the DRM face
  * @emu: the device
@@ -520,22 +547,11 @@ struct xe_svm_emu_bo_vram *xe_svm_emu_bo_vram_create(struct xe_svm_emu_device *e
 	if (!sys_ok && size > emu->tiles[tile].vram_size)
 		return ERR_PTR(-ENOMEM);
 
-	bv = kzalloc(sizeof(*bv), GFP_KERNEL);
-	if (!bv)
-		return ERR_PTR(-ENOMEM);
-	bv->tile = &emu->tiles[tile];
-	bv->sys_ok = sys_ok;
-	mutex_init(&bv->maps_lock);
-	INIT_LIST_HEAD(&bv->maps);
-	bv->tbo.base.size = size;
-	dma_resv_init(&bv->tbo.base._resv);
-	drm_vma_node_reset(&bv->tbo.base.vma_node);
-
 	/* Born in system memory, then validated: one way in for both cases. */
-	err = ttm_bo_init_reserved(&emu->ttm, &bv->tbo, ttm_bo_type_kernel, &placement, 1,
-				   &ctx, NULL, NULL, xe_svm_emu_bo_vram_destroy);
-	if (err)	/* the object was put, which freed it */
-		return ERR_PTR(err);
+	bv = xe_svm_emu_bo_vram_new(emu, &emu->tiles[tile], size, &placement, &ctx);
+	if (IS_ERR(bv))
+		return bv;
+	bv->sys_ok = sys_ok;
 	if (!defer) {
 		err = xe_svm_emu_bo_vram_validate(bv);
 		if (err) {
@@ -587,21 +603,10 @@ static int xe_svm_emu_balloon_alloc(struct xe_svm_emu_device *emu,
 	};
 	struct ttm_placement placement = { .num_placement = 1, .placement = &place };
 	struct xe_svm_emu_bo_vram *bv;
-	int err;
 
-	bv = kzalloc(sizeof(*bv), GFP_KERNEL);
-	if (!bv)
-		return -ENOMEM;
-	bv->tile = tile;
-	mutex_init(&bv->maps_lock);
-	INIT_LIST_HEAD(&bv->maps);
-	bv->tbo.base.size = size;
-	dma_resv_init(&bv->tbo.base._resv);
-	drm_vma_node_reset(&bv->tbo.base.vma_node);
-	err = ttm_bo_init_reserved(&emu->ttm, &bv->tbo, ttm_bo_type_kernel, &placement, 1,
-				   &ctx, NULL, NULL, xe_svm_emu_bo_vram_destroy);
-	if (err)	/* the object was put, which freed it */
-		return err;
+	bv = xe_svm_emu_bo_vram_new(emu, tile, size, &placement, &ctx);
+	if (IS_ERR(bv))
+		return PTR_ERR(bv);
 	ttm_bo_pin(&bv->tbo);
 	ttm_bo_unreserve(&bv->tbo);
 	tile->balloon = &bv->tbo;
@@ -957,6 +962,9 @@ static int xe_svm_emu_bo_map_page(struct xe_svm_emu_vm *vm, struct xe_svm_emu_bo
 	unsigned long pte;
 	void *old;
 
+	lockdep_assert_held_write(&vm->vm_lock);
+	if (map->vram)
+		dma_resv_assert_held(map->vram->tbo.base.resv);
 	pte = page_to_pfn(page) << XE_SVM_EMU_PTE_PFN_SHIFT |
 	      FIELD_PREP(XE_SVM_EMU_PTE_SHIFT_MASK, PAGE_SHIFT);
 	if (!map->readonly)

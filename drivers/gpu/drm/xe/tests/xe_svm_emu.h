@@ -189,7 +189,8 @@ struct xe_svm_emu_vm {
 	 * under &xe_svm.notifier_lock (bind holds it for reading, invalidate
 	 * for writing; the xarray's own lock orders concurrent binds), read
 	 * under it; entries of buffer objects are added under @vm_lock
-	 * alone and removed under both
+	 * (and the object's dma-resv if it has VRAM) and removed under the
+	 * notifier lock plus @vm_lock or that dma-resv ("DOC: Locking")
 	 */
 	struct xarray pt;
 	/**
