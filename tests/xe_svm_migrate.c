@@ -3399,6 +3399,219 @@ static void test_tile_counters_mixed_window(void)
 	close(fd);
 }
 
+/* ------------------------------------------------------------------ */
+
+/*
+ * Failure-catalogue (d), time: the GPUs of two tiles (two VMs of this
+ * process on each, each placing in its tile's VRAM) and the CPU share
+ * one 2 MiB range for seconds, as IGT's threads-shared-alloc subtests
+ * do. Agent k (a CPU thread and VM k, on tile k % 2) owns the pages
+ * i % 4 == k of the range; each round its CPU writes a new pattern there,
+ * its VM prefetches the range to its tile's VRAM (as a runtime would
+ * before a kernel; a GPU whose mapping stayed valid would not fault
+ * again, and the contention would settle), its GPU checks the pattern
+ * and writes the next one, and its CPU checks that. Every prefetch and
+ * GPU fault migrates the whole range to its tile and every CPU touch
+ * brings it back, so the agents keep moving the memory under each
+ * other's faults, between their walk and their commit.
+ * Thrashing control is off, which would otherwise calm things down for a
+ * while: the fault path itself must complete every fault, never -EBUSY,
+ * however long the contention lasts, with every word right.
+ */
+#define TC_AGENTS	4		/* CPU thread + VM k on tile k % 2 */
+#define TC_PAGES	PAGES(SZ_2M)
+#define TC_SECONDS	5.0
+
+struct tc_agent {
+	struct emu_vm *vm;
+	uint64_t *p;
+	unsigned int k;
+	unsigned int rounds;	/* out: rounds done */
+	double until;
+};
+
+/* The pattern of agent @k's page @i in step @s (two steps per round) */
+static uint64_t tc_value(unsigned int k, unsigned int s, size_t i)
+{
+	return emu_pattern(0xc0de0000u + k, s) + i * (SZ_4K / 8);
+}
+
+static uint64_t *tc_page(uint64_t *p, size_t i)
+{
+	return p + i * (SZ_4K / 8);
+}
+
+static void tc_cpu_check(uint64_t *p, unsigned int k, unsigned int s)
+{
+	size_t i;
+
+	for (i = k; i < TC_PAGES; i += TC_AGENTS)
+		emu_assert_linear(tc_page(p, i), SZ_4K / 8, tc_value(k, s, i), 1);
+}
+
+static void *tc_thread(void *arg)
+{
+	struct tc_agent *a = arg;
+	struct xe_svm_emu_op ops[2 * (TC_PAGES / TC_AGENTS)];
+	unsigned int r;
+	size_t i, n;
+	int err;
+
+	for (r = 1; now_s() < a->until; r++) {
+		for (i = a->k; i < TC_PAGES; i += TC_AGENTS)
+			emu_fill_linear(tc_page(a->p, i), SZ_4K / 8, tc_value(a->k, 2 * r, i), 1);
+		/* Region 1 + t is the VRAM of tile t. */
+		err = __emu_prefetch(a->vm->fd, a->vm->id, (uintptr_t)a->p, SZ_2M,
+				     1 + a->k % 2);
+		if (err)
+			svmt_fail(__FILE__, __LINE__, "agent %u: PREFETCH: %s", a->k,
+				  strerror(-err));
+		n = 0;
+		for (i = a->k; i < TC_PAGES; i += TC_AGENTS)
+			ops[n++] = emu_op_compare(tc_page(a->p, i), SZ_4K,
+						  tc_value(a->k, 2 * r, i), 1);
+		for (i = a->k; i < TC_PAGES; i += TC_AGENTS)
+			ops[n++] = emu_op_fill(tc_page(a->p, i), SZ_4K,
+					       tc_value(a->k, 2 * r + 1, i), 1);
+		exec_all_ok(a->vm, ops, n);
+		tc_cpu_check(a->p, a->k, 2 * r + 1);
+		a->rounds = r;
+	}
+	return NULL;
+}
+
+/*
+ * The contention itself, on @p (one 2 MiB range), for @seconds; used by
+ * the subtest and by the process the next one kills.
+ */
+static void tc_run(uint64_t *p, struct emu_vm *vms, double seconds, struct tc_agent *a)
+{
+	pthread_t tid[TC_AGENTS];
+	unsigned int k;
+
+	for (k = 0; k < TC_AGENTS; k++) {
+		a[k] = (struct tc_agent){ .vm = &vms[k], .p = p, .k = k,
+					  .until = now_s() + seconds };
+		svmt_assert(!pthread_create(&tid[k], NULL, tc_thread, &a[k]));
+	}
+	for (k = 0; k < TC_AGENTS; k++)
+		svmt_assert(!pthread_join(tid[k], NULL));
+}
+
+/* VMs of one device file, placing in the VRAM of tiles 0, 1, 0, 1. */
+static void tc_vms(struct emu_vm *vms)
+{
+	unsigned int k;
+
+	vms[0] = emu_vm_open_mirror();
+	if (num_tiles(vms[0].fd) < 2)
+		svmt_skip("the emulated device has one tile (the module's tiles=)");
+	for (k = 0; k < TC_AGENTS; k++) {
+		if (k)
+			vms[k] = emu_vm_create(vms[0].fd, EMU_VM_MIRROR);
+		emu_vm_placement(&vms[k], XE_SVM_EMU_PLACE_VRAM, k % 2);
+		emu_vm_no_thrash_control(&vms[k]);
+	}
+}
+
+static void test_tiles_cpu_contention(void)
+{
+	struct xe_svm_emu_stats s[TC_AGENTS], e[TC_AGENTS];
+	struct tc_agent a[TC_AGENTS];
+	struct emu_vm vms[TC_AGENTS];
+	uint64_t in_use[2], migrations[2] = {};
+	int fd = emu_open();
+	unsigned int k;
+	uint64_t *p;
+
+	tc_vms(vms);
+	for (k = 0; k < 2; k++)
+		in_use[k] = vram_start(fd, k, SZ_2M);
+	p = emu_anon_2m(SZ_2M);
+	emu_fill_linear(p, SZ_2M / 8, 0, 0);
+	for (k = 0; k < TC_AGENTS; k++)
+		s[k] = emu_stats(&vms[k]);
+
+	tc_run(p, vms, TC_SECONDS, a);
+
+	for (k = 0; k < TC_AGENTS; k++) {
+		char what[32];
+
+		e[k] = emu_stats(&vms[k]);
+		snprintf(what, sizeof(what), "VM %u on tile %u", k, k % 2);
+		emu_print_stats(what, &e[k]);
+		svmt_info("agent %u: %u rounds; %" PRIu64 " exclusive maps, %" PRIu64
+			  " lost races", k, a[k].rounds,
+			  (uint64_t)(e[k].exclusive_maps - s[k].exclusive_maps),
+			  (uint64_t)(e[k].fault_retries - s[k].fault_retries));
+		svmt_assert(a[k].rounds >= 1);
+		tc_cpu_check(p, k, 2 * a[k].rounds + 1);
+		/* It did contend: the others took its mapping away. */
+		svmt_assert(e[k].invalidations > s[k].invalidations);
+		migrations[k % 2] += e[k].vram_migrations - s[k].vram_migrations;
+	}
+	/* And the range kept moving to each tile's VRAM. */
+	svmt_assert(migrations[0] > 0 && migrations[1] > 0);
+
+	svmt_assert_ok(munmap(p, SZ_2M));
+	for (k = TC_AGENTS - 1; k > 0; k--)
+		emu_vm_destroy(&vms[k]);
+	emu_vm_close(&vms[0]);
+	for (k = 0; k < 2; k++)
+		emu_assert_vram_in_use(fd, k, in_use[k]);
+	close(fd);
+}
+
+/* The process tiles-cpu-contention-killed kills while it contends. */
+static void tc_child(void *arg)
+{
+	struct tc_agent a[TC_AGENTS];
+	struct emu_vm vms[TC_AGENTS];
+	uint64_t *p;
+
+	(void)arg;
+	tc_vms(vms);
+	p = emu_anon_2m(SZ_2M);
+	emu_fill_linear(p, SZ_2M / 8, 0, 0);
+	tc_run(p, vms, 600, a);
+	/* Not reached: the parent kills this process long before. */
+	_exit(1);
+}
+
+/*
+ * A fatal signal ends a process whose GPU faults keep racing each other
+ * and its CPU at once: its faults stop (-EINTR) instead of waiting for
+ * the contention to end, and its VRAM comes back.
+ */
+static void test_tiles_cpu_contention_killed(void)
+{
+	uint64_t in_use0, in_use1;
+	int fd = emu_open(), status;
+	double t0, waited;
+	pid_t pid;
+
+	if (num_tiles(fd) < 2)
+		svmt_skip("the emulated device has one tile (the module's tiles=)");
+	in_use0 = vram_start(fd, 0, SZ_2M);
+	in_use1 = vram_start(fd, 1, SZ_2M);
+	pid = emu_fork(tc_child, NULL);
+	sleep(2);
+	t0 = now_s();
+	svmt_assert_ok(kill(pid, SIGKILL));
+	svmt_assert_eq_u64(waitpid(pid, &status, 0), pid);
+	waited = now_s() - t0;
+	svmt_info("killed after 2 s of contention: gone %.3f s later", waited);
+	svmt_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/*
+	 * The contention would last 600 s: a bound far below that shows
+	 * the faults gave up at the signal (one pass, then the teardown).
+	 */
+	svmt_assert(waited < 10.0);
+	emu_assert_vram_in_use(fd, 0, in_use0);
+	emu_assert_vram_in_use(fd, 1, in_use1);
+	close(fd);
+}
+
 static const struct svmt_subtest subtests[] = {
 	{ "migrate-gpu-fault", test_migrate_gpu_fault },
 	{ "migrate-untouched", test_migrate_untouched },
@@ -3456,6 +3669,8 @@ static const struct svmt_subtest subtests[] = {
 	{ "vm-cycle", test_vm_cycle, 120 },
 	{ "oversubscribe", test_oversubscribe, 300 },
 	{ "tile-counters-mixed-window", test_tile_counters_mixed_window },
+	{ "tiles-cpu-contention", test_tiles_cpu_contention, 120 },
+	{ "tiles-cpu-contention-killed", test_tiles_cpu_contention_killed, 120 },
 };
 
 SVMT_MAIN(subtests)

@@ -665,12 +665,16 @@ void emu_print_stats(const char *what, const struct xe_svm_emu_stats *st)
 	svmt_info("%s: faults %" PRIu64 ", retries %" PRIu64 ", invalidations %"
 		  PRIu64 ", ranges created %" PRIu64 " destroyed %" PRIu64
 		  " live %" PRIu64 ", gc runs %" PRIu64 ", DMA-mapped pages %" PRIu64
-		  ", write-protect breaks %" PRIu64,
+		  ", write-protect breaks %" PRIu64 ", VRAM migrations %" PRIu64
+		  " fallbacks %" PRIu64 ", thrash holds %" PRIu64
+		  ", exclusive maps %" PRIu64,
 		  what, (uint64_t)st->faults, (uint64_t)st->fault_retries,
 		  (uint64_t)st->invalidations, (uint64_t)st->ranges_created,
 		  (uint64_t)st->ranges_destroyed, (uint64_t)st->ranges_live,
 		  (uint64_t)st->gc_runs, (uint64_t)st->dma_mapped_pages,
-		  (uint64_t)st->wp_breaks);
+		  (uint64_t)st->wp_breaks, (uint64_t)st->vram_migrations,
+		  (uint64_t)st->vram_fallbacks, (uint64_t)st->thrash_holds,
+		  (uint64_t)st->exclusive_maps);
 }
 
 void emu_assert_stats_same_at(const char *file, int line,
@@ -690,6 +694,7 @@ void emu_assert_stats_same_at(const char *file, int line,
 	CMP(ranges_live);
 	CMP(gc_runs);
 	CMP(dma_mapped_pages);
+	CMP(exclusive_maps);
 #undef CMP
 }
 

@@ -699,18 +699,20 @@ static int xe_svm_range_map(struct xe_svm *svm, struct xe_svm_range *range,
  * Reads the CPU page tables of @range with hmm_range_fault(), faulting
  * pages in as needed, and hands them to the backend's bind operation
  * under the notifier lock once mmu_interval_read_retry() confirms that
- * no invalidation ran since they were read. Retries until then, bounded
- * by HMM_RANGE_DEFAULT_TIMEOUT. For @write, device pages the CPU has
+ * no invalidation ran since they were read. Retries until then; after
+ * %XE_SVM_MAP_SHARED_TRIES lost races it shuts CPU faults and other
+ * migrations out for its passes, each phase bounded by
+ * HMM_RANGE_DEFAULT_TIMEOUT. For @write, device pages the CPU has
  * write-protected are first brought back and write-faulted, as a CPU
  * write would (xe_svm_break_devmem_wp()).
  *
  * Context: process context, VM lock held for writing, mmap lock not held
- * (taken for reading); may sleep.
+ * (taken for reading, or for writing after lost races); may sleep.
  * Return: 0 when @range is mapped; -EFAULT when part of it has no VMA or
  * no access (PROT_NONE), or the process is exiting; -EPERM for @write on
  * a mapping without write permission; -EINTR when a fatal signal is
- * pending; -EBUSY when invalidations kept racing for longer than the
- * timeout; -ENOMEM; -EIO when device pages the device cannot map as they
+ * pending; -EBUSY when invalidations kept racing even the exclusive
+ * passes for longer than the timeout; -ENOMEM; -EIO when device pages the device cannot map as they
  * are (&xe_svm.devmem_map_min) could not be copied back; or the backend's
  * error.
  */
@@ -720,6 +722,138 @@ int xe_svm_range_populate(struct xe_svm *svm, struct xe_svm_range *range,
 	return xe_svm_range_map(svm, range, write ? XE_SVM_MAP_WRITE : 0);
 }
 EXPORT_SYMBOL_NS_GPL(xe_svm_range_populate, DRM_XE_SVM);
+
+/*
+ * Races a fault may lose before it shuts the others out. CPU faults on
+ * device pages and other GPUs' (or tiles') faults on the same memory keep
+ * migrating it for as long as they run, and each move that lands between
+ * the walk and the commit of a range sends the walk round again: under
+ * such contention an optimistic walk may never win. Past this count the
+ * fault walks, maps and commits with the mmap lock held for writing.
+ * That stops every CPU fault on a device page (6.12 falls back from the
+ * per-VMA lock to the mmap lock for those) and every migration our driver
+ * starts, as both take the mmap lock; what is left to race it (reclaim,
+ * compaction, eviction of VRAM) moves a page once, not again and again,
+ * so the walk completes. Exclusive passes are counted
+ * (&xe_svm_stats.exclusive_maps).
+ */
+#define XE_SVM_MAP_SHARED_TRIES	4
+
+/*
+ * One pass of xe_svm_range_map(): walk the CPU page tables, DMA-map the
+ * pages and commit them to the backend. With @exclusive, the mmap lock
+ * is held for writing from the walk to the commit (see
+ * XE_SVM_MAP_SHARED_TRIES), otherwise for reading around the walk only.
+ *
+ * Return: 0 when committed; -EBUSY when an invalidation raced the pass;
+ * -EAGAIN when the pass must be redone for another reason (write-protected
+ * device pages moved back; device pages the device cannot map as they are
+ * were brought back, and @hmm no longer takes our device pages as they
+ * are); otherwise the error that ends the fault.
+ */
+static int xe_svm_range_map_pass(struct xe_svm *svm, struct xe_svm_range *range,
+				 struct hmm_range *hmm, bool write, bool exclusive)
+{
+	struct xe_svm_dma_chunk *dma;
+	unsigned int dma_nr;
+	int err;
+
+	if (exclusive) {
+		if (mmap_write_lock_killable(svm->mm))
+			return -EINTR;
+		if (hmm->dev_private_owner)
+			xe_svm_prefault_beside_devmem(svm, range, write);
+	} else if (hmm->dev_private_owner) {
+		mmap_read_lock(svm->mm);
+		xe_svm_prefault_beside_devmem(svm, range, write);
+		mmap_read_unlock(svm->mm);
+	}
+
+	hmm->notifier_seq = mmu_interval_read_begin(&range->notifier);
+	if (!exclusive)
+		mmap_read_lock(svm->mm);
+	xe_svm_prefault_hugetlb(svm->mm, range, write);
+	err = hmm_range_fault(hmm);
+	if (!err && write)
+		err = xe_svm_break_devmem_wp(svm->mm, range, hmm->hmm_pfns);
+	if (!exclusive)
+		mmap_read_unlock(svm->mm);
+	if (err == -EAGAIN)
+		/* Write-protected device pages moved back: fault them for write. */
+		atomic64_inc(&svm->stats.wp_breaks);
+	if (err)
+		goto out_unlock;
+
+	/*
+	 * A range mapped before (a read fault, now a write fault) is
+	 * zapped and unmapped first: the DMA API does not allow a page
+	 * to be mapped twice for a device that writes it.
+	 */
+	if (range->dma_nr) {
+		down_write(&svm->notifier_lock);
+		xe_svm_range_zap_locked(svm, range, range->start, range->last + 1);
+		dma = range->dma;
+		range->dma = NULL;
+		range->dma_nr = 0;
+		up_write(&svm->notifier_lock);
+		kvfree(dma);
+	}
+
+	/* Mapping may allocate (IOMMU, bounce buffers): not under the lock. */
+	dma = xe_svm_dma_map(svm, range, hmm->hmm_pfns, &dma_nr);
+	if (IS_ERR(dma)) {
+		err = PTR_ERR(dma);
+		goto out_unlock;
+	}
+
+	/*
+	 * Device pages in pieces smaller than the device maps them
+	 * (a range under that size, a group a CPU fault split): map
+	 * the range from system memory, its device pages brought back
+	 * first (which takes the mmap lock for reading). hmm_range_fault()
+	 * without our owner then faults any that could not be collected
+	 * back through migrate_to_ram().
+	 */
+	if (!xe_svm_dma_devmem_mappable(svm, dma, dma_nr)) {
+		xe_svm_dma_free(svm, dma, dma_nr);
+		if (exclusive)
+			mmap_write_unlock(svm->mm);
+		err = xe_svm_range_evict_devmem(svm, range);
+		if (err)
+			return err;
+		atomic64_inc(&svm->stats.vram_fallbacks);
+		hmm->dev_private_owner = NULL;
+		return -EAGAIN;
+	}
+
+	down_read(&svm->notifier_lock);
+	if (mmu_interval_read_retry(&range->notifier, hmm->notifier_seq)) {
+		up_read(&svm->notifier_lock);
+		xe_svm_dma_free(svm, dma, dma_nr);
+		err = -EBUSY;
+		goto out_unlock;
+	}
+	/*
+	 * The pages stay valid until the next invalidation takes the
+	 * lock. The chunks of an earlier populate were unmapped above.
+	 */
+	range->dma = dma;
+	range->dma_nr = dma_nr;
+	err = svm->ops->bind(svm, range, hmm->hmm_pfns);
+	if (!err) {
+		set_bit(XE_SVM_RANGE_GPU_VALID, &range->flags);
+		if (xe_svm_dma_all_writable(range))
+			set_bit(XE_SVM_RANGE_GPU_WRITE, &range->flags);
+		if (xe_svm_dma_all_devmem(range))
+			set_bit(XE_SVM_RANGE_GPU_DEVMEM, &range->flags);
+	}
+	up_read(&svm->notifier_lock);
+
+out_unlock:
+	if (exclusive)
+		mmap_write_unlock(svm->mm);
+	return err;
+}
 
 /*
  * xe_svm_range_populate(), with XE_SVM_MAP_* bits: a prefetch does not
@@ -741,8 +875,8 @@ static int xe_svm_range_map(struct xe_svm *svm, struct xe_svm_range *range,
 		/* Our device pages are mapped where they are, in VRAM. */
 		.dev_private_owner = how & XE_SVM_MAP_SYSTEM ? NULL : svm->pgmap_owner,
 	};
-	struct xe_svm_dma_chunk *dma;
-	unsigned int dma_nr;
+	bool exclusive = false;
+	unsigned int races = 0;
 	int err;
 
 	xe_svm_assert_vm_locked_write(svm);
@@ -772,93 +906,21 @@ static int xe_svm_range_map(struct xe_svm *svm, struct xe_svm_range *range,
 			break;
 		}
 
-		if (hmm.dev_private_owner) {
-			mmap_read_lock(svm->mm);
-			xe_svm_prefault_beside_devmem(svm, range, write);
-			mmap_read_unlock(svm->mm);
+		/* The timeout starts again: the exclusive passes must win. */
+		if (!exclusive && races == XE_SVM_MAP_SHARED_TRIES) {
+			exclusive = true;
+			timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+			atomic64_inc(&svm->stats.exclusive_maps);
 		}
 
-		hmm.notifier_seq = mmu_interval_read_begin(&range->notifier);
-		mmap_read_lock(svm->mm);
-		xe_svm_prefault_hugetlb(svm->mm, range, write);
-		err = hmm_range_fault(&hmm);
-		if (!err && write)
-			err = xe_svm_break_devmem_wp(svm->mm, range, hmm.hmm_pfns);
-		mmap_read_unlock(svm->mm);
+		err = xe_svm_range_map_pass(svm, range, &hmm, write, exclusive);
 		if (err == -EBUSY) {
+			races++;
 			atomic64_inc(&svm->stats.fault_retries);
 			continue;
 		}
-		if (err == -EAGAIN) {
-			/* Write-protected device pages moved back: fault them for write. */
-			atomic64_inc(&svm->stats.wp_breaks);
-			continue;
-		}
-		if (err)
+		if (err != -EAGAIN)
 			break;
-
-		/*
-		 * A range mapped before (a read fault, now a write fault) is
-		 * zapped and unmapped first: the DMA API does not allow a page
-		 * to be mapped twice for a device that writes it.
-		 */
-		if (range->dma_nr) {
-			down_write(&svm->notifier_lock);
-			xe_svm_range_zap_locked(svm, range, range->start, range->last + 1);
-			dma = range->dma;
-			range->dma = NULL;
-			range->dma_nr = 0;
-			up_write(&svm->notifier_lock);
-			kvfree(dma);
-		}
-
-		/* Mapping may allocate (IOMMU, bounce buffers): not under the lock. */
-		dma = xe_svm_dma_map(svm, range, hmm.hmm_pfns, &dma_nr);
-		if (IS_ERR(dma)) {
-			err = PTR_ERR(dma);
-			break;
-		}
-
-		/*
-		 * Device pages in pieces smaller than the device maps them
-		 * (a range under that size, a group a CPU fault split): map
-		 * the range from system memory, its device pages brought back
-		 * first. hmm_range_fault() without our owner then faults any
-		 * that could not be collected back through migrate_to_ram().
-		 */
-		if (!xe_svm_dma_devmem_mappable(svm, dma, dma_nr)) {
-			xe_svm_dma_free(svm, dma, dma_nr);
-			err = xe_svm_range_evict_devmem(svm, range);
-			if (err)
-				break;
-			atomic64_inc(&svm->stats.vram_fallbacks);
-			hmm.dev_private_owner = NULL;
-			continue;
-		}
-
-		down_read(&svm->notifier_lock);
-		if (mmu_interval_read_retry(&range->notifier, hmm.notifier_seq)) {
-			up_read(&svm->notifier_lock);
-			xe_svm_dma_free(svm, dma, dma_nr);
-			atomic64_inc(&svm->stats.fault_retries);
-			continue;
-		}
-		/*
-		 * The pages stay valid until the next invalidation takes the
-		 * lock. The chunks of an earlier populate were unmapped above.
-		 */
-		range->dma = dma;
-		range->dma_nr = dma_nr;
-		err = svm->ops->bind(svm, range, hmm.hmm_pfns);
-		if (!err) {
-			set_bit(XE_SVM_RANGE_GPU_VALID, &range->flags);
-			if (xe_svm_dma_all_writable(range))
-				set_bit(XE_SVM_RANGE_GPU_WRITE, &range->flags);
-			if (xe_svm_dma_all_devmem(range))
-				set_bit(XE_SVM_RANGE_GPU_DEVMEM, &range->flags);
-		}
-		up_read(&svm->notifier_lock);
-		break;
 	}
 
 	kvfree(hmm.hmm_pfns);
@@ -1412,6 +1474,7 @@ void xe_svm_stats_print(struct xe_svm *svm, struct drm_printer *p)
 	drm_printf(p, "faults: %lld\n", atomic64_read(&st->faults));
 	drm_printf(p, "fault_retries: %lld\n", atomic64_read(&st->fault_retries));
 	drm_printf(p, "wp_breaks: %lld\n", atomic64_read(&st->wp_breaks));
+	drm_printf(p, "exclusive_maps: %lld\n", atomic64_read(&st->exclusive_maps));
 	drm_printf(p, "invalidations: %lld\n", atomic64_read(&st->invalidations));
 	drm_printf(p, "ranges_created: %lld\n", created);
 	drm_printf(p, "ranges_destroyed: %lld\n", destroyed);

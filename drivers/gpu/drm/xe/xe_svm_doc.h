@@ -87,7 +87,12 @@
  *    best effort; on failure the fault is served from system memory.
  * 3. Sample the notifier sequence (mmu_interval_read_begin()), take the
  *    mmap lock for reading and call hmm_range_fault() on the range; on
- *    -EBUSY retry, bounded by a timeout.
+ *    -EBUSY retry, bounded by a timeout. A fault that lost a few races
+ *    (steps 3 to 5) does its further passes with the mmap lock held for
+ *    writing from step 3 to the commit: CPU faults on device pages and
+ *    migrations by other faults, which may otherwise keep moving the
+ *    memory for as long as their users run (several GPUs or tiles and
+ *    the CPU sharing pages), wait for it, so every fault completes.
  * 4. Build the device-address list: DMA-map the pages for the backend's
  *    device in *chunks*, one per CPU page-table entry clipped to the range
  *    (a THP is one 2 MiB chunk, which is what lets the backend write one
@@ -172,7 +177,9 @@
  *    ranges are created, bound or collected, and while the mirror is
  *    bound or unbound;
  * 2. the process's mmap lock, taken for reading around hmm_range_fault()
- *    and migrate_vma_setup(); never held while the VM lock is taken;
+ *    and migrate_vma_setup(), and for writing from the walk to the commit
+ *    by a fault that lost races to other migrations (see "Fault flow");
+ *    never held while the VM lock is taken;
  * 3. dma-resv locks of page-table buffer objects (hardware backend);
  * 4. the notifier lock of the SVM context: taken for writing in the
  *    notifier callback, for reading (or writing) around the

@@ -135,6 +135,12 @@ struct xe_svm_stats {
 	 * (copy-on-write, mprotect()), moved back and write-faulted
 	 */
 	atomic64_t wp_breaks;
+	/**
+	 * @exclusive_maps: faults and prefetches that lost so many races
+	 * to other migrations that they mapped with the mmap lock held for
+	 * writing
+	 */
+	atomic64_t exclusive_maps;
 	/** @ranges_created: ranges created since the context was made */
 	atomic64_t ranges_created;
 	/** @ranges_destroyed: ranges freed since the context was made */

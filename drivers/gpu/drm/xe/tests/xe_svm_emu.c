@@ -2011,6 +2011,7 @@ static int xe_svm_emu_ioctl_stats(struct xe_svm_emu_file *ef,
 	st.faults = atomic64_read(&s->faults);
 	st.fault_retries = atomic64_read(&s->fault_retries);
 	st.wp_breaks = atomic64_read(&s->wp_breaks);
+	st.exclusive_maps = atomic64_read(&s->exclusive_maps);
 	st.thrash_holds = atomic64_read(&s->thrash_holds);
 	st.invalidations = atomic64_read(&s->invalidations);
 	st.ranges_destroyed = atomic64_read(&s->ranges_destroyed);

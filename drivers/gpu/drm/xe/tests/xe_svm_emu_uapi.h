@@ -30,7 +30,7 @@
  */
 
 /* Version of this interface, reported by XE_SVM_EMU_IOCTL_INFO */
-#define XE_SVM_EMU_ABI_VERSION		6
+#define XE_SVM_EMU_ABI_VERSION		7
 
 /* The most virtual tiles one device can have */
 #define XE_SVM_EMU_MAX_TILES		4
@@ -299,6 +299,13 @@ struct xe_svm_emu_stats {
 	 * thrashing control kept it in system memory for a while (ABI 4)
 	 */
 	__u64 thrash_holds;
+	/**
+	 * @exclusive_maps: out, faults and prefetches that lost so many races
+	 * to other migrations (the CPU's, other VMs') that they mapped their
+	 * range with the process's mmap lock held for writing, shutting those
+	 * out (ABI 7)
+	 */
+	__u64 exclusive_maps;
 	/** @reserved: in, MBZ */
 	__u64 reserved[1];
 };
