@@ -47,10 +47,20 @@
  *   cost of evicting A, whose bytes as a fraction of memcpy is the
  *   eviction throughput.
  *
+ * The migration benchmark also breaks each 2 MiB migration down by phase
+ * (allocate the destination, collect the sources with
+ * migrate_vma_setup(), copy, migrate_vma_pages() + finalize) and each
+ * GPU fault by step (placement, which contains the migration; the walk
+ * of the CPU page tables; DMA mapping; the commit), from the kernel's own
+ * timestamps (debugfs xe_svm_emu/tile0_timing and the VM's counters file):
+ * what the timed operation spent outside them is the ioctl, the emulated
+ * GPU's access and, for CPU faults, the kernel's fault entry and exit.
+ *
  * Usage: xe_svm_bench [MiB [first-touch MiB [live ranges]]]
  *        (defaults 256, 1024, 100000)
  */
 #include <errno.h>
+#include <glob.h>
 #include <malloc.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -670,6 +680,119 @@ static void print_tile_stats(const char *what, const struct xe_svm_emu_tile_stat
 #undef D
 }
 
+/* --- where the time of a migration went ------------------------------ */
+
+#define TILE0_TIMING	"/sys/kernel/debug/xe_svm_emu/tile0_timing"
+#define PHASES		4
+
+static const char *const phase_names[PHASES] = { "alloc", "collect", "copy", "finalize" };
+static const char *const fault_steps[] = { "place_ns", "walk_ns", "dma_map_ns", "bind_ns" };
+#define FAULT_STEPS	(sizeof(fault_steps) / sizeof(fault_steps[0]))
+
+/* The value of "@key: value" in the file at @path; false if missing. */
+static bool read_key(const char *path, const char *key, unsigned long long *v)
+{
+	size_t klen = strlen(key);
+	char line[160];
+	bool found = false;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, key, klen) && line[klen] == ':' &&
+			sscanf(line + klen + 1, "%llu", v) == 1;
+	fclose(f);
+	return found;
+}
+
+/* The kernel's migration and fault timing counters at one point in time. */
+struct timing {
+	bool ok;
+	unsigned long long dir[2][PHASES + 2];	/* to_vram, to_ram: phases, migrations, pages */
+	unsigned long long fault[FAULT_STEPS];
+	bool fault_ok;
+};
+
+/* The debugfs counters file of VM @vm of this process (the last match). */
+static bool vm_debugfs_path(uint32_t vm, char *path, size_t len)
+{
+	char pattern[96];
+	glob_t g;
+	bool ok;
+
+	snprintf(pattern, sizeof(pattern), "/sys/kernel/debug/xe_svm_emu/pid%d-file*-vm%u",
+		 (int)getpid(), vm);
+	if (glob(pattern, 0, NULL, &g))
+		return false;
+	ok = g.gl_pathc >= 1;
+	if (ok)
+		snprintf(path, len, "%s", g.gl_pathv[g.gl_pathc - 1]);
+	globfree(&g);
+	return ok;
+}
+
+static struct timing timing_read(uint32_t vm)
+{
+	static const char *const dirs[2] = { "to_vram", "to_ram" };
+	struct timing t = { .ok = true, .fault_ok = true };
+	char key[48], path[128];
+	unsigned int d, i;
+
+	for (d = 0; d < 2; d++) {
+		for (i = 0; i < PHASES; i++) {
+			snprintf(key, sizeof(key), "%s_%s_ns", dirs[d], phase_names[i]);
+			t.ok = t.ok && read_key(TILE0_TIMING, key, &t.dir[d][i]);
+		}
+		snprintf(key, sizeof(key), "%s_migrations", dirs[d]);
+		t.ok = t.ok && read_key(TILE0_TIMING, key, &t.dir[d][PHASES]);
+		snprintf(key, sizeof(key), "%s_pages", dirs[d]);
+		t.ok = t.ok && read_key(TILE0_TIMING, key, &t.dir[d][PHASES + 1]);
+	}
+	t.fault_ok = vm_debugfs_path(vm, path, sizeof(path));
+	for (i = 0; t.fault_ok && i < FAULT_STEPS; i++)
+		t.fault_ok = read_key(path, fault_steps[i], &t.fault[i]);
+	return t;
+}
+
+/*
+ * Print where the migrations of direction @d (0 to VRAM, 1 back) between
+ * @a and @b spent their time, per 2 MiB, against the @secs the benchmark
+ * measured for @size bytes; for GPU faults (@d 0) also the fault's steps.
+ */
+static void timing_print(const struct timing *a, const struct timing *b, unsigned int d,
+			 double secs, size_t size)
+{
+	unsigned long long n = b->dir[d][PHASES] - a->dir[d][PHASES], sum = 0, ns;
+	double per = size / (double)SZ_2M, total_us = secs * 1e6 / per;
+	unsigned int i;
+
+	if (!a->ok || !b->ok || !n) {
+		printf("    (no phase breakdown: %s)\n", !a->ok || !b->ok ?
+		       "cannot read " TILE0_TIMING : "no migration counted");
+		return;
+	}
+	printf("    breakdown per 2 MiB, kernel timestamps (%llu migrations, %llu pages):\n",
+	       n, b->dir[d][PHASES + 1] - a->dir[d][PHASES + 1]);
+	for (i = 0; i < PHASES; i++) {
+		ns = b->dir[d][i] - a->dir[d][i];
+		sum += ns;
+		printf("      %-10s %10.1f us  %5.1f%%\n", phase_names[i], ns / 1e3 / per,
+		       100.0 * ns / 1e3 / per / total_us);
+	}
+	printf("      %-10s %10.1f us  %5.1f%%   (the migration itself)\n", "sum",
+	       sum / 1e3 / per, 100.0 * sum / 1e3 / per / total_us);
+	if (d == 0 && a->fault_ok && b->fault_ok) {
+		for (i = 0; i < FAULT_STEPS; i++) {
+			ns = b->fault[i] - a->fault[i];
+			printf("      fault %-14s %10.1f us  %5.1f%%%s\n", fault_steps[i],
+			       ns / 1e3 / per, 100.0 * ns / 1e3 / per / total_us,
+			       i ? "" : "  (contains the migration)");
+		}
+	}
+	printf("      %-10s %10.1f us  (what the benchmark timed)\n", "measured", total_us);
+}
+
 /*
  * xe SVM: a CPU-initialised buffer in a VM with the default placement
  * (VRAM of tile 0). One GPU READ per 2 MiB: each is a GPU fault that
@@ -684,6 +807,7 @@ static void mig_svm(int fd, size_t size, double memcpy_gbs, struct mig_times *r)
 {
 	size_t nblk = size / SZ_2M, npages = size / SZ_4K, i, bad = 0;
 	struct xe_svm_emu_tile_stats ts0, ts1, ts2;
+	struct timing tm0, tm1;
 	bool valid, have_ts;
 	struct xe_svm_emu_stats st;
 	struct xe_svm_emu_op *ops;
@@ -710,10 +834,12 @@ static void mig_svm(int fd, size_t size, double memcpy_gbs, struct mig_times *r)
 	for (i = 0; i < nblk; i++)
 		ops[i] = emu_op_read(&a[i * (SZ_2M / 8)]);
 	have_ts = !__emu_tile_stats(fd, 0, &ts0);
+	tm0 = timing_read(vm);
 
 	t = now();
 	err = __emu_exec(fd, vm, ops, nblk, &faults);
 	t = now() - t;
+	tm1 = timing_read(vm);
 	if (err) {
 		printf("  xe SVM: exec of %zu GPU reads failed: %s\n", nblk, strerror(-err));
 		goto out;
@@ -733,12 +859,15 @@ static void mig_svm(int fd, size_t size, double memcpy_gbs, struct mig_times *r)
 	snprintf(label, sizeof(label), "xe SVM: migrate to VRAM on GPU fault (%llu faults)%s",
 		 (unsigned long long)faults, valid ? "" : " INVALID");
 	row(label, size, t, memcpy_gbs);
+	timing_print(&tm0, &tm1, 0, t, size);
 	if (valid)
 		r->to_dev = t;
 
 	/* Back to system memory: one CPU fault per 2 MiB. */
 	have_ts = have_ts && !__emu_tile_stats(fd, 0, &ts1);
+	tm0 = timing_read(vm);
 	t = cpu_read_words(a, size, SZ_2M, &sum);
+	tm1 = timing_read(vm);
 	have_ts = have_ts && !__emu_tile_stats(fd, 0, &ts2);
 	if (have_ts && ts2.migrated_to_ram - ts1.migrated_to_ram < npages) {
 		printf("  WARNING: the CPU reads moved %llu of %zu pages back to system "
@@ -752,6 +881,7 @@ static void mig_svm(int fd, size_t size, double memcpy_gbs, struct mig_times *r)
 	snprintf(label, sizeof(label), "xe SVM: migrate to RAM on CPU fault, 1 word/2 MiB%s",
 		 valid ? "" : " INVALID");
 	row(label, size, t, memcpy_gbs);
+	timing_print(&tm0, &tm1, 1, t, size);
 	if (have_ts)
 		printf("    (%llu CPU faults on VRAM pages, %llu pages moved back)\n",
 		       (unsigned long long)(ts2.cpu_faults - ts1.cpu_faults),

@@ -9,6 +9,7 @@
 #include <linux/hmm.h>
 #include <linux/hugetlb.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
@@ -739,6 +740,15 @@ EXPORT_SYMBOL_NS_GPL(xe_svm_range_populate, DRM_XE_SVM);
  */
 #define XE_SVM_MAP_SHARED_TRIES	4
 
+/* Add the time since @since to @counter; return the time now. */
+static u64 xe_svm_time_add(atomic64_t *counter, u64 since)
+{
+	u64 now = ktime_get_ns();
+
+	atomic64_add(now - since, counter);
+	return now;
+}
+
 /*
  * One pass of xe_svm_range_map(): walk the CPU page tables, DMA-map the
  * pages and commit them to the backend. With @exclusive, the mmap lock
@@ -756,6 +766,7 @@ static int xe_svm_range_map_pass(struct xe_svm *svm, struct xe_svm_range *range,
 {
 	struct xe_svm_dma_chunk *dma;
 	unsigned int dma_nr;
+	u64 t = ktime_get_ns();
 	int err;
 
 	if (exclusive) {
@@ -778,6 +789,7 @@ static int xe_svm_range_map_pass(struct xe_svm *svm, struct xe_svm_range *range,
 		err = xe_svm_break_devmem_wp(svm->mm, range, hmm->hmm_pfns);
 	if (!exclusive)
 		mmap_read_unlock(svm->mm);
+	t = xe_svm_time_add(&svm->stats.walk_ns, t);
 	if (err == -EAGAIN)
 		/* Write-protected device pages moved back: fault them for write. */
 		atomic64_inc(&svm->stats.wp_breaks);
@@ -801,6 +813,7 @@ static int xe_svm_range_map_pass(struct xe_svm *svm, struct xe_svm_range *range,
 
 	/* Mapping may allocate (IOMMU, bounce buffers): not under the lock. */
 	dma = xe_svm_dma_map(svm, range, hmm->hmm_pfns, &dma_nr);
+	t = xe_svm_time_add(&svm->stats.dma_map_ns, t);
 	if (IS_ERR(dma)) {
 		err = PTR_ERR(dma);
 		goto out_unlock;
@@ -848,6 +861,7 @@ static int xe_svm_range_map_pass(struct xe_svm *svm, struct xe_svm_range *range,
 			set_bit(XE_SVM_RANGE_GPU_DEVMEM, &range->flags);
 	}
 	up_read(&svm->notifier_lock);
+	xe_svm_time_add(&svm->stats.bind_ns, t);
 
 out_unlock:
 	if (exclusive)
@@ -973,6 +987,17 @@ static bool xe_svm_range_outgrew_vma(struct xe_svm *svm, struct xe_svm_range *ra
 	return outgrew;
 }
 
+/* xe_svm_range_place() for a GPU fault, timed (&xe_svm_stats.place_ns). */
+static long xe_svm_fault_place(struct xe_svm *svm, struct xe_svm_range *range,
+			       unsigned int access)
+{
+	u64 t = ktime_get_ns();
+	long moved = xe_svm_range_place(svm, range, access);
+
+	xe_svm_time_add(&svm->stats.place_ns, t);
+	return moved;
+}
+
 /**
  * xe_svm_fault() - serve a GPU page fault in a mirrored window
  * @svm: the SVM context
@@ -1018,7 +1043,7 @@ int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
 		err = PTR_ERR(range);
 	} else if (xe_svm_range_gpu_valid(svm, range, access)) {
 		err = 0;
-	} else if (xe_svm_range_place(svm, range, access) <= 0 &&
+	} else if (xe_svm_fault_place(svm, range, access) <= 0 &&
 		   xe_svm_range_gpu_valid(svm, range, write ? XE_SVM_ACCESS_WRITE : 0)) {
 		/* An atomic found nothing (more) to move: the mapping stands. */
 		err = 0;
@@ -1031,7 +1056,7 @@ int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
 			if (IS_ERR(range)) {
 				err = PTR_ERR(range);
 			} else {
-				xe_svm_range_place(svm, range, access);
+				xe_svm_fault_place(svm, range, access);
 				err = xe_svm_range_populate(svm, range, write);
 			}
 		}
@@ -1475,6 +1500,10 @@ void xe_svm_stats_print(struct xe_svm *svm, struct drm_printer *p)
 	drm_printf(p, "fault_retries: %lld\n", atomic64_read(&st->fault_retries));
 	drm_printf(p, "wp_breaks: %lld\n", atomic64_read(&st->wp_breaks));
 	drm_printf(p, "exclusive_maps: %lld\n", atomic64_read(&st->exclusive_maps));
+	drm_printf(p, "place_ns: %lld\n", atomic64_read(&st->place_ns));
+	drm_printf(p, "walk_ns: %lld\n", atomic64_read(&st->walk_ns));
+	drm_printf(p, "dma_map_ns: %lld\n", atomic64_read(&st->dma_map_ns));
+	drm_printf(p, "bind_ns: %lld\n", atomic64_read(&st->bind_ns));
 	drm_printf(p, "invalidations: %lld\n", atomic64_read(&st->invalidations));
 	drm_printf(p, "ranges_created: %lld\n", created);
 	drm_printf(p, "ranges_destroyed: %lld\n", destroyed);

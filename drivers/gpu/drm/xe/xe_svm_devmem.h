@@ -15,6 +15,8 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
+struct drm_printer;
+
 struct device;
 struct dma_fence;
 struct gpu_buddy;
@@ -90,6 +92,41 @@ struct xe_svm_devmem_ops {
 };
 
 /**
+ * enum xe_svm_migrate_phase - the timed phases of a migration
+ * @XE_SVM_PHASE_ALLOC: allocating the destination: VRAM from the
+ *	backend's memory manager (evictions included), or system pages
+ * @XE_SVM_PHASE_COLLECT: migrate_vma_setup() (unmapping and locking the
+ *	source pages, with the MMU notifiers it calls) and choosing what
+ *	moves
+ * @XE_SVM_PHASE_COPY: the copy engine, from submission to its fence
+ * @XE_SVM_PHASE_FINALIZE: migrate_vma_pages() and migrate_vma_finalize()
+ *	(installing the new pages, freeing or unlocking the old ones)
+ * @XE_SVM_PHASES: the number of phases
+ */
+enum xe_svm_migrate_phase {
+	XE_SVM_PHASE_ALLOC,
+	XE_SVM_PHASE_COLLECT,
+	XE_SVM_PHASE_COPY,
+	XE_SVM_PHASE_FINALIZE,
+	XE_SVM_PHASES
+};
+
+/**
+ * struct xe_svm_migrate_timing - where the time of migrations one way went
+ *
+ * Summed over the migrations that moved at least a page; the average of
+ * a phase is @ns divided by @migrations. Updated without locks.
+ */
+struct xe_svm_migrate_timing {
+	/** @ns: nanoseconds spent in each &enum xe_svm_migrate_phase */
+	atomic64_t ns[XE_SVM_PHASES];
+	/** @migrations: migrations counted */
+	atomic64_t migrations;
+	/** @pages: pages they moved */
+	atomic64_t pages;
+};
+
+/**
  * struct xe_svm_devmem_stats - counters of one device-memory region
  *
  * Updated without locks; readers see a consistent value per counter only.
@@ -131,6 +168,13 @@ struct xe_svm_devmem_stats {
 	 * in VRAM with its data (the memory manager looks elsewhere)
 	 */
 	atomic64_t evict_failures;
+	/**
+	 * @to_vram: timing of GPU faults' and prefetches' migrations into
+	 * the region
+	 */
+	struct xe_svm_migrate_timing to_vram;
+	/** @to_ram: timing of CPU faults' migrations out of the region */
+	struct xe_svm_migrate_timing to_ram;
 };
 
 /**
@@ -235,6 +279,7 @@ struct page *xe_svm_devmem_alloc_page(struct xe_svm_devmem_alloc *alloc,
 void xe_svm_devmem_alloc_put(struct xe_svm_devmem_alloc *alloc);
 int xe_svm_devmem_copy(struct xe_svm_devmem *dm, struct page **sys,
 		       struct page **dev, unsigned long n, bool to_vram);
+void xe_svm_devmem_timing_print(struct xe_svm_devmem *dm, struct drm_printer *p);
 
 /**
  * xe_svm_page_to_devmem() - the region of a device page

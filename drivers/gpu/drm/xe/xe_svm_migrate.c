@@ -9,6 +9,7 @@
 #include <linux/highmem.h>
 #include <linux/hmm.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/lockdep.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
@@ -18,6 +19,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
+#include <drm/drm_print.h>
 #include <drm/xe_drm.h>
 
 #include "xe_svm.h"
@@ -117,6 +119,66 @@ bool xe_svm_range_thrash_note(struct xe_svm_range *range, unsigned long now)
 	range->thrash.hold_until = now + msecs_to_jiffies(XE_SVM_THRASH_HOLD_MS);
 	return true;
 }
+
+/* Add the time since @since to phase @phase of @ns; return the time now. */
+static u64 xe_svm_phase_end(u64 *ns, enum xe_svm_migrate_phase phase, u64 since)
+{
+	u64 now = ktime_get_ns();
+
+	ns[phase] += now - since;
+	return now;
+}
+
+/* Count a migration that moved @pages pages, with the times of @ns. */
+static void xe_svm_migrate_timing_add(struct xe_svm_migrate_timing *t, const u64 *ns,
+				      unsigned long pages)
+{
+	unsigned int i;
+
+	for (i = 0; i < XE_SVM_PHASES; i++)
+		atomic64_add(ns[i], &t->ns[i]);
+	atomic64_inc(&t->migrations);
+	atomic64_add(pages, &t->pages);
+}
+
+static const char *const xe_svm_phase_names[XE_SVM_PHASES] = {
+	[XE_SVM_PHASE_ALLOC] = "alloc",
+	[XE_SVM_PHASE_COLLECT] = "collect",
+	[XE_SVM_PHASE_COPY] = "copy",
+	[XE_SVM_PHASE_FINALIZE] = "finalize",
+};
+
+static void xe_svm_migrate_timing_print(const char *dir,
+					const struct xe_svm_migrate_timing *t,
+					struct drm_printer *p)
+{
+	unsigned int i;
+
+	drm_printf(p, "%s_migrations: %lld\n", dir, atomic64_read(&t->migrations));
+	drm_printf(p, "%s_pages: %lld\n", dir, atomic64_read(&t->pages));
+	for (i = 0; i < XE_SVM_PHASES; i++)
+		drm_printf(p, "%s_%s_ns: %lld\n", dir, xe_svm_phase_names[i],
+			   atomic64_read(&t->ns[i]));
+}
+
+/**
+ * xe_svm_devmem_timing_print() - print where a region's migrations spent their time
+ * @dm: the region
+ * @p: where to print (a debugfs file)
+ *
+ * For each direction (to_vram: GPU faults and prefetches; to_ram: CPU
+ * faults), the migrations that moved something, their pages, and the
+ * nanoseconds summed per &enum xe_svm_migrate_phase, one "name: value"
+ * line each, for a benchmark to take differences of.
+ *
+ * Context: any context the printer allows; takes no lock.
+ */
+void xe_svm_devmem_timing_print(struct xe_svm_devmem *dm, struct drm_printer *p)
+{
+	xe_svm_migrate_timing_print("to_vram", &dm->stats.to_vram, p);
+	xe_svm_migrate_timing_print("to_ram", &dm->stats.to_ram, p);
+}
+EXPORT_SYMBOL_NS_GPL(xe_svm_devmem_timing_print, DRM_XE_SVM);
 
 /* Does source entry @src of a migration to VRAM for a GPU access move? */
 static bool xe_svm_src_may_move(unsigned long src, bool write)
@@ -284,6 +346,7 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 		.pgmap_owner = svm->pgmap_owner,
 		.flags = MIGRATE_VMA_SELECT_SYSTEM,
 	};
+	u64 ns[XE_SVM_PHASES] = {}, t;
 	struct xe_svm_migrate_arrays a;
 	struct xe_svm_devmem_alloc *alloc;
 	long moved = 0;
@@ -299,9 +362,11 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 	/* A dead device copies nothing (a copy on hardware fails late). */
 	if (xe_svm_devmem_dead(dm))
 		return -ENODEV;
+	t = ktime_get_ns();
 	alloc = xe_svm_devmem_alloc_create(dm, xe_svm_range_size(range));
 	if (IS_ERR(alloc))
 		return PTR_ERR(alloc);
+	t = xe_svm_phase_end(ns, XE_SVM_PHASE_ALLOC, t);
 
 	err = xe_svm_migrate_arrays_alloc(&a, npages);
 	if (err)
@@ -342,10 +407,12 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 		a.dev[n] = dpage;
 		n++;
 	}
+	t = xe_svm_phase_end(ns, XE_SVM_PHASE_COLLECT, t);
 
 	err = xe_svm_devmem_copy(dm, a.sys, a.dev, n, true);
 	if (err)
 		xe_svm_devmem_release_dst(mig.dst, npages);
+	t = xe_svm_phase_end(ns, XE_SVM_PHASE_COPY, t);
 
 	migrate_vma_pages(&mig);
 	if (!err) {
@@ -353,6 +420,9 @@ static long xe_svm_range_migrate_to_vram(struct xe_svm *svm,
 		atomic64_add(moved, &dm->stats.migrated_to_vram);
 	}
 	migrate_vma_finalize(&mig);
+	xe_svm_phase_end(ns, XE_SVM_PHASE_FINALIZE, t);
+	if (moved)
+		xe_svm_migrate_timing_add(&dm->stats.to_vram, ns, moved);
 	goto out_free;
 
 out_finalize:
@@ -714,20 +784,25 @@ static int xe_svm_devmem_copy_to_ram_by_region(struct page **sys, struct page **
 	return err;
 }
 
-/* Count the pages a migration to system memory moved, to their regions. */
-static void xe_svm_devmem_count_to_ram(const unsigned long *src,
-				       const unsigned long *dst,
-				       unsigned long npages)
+/*
+ * Count the pages a migration to system memory moved, to their regions;
+ * return how many moved.
+ */
+static unsigned long xe_svm_devmem_count_to_ram(const unsigned long *src,
+						const unsigned long *dst,
+						unsigned long npages)
 {
 	struct xe_svm_devmem *dm;
-	unsigned long i;
+	unsigned long i, n = 0;
 
 	for (i = 0; i < npages; i++) {
 		if (!(src[i] & MIGRATE_PFN_MIGRATE) || !dst[i])
 			continue;
 		dm = xe_svm_page_to_devmem(migrate_pfn_to_page(src[i]));
 		atomic64_inc(&dm->stats.migrated_to_ram);
+		n++;
 	}
+	return n;
 }
 
 /**
@@ -841,6 +916,7 @@ vm_fault_t xe_svm_devmem_migrate_to_ram(struct vm_fault *vmf)
 	};
 	unsigned long npages = (mig.end - mig.start) >> PAGE_SHIFT;
 	unsigned long fault_idx = (vmf->address - mig.start) >> PAGE_SHIFT;
+	u64 ns[XE_SVM_PHASES] = {}, t;
 	struct xe_svm_migrate_arrays a;
 	vm_fault_t ret = 0;
 	unsigned long n;
@@ -860,6 +936,7 @@ vm_fault_t xe_svm_devmem_migrate_to_ram(struct vm_fault *vmf)
 	mig.src = a.src;
 	mig.dst = a.dst;
 
+	t = ktime_get_ns();
 	err = migrate_vma_setup(&mig);
 	if (err) {
 		ret = VM_FAULT_SIGBUS;
@@ -870,20 +947,26 @@ vm_fault_t xe_svm_devmem_migrate_to_ram(struct vm_fault *vmf)
 		atomic64_inc(&dm->stats.cpu_fault_races);
 		goto out_free;
 	}
+	t = xe_svm_phase_end(ns, XE_SVM_PHASE_COLLECT, t);
 
 	n = xe_svm_prepare_to_ram(vma, mig.start, mig.src, mig.dst, npages, a.sys, a.dev);
 	if ((mig.src[fault_idx] & MIGRATE_PFN_MIGRATE) && !mig.dst[fault_idx])
 		ret = VM_FAULT_OOM;
+	t = xe_svm_phase_end(ns, XE_SVM_PHASE_ALLOC, t);
 
 	if (xe_svm_devmem_copy_to_ram_by_region(a.sys, a.dev, n)) {
 		/* The data stays in VRAM; never map a half-copied page. */
 		xe_svm_devmem_release_dst(mig.dst, npages);
 		ret = VM_FAULT_SIGBUS;
 	}
+	t = xe_svm_phase_end(ns, XE_SVM_PHASE_COPY, t);
 
 	migrate_vma_pages(&mig);
-	xe_svm_devmem_count_to_ram(mig.src, mig.dst, npages);
+	n = xe_svm_devmem_count_to_ram(mig.src, mig.dst, npages);
 	migrate_vma_finalize(&mig);
+	xe_svm_phase_end(ns, XE_SVM_PHASE_FINALIZE, t);
+	if (n)
+		xe_svm_migrate_timing_add(&dm->stats.to_ram, ns, n);
 
 out_free:
 	xe_svm_migrate_arrays_free(&a);

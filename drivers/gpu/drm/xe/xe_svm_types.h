@@ -141,6 +141,23 @@ struct xe_svm_stats {
 	 * writing
 	 */
 	atomic64_t exclusive_maps;
+	/**
+	 * @place_ns: nanoseconds GPU faults spent deciding placement and
+	 * migrating to VRAM (xe_svm_range_place())
+	 */
+	atomic64_t place_ns;
+	/**
+	 * @walk_ns: nanoseconds faults and prefetches spent reading the CPU
+	 * page tables (hmm_range_fault(), faulting pages in), every pass
+	 */
+	atomic64_t walk_ns;
+	/** @dma_map_ns: nanoseconds spent DMA-mapping the pages, every pass */
+	atomic64_t dma_map_ns;
+	/**
+	 * @bind_ns: nanoseconds spent under the notifier lock committing
+	 * (the backend's bind), every pass that got there
+	 */
+	atomic64_t bind_ns;
 	/** @ranges_created: ranges created since the context was made */
 	atomic64_t ranges_created;
 	/** @ranges_destroyed: ranges freed since the context was made */

@@ -2545,8 +2545,10 @@ static int svmxe_debugfs_show(struct seq_file *m, void *data)
 {
 	struct xe_device *xe = m->private;
 	struct drm_printer p = drm_seq_file_printer(m);
+	struct xe_tile *tile;
 	unsigned long asid;
 	struct xe_vm *vm;
+	u8 id;
 
 	/* A VM leaves asid_to_vm under this lock before it is freed. */
 	down_read(&xe->usm.lock);
@@ -2557,6 +2559,13 @@ static int svmxe_debugfs_show(struct seq_file *m, void *data)
 		xe_svm_stats_print(&vm->svm, &p);
 	}
 	up_read(&xe->usm.lock);
+
+	for_each_tile(tile, xe, id) {
+		if (!tile->svm_devmem)
+			continue;
+		drm_printf(&p, "tile %u VRAM migrations:\n", id);
+		xe_svm_devmem_timing_print(tile->svm_devmem, &p);
+	}
 
 	return 0;
 }

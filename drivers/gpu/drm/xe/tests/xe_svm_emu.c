@@ -2682,8 +2682,22 @@ static int xe_svm_emu_suspend_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(xe_svm_emu_suspend_fops, xe_svm_emu_suspend_get,
 			 xe_svm_emu_suspend_set, "%llu\n");
 
+/* tile<N>_timing: where the tile's migrations spent their time. */
+static int xe_svm_emu_tile_timing_show(struct seq_file *m, void *data)
+{
+	struct xe_svm_emu_tile *tile = m->private;
+	struct drm_printer p = drm_seq_file_printer(m);
+
+	xe_svm_devmem_timing_print(&tile->devmem, &p);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(xe_svm_emu_tile_timing);
+
 static void xe_svm_emu_debugfs_init(struct xe_svm_emu_device *emu)
 {
+	unsigned int i;
+	char name[24];
+
 	xe_svm_emu_debugfs_root = debugfs_create_dir("xe_svm_emu", NULL);
 	debugfs_create_file_unsafe("fail_vram_alloc", 0600, xe_svm_emu_debugfs_root, emu,
 				   &xe_svm_emu_fail_vram_alloc_fops);
@@ -2698,6 +2712,11 @@ static void xe_svm_emu_debugfs_init(struct xe_svm_emu_device *emu)
 				   &xe_svm_emu_suspend_fops);
 	debugfs_create_file_unsafe("vram_balloon_mb", 0600, xe_svm_emu_debugfs_root, emu,
 				   &xe_svm_emu_balloon_fops);
+	for (i = 0; i < emu->num_tiles; i++) {
+		snprintf(name, sizeof(name), "tile%u_timing", i);
+		debugfs_create_file(name, 0444, xe_svm_emu_debugfs_root, &emu->tiles[i],
+				    &xe_svm_emu_tile_timing_fops);
+	}
 }
 
 static int __init xe_svm_emu_init(void)
