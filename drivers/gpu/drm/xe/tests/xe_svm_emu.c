@@ -127,11 +127,10 @@ static struct page *xe_svm_emu_backing(struct page *dev)
 	return READ_ONCE(tile->backing[xe_svm_devmem_page_offset(dev) >> PAGE_SHIFT]);
 }
 
-/* The backing page of a device page, allocated on first use. */
-static struct page *xe_svm_emu_backing_get(struct xe_svm_emu_tile *tile,
-					   struct page *dev)
+/* The backing page of page @idx of @tile's VRAM, allocated on first use. */
+static struct page *xe_svm_emu_backing_get(struct xe_svm_emu_tile *tile, unsigned long idx)
 {
-	struct page **slot = &tile->backing[xe_svm_devmem_page_offset(dev) >> PAGE_SHIFT];
+	struct page **slot = &tile->backing[idx];
 	struct page *page = READ_ONCE(*slot), *old;
 
 	if (page)
@@ -222,9 +221,9 @@ static struct dma_fence *xe_svm_emu_copy(struct xe_svm_devmem *dm, struct page *
 
 	might_sleep();
 
-	/* VRAM pages get their backing here, where allocating may sleep. */
+	/* Backing the allocation could not get is allocated here. */
 	for (i = 0; i < npages; i++)
-		if (!xe_svm_emu_backing_get(tile, dev[i]))
+		if (!xe_svm_emu_backing_get(tile, xe_svm_devmem_page_offset(dev[i]) >> PAGE_SHIFT))
 			return ERR_PTR(-ENOMEM);
 
 	req = kzalloc(sizeof(*req), GFP_KERNEL);
@@ -299,6 +298,7 @@ static struct xe_svm_devmem_alloc *xe_svm_emu_vram_alloc(struct xe_svm_devmem *d
 	};
 	struct ttm_placement placement = { .num_placement = 1, .placement = &place };
 	struct xe_svm_emu_vram *vram;
+	unsigned long i;
 	int err;
 
 	if (atomic_read(&xe_svm_emu->suspended))
@@ -329,6 +329,15 @@ static struct xe_svm_devmem_alloc *xe_svm_emu_vram_alloc(struct xe_svm_devmem *d
 		return ERR_PTR(-ENOSPC);
 	}
 	vram->alloc.offset = (u64)vram->tbo.resource->start << PAGE_SHIFT;
+	/*
+	 * Emulated VRAM gets its backing pages on first use: here, so that
+	 * a migration pays for them in its allocation phase, not in its
+	 * copy, which on hardware only copies. A page that cannot be had
+	 * now is tried again by the copy.
+	 */
+	for (i = 0; i < size >> PAGE_SHIFT; i++)
+		if (!xe_svm_emu_backing_get(tile, vram->tbo.resource->start + i))
+			break;
 
 	return &vram->alloc;
 }
