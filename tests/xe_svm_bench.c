@@ -758,10 +758,11 @@ static struct timing timing_read(uint32_t vm)
 /*
  * Print where the migrations of direction @d (0 to VRAM, 1 back) between
  * @a and @b spent their time, per 2 MiB, against the @secs the benchmark
- * measured for @size bytes; for GPU faults (@d 0) also the fault's steps.
+ * measured for @size bytes; to VRAM also the steps of the faults (or, with
+ * @prefetch, of the prefetch's maps, whose placement is not timed).
  */
 static void timing_print(const struct timing *a, const struct timing *b, unsigned int d,
-			 double secs, size_t size)
+			 double secs, size_t size, bool prefetch)
 {
 	unsigned long long n = b->dir[d][PHASES] - a->dir[d][PHASES], sum = 0, ns;
 	double per = size / (double)SZ_2M, total_us = secs * 1e6 / per;
@@ -783,9 +784,10 @@ static void timing_print(const struct timing *a, const struct timing *b, unsigne
 	printf("      %-10s %10.1f us  %5.1f%%   (the migration itself)\n", "sum",
 	       sum / 1e3 / per, 100.0 * sum / 1e3 / per / total_us);
 	if (d == 0 && a->fault_ok && b->fault_ok) {
-		for (i = 0; i < FAULT_STEPS; i++) {
+		for (i = prefetch ? 1 : 0; i < FAULT_STEPS; i++) {
 			ns = b->fault[i] - a->fault[i];
-			printf("      fault %-14s %10.1f us  %5.1f%%%s\n", fault_steps[i],
+			printf("      %s %-14s %10.1f us  %5.1f%%%s\n",
+			       prefetch ? "map" : "fault", fault_steps[i],
 			       ns / 1e3 / per, 100.0 * ns / 1e3 / per / total_us,
 			       i ? "" : "  (contains the migration)");
 		}
@@ -859,7 +861,7 @@ static void mig_svm(int fd, size_t size, double memcpy_gbs, struct mig_times *r)
 	snprintf(label, sizeof(label), "xe SVM: migrate to VRAM on GPU fault (%llu faults)%s",
 		 (unsigned long long)faults, valid ? "" : " INVALID");
 	row(label, size, t, memcpy_gbs);
-	timing_print(&tm0, &tm1, 0, t, size);
+	timing_print(&tm0, &tm1, 0, t, size, false);
 	if (valid)
 		r->to_dev = t;
 
@@ -881,7 +883,7 @@ static void mig_svm(int fd, size_t size, double memcpy_gbs, struct mig_times *r)
 	snprintf(label, sizeof(label), "xe SVM: migrate to RAM on CPU fault, 1 word/2 MiB%s",
 		 valid ? "" : " INVALID");
 	row(label, size, t, memcpy_gbs);
-	timing_print(&tm0, &tm1, 1, t, size);
+	timing_print(&tm0, &tm1, 1, t, size, false);
 	if (have_ts)
 		printf("    (%llu CPU faults on VRAM pages, %llu pages moved back)\n",
 		       (unsigned long long)(ts2.cpu_faults - ts1.cpu_faults),
@@ -1081,6 +1083,7 @@ static void bench_prefetch(size_t size, double memcpy_gbs)
 {
 	struct xe_svm_emu_tile_stats ts;
 	uint64_t faults_a = 0, faults_b = 0, in_use;
+	struct timing tf0, tf1, tp0, tp1;
 	double t_fault, t_pre, t_pass;
 	uint64_t *a, *b;
 	uint32_t vm;
@@ -1108,7 +1111,9 @@ static void bench_prefetch(size_t size, double memcpy_gbs)
 
 	a = map_anon(size);
 	memset(a, 0x5a, size);
+	tf0 = timing_read(vm);
 	t_fault = svm_pass(fd, vm, a, size, false, 0x5a5a5a5a5a5a5a5aULL, &faults_a);
+	tf1 = timing_read(vm);
 	munmap(a, size);	/* gives its VRAM back for B */
 	/*
 	 * Device pages are given back to the allocator by a worker: let it
@@ -1118,9 +1123,11 @@ static void bench_prefetch(size_t size, double memcpy_gbs)
 
 	b = map_anon(size);
 	memset(b, 0x5a, size);
+	tp0 = timing_read(vm);
 	t_pre = now();
 	err = __emu_prefetch(fd, vm, (uintptr_t)b, size, 1);
 	t_pre = now() - t_pre;
+	tp1 = timing_read(vm);
 	if (err) {
 		printf("  xe SVM: PREFETCH failed: %s\n", strerror(-err));
 		goto out_unmap;
@@ -1129,7 +1136,9 @@ static void bench_prefetch(size_t size, double memcpy_gbs)
 	if (t_fault < 0 || t_pass < 0)
 		goto out_unmap;
 	svm_row("xe SVM: first GPU pass, fault-driven", size, t_fault, faults_a, memcpy_gbs);
+	timing_print(&tf0, &tf1, 0, t_fault, size, false);
 	svm_row("xe SVM: PREFETCH to VRAM", size, t_pre, 0, memcpy_gbs);
+	timing_print(&tp0, &tp1, 0, t_pre, size, true);
 	svm_row("xe SVM: GPU pass after the prefetch", size, t_pass, faults_b, memcpy_gbs);
 	if (faults_b)
 		printf("  WARNING: the pass after the prefetch took %llu faults: INVALID\n",
