@@ -25,7 +25,8 @@
  * hugetlbfs; mprotect; mremap; fork (copy-on-write both ways);
  * MADV_DONTNEED; concurrent threads and processes; a CPU thread changing
  * the mappings under a GPU stream; VM destruction and process exit with
- * live ranges; bad EXEC and SNAPSHOT arguments.
+ * live ranges; bad EXEC and SNAPSHOT arguments; KSM merging pages the GPU
+ * keeps faulting in (the notifier called under a page lock).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -1811,6 +1812,110 @@ __attribute__((constructor)) static void system_memory_only(void)
 	emu_vm_default_placement = XE_SVM_EMU_PLACE_SYSTEM;
 }
 
+/*
+ * Failure-catalogue A2: core mm calls the MMU notifiers with a page
+ * locked (KSM write-protects and replaces a page under its folio lock), so
+ * a fault path that took a page lock under its notifier lock, or waited
+ * under it for such a page, deadlocks against it. KSM merges the pages of
+ * a buffer the GPU keeps faulting in, reading and rewriting with the
+ * same contents (each GPU write breaks the merge, which KSM then makes
+ * again), for a few seconds; the hung-task detector and lockdep watch
+ * the kernel. Every GPU read and the CPU's final check must find the
+ * data, KSM must really have merged pages while the GPU worked, and the
+ * GPU must really have lost mappings to it (invalidations).
+ */
+#define KSM_DIR		"/sys/kernel/mm/ksm/"
+#define KSM_PAGES	256
+#define KSM_SECONDS	5.0
+
+static void ksm_write(const char *name, const char *val)
+{
+	char path[96];
+	int fd;
+
+	snprintf(path, sizeof(path), KSM_DIR "%s", name);
+	fd = open(path, O_WRONLY);
+	svmt_assert(fd >= 0);
+	svmt_assert_eq_u64(write(fd, val, strlen(val)), strlen(val));
+	close(fd);
+}
+
+/* Word @i of every page: the pages are identical, so KSM merges them. */
+static uint64_t ksm_word(size_t i)
+{
+	return emu_pattern(0x6b736d, i);
+}
+
+static void test_ksm_during_faults(void)
+{
+	size_t words = SZ_4K / 8, size = KSM_PAGES * SZ_4K, i;
+	struct xe_svm_emu_op *ops = calloc(2 * KSM_PAGES, sizeof(*ops));
+	long long merged, merged_max = 0;
+	struct xe_svm_emu_stats s0, s1;
+	unsigned int rounds = 0;
+	struct emu_vm vm;
+	uint64_t *p;
+	double end;
+
+	if (access(KSM_DIR "run", W_OK))
+		svmt_skip("no " KSM_DIR " (CONFIG_KSM) or not root");
+	svmt_assert(ops);
+	vm = emu_vm_open_mirror();
+	p = emu_anon_2m(SZ_2M);
+	svmt_assert_ok(madvise(p, size, MADV_NOHUGEPAGE));
+	for (i = 0; i < KSM_PAGES; i++)
+		emu_fill_linear(p + i * words, words, ksm_word(0), ksm_word(1) - ksm_word(0));
+	for (i = 0; i < KSM_PAGES; i++) {
+		uint64_t *page = p + i * words;
+
+		ops[2 * i] = emu_op_compare(page, SZ_4K, ksm_word(0), ksm_word(1) - ksm_word(0));
+		/* The same value again: breaks the merge, changes nothing. */
+		ops[2 * i + 1] = emu_op_write(&page[i % words], page[i % words]);
+	}
+	svmt_assert_ok(madvise(p, size, MADV_MERGEABLE));
+	ksm_write("sleep_millisecs", "1");
+	ksm_write("pages_to_scan", "4096");
+	s0 = emu_stats(&vm);
+	ksm_write("run", "1");
+	end = now_s() + KSM_SECONDS;
+	while (now_s() < end) {
+		/* Reads only, then reads and the rewrites. */
+		emu_exec(&vm, ops, 1);
+		svmt_assert_eq_u64(ops[0].result, 0);
+		emu_exec(&vm, ops, 2 * KSM_PAGES);
+		for (i = 0; i < 2 * KSM_PAGES; i++) {
+			if (ops[i].result)
+				svmt_fail(__FILE__, __LINE__, "round %u op %zu: %s", rounds, i,
+					  emu_errname(ops[i].result));
+			if (!(i & 1) && ops[i].out != XE_SVM_EMU_COMPARE_EQUAL)
+				svmt_fail(__FILE__, __LINE__, "round %u page %zu: mismatch at byte 0x%"
+					  PRIx64, rounds, i / 2, (uint64_t)ops[i].out);
+		}
+		merged = svmt_read_ll("/proc/self/ksm_merging_pages");
+		if (merged > merged_max)
+			merged_max = merged;
+		rounds++;
+		usleep(10000);
+	}
+	ksm_write("run", "0");
+	s1 = emu_stats(&vm);
+	svmt_info("%u rounds; at most %lld pages merged at once; %" PRIu64
+		  " invalidations, %" PRIu64 " GPU faults", rounds, merged_max,
+		  (uint64_t)(s1.invalidations - s0.invalidations),
+		  (uint64_t)(s1.faults - s0.faults));
+	for (i = 0; i < KSM_PAGES; i++)
+		emu_assert_linear(p + i * words, words, ksm_word(0), ksm_word(1) - ksm_word(0));
+	/* It happened: KSM merged while the GPU worked, and took its mappings. */
+	svmt_assert(merged_max > 0);
+	svmt_assert(s1.invalidations > s0.invalidations);
+	svmt_assert(s1.faults > s0.faults);
+
+	svmt_assert_ok(madvise(p, size, MADV_UNMERGEABLE));
+	svmt_assert_ok(munmap(p, SZ_2M));
+	emu_vm_close(&vm);
+	free(ops);
+}
+
 static const struct svmt_subtest subtests[] = {
 	{ "malloc-read", test_malloc_read },
 	{ "malloc-write", test_malloc_write },
@@ -1838,6 +1943,7 @@ static const struct svmt_subtest subtests[] = {
 	{ "race-munmap", test_race_munmap, 180 },
 	{ "vm-destroy-live", test_vm_destroy_live },
 	{ "exit-live", test_exit_live },
+	{ "ksm-during-faults", test_ksm_during_faults, 120 },
 };
 
 SVMT_MAIN(subtests)
