@@ -22,7 +22,10 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/emu.h"
@@ -448,6 +451,76 @@ static void test_prefetch_racing_munmap(void)
 	emu_assert_vram_in_use(vm.fd, 0, in_use);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * (d) Time: a fatal signal ends a long PREFETCH at once. The child
+ * prefetches 128 MiB of CPU-initialised memory to tile 0's VRAM, seconds
+ * of migration on the test guest; it is killed half a second in. It must
+ * be reaped within a second (the prefetch stops between ranges; one
+ * range's migration is tens of milliseconds), the PREFETCH must not have
+ * finished (the race happened), and every VRAM page it had taken must be
+ * back once its address space is gone.
+ */
+#define PFK_SIZE	(128UL << 20)
+
+struct pfk {
+	struct emu_pipes pp;
+};
+
+static void pfk_child(void *arg)
+{
+	struct pfk *k = arg;
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t *p = emu_anon_2m(PFK_SIZE);
+
+	emu_fill_linear(p, PFK_SIZE / 8, V1, S1);
+	emu_send_byte(k->pp.to_parent[1]);
+	svmt_assert_ok(__emu_prefetch(vm.fd, vm.id, (uintptr_t)p, PFK_SIZE, 1));
+	/* Not reached unless the prefetch ended before the signal. */
+	emu_send_byte(k->pp.to_parent[1]);
+}
+
+static void test_prefetch_sigkill(void)
+{
+	int fd = emu_open(), status;
+	uint64_t in_use0;
+	struct pfk k;
+	double t0, dt;
+	pid_t pid, w;
+	char c;
+
+	in_use0 = emu_vram_in_use(fd, 0);
+	if (emu_tile_stats(fd, 0).vram_pages - in_use0 < PAGES(PFK_SIZE))
+		svmt_skip("tile 0 has less than %lu MiB of VRAM free", PFK_SIZE >> 20);
+	emu_pipes_init(&k.pp);
+	pid = emu_fork(pfk_child, &k);
+	emu_recv_byte(k.pp.to_parent[0]);
+	usleep(500000);
+	svmt_assert_ok(kill(pid, SIGKILL));
+	t0 = now_s();
+	/* Bounded: a kernel that ignores the signal fails here, not by timeout. */
+	while ((w = waitpid(pid, &status, WNOHANG)) == 0 && now_s() - t0 < 10.0)
+		usleep(1000);
+	dt = now_s() - t0;
+	if (w != pid)
+		svmt_fail(__FILE__, __LINE__, "not reaped %.1f s after SIGKILL", dt);
+	svmt_info("reaped %.3f s after SIGKILL", dt);
+	svmt_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* The prefetch had not finished: the race really happened. */
+	close(k.pp.to_parent[1]);
+	svmt_assert_eq_u64(read(k.pp.to_parent[0], &c, 1), 0);
+	svmt_assert(dt < 1.0);
+	emu_assert_vram_in_use(fd, 0, in_use0);
+	close(fd);
+}
+
 static const struct svmt_subtest subtests[] = {
 	{ "prefetch-vram-no-faults", test_prefetch_vram_no_faults },
 	{ "prefetch-vram-tile1", test_prefetch_vram_tile1 },
@@ -462,6 +535,7 @@ static const struct svmt_subtest subtests[] = {
 	{ "prefetch-bad", test_prefetch_bad },
 	{ "prefetch-then-mprotect", test_prefetch_then_mprotect },
 	{ "prefetch-racing-munmap", test_prefetch_racing_munmap, 120 },
+	{ "prefetch-sigkill", test_prefetch_sigkill, 120 },
 };
 
 SVMT_MAIN(subtests)
