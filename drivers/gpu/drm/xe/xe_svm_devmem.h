@@ -181,9 +181,10 @@ struct xe_svm_devmem_stats {
  * struct xe_svm_devmem - the VRAM of one tile as device-private pages
  *
  * A MEMORY_DEVICE_PRIVATE &dev_pagemap with a struct page for every page
- * of the tile's VRAM, allocated from the tile's buddy allocator, the one
- * TTM's VRAM manager uses, under that allocator's lock. See "DOC: Device
- * memory" in xe_svm_doc.h.
+ * of the tile's VRAM. Allocations come from the backend's memory manager
+ * (&xe_svm_devmem_ops.vram_alloc: TTM objects, which it may evict), or,
+ * without those ops, from a buddy allocator the core is given, under that
+ * allocator's lock. See "DOC: Device memory" in xe_svm_doc.h.
  */
 struct xe_svm_devmem {
 	/**

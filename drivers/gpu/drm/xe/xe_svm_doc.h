@@ -578,7 +578,19 @@
  * xe_svm_residency(), which the emulated device offers as
  * XE_SVM_EMU_IOCTL_RESIDENCY (per range: pages in system memory, in each
  * tile's VRAM, absent; GPU mapped, writable, from VRAM), the draft of an
- * xe query. Tracing::
+ * xe query.
+ *
+ * Where the time goes is counted from the kernel's clock: per SVM context
+ * the nanoseconds its faults spent placing ranges (migrations included),
+ * walking the CPU page tables, DMA-mapping and committing, in the same
+ * counters; per VRAM region, for migrations into it (GPU faults,
+ * prefetches) and out of it (CPU faults), the nanoseconds spent
+ * allocating the destination, collecting the sources, copying and
+ * finalizing, with the migrations and pages counted
+ * (xe_svm_devmem_timing_print(): in xe's ``svm`` file per tile, in the
+ * emulated device's ``tile<N>_timing``). The counter exclusive_maps says
+ * how often a fault lost so many races that it shut CPU faults and other
+ * migrations out (see "Fault flow"). Tracing::
  *
  *	echo 1 > /sys/kernel/tracing/events/xe_svm/enable
  *	cat /sys/kernel/tracing/trace_pipe
