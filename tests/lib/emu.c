@@ -733,6 +733,35 @@ void emu_wait_ok_at(const char *file, int line, pid_t pid)
 			  WEXITSTATUS(status));
 }
 
+static double emu_clock_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double emu_kill_reap_at(const char *file, int line, pid_t pid, double limit_s)
+{
+	double t0, dt;
+	int status;
+	pid_t w;
+
+	if (kill(pid, SIGKILL))
+		svmt_fail(file, line, "kill(%d): %s", (int)pid, strerror(errno));
+	t0 = emu_clock_s();
+	while ((w = waitpid(pid, &status, WNOHANG)) == 0 && emu_clock_s() - t0 < limit_s)
+		usleep(1000);
+	dt = emu_clock_s() - t0;
+	if (w != pid)
+		svmt_fail(file, line, "child %d not reaped %.1f s after SIGKILL", (int)pid, dt);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+		svmt_fail(file, line, "child %d ended before the signal (status 0x%x)",
+			  (int)pid, status);
+	svmt_info("reaped %.3f s after SIGKILL", dt);
+	return dt;
+}
+
 /* --- migration tests ----------------------------------------------------- */
 
 uint64_t emu_vram_in_use(int fd, uint32_t tile)
@@ -1024,17 +1053,9 @@ void emu_module_get(struct emu_module *m)
 		svmt_fail(__FILE__, __LINE__, "open %s: %s", ko, strerror(errno));
 }
 
-static double emu_now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int emu_wait_or_kill(pid_t pid, double secs)
 {
-	double end = emu_now_s() + secs;
+	double end = emu_clock_s() + secs;
 	int status;
 	pid_t w;
 
@@ -1044,7 +1065,7 @@ int emu_wait_or_kill(pid_t pid, double secs)
 			return status;
 		if (w < 0 && errno != EINTR)
 			return -1;
-		if (emu_now_s() > end) {
+		if (emu_clock_s() > end) {
 			svmt_info("process %d still runs after %.0f s: killed", (int)pid, secs);
 			kill(pid, SIGKILL);
 			return waitpid(pid, &status, 0) == pid ? status : -1;

@@ -286,6 +286,14 @@ pid_t emu_fork(void (*fn)(void *), void *arg);
 /* Wait for a child of emu_fork(); it must have exited 0. */
 #define emu_wait_ok(pid) emu_wait_ok_at(__FILE__, __LINE__, (pid))
 void emu_wait_ok_at(const char *file, int line, pid_t pid);
+/*
+ * SIGKILL a child of emu_fork() and reap it, polling for up to @limit_s
+ * seconds: it must go within that bound (a kernel that ignores the
+ * signal fails here, not by the subtest's timeout) and die of the signal
+ * (not of a failure of its own first). Returns the seconds it took.
+ */
+#define emu_kill_reap(pid, limit_s) emu_kill_reap_at(__FILE__, __LINE__, (pid), (limit_s))
+double emu_kill_reap_at(const char *file, int line, pid_t pid, double limit_s);
 
 /* --- migration tests ----------------------------------------------------- */
 
