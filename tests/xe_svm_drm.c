@@ -1037,7 +1037,9 @@ static void test_gt_stats(void)
 
 #define EMU_DEV		"/dev/xe_svm_emu"
 #define EMU_DEBUGFS	"/sys/kernel/debug/xe_svm_emu/"
-#define SMALL_VRAM	(4 * 1024 * 1024ULL)	/* what the balloon leaves */
+#define BALLOON_LEAVES	(6 * 1024 * 1024ULL)	/* what the balloon leaves */
+/* What data may fill of it: the page tables take VRAM too, never evicted */
+#define SMALL_VRAM	(4 * 1024 * 1024ULL)
 #define PLACE_SYS	(1u << 0)
 #define PLACE_VRAM0	(1u << 1)
 
@@ -1045,7 +1047,7 @@ static uint64_t vram_mb(void)
 {
 	long long mb = svmt_read_ll("/sys/module/xe_svm_emu/parameters/vram_mb");
 
-	svmt_assert(mb > 4);
+	svmt_assert(mb > (long long)(BALLOON_LEAVES >> 20));
 	return mb;
 }
 
@@ -1077,16 +1079,18 @@ static struct xe_svm_emu_tile_stats tile0(void)
 	return t;
 }
 
-/* Bytes of tile 0's VRAM TTM handed out, the balloon not counted. */
+/* Bytes of tile 0's VRAM TTM handed out, the balloon and page tables not counted. */
 static uint64_t vram_used(void)
 {
-	return tile0().vram_bytes_used - (vram_mb() << 20) + SMALL_VRAM;
+	struct xe_svm_emu_tile_stats t = tile0();
+
+	return t.vram_bytes_used - t.vram_pt_bytes - (vram_mb() << 20) + BALLOON_LEAVES;
 }
 
-/* Leave SMALL_VRAM of each tile's VRAM free, or give it all back. */
+/* Leave BALLOON_LEAVES of each tile's VRAM free, or give it all back. */
 static void small_vram(bool on)
 {
-	emu_knob("vram_balloon_mb", on ? vram_mb() - SMALL_VRAM / (1 << 20) : 0);
+	emu_knob("vram_balloon_mb", on ? vram_mb() - BALLOON_LEAVES / (1 << 20) : 0);
 }
 
 /* Keep [p, p + size) in system memory: batches must not take VRAM. */
@@ -1194,6 +1198,8 @@ static void vram_teardown(struct vram_ctx *c)
 	close(c->fd);
 	svmt_assert_eq_u64(vram_used(), 0);
 	svmt_assert_eq_u64(tile0().vram_pages_in_use, 0);
+	/* The VM's page tables went with it. */
+	svmt_assert_eq_u64(tile0().vram_pt_bytes, 0);
 	small_vram(false);
 }
 

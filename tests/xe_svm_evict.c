@@ -17,7 +17,9 @@
  * exactly what SVM holds.
  *
  * Every subtest runs in a process of its own with the module reloaded
- * with 4 MiB of VRAM on one tile (two 2 MiB ranges fit), and reloaded
+ * with 6 MiB of VRAM on one tile: two 2 MiB ranges fit, the third 2 MiB
+ * holds the page tables (charged to VRAM as on a discrete GPU), and the
+ * page tables are never what is evicted. The module is reloaded
  * with its original parameters afterwards. Data is checked word by word,
  * by the GPU and the CPU; VRAM in use, by pages and by TTM's bytes, is
  * back to 0 at the end of each.
@@ -34,8 +36,9 @@
 #define PAGES(size)	((size) / SZ_4K)
 #define WORDS(size)	((size) / 8)
 
-#define EV_PARAMS	"tiles=1 vram_mb=4"
-#define EV_VRAM		(2 * SZ_2M)
+#define EV_PARAMS_MB	6
+#define EV_PARAMS	"tiles=1 vram_mb=6"
+#define EV_VRAM		(2 * SZ_2M)	/* what SVM fits in beside the page tables */
 #define EV_WORKER_S	240.0
 
 /* Where the GPU maps [p, p + size): 'V' VRAM, 'S' system, '-' nowhere, '?' mixed */
@@ -62,21 +65,25 @@ static char where(struct emu_vm *vm, const void *p, size_t size)
 				  (void *)(p), (size_t)(size), got_, (w));		\
 	} while (0)
 
-/* VRAM of tile 0 is empty: no device page, no byte TTM handed out. */
+/*
+ * VRAM of tile 0 holds no data: no device page, no byte TTM handed out
+ * but the page tables of the VMs still open.
+ */
 static void assert_vram_empty(int fd)
 {
 	struct xe_svm_emu_tile_stats t = emu_tile_stats(fd, 0);
 
 	svmt_assert_eq_u64(t.vram_pages_in_use, 0);
-	svmt_assert_eq_u64(t.vram_bytes_used, 0);
+	svmt_assert_eq_u64(t.vram_bytes_used, t.vram_pt_bytes);
 }
 
-/* TTM's count is SVM's: bytes handed out == device pages in use. */
+/* TTM's count is SVM's: bytes handed out == device pages in use + page tables. */
 static void assert_ttm_counts_svm(int fd)
 {
 	struct xe_svm_emu_tile_stats t = emu_tile_stats(fd, 0);
 
-	svmt_assert_eq_u64(t.vram_bytes_used, t.vram_pages_in_use * SZ_4K);
+	svmt_assert(t.vram_pt_bytes > 0);
+	svmt_assert_eq_u64(t.vram_bytes_used - t.vram_pt_bytes, t.vram_pages_in_use * SZ_4K);
 }
 
 /*
@@ -164,12 +171,13 @@ static void test_svm_evicts_svm_lru(void)
 /* ------------------------------------------------------------------ */
 
 /*
- * Twice VRAM through SVM alone: 4 MiB of 2 MiB ranges and 4 MiB of
+ * Twice VRAM through SVM alone: 10 MiB of 2 MiB ranges and 4 MiB of
  * 64 KiB ranges (a VMA no 2 MiB window fits in), written by the GPU
  * three times over in alternating order, each pass checked by the GPU
  * and the CPU. 2 MiB ranges need contiguous aligned VRAM, which TTM
  * frees by evicting the small ones around it.
  */
+#define OV2_BIG		(5 * SZ_2M)
 #define OV2_SMALL	(SZ_2M - SZ_64K)	/* 31 ranges of 64 KiB */
 
 static void ov2_worker(void *arg)
@@ -181,7 +189,7 @@ static void ov2_worker(void *arg)
 	int pass;
 
 	(void)arg;
-	big = emu_anon_2m(2 * SZ_2M);
+	big = emu_anon_2m(OV2_BIG);
 	/* Two 2 MiB windows, each holding a VMA that cannot take a 2 MiB range */
 	area = (char *)emu_anon_2m(2 * SZ_2M);
 	svmt_assert_ok(munmap(area, SZ_64K));
@@ -196,18 +204,20 @@ static void ov2_worker(void *arg)
 		if (pass % 2) {
 			emu_assert_result(emu_fill(&vm, second, OV2_SMALL, v + 3, S3), 0);
 			emu_assert_result(emu_fill(&vm, small, OV2_SMALL, v + 2, S3), 0);
-			emu_assert_result(emu_fill(&vm, big, 2 * SZ_2M, v, S1), 0);
+			emu_assert_result(emu_fill(&vm, big, OV2_BIG, v, S1), 0);
 		} else {
-			emu_assert_result(emu_fill(&vm, big, 2 * SZ_2M, v, S1), 0);
+			emu_assert_result(emu_fill(&vm, big, OV2_BIG, v, S1), 0);
 			emu_assert_result(emu_fill(&vm, small, OV2_SMALL, v + 2, S3), 0);
 			emu_assert_result(emu_fill(&vm, second, OV2_SMALL, v + 3, S3), 0);
 		}
-		svmt_assert(emu_vram_in_use(vm.fd, 0) <= PAGES(EV_VRAM));
+		t1 = emu_tile_stats(vm.fd, 0);
+		svmt_assert(t1.vram_pages_in_use * SZ_4K + t1.vram_pt_bytes <=
+			    t1.vram_pages * SZ_4K);
 		assert_ttm_counts_svm(vm.fd);
-		emu_assert_gpu_linear(&vm, big, 2 * SZ_2M, v, S1);
+		emu_assert_gpu_linear(&vm, big, OV2_BIG, v, S1);
 		emu_assert_gpu_linear(&vm, small, OV2_SMALL, v + 2, S3);
 		emu_assert_gpu_linear(&vm, second, OV2_SMALL, v + 3, S3);
-		emu_assert_linear(big, WORDS(2 * SZ_2M), v, S1);
+		emu_assert_linear(big, WORDS(OV2_BIG), v, S1);
 		emu_assert_linear(small, WORDS(OV2_SMALL), v + 2, S3);
 		emu_assert_linear(second, WORDS(OV2_SMALL), v + 3, S3);
 	}
@@ -217,7 +227,7 @@ static void ov2_worker(void *arg)
 	svmt_assert_eq_u64(t1.evict_failures - t0.evict_failures, 0);
 	svmt_assert_eq_u64(t1.copy_failures - t0.copy_failures, 0);
 
-	svmt_assert_ok(munmap(big, 2 * SZ_2M));
+	svmt_assert_ok(munmap(big, OV2_BIG));
 	svmt_assert_ok(munmap(small, OV2_SMALL));
 	svmt_assert_ok(munmap(area + SZ_2M + SZ_64K, OV2_SMALL));
 	assert_vram_empty(vm.fd);
@@ -541,7 +551,119 @@ static void test_suspend_resume_vram(void)
 	run_small_vram(srv_worker, NULL);
 }
 
+/* ------------------------------------------------------------------ */
+
+/*
+ * Page tables never starve. A first VM fills VRAM with SVM data: two
+ * 2 MiB ranges and 64 KiB ranges in what is left beside its page tables,
+ * leaving less room than PTS_BLOCKS tables need. A second VM, whose
+ * memory stays in system memory, then writes one word in each of
+ * PTS_BLOCKS 2 MiB blocks of VA: each block needs a new page table in
+ * VRAM, and making room for them evicts SVM allocations (least recently
+ * used first) rather than failing a fault. Every access succeeds and
+ * reads back right; the evicted data is intact, for the GPU and the CPU;
+ * TTM counts exactly data plus tables; the second VM's tables go with it.
+ */
+#define PTS_BLOCKS	32
+
+static void pts_worker(void *arg)
+{
+	struct emu_vm a = emu_vm_open_mirror(), b = emu_vm_open_mirror();
+	struct xe_svm_emu_tile_stats t0, t1, t2;
+	uint64_t *big, *small, *blocks, room, r;
+	char *area;
+	int i;
+
+	(void)arg;
+	emu_vm_placement(&b, XE_SVM_EMU_PLACE_SYSTEM, 0);
+	big = emu_anon_2m(EV_VRAM);
+	area = (char *)emu_anon_2m(SZ_2M);
+	svmt_assert_ok(munmap(area, SZ_64K));
+	small = (uint64_t *)(area + SZ_64K);
+	emu_assert_result(emu_fill(&a, big, EV_VRAM, V1, S1), 0);
+	emu_assert_result(emu_fill(&a, small, OV2_SMALL, V2, S2), 0);
+	assert_where(&a, big, EV_VRAM, 'V');
+	assert_where(&a, small, OV2_SMALL, 'V');
+	assert_ttm_counts_svm(a.fd);
+	t0 = emu_tile_stats(a.fd, 0);
+	room = t0.vram_pages * SZ_4K - t0.vram_bytes_used;
+	svmt_info("VRAM left beside the data: %llu KiB, page tables %llu KiB",
+		  (unsigned long long)room >> 10, (unsigned long long)t0.vram_pt_bytes >> 10);
+	svmt_assert(room < PTS_BLOCKS * SZ_4K);
+
+	blocks = emu_anon_2m(PTS_BLOCKS * SZ_2M);
+	for (i = 0; i < PTS_BLOCKS; i++)
+		emu_assert_result(emu_write(&b, &blocks[i * WORDS(SZ_2M)], V3 + i), 0);
+	t1 = emu_tile_stats(a.fd, 0);
+	emu_print_tile_stats("after the second VM's tables", &t1);
+	svmt_assert_eq_u64(t1.vram_pt_bytes - t0.vram_pt_bytes, PTS_BLOCKS * SZ_4K);
+	svmt_assert(t1.evictions > t0.evictions);
+	svmt_assert_eq_u64(t1.evict_failures, t0.evict_failures);
+	svmt_assert_eq_u64(t1.alloc_failures, t0.alloc_failures);
+	svmt_assert(t1.vram_bytes_used <= t1.vram_pages * SZ_4K);
+	assert_ttm_counts_svm(a.fd);
+	for (i = 0; i < PTS_BLOCKS; i++) {
+		emu_assert_result(emu_read(&b, &blocks[i * WORDS(SZ_2M)], &r), 0);
+		svmt_assert_eq_u64(r, V3 + i);
+		svmt_assert_eq_u64(blocks[i * WORDS(SZ_2M)], V3 + i);
+	}
+
+	emu_assert_gpu_linear(&a, big, EV_VRAM, V1, S1);
+	emu_assert_gpu_linear(&a, small, OV2_SMALL, V2, S2);
+	emu_assert_linear(big, WORDS(EV_VRAM), V1, S1);
+	emu_assert_linear(small, WORDS(OV2_SMALL), V2, S2);
+
+	emu_vm_close(&b);
+	t2 = emu_tile_stats(a.fd, 0);
+	svmt_assert(t2.vram_pt_bytes <= t0.vram_pt_bytes);
+	svmt_assert_ok(munmap(blocks, PTS_BLOCKS * SZ_2M));
+	svmt_assert_ok(munmap(big, EV_VRAM));
+	svmt_assert_ok(munmap(small, OV2_SMALL));
+	assert_vram_empty(a.fd);
+	emu_vm_close(&a);
+}
+
+static void test_pt_never_starves(void)
+{
+	run_small_vram(pts_worker, NULL);
+}
+
+/*
+ * VRAM that holds only pinned memory (the balloon takes all of it) has
+ * no room for a page table: the GPU access fails with -ENOSPC, the
+ * documented result, and nothing is taken; once VRAM is free again the
+ * same access succeeds.
+ */
+static void ptf_worker(void *arg)
+{
+	struct emu_vm vm = emu_vm_open_mirror();
+	uint64_t *p = emu_anon_2m(SZ_2M), r;
+	struct xe_svm_emu_tile_stats t;
+
+	(void)arg;
+	emu_vm_placement(&vm, XE_SVM_EMU_PLACE_SYSTEM, 0);
+	p[0] = V1;
+	emu_fail_next("vram_balloon_mb", EV_PARAMS_MB);
+	t = emu_tile_stats(vm.fd, 0);
+	svmt_assert_eq_u64(t.vram_bytes_used, t.vram_pages * SZ_4K);
+	emu_assert_result(emu_read(&vm, p, &r), -ENOSPC);
+	svmt_assert_eq_u64(emu_tile_stats(vm.fd, 0).vram_pt_bytes, 0);
+	emu_fail_next("vram_balloon_mb", 0);
+	emu_assert_result(emu_read(&vm, p, &r), 0);
+	svmt_assert_eq_u64(r, V1);
+	svmt_assert_eq_u64(emu_tile_stats(vm.fd, 0).vram_pt_bytes, SZ_4K);
+	svmt_assert_ok(munmap(p, SZ_2M));
+	emu_vm_close(&vm);
+}
+
+static void test_pt_no_room(void)
+{
+	run_small_vram(ptf_worker, NULL);
+}
+
 static const struct svmt_subtest subtests[] = {
+	{ "pt-never-starves", test_pt_never_starves, 300 },
+	{ "pt-no-room", test_pt_no_room, 300 },
 	{ "svm-evicts-svm-lru", test_svm_evicts_svm_lru, 300 },
 	{ "oversubscribe-2x", test_oversubscribe_2x, 300 },
 	{ "two-process-contention", test_two_process_contention, 300 },

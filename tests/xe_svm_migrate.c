@@ -2426,9 +2426,9 @@ static void test_tile_stats_bad_args(void)
 	struct xe_svm_emu_tile_stats bad[] = {
 		{ .flags = 1 },
 		{ .flags = 1u << 31 },
-		{ .reserved = { 1, 0 } },
-		{ .reserved = { 0, 1 } },
-		{ .reserved = { 0, 1ULL << 63 } },
+		{ .reserved = { 1 } },
+		{ .reserved = { 1ULL << 32 } },
+		{ .reserved = { 1ULL << 63 } },
 		{ .tile = 0 },		/* num_tiles, set below */
 		{ .tile = XE_SVM_EMU_MAX_TILES },
 		{ .tile = ~0u },
@@ -3229,9 +3229,9 @@ static void test_vm_cycle(void)
 
 /* ------------------------------------------------------------------ */
 
-#define OVS_PARAMS	"tiles=1 vram_mb=4"
-#define OVS_VRAM_PAGES	PAGES(2 * SZ_2M)	/* 4 MiB */
-#define OVS_FIT		2			/* 2 MiB ranges that fit in it */
+#define OVS_PARAMS	"tiles=1 vram_mb=6"
+#define OVS_VRAM_PAGES	PAGES(3 * SZ_2M)	/* 6 MiB */
+#define OVS_FIT		2			/* 2 MiB ranges that fit beside the page tables */
 #define OVS_RANGES	12			/* 24 MiB */
 #define OVS_WORKER_S	200.0
 
@@ -3248,17 +3248,19 @@ static void ovs_pass(struct emu_vm *vm, uint64_t *p, bool backwards, uint64_t va
 {
 	size_t nr = SZ_2M / 8, k, j, old;
 	struct counts c0 = counts(vm), c1;
+	struct xe_svm_emu_tile_stats ts;
 	uint64_t in_use;
 
 	svmt_assert_eq_u64(c0.t.vram_pages_in_use, 0);
-	svmt_assert_eq_u64(c0.t.vram_bytes_used, 0);
+	svmt_assert_eq_u64(c0.t.vram_bytes_used, c0.t.vram_pt_bytes);
 	for (k = 0; k < OVS_RANGES; k++) {
 		j = backwards ? OVS_RANGES - 1 - k : k;
 		emu_assert_gpu_linear(vm, &p[j * nr], SZ_2M, value + j * nr * step, step);
 		svmt_assert_eq_u64(vm->faults, 1);
 		in_use = emu_vram_in_use(vm->fd, 0);
 		svmt_assert_eq_u64(in_use, (k < OVS_FIT ? k + 1 : OVS_FIT) * PAGES(SZ_2M));
-		svmt_assert_eq_u64(emu_tile_stats(vm->fd, 0).vram_bytes_used, in_use * SZ_4K);
+		ts = emu_tile_stats(vm->fd, 0);
+		svmt_assert_eq_u64(ts.vram_bytes_used - ts.vram_pt_bytes, in_use * SZ_4K);
 		assert_snap(vm, &p[j * nr], SZ_2M, SNAP_VRAM, 21);
 		if (k >= OVS_FIT) {
 			old = backwards ? j + OVS_FIT : j - OVS_FIT;
@@ -3279,7 +3281,7 @@ static void ovs_pass(struct emu_vm *vm, uint64_t *p, bool backwards, uint64_t va
 			   (OVS_RANGES - OVS_FIT) * PAGES(SZ_2M));
 }
 
-/* The process that oversubscribes the 4 MiB of VRAM of the reloaded module. */
+/* The process that oversubscribes the 6 MiB of VRAM of the reloaded module. */
 static void ovs_worker(void *arg)
 {
 	size_t size = OVS_RANGES * SZ_2M, n = size / 8;
@@ -3336,10 +3338,11 @@ static void ovs_worker(void *arg)
 
 /*
  * More GPU memory in use than there is VRAM: with the module reloaded
- * with 4 MiB of VRAM on one tile, a process GPU-reads 24 MiB of 2 MiB
- * ranges. Every range migrates; once VRAM is full, TTM evicts the least
- * recently allocated range to system memory for each new one; VRAM in
- * use never exceeds the tile's, and TTM accounts exactly what SVM holds;
+ * with 6 MiB of VRAM on one tile (two 2 MiB ranges and the page tables),
+ * a process GPU-reads 24 MiB of 2 MiB ranges. Every range migrates; once
+ * VRAM is full, TTM evicts the least recently allocated range to system
+ * memory for each new one; VRAM in use never exceeds the tile's, and TTM
+ * accounts exactly what SVM and the page tables hold;
  * every GPU op succeeds and every word is right. The CPU then brings the
  * rest back, and a new VM reading it backwards does the same from the
  * other end. The module is reloaded with its original parameters in the

@@ -792,13 +792,15 @@ void emu_print_tile_stats(const char *what,
 		  ", migrated to VRAM %" PRIu64 ", to RAM %" PRIu64 ", bytes copied %"
 		  PRIu64 ", CPU faults %" PRIu64 ", alloc failures %" PRIu64
 		  ", copy failures %" PRIu64 ", CPU fault races %" PRIu64 ", evictions %" PRIu64
-		  ", evict failures %" PRIu64 ", TTM bytes used %" PRIu64, what, st->tile,
+		  ", evict failures %" PRIu64 ", TTM bytes used %" PRIu64
+		  " (page tables %" PRIu64 ")", what, st->tile,
 		  (uint64_t)st->vram_pages, (uint64_t)st->vram_pages_in_use,
 		  (uint64_t)st->migrated_to_vram, (uint64_t)st->migrated_to_ram,
 		  (uint64_t)st->bytes_copied, (uint64_t)st->cpu_faults,
 		  (uint64_t)st->alloc_failures, (uint64_t)st->copy_failures,
 		  (uint64_t)st->cpu_fault_races, (uint64_t)st->evictions,
-		  (uint64_t)st->evict_failures, (uint64_t)st->vram_bytes_used);
+		  (uint64_t)st->evict_failures, (uint64_t)st->vram_bytes_used,
+		  (uint64_t)st->vram_pt_bytes);
 }
 
 int emu_tmp_file(char *path, size_t len, size_t size, uint64_t value,

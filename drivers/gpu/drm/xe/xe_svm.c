@@ -898,6 +898,11 @@ static int xe_svm_range_map(struct xe_svm *svm, struct xe_svm_range *range,
 
 	if (!(how & XE_SVM_MAP_PREFETCH))
 		atomic64_inc(&svm->stats.faults);
+	if (svm->ops->prepare) {
+		err = svm->ops->prepare(svm, range);
+		if (err)
+			return err;
+	}
 	if (!mmget_not_zero(svm->mm))
 		return -EFAULT;
 

@@ -315,7 +315,12 @@
  * of what it tried to move is gone, to be faulted back), and the
  * allocation or object that needed the room looks elsewhere or falls back
  * to system memory. Page tables, exec queues and other pinned objects
- * are never starved by SVM: SVM objects are never pinned. There is no
+ * are never starved by SVM: SVM objects are never pinned, and a backend
+ * allocates the page tables of a range in its &xe_svm_ops.prepare,
+ * before the core maps the range, where the allocation may evict SVM
+ * memory (this VM's too) and buffer objects; the emulated device does
+ * so (its tables are pinned objects in VRAM, see "Emulated device").
+ * There is no
  * per-process cap beyond VRAM itself: the least recently allocated go
  * first, whoever owns them; a process can keep its data in VRAM only by
  * using it, and only at the cost of someone else's next fault.
@@ -651,10 +656,23 @@
  * the next N allocations (on each tile) or copies fail; xe_svm_emu/suspend
  * (1, then 0) emulates system suspend and resume: every object leaves
  * VRAM through TTM and VRAM takes no SVM allocation until resume; and
- * xe_svm_emu/vram_balloon_mb pins an object of that many MiB at the
- * bottom of each tile's VRAM, to make VRAM small without reloading the
- * module. The tile statistics also report evictions (SVM allocations and
- * buffer objects) and the bytes TTM has handed out. Unloading the module
+ * xe_svm_emu/vram_balloon_mb pins an object of that many MiB (up to all
+ * of it) at the bottom of each tile's VRAM, to make VRAM small without
+ * reloading the module. The tile statistics also report evictions (SVM allocations and
+ * buffer objects) and the bytes TTM has handed out.
+ *
+ * The page table takes VRAM as a discrete GPU's does: each 2 MiB block
+ * of GPU VA that holds PTEs has a 4 KiB last-level table, a pinned
+ * object in tile 0's VRAM (the VM has one page table for all tiles;
+ * upper levels are not charged), made by &xe_svm_ops.prepare or a buffer
+ * object's fault before the first PTE of the block goes in, making room
+ * as TTM does, and freed when the block has no PTE left and the ranges
+ * or bindings that used it are released (&xe_svm_ops.unbind, the unbind
+ * of a buffer object), or with the VM. VRAM that holds only pinned
+ * memory has no room for a table: the GPU fault fails with -ENOSPC. The
+ * tables stay through a suspend (xe saves and restores its page tables;
+ * these hold no data). The tile statistics report their bytes, part of
+ * what TTM has handed out. Unloading the module
  * migrates every page still in VRAM back to its processes.
  *
  * A second module, xe_svm_emu_drm, presents the same device as a DRM

@@ -59,6 +59,23 @@ struct xe_svm_ops {
 	void (*range_free)(struct xe_svm_range *range);
 
 	/**
+	 * @prepare: optional; make sure the page tables that will hold the
+	 * PTEs of @range exist, before the core maps it, so that @bind
+	 * finds them (@bind may not allocate). Page tables live in VRAM on
+	 * a discrete GPU: allocating one may evict VRAM, which may migrate
+	 * SVM memory, this VM's included, back to system memory. Called for
+	 * each mapping of a range, by faults and prefetches; a range whose
+	 * tables exist costs a lookup. What it allocates is the backend's
+	 * to free, at @unbind or with the VM.
+	 *
+	 * Context: VM lock held for writing; neither the mmap lock nor
+	 * &xe_svm.notifier_lock held; may sleep and allocate. Return: 0,
+	 * or a negative error code the fault or prefetch fails with
+	 * (-ENOSPC: no VRAM can be made free for a page table).
+	 */
+	int (*prepare)(struct xe_svm *svm, struct xe_svm_range *range);
+
+	/**
 	 * @invalidate: zap the GPU mappings of [@start, @end) inside @range
 	 * and invalidate the GPU TLB for it; return when no GPU access can
 	 * reach those addresses any more.

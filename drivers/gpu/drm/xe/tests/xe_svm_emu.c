@@ -623,6 +623,111 @@ static int xe_svm_emu_balloon_alloc(struct xe_svm_emu_device *emu,
 	return 0;
 }
 
+/*
+ * The page tables of the emulated GPU take VRAM as a discrete GPU's do:
+ * each 2 MiB of GPU VA that has PTEs has a last-level table of 4 KiB,
+ * here a pinned buffer object in tile 0's VRAM (the emulated VM has one
+ * page table for all tiles; its entries stay in &xe_svm_emu_vm.pt, so the
+ * object holds only the VRAM). Upper levels are not charged. A table is
+ * made before the first PTE of its block goes in, evicting SVM
+ * allocations and buffer objects as TTM does if VRAM is full, so that
+ * neither can starve the page tables; it goes when no PTE of its block is
+ * left and the ranges or bindings that used it are released, or with the
+ * VM. Pinned, it stays in VRAM through a suspend, as xe's page tables do
+ * (xe saves and restores them; these hold no data to save).
+ */
+#define XE_SVM_EMU_PT_BLOCK_SHIFT	21
+
+static void xe_svm_emu_pt_table_free(struct xe_svm_emu_bo_vram *bv)
+{
+	atomic64_sub(bv->tbo.base.size, &bv->tile->pt_bytes);
+	WARN_ON(ttm_bo_reserve(&bv->tbo, false, false, NULL));
+	ttm_bo_unpin(&bv->tbo);
+	ttm_bo_unreserve(&bv->tbo);
+	ttm_bo_put(&bv->tbo);
+}
+
+/*
+ * Make the page table that holds the PTEs of GPU VA [@start, @end)
+ * exist. Return: 0, -ENOSPC when no VRAM can be made free for a table
+ * (the rest of VRAM is pinned), or -ENOMEM.
+ */
+static int xe_svm_emu_pt_prepare(struct xe_svm_emu_vm *vm, u64 start, u64 end)
+{
+	struct xe_svm_emu_tile *tile = &vm->emu->tiles[0];
+	struct ttm_operation_ctx ctx = { .interruptible = false };
+	/*
+	 * From the top, where SVM allocations go too, away from buffer
+	 * objects, which go from the bottom: a pinned table amid them would
+	 * leave no room for a large object (TTM's range manager here makes
+	 * every object contiguous).
+	 */
+	struct ttm_place place = { .mem_type = tile->mem_type, .flags = TTM_PL_FLAG_TOPDOWN };
+	struct ttm_placement placement = { .num_placement = 1, .placement = &place };
+	unsigned long block = start >> XE_SVM_EMU_PT_BLOCK_SHIFT;
+	struct xe_svm_emu_bo_vram *bv;
+	int err;
+
+	lockdep_assert_held_write(&vm->vm_lock);
+
+	for (; block <= (end - 1) >> XE_SVM_EMU_PT_BLOCK_SHIFT; block++) {
+		if (xa_load(&vm->pt_tables, block))
+			continue;
+		bv = xe_svm_emu_bo_vram_new(vm->emu, tile, SZ_4K, &placement, &ctx);
+		/* No room, whatever TTM calls it (-ENOMEM for no space) */
+		if (IS_ERR(bv))
+			return -ENOSPC;
+		ttm_bo_pin(&bv->tbo);
+		ttm_bo_unreserve(&bv->tbo);
+		atomic64_add(SZ_4K, &tile->pt_bytes);
+		err = xa_err(xa_store(&vm->pt_tables, block, bv, GFP_KERNEL));
+		if (err) {
+			xe_svm_emu_pt_table_free(bv);
+			return err;
+		}
+	}
+
+	return 0;
+}
+
+/*
+ * Free the tables of the blocks that [@start, @last] touches and that no
+ * PTE uses any more. Page-table entries only go in with @vm_lock held
+ * (after xe_svm_emu_pt_prepare()), so none can appear meanwhile.
+ */
+static void xe_svm_emu_pt_trim(struct xe_svm_emu_vm *vm, u64 start, u64 last)
+{
+	unsigned long block = start >> XE_SVM_EMU_PT_BLOCK_SHIFT;
+	unsigned long shift = XE_SVM_EMU_PT_BLOCK_SHIFT - PAGE_SHIFT;
+	struct xe_svm_emu_bo_vram *bv;
+
+	lockdep_assert_held_write(&vm->vm_lock);
+
+	for (; block <= last >> XE_SVM_EMU_PT_BLOCK_SHIFT; block++) {
+		unsigned long index = block << shift;
+
+		bv = xa_load(&vm->pt_tables, block);
+		if (!bv || xa_find(&vm->pt, &index, ((block + 1) << shift) - 1, XA_PRESENT))
+			continue;
+		xa_erase(&vm->pt_tables, block);
+		xe_svm_emu_pt_table_free(bv);
+		cond_resched();
+	}
+}
+
+/* Every table of a VM whose page table is empty: the VM is going. */
+static void xe_svm_emu_pt_free_all(struct xe_svm_emu_vm *vm)
+{
+	struct xe_svm_emu_bo_vram *bv;
+	unsigned long block;
+
+	xa_for_each(&vm->pt_tables, block, bv) {
+		xa_erase(&vm->pt_tables, block);
+		xe_svm_emu_pt_table_free(bv);
+	}
+	xa_destroy(&vm->pt_tables);
+}
+
 /* --- TTM: the emulated device's memory manager --- */
 
 static struct ttm_tt *xe_svm_emu_ttm_tt_create(struct ttm_buffer_object *tbo, u32 page_flags)
@@ -706,6 +811,22 @@ static void xe_svm_emu_invalidate(struct xe_svm *svm, struct xe_svm_range *range
 		xa_erase(&vm->pt, addr >> PAGE_SHIFT);
 }
 
+/* &xe_svm_ops.prepare: the page table of the range's block */
+static int xe_svm_emu_prepare(struct xe_svm *svm, struct xe_svm_range *range)
+{
+	return xe_svm_emu_pt_prepare(to_emu_vm(svm), range->start, range->last + 1);
+}
+
+/* &xe_svm_ops.unbind: the tables the ranges alone used */
+static void xe_svm_emu_unbind(struct xe_svm *svm, struct xe_svm_range **ranges,
+			      unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		xe_svm_emu_pt_trim(to_emu_vm(svm), ranges[i]->start, ranges[i]->last);
+}
+
 static int xe_svm_emu_bind(struct xe_svm *svm, struct xe_svm_range *range,
 			   const unsigned long *pfns)
 {
@@ -766,7 +887,9 @@ static const u64 xe_svm_emu_chunk_sizes[] = { SZ_2M, SZ_64K, SZ_4K };
 static const struct xe_svm_ops xe_svm_emu_ops = {
 	.chunk_sizes = xe_svm_emu_chunk_sizes,
 	.nr_chunk_sizes = ARRAY_SIZE(xe_svm_emu_chunk_sizes),
+	.prepare = xe_svm_emu_prepare,
 	.invalidate = xe_svm_emu_invalidate,
+	.unbind = xe_svm_emu_unbind,
 	.bind = xe_svm_emu_bind,
 };
 
@@ -953,6 +1076,7 @@ static int xe_svm_emu_windows_store(struct xe_svm_emu_vm *vm, u64 start, u64 las
 		unsigned int left = (pieces[i].start < start) + (pieces[i].last > last);
 
 		xe_svm_emu_pt_zap(vm, max(start, pieces[i].start), min(last, pieces[i].last));
+		xe_svm_emu_pt_trim(vm, max(start, pieces[i].start), min(last, pieces[i].last));
 		if (left == 2)
 			kref_get(&pieces[i].map->ref);
 		else if (!left)
@@ -1005,6 +1129,10 @@ static int xe_svm_emu_bo_fault(struct xe_svm_emu_vm *vm, struct xe_svm_emu_bo_ma
 
 	if (map->readonly && (access & (XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC)))
 		return -EPERM;
+	/* The table first: making room for it may evict this very object. */
+	err = xe_svm_emu_pt_prepare(vm, addr, addr + PAGE_SIZE);
+	if (err)
+		return err;
 	if (!tbo)
 		return xe_svm_emu_bo_map_page(vm, map, addr);
 
@@ -1063,6 +1191,7 @@ static void xe_svm_emu_vm_release(struct kref *ref)
 	xe_svm_fini(&vm->svm);
 	WARN_ON(!xa_empty(&vm->pt));
 	xa_destroy(&vm->pt);
+	xe_svm_emu_pt_free_all(vm);
 	mtree_destroy(&vm->windows);
 	kfree(vm);
 }
@@ -1244,6 +1373,7 @@ int xe_svm_emu_vm_create(struct xe_svm_emu_file *ef, struct drm_xe_vm_create *ar
 	init_rwsem(&vm->vm_lock);
 	mt_init(&vm->windows);
 	xa_init(&vm->pt);
+	xa_init(&vm->pt_tables);
 	err = xe_svm_init(&vm->svm, &xe_svm_emu_ops, ef->emu->misc.this_device,
 			  current->mm, &vm->vm_lock, 0, XE_SVM_EMU_VA_SIZE);
 	if (err)
@@ -2099,6 +2229,7 @@ static int xe_svm_emu_ioctl_tile_stats(struct xe_svm_emu_file *ef,
 		ttm_resource_manager_usage(ttm_manager_type(&ef->emu->ttm,
 							    ef->emu->tiles[st.tile].mem_type));
 	st.bo_evictions = atomic64_read(&ef->emu->tiles[st.tile].bo_evictions);
+	st.vram_pt_bytes = atomic64_read(&ef->emu->tiles[st.tile].pt_bytes);
 
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }
@@ -2527,7 +2658,8 @@ static void xe_svm_emu_tile_fini(struct xe_svm_emu_device *emu,
 {
 	unsigned long i;
 
-	/* Every SVM object is put by now: TTM's manager is empty. */
+	/* Every SVM object is put by now, every VM with its page tables. */
+	WARN_ON(atomic64_read(&tile->pt_bytes));
 	xe_svm_devmem_fini(&tile->devmem);
 	xe_svm_emu_balloon_free(tile);
 	destroy_workqueue(tile->copy_wq);
@@ -2613,7 +2745,8 @@ DEFINE_DEBUGFS_ATTRIBUTE(xe_svm_emu_fail_vram_alloc_fops, xe_svm_emu_fail_vram_a
  * The balloon: a pinned object at the bottom of each tile's VRAM, so
  * that tests can make VRAM small without reloading the module (the xe
  * DRM face depends on it). Writing N MiB replaces the balloons with ones
- * of N MiB (0: none), evicting whatever is there; reading tells N.
+ * of N MiB (0: none; at most all of VRAM, which leaves room for nothing,
+ * not even a page table), evicting whatever is there; reading tells N.
  */
 static int xe_svm_emu_balloon_get(void *data, u64 *val)
 {
@@ -2631,7 +2764,7 @@ static int xe_svm_emu_balloon_set(void *data, u64 val)
 	unsigned int i;
 	int err = 0;
 
-	if (val >= vram_mb)
+	if (val > vram_mb)
 		return -EINVAL;
 	mutex_lock(&emu->balloon_lock);
 	for (i = 0; i < emu->num_tiles; i++)

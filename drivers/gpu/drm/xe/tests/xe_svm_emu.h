@@ -75,6 +75,8 @@ struct xe_svm_emu_tile {
 	spinlock_t fence_lock;
 	/** @bo_evictions: buffer objects TTM evicted from this VRAM */
 	atomic64_t bo_evictions;
+	/** @pt_bytes: bytes of this VRAM the VMs' page tables hold */
+	atomic64_t pt_bytes;
 	/**
 	 * @balloon: test hook, a pinned object that takes the bottom of
 	 * VRAM (&xe_svm_emu_device.balloon_mb), or NULL
@@ -193,6 +195,13 @@ struct xe_svm_emu_vm {
 	 * notifier lock plus @vm_lock or that dma-resv ("DOC: Locking")
 	 */
 	struct xarray pt;
+	/**
+	 * @pt_tables: the VRAM of the page table: 2 MiB block of GPU VA ->
+	 * the pinned 4 KiB object that stands for its last-level table
+	 * (see xe_svm_emu_pt_prepare()); changed with @vm_lock held for
+	 * writing
+	 */
+	struct xarray pt_tables;
 	/**
 	 * @debugfs: its file of counters in debugfs,
 	 * xe_svm_emu/pid<creator>-file<file number>-vm<id>: VM ids are per

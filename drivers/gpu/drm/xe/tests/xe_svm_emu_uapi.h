@@ -30,7 +30,7 @@
  */
 
 /* Version of this interface, reported by XE_SVM_EMU_IOCTL_INFO */
-#define XE_SVM_EMU_ABI_VERSION		7
+#define XE_SVM_EMU_ABI_VERSION		8
 
 /* The most virtual tiles one device can have */
 #define XE_SVM_EMU_MAX_TILES		4
@@ -415,8 +415,13 @@ struct xe_svm_emu_tile_stats {
 	 * from the tile's VRAM
 	 */
 	__u64 bo_evictions;
+	/**
+	 * @vram_pt_bytes: out, bytes of the tile's VRAM the VMs' GPU page
+	 * tables hold, part of @vram_bytes_used (tile 0 only; ABI 8)
+	 */
+	__u64 vram_pt_bytes;
 	/** @reserved: in, MBZ */
-	__u64 reserved[2];
+	__u64 reserved[1];
 };
 
 /**

@@ -34,6 +34,9 @@ struct svm_test_ctx {
 	/* unbind calls, and the most ranges one call got */
 	unsigned int unbind_calls, unbind_max;
 	unsigned int binds;
+	/* prepare calls, the binds done before the last, and its result */
+	unsigned int prepares, binds_at_prepare;
+	int prepare_err;
 	unsigned long bound_pages, bound_valid, bound_writable;
 	unsigned int bound_max_order;
 	u64 first_word;
@@ -103,6 +106,18 @@ static void svm_test_unbind(struct xe_svm *svm, struct xe_svm_range **ranges,
 	ctx->unbind_start = ranges[0]->start;
 }
 
+static int svm_test_prepare(struct xe_svm *svm, struct xe_svm_range *range)
+{
+	struct svm_test_ctx *ctx = container_of(svm, struct svm_test_ctx, svm);
+
+	xe_svm_assert_vm_locked_write(svm);
+	lockdep_assert_not_held(&svm->notifier_lock);
+	might_sleep();
+	ctx->prepares++;
+	ctx->binds_at_prepare = ctx->binds;
+	return ctx->prepare_err;
+}
+
 static int svm_test_bind(struct xe_svm *svm, struct xe_svm_range *range,
 			 const unsigned long *pfns)
 {
@@ -138,6 +153,7 @@ static const struct xe_svm_ops svm_test_ops = {
 	.nr_chunk_sizes = ARRAY_SIZE(svm_test_chunk_sizes),
 	.range_alloc = svm_test_range_alloc,
 	.range_free = svm_test_range_free,
+	.prepare = svm_test_prepare,
 	.invalidate = svm_test_invalidate,
 	.invalidate_all = svm_test_invalidate_all,
 	.unbind = svm_test_unbind,
@@ -504,6 +520,45 @@ static void xe_svm_populate_errors_test(struct kunit *test)
 	xe_svm_fini(&ctx->svm);
 }
 
+/*
+ * The backend prepares each mapping of a range before its bind (where it
+ * allocates page tables), and a failed prepare ends the mapping with
+ * its error, before anything is bound or DMA-mapped.
+ */
+static void xe_svm_prepare_test(struct kunit *test)
+{
+	struct svm_test_ctx *ctx;
+	unsigned long addr = svm_test_setup(test, &ctx);
+	struct xe_svm_range *r;
+
+	down_write(&ctx->vm_lock);
+	r = svm_test_find_or_create(ctx, ALIGN(addr, SZ_2M));
+	KUNIT_ASSERT_FALSE(test, IS_ERR(r));
+	KUNIT_EXPECT_EQ(test, ctx->prepares, 0);
+
+	ctx->prepare_err = -ENOSPC;
+	KUNIT_EXPECT_EQ(test, xe_svm_range_populate(&ctx->svm, r, true), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, ctx->prepares, 1);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&ctx->svm.stats.dma_mapped_pages), 0);
+	KUNIT_EXPECT_FALSE(test, test_bit(XE_SVM_RANGE_GPU_VALID, &r->flags));
+
+	ctx->prepare_err = 0;
+	KUNIT_EXPECT_EQ(test, xe_svm_range_populate(&ctx->svm, r, true), 0);
+	KUNIT_EXPECT_EQ(test, ctx->prepares, 2);
+	KUNIT_EXPECT_EQ(test, ctx->binds_at_prepare, 0);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
+
+	/* Every mapping again, not once per range. */
+	KUNIT_EXPECT_EQ(test, xe_svm_range_populate(&ctx->svm, r, false), 0);
+	KUNIT_EXPECT_EQ(test, ctx->prepares, 3);
+	KUNIT_EXPECT_EQ(test, ctx->binds_at_prepare, 1);
+	KUNIT_EXPECT_EQ(test, ctx->binds, 2);
+	up_write(&ctx->vm_lock);
+
+	xe_svm_fini(&ctx->svm);
+}
+
 /* Base pages are DMA-mapped per page, and unmapped with what the CPU drops. */
 static void xe_svm_dma_test(struct kunit *test)
 {
@@ -598,6 +653,7 @@ static struct kunit_case xe_svm_tests[] = {
 	KUNIT_CASE(xe_svm_fini_live_ranges_test),
 	KUNIT_CASE(xe_svm_populate_test),
 	KUNIT_CASE(xe_svm_populate_errors_test),
+	KUNIT_CASE(xe_svm_prepare_test),
 	KUNIT_CASE(xe_svm_dma_test),
 	KUNIT_CASE(xe_svm_dma_thp_test),
 	{}
