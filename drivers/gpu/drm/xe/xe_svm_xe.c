@@ -68,15 +68,19 @@
  * and needs the VM's dma-resv, so it cannot happen in the core's bind
  * operation, which runs under the notifier lock. That operation only
  * records the range in &xe_vm.svm_armed. Once xe_svm_fault() returns, the
- * fault handler, still holding the VM lock for writing, builds a temporary
- * range VMA (XE_VMA_SVM_RANGE, never inserted in the VM) over exactly the
- * range, with a scatter-gather table made of the range's DMA chunks
- * (adjacent chunks merged where the DMA addresses follow each other and
- * the permission is the same), and hands it to xe_vma_rebind(). xe_pt
- * walks it like a userptr: a 2 MiB leaf where a 2 MiB aligned segment
- * covers a 2 MiB aligned entry, the 64 KiB hint where a 64 KiB aligned
- * segment piece allows it, 4 KiB PTEs otherwise; chunks the CPU maps
- * read-only get read-only PTEs. Just before the page-table update becomes
+ * fault handler, still holding the VM lock for writing, describes the
+ * bind (&struct xe_svm_pt_range: the range's DMA chunks as a
+ * scatter-gather table, adjacent chunks merged where the DMA addresses
+ * follow each other and the permission is the same; a bit per page for
+ * read-only and for VRAM; PAT index and atomics) and hands it to
+ * xe_vma_rebind() inside a temporary range VMA (XE_VMA_SVM_RANGE, never
+ * inserted in the VM) that only carries it through xe's VM operations.
+ * xe_pt's walk of a range (xe_pt_stage_bind_range()) reads the
+ * description alone, never the VMA, and calls nothing of ours: a 2 MiB
+ * leaf where a 2 MiB aligned segment covers a 2 MiB aligned entry, the
+ * 64 KiB hint where a 64 KiB aligned segment piece allows it, 4 KiB PTEs
+ * otherwise; read-only pages get read-only PTEs, VRAM pages the
+ * device-memory bit. Just before the page-table update becomes
  * visible (the migrate pre_commit hook), xe_svm_xe_pt_pre_commit() takes
  * the notifier lock for reading and checks that every chunk is still
  * DMA-mapped and the range still mapped by the CPU, else -EAGAIN; the
@@ -238,22 +242,15 @@
  */
 #define XE_SVM_XE_FAULT_TIMEOUT_MS	HMM_RANGE_DEFAULT_TIMEOUT
 
-/* Largest range the core creates. */
-#define XE_SVM_XE_MAX_RANGE	SZ_2M
-
 /*
- * The temporary VMA that binds one range: a plain &xe_vma the page-table
- * code walks through @sgt, with the read-only pages marked in @read_only
- * and the pages in VRAM in @devmem; @smem_atomic when its system pages get
- * device atomics.
+ * The temporary VMA that binds one range: a plain &xe_vma that carries the
+ * bind through xe's VM operations, and @pt, what the page-table walk maps
+ * (xe_pt_stage_bind_range() reads nothing else).
  */
 struct svmxe_range_vma {
 	struct xe_vma vma;
 	struct xe_svm_range *range;
-	struct sg_table sgt;
-	DECLARE_BITMAP(read_only, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
-	DECLARE_BITMAP(devmem, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
-	bool smem_atomic;
+	struct xe_svm_pt_range pt;
 };
 
 static struct svmxe_range_vma *to_svmxe_range_vma(struct xe_vma *vma)
@@ -706,7 +703,7 @@ static struct svmxe_range_vma *svmxe_range_vma_create(struct xe_vm *vm,
 
 	/* The VM lock keeps the chunk array; only their state may change. */
 	nsegs = svmxe_segments(range, NULL, NULL, NULL);
-	err = sg_alloc_table(&rvma->sgt, nsegs, GFP_KERNEL);
+	err = sg_alloc_table(&rvma->pt.sgt, nsegs, GFP_KERNEL);
 	if (err)
 		goto err_free;
 
@@ -716,16 +713,21 @@ static struct svmxe_range_vma *svmxe_range_vma_create(struct xe_vm *vm,
 		err = -EAGAIN;
 		goto err_free_sg;
 	}
-	svmxe_segments(range, rvma->sgt.sgl, rvma->read_only, rvma->devmem);
+	svmxe_segments(range, rvma->pt.sgt.sgl, rvma->pt.read_only, rvma->pt.devmem);
 	up_read(&vm->svm.notifier_lock);
 
-	rvma->smem_atomic = smem_atomic && !no_atomics;
+	rvma->pt.start = range->start;
+	rvma->pt.end = range->last + 1;
+	rvma->pt.pat_index = pat_index;
+	/* DRM_XE_ATOMIC_CPU: no atomic-enable bit, so GPU atomics fault. */
+	rvma->pt.atomic = xe->info.has_atomic_enable_pte_bit && !no_atomics;
+	rvma->pt.smem_atomic = smem_atomic && !no_atomics;
 	svmxe_range_vma_init(vm, rvma, range, pat_index, no_atomics);
 
 	return rvma;
 
 err_free_sg:
-	sg_free_table(&rvma->sgt);
+	sg_free_table(&rvma->pt.sgt);
 err_free:
 	kfree(rvma);
 	return ERR_PTR(err);
@@ -733,7 +735,7 @@ err_free:
 
 static void svmxe_range_vma_destroy(struct svmxe_range_vma *rvma)
 {
-	sg_free_table(&rvma->sgt);
+	sg_free_table(&rvma->pt.sgt);
 	kfree(rvma);
 }
 
@@ -1032,7 +1034,7 @@ int xe_svm_xe_pt_pre_commit(struct xe_vm *vm, struct xe_vma_ops *vops,
 		sr = to_svmxe_range(rvma->range);
 		sr->tiles_bound |= BIT(tile_id);
 		sr->tiles_mapped |= BIT(tile_id);
-		if (rvma->smem_atomic)
+		if (rvma->pt.smem_atomic)
 			sr->tiles_atomic |= BIT(tile_id);
 		else
 			sr->tiles_atomic &= ~BIT(tile_id);
@@ -1067,69 +1069,19 @@ void xe_svm_xe_assert_commit_locked(struct xe_vm *vm)
 }
 
 /**
- * xe_svm_xe_range_vma_sg() - the DMA segments of a range VMA
+ * xe_svm_xe_range_vma_pt() - what the page-table walk maps for a range VMA
  * @vma: a VMA for which xe_vma_is_svm_range() is true
  *
- * Context: any, while @vma lives (during its bind).
- * Return: the scatter-gather table the page-table walk maps @vma from.
- */
-struct sg_table *xe_svm_xe_range_vma_sg(struct xe_vma *vma)
-{
-	return &to_svmxe_range_vma(vma)->sgt;
-}
-
-/**
- * xe_svm_xe_range_vma_writable() - may the GPU write a page of a range VMA
- * @vma: a VMA for which xe_vma_is_svm_range() is true
- * @addr: a GPU virtual address inside @vma
+ * The page-table code asks once per bind, before its walk, which then
+ * reads only the description (see &struct xe_svm_pt_range).
  *
  * Context: any, while @vma lives (during its bind).
- * Return: false when the CPU maps the page at @addr read-only.
+ * Return: the description of the bind, constant until it is committed or
+ * aborted.
  */
-bool xe_svm_xe_range_vma_writable(struct xe_vma *vma, u64 addr)
+const struct xe_svm_pt_range *xe_svm_xe_range_vma_pt(struct xe_vma *vma)
 {
-	struct svmxe_range_vma *rvma = to_svmxe_range_vma(vma);
-
-	return !test_bit((addr - xe_vma_start(vma)) >> PAGE_SHIFT,
-			 rvma->read_only);
-}
-
-/**
- * xe_svm_xe_range_vma_devmem() - is a page of a range VMA in VRAM
- * @vma: a VMA for which xe_vma_is_svm_range() is true
- * @addr: a GPU virtual address inside @vma
- *
- * The page-table walk maps each leaf from one segment of the range, and a
- * segment never mixes VRAM and system memory, so a range whose pages are
- * partly in VRAM (some pages could not migrate) binds as it is: the PTEs
- * of its VRAM pages get the device-memory bit, the others do not.
- *
- * Context: any, while @vma lives (during its bind).
- * Return: true when the page at @addr is a device page in VRAM, whose
- * segment address is the device physical address to map.
- */
-bool xe_svm_xe_range_vma_devmem(struct xe_vma *vma, u64 addr)
-{
-	struct svmxe_range_vma *rvma = to_svmxe_range_vma(vma);
-
-	return test_bit((addr - xe_vma_start(vma)) >> PAGE_SHIFT, rvma->devmem);
-}
-
-/**
- * xe_svm_xe_range_vma_smem_atomic() - device atomics on the system pages
- * @vma: a VMA for which xe_vma_is_svm_range() is true
- *
- * The PTEs of a range's VRAM pages always allow device atomics; those of
- * its system pages only when this returns true: on integrated parts, and
- * on discrete parts for an atomic on a range that could not have VRAM
- * (see "DOC: xe hardware backend" in xe_svm_xe.c).
- *
- * Context: any, while @vma lives (during its bind).
- * Return: true when the system pages of @vma get the atomics-enable bit.
- */
-bool xe_svm_xe_range_vma_smem_atomic(struct xe_vma *vma)
-{
-	return to_svmxe_range_vma(vma)->smem_atomic;
+	return &to_svmxe_range_vma(vma)->pt;
 }
 
 /*
@@ -1156,7 +1108,7 @@ static int svmxe_commit(struct xe_vm *vm, struct xe_tile *tile,
 	if (err)
 		goto out_destroy;
 
-	svmxe_layout(&rvma->sgt, range->start, &lay);
+	svmxe_layout(&rvma->pt.sgt, range->start, &lay);
 	vm_dbg(&vm->xe->drm,
 	       "SVM bind [%llx, %llx) tile %u: %u segs, %u x 2M, %u x 64K, %u x 4K\n",
 	       range->start, range->last + 1, tile->id, lay.segs, lay.pages_2m,

@@ -6,7 +6,10 @@
 #ifndef _XE_SVM_XE_H_
 #define _XE_SVM_XE_H_
 
+#include <linux/bitmap.h>
 #include <linux/errno.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 
 #include <drm/xe_drm.h>
@@ -23,6 +26,52 @@ struct xe_tile;
 struct xe_vm;
 struct xe_vma;
 struct xe_vma_ops;
+
+/* The largest SVM range the xe backend binds: one 2 MiB GPU page */
+#define XE_SVM_XE_MAX_RANGE	SZ_2M
+
+/**
+ * struct xe_svm_pt_range - what the page-table walk maps for an SVM range
+ *
+ * The description of one bind of an SVM range, which the SVM backend
+ * builds under &xe_svm.notifier_lock from the range's DMA chunks and
+ * which does not change until the bind is committed or aborted. The
+ * page-table walk (xe_pt_stage_bind_range()) takes every PTE bit from
+ * it: it reads no VMA and calls nothing of the backend's. Ranges may mix
+ * VRAM and system pages page by page (some pages could not migrate), so
+ * the kind of memory and the write permission are per page.
+ */
+struct xe_svm_pt_range {
+	/** @start: the first GPU virtual address */
+	u64 start;
+	/** @end: the end (exclusive); at most %XE_SVM_XE_MAX_RANGE past @start */
+	u64 end;
+	/**
+	 * @sgt: the DMA segments, in address order; a segment never mixes
+	 * VRAM and system pages, and a VRAM segment's address is the
+	 * device physical address to map
+	 */
+	struct sg_table sgt;
+	/** @read_only: a bit per page from @start: the CPU maps it read-only */
+	DECLARE_BITMAP(read_only, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
+	/** @devmem: a bit per page from @start: a device page in VRAM */
+	DECLARE_BITMAP(devmem, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
+	/** @pat_index: the PAT index of every PTE */
+	u16 pat_index;
+	/**
+	 * @atomic: device atomics may be enabled at all (the device has
+	 * the atomic-enable bit and the range's atomic attribute is not
+	 * CPU-only): the PTEs of VRAM pages get it
+	 */
+	bool atomic;
+	/**
+	 * @smem_atomic: the system pages want device atomics (integrated
+	 * parts, or an atomic that could not have VRAM); their PTEs get the
+	 * atomic-enable bit with @atomic, where the device allows atomics
+	 * on system memory
+	 */
+	bool smem_atomic;
+};
 
 #if IS_ENABLED(CONFIG_DRM_XE_SVM)
 
@@ -53,10 +102,7 @@ int xe_svm_xe_pt_pre_commit(struct xe_vm *vm, struct xe_vma_ops *vops,
 			    u8 tile_id);
 void xe_svm_xe_pt_post_commit(struct xe_vm *vm);
 void xe_svm_xe_assert_commit_locked(struct xe_vm *vm);
-struct sg_table *xe_svm_xe_range_vma_sg(struct xe_vma *vma);
-bool xe_svm_xe_range_vma_writable(struct xe_vma *vma, u64 addr);
-bool xe_svm_xe_range_vma_devmem(struct xe_vma *vma, u64 addr);
-bool xe_svm_xe_range_vma_smem_atomic(struct xe_vma *vma);
+const struct xe_svm_pt_range *xe_svm_xe_range_vma_pt(struct xe_vma *vma);
 void xe_svm_xe_debugfs_register(struct xe_device *xe, struct dentry *root);
 int xe_svm_xe_madvise_ioctl(struct drm_device *dev, void *data, struct drm_file *file);
 int xe_svm_xe_query_mem_range_attrs_ioctl(struct drm_device *dev, void *data,
@@ -147,7 +193,7 @@ static inline void xe_svm_xe_assert_commit_locked(struct xe_vm *vm)
 {
 }
 
-static inline struct sg_table *xe_svm_xe_range_vma_sg(struct xe_vma *vma)
+static inline const struct xe_svm_pt_range *xe_svm_xe_range_vma_pt(struct xe_vma *vma)
 {
 	return NULL;
 }
@@ -179,21 +225,6 @@ static inline int xe_svm_xe_prefetch(struct xe_vm *vm,
 				     const struct drm_xe_vm_bind_op *ops, u32 n)
 {
 	return 0;
-}
-
-static inline bool xe_svm_xe_range_vma_writable(struct xe_vma *vma, u64 addr)
-{
-	return true;
-}
-
-static inline bool xe_svm_xe_range_vma_devmem(struct xe_vma *vma, u64 addr)
-{
-	return false;
-}
-
-static inline bool xe_svm_xe_range_vma_smem_atomic(struct xe_vma *vma)
-{
-	return false;
 }
 
 #endif

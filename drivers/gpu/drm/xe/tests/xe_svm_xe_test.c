@@ -327,19 +327,18 @@ static dma_addr_t svmxe_test_range_dma(const struct xe_svm_range *range,
 }
 
 /*
- * Run xe_pt_stage_bind() for @vma on @tile over an empty tree, record its
+ * Run xe_pt_stage_bind_range() for @pt on @tile over an empty tree, record its
  * leaves in ctx->bind_pte and check them against @range; fill @lay with
  * the page sizes it chose, and the read-only, device-memory and atomics
  * bitmaps with the bits of the PTEs of each page.
  */
 static void svmxe_test_stage_bind(struct kunit *test, struct xe_tile *tile,
-				  struct xe_vma *vma,
+				  struct xe_vm *vm, const struct xe_svm_pt_range *pt,
 				  const struct xe_svm_range *range,
 				  struct svmxe_layout *lay)
 {
 	struct xe_vm_pgtable_update entries[XE_VM_MAX_LEVEL * 2 + 1] = {};
 	struct svmxe_test *ctx = test->priv;
-	struct xe_vm *vm = xe_vma_vm(vma);
 	const struct xe_pt_ops *saved_ops = vm->pt_ops;
 	unsigned int i, j, ps64 = 0;
 	struct xe_pt *root;
@@ -356,7 +355,7 @@ static void svmxe_test_stage_bind(struct kunit *test, struct xe_tile *tile,
 	vm->pt_root[tile->id] = root;
 
 	ctx->bind_ptes = 0;
-	err = xe_pt_stage_bind_test(tile, vma, entries, &num);
+	err = xe_pt_stage_bind_range_test(tile, vm, pt, entries, &num);
 	KUNIT_EXPECT_EQ(test, err, 0);
 	for (i = 0; i < num; i++) {
 		struct xe_vm_pgtable_update *e = &entries[i];
@@ -375,7 +374,7 @@ static void svmxe_test_stage_bind(struct kunit *test, struct xe_tile *tile,
 	kunit_deactivate_static_stub(test, xe_pt_create);
 
 	memset(lay, 0, sizeof(*lay));
-	lay->segs = xe_svm_xe_range_vma_sg(vma)->nents;
+	lay->segs = pt->sgt.nents;
 	bitmap_zero(ctx->bind_ro, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
 	bitmap_zero(ctx->bind_dm, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
 	bitmap_zero(ctx->bind_ae, XE_SVM_XE_MAX_RANGE >> PAGE_SHIFT);
@@ -461,10 +460,10 @@ static int svmxe_test_run_bind(struct xe_vm *vm, struct xe_vma *vma,
 	ctx->bind_pat = vma->pat_index;
 	ctx->bind_tile_mask = tile_mask;
 	ctx->bind_tile_present = vma->tile_present;
-	ctx->bind_smem_atomic = xe_svm_xe_range_vma_smem_atomic(vma);
-	ctx->bind_sg_ok = xe_svm_xe_range_vma_sg(vma) == &rvma->sgt;
+	ctx->bind_smem_atomic = rvma->pt.smem_atomic;
+	ctx->bind_sg_ok = xe_svm_xe_range_vma_pt(vma) == &rvma->pt;
 	ctx->bind_segs = 0;
-	for_each_sgtable_dma_sg(&rvma->sgt, sg, i) {
+	for_each_sgtable_dma_sg(&rvma->pt.sgt, sg, i) {
 		if (i < SVMXE_TEST_MAX_SEGS) {
 			ctx->bind_seg_dma[i] = sg_dma_address(sg);
 			ctx->bind_seg_len[i] = sg_dma_len(sg);
@@ -475,7 +474,7 @@ static int svmxe_test_run_bind(struct xe_vm *vm, struct xe_vma *vma,
 	for (id = 0; id < XE_MAX_TILES_PER_DEVICE; id++)
 		if (tile_mask & BIT(id))
 			svmxe_test_stage_bind(kunit_get_current_test(),
-					      &ctx->xe->tiles[id], vma,
+					      &ctx->xe->tiles[id], vm, &rvma->pt,
 					      rvma->range, &ctx->bind_layout);
 
 	if (ctx->bind_ret)
@@ -1075,8 +1074,8 @@ static void svmxe_page_size_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rvma);
 
 	/* what the page-table walk writes, leaf by leaf */
-	svmxe_test_stage_bind(test, xe_device_get_root_tile(ctx->xe),
-			      &rvma->vma, range, &lay);
+	svmxe_test_stage_bind(test, xe_device_get_root_tile(ctx->xe), vm,
+			      &rvma->pt, range, &lay);
 	KUNIT_EXPECT_EQ(test, lay.segs, c->segs);
 	KUNIT_EXPECT_EQ(test, lay.pages_2m, c->pages_2m);
 	KUNIT_EXPECT_EQ(test, lay.pages_64k, c->pages_64k);
@@ -1091,7 +1090,7 @@ static void svmxe_page_size_test(struct kunit *test)
 		unsigned int chunk = page >> c->order;
 		bool writable = chunk < c->ro || chunk >= c->ro + c->ro_nr;
 
-		KUNIT_EXPECT_EQ_MSG(test, xe_svm_xe_range_vma_writable(&rvma->vma, addr),
+		KUNIT_EXPECT_EQ_MSG(test, !test_bit(page, rvma->pt.read_only),
 				    writable, "page %llx", addr);
 		KUNIT_EXPECT_EQ_MSG(test, !test_bit(page, ctx->bind_ro),
 				    writable, "PTE of page %llx", addr);
@@ -1101,7 +1100,7 @@ static void svmxe_page_size_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->bind_ae, c->nr << c->order));
 
 	/* the backend's own account of the layout (its debug message) agrees */
-	svmxe_layout(&rvma->sgt, range->start, &model);
+	svmxe_layout(&rvma->pt.sgt, range->start, &model);
 	KUNIT_EXPECT_EQ(test, model.segs, lay.segs);
 	KUNIT_EXPECT_EQ(test, model.pages_2m, lay.pages_2m);
 	KUNIT_EXPECT_EQ(test, model.pages_64k, lay.pages_64k);
@@ -2146,6 +2145,64 @@ static void svmxe_bind_devmem_test(struct kunit *test)
 	/* no 64K PTE spans both kinds */
 	KUNIT_EXPECT_EQ(test, ctx->bind_layout.pages_64k, 0);
 	KUNIT_EXPECT_EQ(test, ctx->bind_layout.pages_4k, 16);
+}
+
+/*
+ * The page-table walk of a range takes everything from the range's
+ * description: with the VMA that carries the bind poisoned, it writes the
+ * same PTEs (a range mixing VRAM and system pages, with read-only pages
+ * and atomics), and the poison is intact afterwards: nothing read or
+ * wrote the VMA.
+ */
+static void svmxe_walk_reads_no_vma_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	struct svmxe_layout clean, poisoned;
+	DECLARE_BITMAP(ro, 16);
+	DECLARE_BITMAP(dm, 16);
+	DECLARE_BITMAP(ae, 16);
+	struct svmxe_range_vma *rvma;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+	struct xe_vma saved;
+	unsigned int i;
+
+	/* pages 0-7 system memory (2 and 3 read-only), 8-15 VRAM */
+	range = svmxe_test_range(test, vm, SZ_64K, 16, 0, 0x80000000, 0, 2, 2);
+	for (i = 8; i < 16; i++)
+		range->dma[i].devmem = true;
+
+	down_write(&vm->lock);
+	rvma = svmxe_range_vma_create(vm, range, 3, true, false);
+	up_write(&vm->lock);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rvma);
+
+	svmxe_test_stage_bind(test, tile, vm, &rvma->pt, range, &clean);
+	bitmap_copy(ro, ctx->bind_ro, 16);
+	bitmap_copy(dm, ctx->bind_dm, 16);
+	bitmap_copy(ae, ctx->bind_ae, 16);
+	for (i = 0; i < 16; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, test_bit(i, ro), i == 2 || i == 3, "page %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, test_bit(i, dm), i >= 8, "page %u", i);
+	}
+	/* VRAM always has atomics; system pages here too, if the device may */
+	KUNIT_EXPECT_EQ(test, bitmap_weight(ae, 16),
+			ctx->xe->info.has_atomic_enable_pte_bit ?
+			(ctx->xe->info.has_device_atomics_on_smem ? 16 : 8) : 0);
+
+	saved = rvma->vma;
+	memset(&rvma->vma, POISON_INUSE, sizeof(rvma->vma));
+	svmxe_test_stage_bind(test, tile, vm, &rvma->pt, range, &poisoned);
+	KUNIT_EXPECT_NULL(test, memchr_inv(&rvma->vma, POISON_INUSE, sizeof(rvma->vma)));
+	rvma->vma = saved;
+
+	KUNIT_EXPECT_EQ(test, memcmp(&clean, &poisoned, sizeof(clean)), 0);
+	KUNIT_EXPECT_TRUE(test, bitmap_equal(ro, ctx->bind_ro, 16));
+	KUNIT_EXPECT_TRUE(test, bitmap_equal(dm, ctx->bind_dm, 16));
+	KUNIT_EXPECT_TRUE(test, bitmap_equal(ae, ctx->bind_ae, 16));
+
+	svmxe_range_vma_destroy(rvma);
 }
 
 /* The copy engine of a tile's region */
@@ -4093,6 +4150,7 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_bind_op_test),
 	KUNIT_CASE(svmxe_vm_create_query_test),
 	KUNIT_CASE(svmxe_bind_devmem_test),
+	KUNIT_CASE(svmxe_walk_reads_no_vma_test),
 	KUNIT_CASE(svmxe_devmem_copy_to_vram_test),
 	KUNIT_CASE(svmxe_devmem_copy_to_ram_test),
 	KUNIT_CASE(svmxe_devmem_copy_errors_test),
