@@ -141,8 +141,12 @@
  * never mix the two kinds, and the page-table walk sets the device-memory
  * bit (and the atomic-enable bit) on the PTEs of VRAM pages only, so a
  * range that migrated only in part maps as it is. Data in VRAM has no copy
- * elsewhere: runtime suspend keeps VRAM powered (no D3cold) while any is
- * there. Not yet: system suspend does not evict it. The removal of a
+ * elsewhere. It lives in SVM buffer objects (see "DOC: Device memory" in
+ * xe_svm_doc.h), so system suspend evicts it with every other object
+ * (xe_bo_evict_all() moves each through xe_svm_xe_bo_move(), back to the
+ * processes' system memory); runtime suspend keeps VRAM powered (no
+ * D3cold) while any is there rather than move it all back from the
+ * runtime-PM callback, a path not proven on hardware. The removal of a
  * wedged or unplugged device asks it for no copy: the data in VRAM is
  * lost at once, counted and logged once, as a buffer object's is.
  */
@@ -1856,9 +1860,10 @@ void xe_svm_xe_device_fini(struct xe_device *xe)
  * xe_svm_xe_vram_in_use() - does SVM keep data in VRAM
  * @xe: the device
  *
- * Data migrated to VRAM exists nowhere else, and buffer-object eviction
- * does not see it: while any is there, VRAM must keep its power (no
- * D3cold).
+ * Data migrated to VRAM exists nowhere else: entering D3cold would have
+ * to evict it all back to system memory from the runtime-PM callback.
+ * While any is there, runtime suspend keeps VRAM powered (no D3cold);
+ * system suspend evicts it like every buffer object.
  *
  * Context: any; takes no lock, so the answer may be stale unless nothing
  * can migrate meanwhile (the device is idle: no GPU fault can come).
