@@ -41,7 +41,8 @@
  *   buffer of the same size and contents (the fault-driven time over the
  *   prefetch-and-pass time);
  * - eviction under VRAM pressure: a first GPU pass over buffer A fills
- *   the free VRAM of tile 0 (each 2 MiB range migrated in), a pass over
+ *   the free VRAM of tile 0 but 2 MiB left for the page tables (each
+ *   2 MiB range migrated in), a pass over
  *   buffer B of the same size then migrates each range in after TTM
  *   evicted one of A's to make room; the extra time of B's pass is the
  *   cost of evicting A, whose bytes as a fraction of memcpy is the
@@ -1189,15 +1190,19 @@ static void bench_eviction(size_t size, double memcpy_gbs)
 		printf("  (no tile statistics)\n");
 		goto out_close;
 	}
-	/* VRAM made as small as the buffer, so that B must evict A */
+	/*
+	 * VRAM made as small as the buffer plus 2 MiB for the page tables
+	 * (which take VRAM, one 4 KiB table per 2 MiB of GPU VA), so that B
+	 * must evict A
+	 */
 	vram = t0.vram_pages * SZ_4K;
-	if (vram > size && set_balloon((vram - size) >> 20))
+	if (vram > size + SZ_2M && set_balloon((vram - size - SZ_2M) >> 20))
 		printf("  (no balloon: VRAM stays %llu MiB)\n", (unsigned long long)(vram >> 20));
 	if (__emu_tile_stats(fd, 0, &t0))
 		goto out_balloon;
 	free_vram = vram - t0.vram_bytes_used;
-	if (free_vram < size)
-		size = free_vram / SZ_2M * SZ_2M;
+	if (free_vram < size + SZ_2M)
+		size = free_vram > SZ_2M ? (free_vram - SZ_2M) / SZ_2M * SZ_2M : 0;
 	if (size < SZ_2M) {
 		printf("  (no room: tile 0 has less than 2 MiB of VRAM free)\n");
 		goto out_balloon;
@@ -1207,8 +1212,8 @@ static void bench_eviction(size_t size, double memcpy_gbs)
 		printf("  xe SVM: VM_CREATE failed: %s\n", strerror(-err));
 		goto out_balloon;
 	}
-	printf("  %zu MiB buffers, %llu MiB of VRAM free\n", size >> 20,
-	       (unsigned long long)(free_vram >> 20));
+	printf("  %zu MiB buffers, %llu MiB of VRAM free (2 MiB of it for page tables)\n",
+	       size >> 20, (unsigned long long)(free_vram >> 20));
 	a = map_anon(size);
 	b = map_anon(size);
 	memset(a, 0x5a, size);
