@@ -1003,6 +1003,13 @@ static long xe_svm_fault_place(struct xe_svm *svm, struct xe_svm_range *range,
 	return moved;
 }
 
+/*
+ * Times a GPU fault makes its range anew when the CPU address space
+ * changed under it (see xe_svm_fault()) before it gives up with the
+ * populate's error.
+ */
+#define XE_SVM_FAULT_REMAKES	16
+
 /**
  * xe_svm_fault() - serve a GPU page fault in a mirrored window
  * @svm: the SVM context
@@ -1022,9 +1029,12 @@ static long xe_svm_fault_place(struct xe_svm *svm, struct xe_svm_range *range,
  * on one range); for an atomic that needs VRAM that means mapped from
  * VRAM: a range mapped from system memory is placed again. When it stays
  * in system memory (the policy or VRAM said no) the backend decides what
- * the atomic does. A range that failed to populate because the CPU VMA
- * around @addr no longer covers it is replaced by one sized to the new
- * layout.
+ * the atomic does. A range that failed to populate because the CPU
+ * address space changed under it (the CPU unmapped part of it and the
+ * collector has not run yet, or the VMA around @addr no longer covers it)
+ * is replaced by one sized to the new layout, up to XE_SVM_FAULT_REMAKES
+ * times in a row: the addresses may have been mapped again since, and
+ * the access must not fail for a change beside it.
  *
  * Context: process context, VM lock held for writing, mmap lock not held;
  * may sleep.
@@ -1037,6 +1047,7 @@ int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
 	bool write = access & (XE_SVM_ACCESS_WRITE | XE_SVM_ACCESS_ATOMIC);
 	u64 retries = atomic64_read(&svm->stats.fault_retries);
 	struct xe_svm_range *range;
+	unsigned int remakes = 0;
 	int err;
 
 	xe_svm_assert_vm_locked_write(svm);
@@ -1054,16 +1065,25 @@ int xe_svm_fault(struct xe_svm *svm, u64 addr, u64 win_start, u64 win_end,
 		err = 0;
 	} else {
 		err = xe_svm_range_populate(svm, range, write);
-		if ((err == -EFAULT || err == -EPERM) &&
-		    xe_svm_range_outgrew_vma(svm, range, addr)) {
+		/*
+		 * A range that no longer mirrors the address space is made
+		 * anew around @addr, as often as other threads keep
+		 * unmapping beside it (bounded): one the CPU unmapped in
+		 * part, waiting for the collector, whose addresses may be
+		 * mapped again since, or one that sticks out of the VMA that
+		 * now holds @addr.
+		 */
+		while ((err == -EFAULT || err == -EPERM) && remakes++ < XE_SVM_FAULT_REMAKES &&
+		       (test_bit(XE_SVM_RANGE_UNMAPPED, &range->flags) ||
+			xe_svm_range_outgrew_vma(svm, range, addr))) {
 			xe_svm_range_destroy(svm, range, true);
 			range = xe_svm_range_find_or_create(svm, addr, win_start, win_end);
 			if (IS_ERR(range)) {
 				err = PTR_ERR(range);
-			} else {
-				xe_svm_fault_place(svm, range, access);
-				err = xe_svm_range_populate(svm, range, write);
+				break;
 			}
+			xe_svm_fault_place(svm, range, access);
+			err = xe_svm_range_populate(svm, range, write);
 		}
 	}
 	/* Exact: faults of one context are serialised by the VM lock. */

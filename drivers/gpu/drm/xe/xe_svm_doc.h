@@ -110,8 +110,13 @@
  *
  * A fault on a range that is already valid for the access (several GPU
  * threads faulted on it at once) returns at once. A range that cannot be
- * populated because the CPU VMA around the address no longer covers it
- * (mprotect() split the VMA) is replaced by one sized to the new layout.
+ * populated because the CPU address space changed under it is replaced by
+ * one sized to the new layout: the VMA around the address no longer
+ * covers it (mprotect() split the VMA), or another thread unmapped part
+ * of it after step 1 (which first collects the ranges the CPU unmapped)
+ * and may have mapped those addresses again. A fault never fails for a change beside its
+ * address; it retries a bounded number of times (a thread that remaps
+ * the range without pause), then fails with the populate's error.
  *
  * SVM needs a device that snoops the CPU caches: CPU and GPU use the same
  * pages at the same time, with no hand-over point where cache

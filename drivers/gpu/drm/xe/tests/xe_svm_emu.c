@@ -2211,8 +2211,14 @@ static int xe_svm_emu_ioctl_tile_stats(struct xe_svm_emu_file *ef,
 	    st.tile >= ef->emu->num_tiles)
 		return -EINVAL;
 
-	/* VRAM whose last page went is given back first: settled figures. */
+	/*
+	 * Settled figures: VRAM whose last page went is given back first,
+	 * then the objects TTM could not free at once (busy or contended
+	 * reservation: ttm_bo_release() defers them to its workqueue) go,
+	 * so that what a test freed is no longer counted as used.
+	 */
 	flush_work(&ef->emu->tiles[st.tile].devmem.free_work);
+	flush_workqueue(ef->emu->ttm.wq);
 	s = &ef->emu->tiles[st.tile].devmem.stats;
 	st.vram_pages = ef->emu->tiles[st.tile].vram_size >> PAGE_SHIFT;
 	st.vram_pages_in_use = atomic64_read(&s->pages_in_use);

@@ -407,7 +407,8 @@ struct xe_svm_emu_tile_stats {
 	__u64 evict_failures;
 	/**
 	 * @vram_bytes_used: out, bytes of the tile's VRAM TTM has handed out:
-	 * SVM allocations and buffer objects
+	 * SVM allocations and buffer objects; what was freed before the call
+	 * (TTM's deferred releases too) is no longer counted
 	 */
 	__u64 vram_bytes_used;
 	/**
