@@ -72,20 +72,24 @@
  * bind (&struct xe_svm_pt_range: the range's DMA chunks as a
  * scatter-gather table, adjacent chunks merged where the DMA addresses
  * follow each other and the permission is the same; a bit per page for
- * read-only and for VRAM; PAT index and atomics) and hands it to
- * xe_vma_rebind() inside a temporary range VMA (XE_VMA_SVM_RANGE, never
- * inserted in the VM) that only carries it through xe's VM operations.
+ * read-only and for VRAM; PAT index, atomics, the tiles already bound)
+ * and hands it to xe_vm_range_rebind(): one xe VM operation of its own
+ * (%DRM_GPUVA_OP_DRIVER, %XE_VMA_SUBOP_MAP_RANGE) through ops_execute()
+ * and xe_pt's prepare, run, commit and abort, with no VMA.
  * xe_pt's walk of a range (xe_pt_stage_bind_range()) reads the
- * description alone, never the VMA, and calls nothing of ours: a 2 MiB
+ * description alone and calls nothing of ours: a 2 MiB
  * leaf where a 2 MiB aligned segment covers a 2 MiB aligned entry, the
  * 64 KiB hint where a 64 KiB aligned segment piece allows it, 4 KiB PTEs
  * otherwise; read-only pages get read-only PTEs, VRAM pages the
  * device-memory bit. Just before the page-table update becomes
  * visible (the migrate pre_commit hook), xe_svm_xe_pt_pre_commit() takes
  * the notifier lock for reading and checks that every chunk is still
- * DMA-mapped and the range still mapped by the CPU, else -EAGAIN; the
- * lock is held until the job is pushed and its fence installed in the VM
- * dma-resv, exactly like the userptr notifier lock. The handler retries
+ * DMA-mapped and the range still mapped by the CPU, else -EAGAIN (the
+ * abort then undoes the prepared tables); the lock is held until the job
+ * is pushed and its fence installed in the VM dma-resv, exactly like the
+ * userptr notifier lock, and the operation's commit marks the range bound
+ * and mapped on the tile under it (xe_svm_xe_range_op_commit()): the
+ * masks change where xe commits, never before. The handler retries
  * the whole fault on -EAGAIN for up to XE_SVM_XE_FAULT_TIMEOUT_MS. The
  * bind writes the page tables of the faulting tile only: another tile's
  * GPU may be walking its own tables for the range at that moment, and
@@ -247,20 +251,29 @@
 #define XE_SVM_XE_FAULT_TIMEOUT_MS	HMM_RANGE_DEFAULT_TIMEOUT
 
 /*
- * The temporary VMA that binds one range: a plain &xe_vma that carries the
- * bind through xe's VM operations, and @pt, what the page-table walk maps
- * (xe_pt_stage_bind_range() reads nothing else).
+ * One bind of a range: @pt, what the page-table walk maps
+ * (xe_pt_stage_bind_range() reads nothing else), carried by an
+ * XE_VMA_SUBOP_MAP_RANGE operation (xe_vm_range_rebind()); @range, whose
+ * masks the operation's commit sets (xe_svm_xe_range_op_commit()).
+ */
+struct svmxe_range_bind {
+	struct xe_svm_pt_range pt;
+	struct xe_svm_range *range;
+};
+
+static struct svmxe_range_bind *to_svmxe_range_bind(const struct xe_svm_pt_range *pt)
+{
+	return container_of(pt, struct svmxe_range_bind, pt);
+}
+
+/*
+ * The temporary VMA that unbinds one range: a plain &xe_vma that carries
+ * an unmap through xe's VM operations (xe_vma_svm_range_unbind()).
  */
 struct svmxe_range_vma {
 	struct xe_vma vma;
 	struct xe_svm_range *range;
-	struct xe_svm_pt_range pt;
 };
-
-static struct svmxe_range_vma *to_svmxe_range_vma(struct xe_vma *vma)
-{
-	return container_of(vma, struct svmxe_range_vma, vma);
-}
 
 /**
  * struct svmxe_range - an SVM range as the xe backend keeps it
@@ -398,15 +411,15 @@ static unsigned int svmxe_core_access(struct xe_device *xe, bool write,
 }
 
 /*
- * Run an update of @tile_mask: the bind of @vmas[0] (@count is 1), or
- * the unbind of the @count VMAs of @vmas in one update when @unbind. A
- * bind is waited for until the page tables are written and the TLB
- * invalidated; an unbind is not (see svmxe_run_unbind()). The VM dma-resv
- * is locked through drm_exec, so that page-table allocations may evict
- * with its acquire context, as on other faults.
+ * Run an update of @tile_mask: the bind described by @pt, or, when @pt is
+ * NULL, the unbind of the @count VMAs of @vmas in one update. A bind is
+ * waited for until the page tables are written and the TLB invalidated;
+ * an unbind is not (see svmxe_run_unbind()). The VM dma-resv is locked
+ * through drm_exec, so that page-table allocations may evict with its
+ * acquire context, as on other faults.
  */
-static int svmxe_run_update(struct xe_vm *vm, struct xe_vma **vmas,
-			    unsigned int count, u8 tile_mask, bool unbind)
+static int svmxe_run_update(struct xe_vm *vm, const struct xe_svm_pt_range *pt,
+			    struct xe_vma **vmas, unsigned int count, u8 tile_mask)
 {
 	struct dma_fence *fence;
 	struct drm_exec exec;
@@ -414,23 +427,23 @@ static int svmxe_run_update(struct xe_vm *vm, struct xe_vma **vmas,
 
 	drm_exec_init(&exec, 0, 0);
 	drm_exec_until_all_locked(&exec) {
-		/* SVM range VMAs have no BO: this locks the VM's dma-resv. */
-		err = xe_vm_lock_vma(&exec, vmas[0]);
+		/* SVM ranges have no BO: the VM's dma-resv is all there is. */
+		err = drm_exec_lock_obj(&exec, vm->gpuvm.r_obj);
 		drm_exec_retry_on_contention(&exec);
 	}
 	if (err)
 		goto out_fini;
 
-	if (unbind)
-		fence = xe_vma_svm_range_unbind(vm, vmas, count, tile_mask);
+	if (pt)
+		fence = xe_vm_range_rebind(vm, pt, tile_mask);
 	else
-		fence = xe_vma_rebind(vm, vmas[0], tile_mask);
+		fence = xe_vma_svm_range_unbind(vm, vmas, count, tile_mask);
 	if (IS_ERR(fence)) {
 		err = PTR_ERR(fence);
 		goto out_fini;
 	}
 
-	if (!unbind)
+	if (pt)
 		dma_fence_wait(fence, false);
 	dma_fence_put(fence);
 
@@ -439,12 +452,13 @@ out_fini:
 	return err;
 }
 
-/* Write the PTEs of @vma on @tile_mask and wait until they are written. */
-static int svmxe_run_bind(struct xe_vm *vm, struct xe_vma *vma, u8 tile_mask)
+/* Write the PTEs @pt describes on @tile_mask; wait until they are written. */
+static int svmxe_run_bind(struct xe_vm *vm, const struct xe_svm_pt_range *pt,
+			  u8 tile_mask)
 {
-	KUNIT_STATIC_STUB_REDIRECT(svmxe_run_bind, vm, vma, tile_mask);
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_run_bind, vm, pt, tile_mask);
 
-	return svmxe_run_update(vm, &vma, 1, tile_mask, false);
+	return svmxe_run_update(vm, pt, NULL, 0, tile_mask);
 }
 
 /*
@@ -463,11 +477,11 @@ static int svmxe_run_unbind(struct xe_vm *vm, struct xe_vma **vmas,
 {
 	KUNIT_STATIC_STUB_REDIRECT(svmxe_run_unbind, vm, vmas, count, tile_mask);
 
-	return svmxe_run_update(vm, vmas, count, tile_mask, true);
+	return svmxe_run_update(vm, NULL, vmas, count, tile_mask);
 }
 
 /*
- * Wait for the range binds pushed so far. xe_vma_rebind() installs its
+ * Wait for the range binds pushed so far. xe_vm_range_rebind() installs its
  * fences with DMA_RESV_USAGE_KERNEL, so binds from VM_BIND that only have
  * BOOKKEEP fences (and may wait on user fences) are not waited for here.
  */
@@ -650,15 +664,13 @@ static bool svmxe_range_valid(const struct xe_svm_range *range)
 }
 
 /*
- * The VMA part of @rvma for @range: a node of no tree, covering the
- * range, on every tile, bound where the range is.
+ * The VMA that unbinds @range: a node of no tree, covering the range, on
+ * every tile, bound where the range is.
  */
 static void svmxe_range_vma_init(struct xe_vm *vm, struct svmxe_range_vma *rvma,
-				 struct xe_svm_range *range, u16 pat_index,
-				 bool no_atomics)
+				 struct xe_svm_range *range)
 {
 	struct xe_vma *vma = &rvma->vma;
-	struct xe_device *xe = vm->xe;
 	struct xe_tile *tile;
 	u8 id;
 
@@ -669,29 +681,25 @@ static void svmxe_range_vma_init(struct xe_vm *vm, struct svmxe_range_vma *rvma,
 	vma->gpuva.va.addr = range->start;
 	vma->gpuva.va.range = xe_svm_range_size(range);
 	vma->gpuva.flags = XE_VMA_SVM_RANGE;
-	/* DRM_XE_ATOMIC_CPU: no atomic-enable bit, so GPU atomics fault. */
-	if (xe->info.has_atomic_enable_pte_bit && !no_atomics)
-		vma->gpuva.flags |= XE_VMA_ATOMIC_PTE_BIT;
-	vma->pat_index = pat_index;
-	for_each_tile(tile, xe, id)
+	for_each_tile(tile, vm->xe, id)
 		vma->tile_mask |= BIT(id);
 	/* Entries already accounted for in the page tables of these tiles */
 	vma->tile_present = to_svmxe_range(range)->tiles_bound;
 }
 
 /*
- * Build the range VMA that binds @range with @pat_index (@smem_atomic:
- * device atomics on its system pages; @no_atomics: none at all). -EAGAIN
- * when an invalidation already hit the range since it was populated.
+ * Describe the bind of @range with @pat_index (@smem_atomic: device
+ * atomics on its system pages; @no_atomics: none at all). -EAGAIN when an
+ * invalidation already hit the range since it was populated.
  */
-static struct svmxe_range_vma *svmxe_range_vma_create(struct xe_vm *vm,
-						      struct xe_svm_range *range,
-						      u16 pat_index,
-						      bool smem_atomic,
-						      bool no_atomics)
+static struct svmxe_range_bind *svmxe_range_bind_create(struct xe_vm *vm,
+							struct xe_svm_range *range,
+							u16 pat_index,
+							bool smem_atomic,
+							bool no_atomics)
 {
 	struct xe_device *xe = vm->xe;
-	struct svmxe_range_vma *rvma;
+	struct svmxe_range_bind *rb;
 	unsigned int nsegs;
 	int err;
 
@@ -701,13 +709,13 @@ static struct svmxe_range_vma *svmxe_range_vma_create(struct xe_vm *vm,
 			xe_svm_range_size(range) > XE_SVM_XE_MAX_RANGE))
 		return ERR_PTR(-EINVAL);
 
-	rvma = kzalloc(sizeof(*rvma), GFP_KERNEL);
-	if (!rvma)
+	rb = kzalloc(sizeof(*rb), GFP_KERNEL);
+	if (!rb)
 		return ERR_PTR(-ENOMEM);
 
 	/* The VM lock keeps the chunk array; only their state may change. */
 	nsegs = svmxe_segments(range, NULL, NULL, NULL);
-	err = sg_alloc_table(&rvma->pt.sgt, nsegs, GFP_KERNEL);
+	err = sg_alloc_table(&rb->pt.sgt, nsegs, GFP_KERNEL);
 	if (err)
 		goto err_free;
 
@@ -717,30 +725,32 @@ static struct svmxe_range_vma *svmxe_range_vma_create(struct xe_vm *vm,
 		err = -EAGAIN;
 		goto err_free_sg;
 	}
-	svmxe_segments(range, rvma->pt.sgt.sgl, rvma->pt.read_only, rvma->pt.devmem);
+	svmxe_segments(range, rb->pt.sgt.sgl, rb->pt.read_only, rb->pt.devmem);
 	up_read(&vm->svm.notifier_lock);
 
-	rvma->pt.start = range->start;
-	rvma->pt.end = range->last + 1;
-	rvma->pt.pat_index = pat_index;
+	rb->range = range;
+	rb->pt.start = range->start;
+	rb->pt.end = range->last + 1;
+	rb->pt.pat_index = pat_index;
 	/* DRM_XE_ATOMIC_CPU: no atomic-enable bit, so GPU atomics fault. */
-	rvma->pt.atomic = xe->info.has_atomic_enable_pte_bit && !no_atomics;
-	rvma->pt.smem_atomic = smem_atomic && !no_atomics;
-	svmxe_range_vma_init(vm, rvma, range, pat_index, no_atomics);
+	rb->pt.atomic = xe->info.has_atomic_enable_pte_bit && !no_atomics;
+	rb->pt.smem_atomic = smem_atomic && !no_atomics;
+	/* Written under the VM lock only, which is held: a stable copy. */
+	rb->pt.tiles_bound = to_svmxe_range(range)->tiles_bound;
 
-	return rvma;
+	return rb;
 
 err_free_sg:
-	sg_free_table(&rvma->pt.sgt);
+	sg_free_table(&rb->pt.sgt);
 err_free:
-	kfree(rvma);
+	kfree(rb);
 	return ERR_PTR(err);
 }
 
-static void svmxe_range_vma_destroy(struct svmxe_range_vma *rvma)
+static void svmxe_range_bind_destroy(struct svmxe_range_bind *rb)
 {
-	sg_free_table(&rvma->pt.sgt);
-	kfree(rvma);
+	sg_free_table(&rb->pt.sgt);
+	kfree(rb);
 }
 
 /* The core's bind: arm only; the fault handler commits (see the DOC). */
@@ -922,7 +932,7 @@ static void svmxe_unbind(struct xe_svm *svm, struct xe_svm_range **ranges,
 		goto out_free;
 	}
 	for (i = 0; i < count; i++)
-		svmxe_range_vma_init(vm, &rvmas[i], ranges[i], 0, false);
+		svmxe_range_vma_init(vm, &rvmas[i], ranges[i]);
 	/*
 	 * One update per tile: a failure on a second tile of one update
 	 * would leave the first one committed, which xe resolves by killing
@@ -983,13 +993,14 @@ static const struct xe_svm_ops xe_svm_xe_ops = {
 	.bind = svmxe_bind,
 };
 
-static struct svmxe_range_vma *svmxe_op_range_vma(struct xe_vma_op *op)
+/* The range bind that @op carries, or NULL when it is no range bind. */
+static struct svmxe_range_bind *svmxe_op_range_bind(struct xe_vma_op *op)
 {
-	if (op->base.op != DRM_GPUVA_OP_MAP ||
-	    !xe_vma_is_svm_range(op->map.vma))
+	if (op->base.op != DRM_GPUVA_OP_DRIVER ||
+	    op->subop != XE_VMA_SUBOP_MAP_RANGE)
 		return NULL;
 
-	return to_svmxe_range_vma(op->map.vma);
+	return to_svmxe_range_bind(op->map_range.pt);
 }
 
 /**
@@ -1000,11 +1011,11 @@ static struct svmxe_range_vma *svmxe_op_range_vma(struct xe_vma_op *op)
  *
  * Called by the page-table code just before the update of @tile_id
  * becomes visible to the GPU. Takes the SVM notifier lock for reading and
- * checks that no invalidation hit any SVM range of @vops since its pages
- * were read: every DMA chunk still mapped and the range not unmapped by
- * the CPU. On success the ranges are marked bound and mapped on @tile_id
- * (with device atomics on their system pages or not, as bound) and the
- * lock stays held until xe_svm_xe_pt_post_commit().
+ * checks that no invalidation hit any SVM range that @vops binds since
+ * its pages were read: every DMA chunk still mapped and the range not
+ * unmapped by the CPU. Changes nothing: the commit of each operation
+ * marks its range (xe_svm_xe_range_op_commit()). On success the lock
+ * stays held until xe_svm_xe_pt_post_commit().
  *
  * Context: VM lock held for writing, VM dma-resv held; takes
  * &xe_svm.notifier_lock (for reading), which it keeps on success; no
@@ -1014,8 +1025,7 @@ static struct svmxe_range_vma *svmxe_op_range_vma(struct xe_vma_op *op)
 int xe_svm_xe_pt_pre_commit(struct xe_vm *vm, struct xe_vma_ops *vops,
 			    u8 tile_id)
 {
-	struct svmxe_range_vma *rvma;
-	struct svmxe_range *sr;
+	struct svmxe_range_bind *rb;
 	struct xe_vma_op *op;
 
 	lockdep_assert_held_write(&vm->lock);
@@ -1023,28 +1033,46 @@ int xe_svm_xe_pt_pre_commit(struct xe_vm *vm, struct xe_vma_ops *vops,
 	down_read(&vm->svm.notifier_lock);
 
 	list_for_each_entry(op, &vops->list, link) {
-		rvma = svmxe_op_range_vma(op);
-		if (rvma && !svmxe_range_valid(rvma->range)) {
+		rb = svmxe_op_range_bind(op);
+		if (rb && !svmxe_range_valid(rb->range)) {
 			up_read(&vm->svm.notifier_lock);
 			return -EAGAIN;
 		}
 	}
 
-	/* Only the VM lock holder writes these while holding the lock. */
-	list_for_each_entry(op, &vops->list, link) {
-		rvma = svmxe_op_range_vma(op);
-		if (!rvma)
-			continue;
-		sr = to_svmxe_range(rvma->range);
-		sr->tiles_bound |= BIT(tile_id);
-		sr->tiles_mapped |= BIT(tile_id);
-		if (rvma->pt.smem_atomic)
-			sr->tiles_atomic |= BIT(tile_id);
-		else
-			sr->tiles_atomic &= ~BIT(tile_id);
-	}
-
 	return 0;
+}
+
+/**
+ * xe_svm_xe_range_op_commit() - mark a range bound where its bind committed
+ * @vm: the VM
+ * @pt: the description the bind mapped, made by the SVM backend
+ * @tile_id: the tile whose page tables now hold it
+ *
+ * The commit of an %XE_VMA_SUBOP_MAP_RANGE operation: the range is bound
+ * and mapped on @tile_id, with device atomics on its system pages or not
+ * as @pt says. Only the VM lock holder writes the masks while holding the
+ * notifier lock, which the invalidation takes for writing before it reads
+ * them: it sees the bind either whole or not at all.
+ *
+ * Context: VM lock held for writing, VM dma-resv held and
+ * &xe_svm.notifier_lock held for reading (xe_svm_xe_pt_pre_commit() took
+ * it); does not sleep.
+ */
+void xe_svm_xe_range_op_commit(struct xe_vm *vm, const struct xe_svm_pt_range *pt,
+			       u8 tile_id)
+{
+	struct svmxe_range *sr = to_svmxe_range(to_svmxe_range_bind(pt)->range);
+
+	lockdep_assert_held_write(&vm->lock);
+	lockdep_assert_held_read(&vm->svm.notifier_lock);
+
+	sr->tiles_bound |= BIT(tile_id);
+	sr->tiles_mapped |= BIT(tile_id);
+	if (pt->smem_atomic)
+		sr->tiles_atomic |= BIT(tile_id);
+	else
+		sr->tiles_atomic &= ~BIT(tile_id);
 }
 
 /**
@@ -1072,22 +1100,6 @@ void xe_svm_xe_assert_commit_locked(struct xe_vm *vm)
 	lockdep_assert_held_read(&vm->svm.notifier_lock);
 }
 
-/**
- * xe_svm_xe_range_vma_pt() - what the page-table walk maps for a range VMA
- * @vma: a VMA for which xe_vma_is_svm_range() is true
- *
- * The page-table code asks once per bind, before its walk, which then
- * reads only the description (see &struct xe_svm_pt_range).
- *
- * Context: any, while @vma lives (during its bind).
- * Return: the description of the bind, constant until it is committed or
- * aborted.
- */
-const struct xe_svm_pt_range *xe_svm_xe_range_vma_pt(struct xe_vma *vma)
-{
-	return &to_svmxe_range_vma(vma)->pt;
-}
-
 /*
  * Bind @range, which the core just populated, on @tile only. Other tiles
  * fault for themselves: their GPU may be walking their page tables at
@@ -1098,28 +1110,28 @@ static int svmxe_commit(struct xe_vm *vm, struct xe_tile *tile,
 			struct xe_svm_range *range, u16 pat_index,
 			bool smem_atomic, bool no_atomics)
 {
-	struct svmxe_range_vma *rvma;
+	struct svmxe_range_bind *rb;
 	struct svmxe_layout lay;
 	int err;
 
 	lockdep_assert_held_write(&vm->lock);
 
-	rvma = svmxe_range_vma_create(vm, range, pat_index, smem_atomic, no_atomics);
-	if (IS_ERR(rvma))
-		return PTR_ERR(rvma);
+	rb = svmxe_range_bind_create(vm, range, pat_index, smem_atomic, no_atomics);
+	if (IS_ERR(rb))
+		return PTR_ERR(rb);
 
-	err = svmxe_run_bind(vm, &rvma->vma, BIT(tile->id));
+	err = svmxe_run_bind(vm, &rb->pt, BIT(tile->id));
 	if (err)
 		goto out_destroy;
 
-	svmxe_layout(&rvma->pt.sgt, range->start, &lay);
+	svmxe_layout(&rb->pt.sgt, range->start, &lay);
 	vm_dbg(&vm->xe->drm,
 	       "SVM bind [%llx, %llx) tile %u: %u segs, %u x 2M, %u x 64K, %u x 4K\n",
 	       range->start, range->last + 1, tile->id, lay.segs, lay.pages_2m,
 	       lay.pages_64k, lay.pages_4k);
 
 out_destroy:
-	svmxe_range_vma_destroy(rvma);
+	svmxe_range_bind_destroy(rb);
 	return err;
 }
 

@@ -59,6 +59,12 @@ struct xe_svm_pt_range {
 	/** @pat_index: the PAT index of every PTE */
 	u16 pat_index;
 	/**
+	 * @tiles_bound: a mask of tile ids whose page tables already hold
+	 * entries for the range: a bind there rewrites entries already
+	 * accounted for (a rebind)
+	 */
+	u8 tiles_bound;
+	/**
 	 * @atomic: device atomics may be enabled at all (the device has
 	 * the atomic-enable bit and the range's atomic attribute is not
 	 * CPU-only): the PTEs of VRAM pages get it
@@ -102,7 +108,8 @@ int xe_svm_xe_pt_pre_commit(struct xe_vm *vm, struct xe_vma_ops *vops,
 			    u8 tile_id);
 void xe_svm_xe_pt_post_commit(struct xe_vm *vm);
 void xe_svm_xe_assert_commit_locked(struct xe_vm *vm);
-const struct xe_svm_pt_range *xe_svm_xe_range_vma_pt(struct xe_vma *vma);
+void xe_svm_xe_range_op_commit(struct xe_vm *vm, const struct xe_svm_pt_range *pt,
+			       u8 tile_id);
 void xe_svm_xe_debugfs_register(struct xe_device *xe, struct dentry *root);
 int xe_svm_xe_madvise_ioctl(struct drm_device *dev, void *data, struct drm_file *file);
 int xe_svm_xe_query_mem_range_attrs_ioctl(struct drm_device *dev, void *data,
@@ -193,9 +200,10 @@ static inline void xe_svm_xe_assert_commit_locked(struct xe_vm *vm)
 {
 }
 
-static inline const struct xe_svm_pt_range *xe_svm_xe_range_vma_pt(struct xe_vma *vma)
+static inline void xe_svm_xe_range_op_commit(struct xe_vm *vm,
+					     const struct xe_svm_pt_range *pt,
+					     u8 tile_id)
 {
-	return NULL;
 }
 
 static inline void xe_svm_xe_debugfs_register(struct xe_device *xe,

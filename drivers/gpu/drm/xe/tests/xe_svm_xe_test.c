@@ -84,11 +84,11 @@ struct svmxe_test {
 	unsigned int races;	/* binds that an invalidation hits first */
 	int bind_ret;		/* returned instead of running the pre-commit */
 	u64 bind_start, bind_size;
-	u32 bind_flags;
+	struct xe_svm_range *bind_range;	/* whose masks the commit sets */
+	bool bind_atomic;
 	u16 bind_pat;
 	u8 bind_tile_mask, bind_tile_present;
 	bool bind_smem_atomic;
-	bool bind_sg_ok;
 	unsigned int bind_segs;
 	dma_addr_t bind_seg_dma[SVMXE_TEST_MAX_SEGS];
 	u32 bind_seg_len[SVMXE_TEST_MAX_SEGS];
@@ -436,16 +436,16 @@ static int svmxe_test_run_unbind(struct xe_vm *vm, struct xe_vma **vmas,
 	ctx->unbind_start = xe_vma_start(vma);
 	ctx->unbind_size = xe_vma_size(vma);
 	ctx->unbind_flags = vma->gpuva.flags;
-	ctx->unbind_range = to_svmxe_range_vma(vma)->range;
+	ctx->unbind_range = container_of(vma, struct svmxe_range_vma, vma)->range;
 
 	return ctx->unbind_ret;
 }
 
-static int svmxe_test_run_bind(struct xe_vm *vm, struct xe_vma *vma,
+static int svmxe_test_run_bind(struct xe_vm *vm, const struct xe_svm_pt_range *pt,
 			       u8 tile_mask)
 {
 	struct svmxe_test *ctx = svmxe_test_ctx();
-	struct svmxe_range_vma *rvma = to_svmxe_range_vma(vma);
+	struct xe_svm_range *range = to_svmxe_range_bind(pt)->range;
 	struct xe_vma_op op = {};
 	struct xe_vma_ops vops = {};
 	struct scatterlist *sg;
@@ -454,16 +454,16 @@ static int svmxe_test_run_bind(struct xe_vm *vm, struct xe_vma *vma,
 	u8 id;
 
 	ctx->binds++;
-	ctx->bind_start = xe_vma_start(vma);
-	ctx->bind_size = xe_vma_size(vma);
-	ctx->bind_flags = vma->gpuva.flags;
-	ctx->bind_pat = vma->pat_index;
+	ctx->bind_start = pt->start;
+	ctx->bind_size = pt->end - pt->start;
+	ctx->bind_range = range;
+	ctx->bind_atomic = pt->atomic;
+	ctx->bind_pat = pt->pat_index;
 	ctx->bind_tile_mask = tile_mask;
-	ctx->bind_tile_present = vma->tile_present;
-	ctx->bind_smem_atomic = rvma->pt.smem_atomic;
-	ctx->bind_sg_ok = xe_svm_xe_range_vma_pt(vma) == &rvma->pt;
+	ctx->bind_tile_present = pt->tiles_bound;
+	ctx->bind_smem_atomic = pt->smem_atomic;
 	ctx->bind_segs = 0;
-	for_each_sgtable_dma_sg(&rvma->pt.sgt, sg, i) {
+	for_each_sgtable_dma_sg(&pt->sgt, sg, i) {
 		if (i < SVMXE_TEST_MAX_SEGS) {
 			ctx->bind_seg_dma[i] = sg_dma_address(sg);
 			ctx->bind_seg_len[i] = sg_dma_len(sg);
@@ -474,8 +474,8 @@ static int svmxe_test_run_bind(struct xe_vm *vm, struct xe_vma *vma,
 	for (id = 0; id < XE_MAX_TILES_PER_DEVICE; id++)
 		if (tile_mask & BIT(id))
 			svmxe_test_stage_bind(kunit_get_current_test(),
-					      &ctx->xe->tiles[id], vm, &rvma->pt,
-					      rvma->range, &ctx->bind_layout);
+					      &ctx->xe->tiles[id], vm, pt, range,
+					      &ctx->bind_layout);
 
 	if (ctx->bind_ret)
 		return ctx->bind_ret;
@@ -484,14 +484,15 @@ static int svmxe_test_run_bind(struct xe_vm *vm, struct xe_vma *vma,
 	if (ctx->races) {
 		ctx->races--;
 		down_write(&vm->svm.notifier_lock);
-		rvma->range->dma[0].mapped = false;
+		range->dma[0].mapped = false;
 		up_write(&vm->svm.notifier_lock);
 	}
 
 	/* What the page-table code does around the commit, per tile */
 	INIT_LIST_HEAD(&vops.list);
-	op.base.op = DRM_GPUVA_OP_MAP;
-	op.map.vma = vma;
+	op.base.op = DRM_GPUVA_OP_DRIVER;
+	op.subop = XE_VMA_SUBOP_MAP_RANGE;
+	op.map_range.pt = pt;
 	list_add(&op.link, &vops.list);
 	for (id = 0; id < XE_MAX_TILES_PER_DEVICE && !err; id++) {
 		if (!(tile_mask & BIT(id)))
@@ -499,6 +500,7 @@ static int svmxe_test_run_bind(struct xe_vm *vm, struct xe_vma *vma,
 		err = xe_svm_xe_pt_pre_commit(vm, &vops, id);
 		if (!err) {
 			xe_svm_xe_assert_commit_locked(vm);
+			xe_svm_xe_range_op_commit(vm, pt, id);
 			xe_svm_xe_pt_post_commit(vm);
 		}
 	}
@@ -1060,7 +1062,7 @@ static void svmxe_page_size_test(struct kunit *test)
 	const struct svmxe_size_case *c = test->param_value;
 	struct svmxe_test *ctx = test->priv;
 	struct xe_vm *vm = ctx->vm;
-	struct svmxe_range_vma *rvma;
+	struct svmxe_range_bind *rb;
 	struct xe_svm_range *range;
 	struct svmxe_layout lay, model;
 	u64 addr;
@@ -1069,13 +1071,13 @@ static void svmxe_page_size_test(struct kunit *test)
 				 c->gap, c->ro, c->ro_nr);
 
 	down_write(&vm->lock);
-	rvma = svmxe_range_vma_create(vm, range, 0, false, false);
+	rb = svmxe_range_bind_create(vm, range, 0, false, false);
 	up_write(&vm->lock);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rvma);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rb);
 
 	/* what the page-table walk writes, leaf by leaf */
 	svmxe_test_stage_bind(test, xe_device_get_root_tile(ctx->xe), vm,
-			      &rvma->pt, range, &lay);
+			      &rb->pt, range, &lay);
 	KUNIT_EXPECT_EQ(test, lay.segs, c->segs);
 	KUNIT_EXPECT_EQ(test, lay.pages_2m, c->pages_2m);
 	KUNIT_EXPECT_EQ(test, lay.pages_64k, c->pages_64k);
@@ -1090,7 +1092,7 @@ static void svmxe_page_size_test(struct kunit *test)
 		unsigned int chunk = page >> c->order;
 		bool writable = chunk < c->ro || chunk >= c->ro + c->ro_nr;
 
-		KUNIT_EXPECT_EQ_MSG(test, !test_bit(page, rvma->pt.read_only),
+		KUNIT_EXPECT_EQ_MSG(test, !test_bit(page, rb->pt.read_only),
 				    writable, "page %llx", addr);
 		KUNIT_EXPECT_EQ_MSG(test, !test_bit(page, ctx->bind_ro),
 				    writable, "PTE of page %llx", addr);
@@ -1100,13 +1102,13 @@ static void svmxe_page_size_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->bind_ae, c->nr << c->order));
 
 	/* the backend's own account of the layout (its debug message) agrees */
-	svmxe_layout(&rvma->pt.sgt, range->start, &model);
+	svmxe_layout(&rb->pt.sgt, range->start, &model);
 	KUNIT_EXPECT_EQ(test, model.segs, lay.segs);
 	KUNIT_EXPECT_EQ(test, model.pages_2m, lay.pages_2m);
 	KUNIT_EXPECT_EQ(test, model.pages_64k, lay.pages_64k);
 	KUNIT_EXPECT_EQ(test, model.pages_4k, lay.pages_4k);
 
-	svmxe_range_vma_destroy(rvma);
+	svmxe_range_bind_destroy(rb);
 }
 
 /* What the commit asks the page-table code to do */
@@ -1143,15 +1145,12 @@ static void svmxe_bind_request_test(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, ctx->binds, 1);
 	KUNIT_EXPECT_EQ(test, ctx->bind_start, start);
 	KUNIT_EXPECT_EQ(test, ctx->bind_size, SZ_64K);
-	KUNIT_EXPECT_TRUE(test, ctx->bind_flags & XE_VMA_SVM_RANGE);
-	KUNIT_EXPECT_FALSE(test, ctx->bind_flags & XE_VMA_CPU_ADDR_MIRROR);
-	KUNIT_EXPECT_FALSE(test, ctx->bind_flags & XE_VMA_READ_ONLY);
-	KUNIT_EXPECT_EQ(test, !!(ctx->bind_flags & XE_VMA_ATOMIC_PTE_BIT),
+	KUNIT_EXPECT_PTR_EQ(test, ctx->bind_range, range);
+	KUNIT_EXPECT_EQ(test, ctx->bind_atomic,
 			!!ctx->xe->info.has_atomic_enable_pte_bit);
 	KUNIT_EXPECT_EQ(test, ctx->bind_pat, 3);
 	KUNIT_EXPECT_EQ(test, ctx->bind_tile_mask, BIT(0));
 	KUNIT_EXPECT_EQ(test, ctx->bind_tile_present, 0);
-	KUNIT_EXPECT_TRUE(test, ctx->bind_sg_ok);
 
 	KUNIT_ASSERT_EQ(test, ctx->bind_segs, 3);
 	KUNIT_EXPECT_EQ(test, ctx->bind_seg_dma[0], 0x80000000);
@@ -1251,7 +1250,7 @@ static void svmxe_pre_commit_test(struct kunit *test)
 {
 	struct svmxe_test *ctx = test->priv;
 	struct xe_vm *vm = ctx->vm;
-	struct svmxe_range_vma *rvma;
+	struct svmxe_range_bind *rb;
 	struct xe_svm_range *range;
 	struct xe_vma_op op = {}, other = {};
 	struct xe_vma_ops vops = {};
@@ -1262,15 +1261,16 @@ static void svmxe_pre_commit_test(struct kunit *test)
 	bo_vma = svmxe_test_vma(test, vm, SZ_1G, SZ_2M, 0, 0);
 
 	down_write(&vm->lock);
-	rvma = svmxe_range_vma_create(vm, range, 0, false, false);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rvma);
+	rb = svmxe_range_bind_create(vm, range, 0, true, false);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rb);
 
 	INIT_LIST_HEAD(&vops.list);
 	other.base.op = DRM_GPUVA_OP_MAP;
 	other.map.vma = bo_vma;
 	list_add_tail(&other.link, &vops.list);
-	op.base.op = DRM_GPUVA_OP_MAP;
-	op.map.vma = &rvma->vma;
+	op.base.op = DRM_GPUVA_OP_DRIVER;
+	op.subop = XE_VMA_SUBOP_MAP_RANGE;
+	op.map_range.pt = &rb->pt;
 	list_add_tail(&op.link, &vops.list);
 
 	/* an invalidation unmapped a chunk: -EAGAIN, lock dropped */
@@ -1288,20 +1288,28 @@ static void svmxe_pre_commit_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, err, -EAGAIN);
 	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, 0);
 
-	/* valid: 0, lock held for reading, range marked on that tile only */
+	/*
+	 * valid: 0, lock held for reading, and no mask changed yet; the
+	 * operation's commit marks the range on that tile only
+	 */
 	clear_bit(XE_SVM_RANGE_UNMAPPED, &range->flags);
 	err = xe_svm_xe_pt_pre_commit(vm, &vops, 1);
 	KUNIT_EXPECT_EQ(test, err, 0);
 	if (!err) {
 		KUNIT_EXPECT_FALSE(test, down_write_trylock(&vm->svm.notifier_lock));
+		KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, 0);
+		KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, 0);
+		KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_atomic, 0);
+		xe_svm_xe_range_op_commit(vm, &rb->pt, 1);
 		xe_svm_xe_pt_post_commit(vm);
 	}
 	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(1));
 	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, BIT(1));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_atomic, BIT(1));
 	KUNIT_EXPECT_TRUE(test, down_write_trylock(&vm->svm.notifier_lock));
 	up_write(&vm->svm.notifier_lock);
 
-	svmxe_range_vma_destroy(rvma);
+	svmxe_range_bind_destroy(rb);
 	up_write(&vm->lock);
 }
 
@@ -2149,10 +2157,11 @@ static void svmxe_bind_devmem_test(struct kunit *test)
 
 /*
  * The page-table walk of a range takes everything from the range's
- * description: with the VMA that carries the bind poisoned, it writes the
- * same PTEs (a range mixing VRAM and system pages, with read-only pages
- * and atomics), and the poison is intact afterwards: nothing read or
- * wrote the VMA.
+ * description, and there is no VMA to take anything from: with the
+ * backend's part of the bind poisoned (the range it points to), it writes
+ * the same PTEs (a range mixing VRAM and system pages, with read-only
+ * pages and atomics), and the description is byte for byte what it was:
+ * the walk reads nothing of the backend's and writes nothing it is given.
  */
 static void svmxe_walk_reads_no_vma_test(struct kunit *test)
 {
@@ -2162,10 +2171,10 @@ static void svmxe_walk_reads_no_vma_test(struct kunit *test)
 	DECLARE_BITMAP(ro, 16);
 	DECLARE_BITMAP(dm, 16);
 	DECLARE_BITMAP(ae, 16);
-	struct svmxe_range_vma *rvma;
+	struct xe_svm_pt_range *saved;
+	struct svmxe_range_bind *rb;
 	struct xe_vm *vm = ctx->vm;
 	struct xe_svm_range *range;
-	struct xe_vma saved;
 	unsigned int i;
 
 	/* pages 0-7 system memory (2 and 3 read-only), 8-15 VRAM */
@@ -2174,11 +2183,13 @@ static void svmxe_walk_reads_no_vma_test(struct kunit *test)
 		range->dma[i].devmem = true;
 
 	down_write(&vm->lock);
-	rvma = svmxe_range_vma_create(vm, range, 3, true, false);
+	rb = svmxe_range_bind_create(vm, range, 3, true, false);
 	up_write(&vm->lock);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rvma);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rb);
+	saved = kunit_kmalloc(test, sizeof(*saved), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, saved);
 
-	svmxe_test_stage_bind(test, tile, vm, &rvma->pt, range, &clean);
+	svmxe_test_stage_bind(test, tile, vm, &rb->pt, range, &clean);
 	bitmap_copy(ro, ctx->bind_ro, 16);
 	bitmap_copy(dm, ctx->bind_dm, 16);
 	bitmap_copy(ae, ctx->bind_ae, 16);
@@ -2191,18 +2202,18 @@ static void svmxe_walk_reads_no_vma_test(struct kunit *test)
 			ctx->xe->info.has_atomic_enable_pte_bit ?
 			(ctx->xe->info.has_device_atomics_on_smem ? 16 : 8) : 0);
 
-	saved = rvma->vma;
-	memset(&rvma->vma, POISON_INUSE, sizeof(rvma->vma));
-	svmxe_test_stage_bind(test, tile, vm, &rvma->pt, range, &poisoned);
-	KUNIT_EXPECT_NULL(test, memchr_inv(&rvma->vma, POISON_INUSE, sizeof(rvma->vma)));
-	rvma->vma = saved;
+	*saved = rb->pt;
+	rb->range = (struct xe_svm_range *)LIST_POISON1;	/* faults if followed */
+	svmxe_test_stage_bind(test, tile, vm, &rb->pt, range, &poisoned);
+	rb->range = range;
+	KUNIT_EXPECT_EQ(test, memcmp(saved, &rb->pt, sizeof(*saved)), 0);
 
 	KUNIT_EXPECT_EQ(test, memcmp(&clean, &poisoned, sizeof(clean)), 0);
 	KUNIT_EXPECT_TRUE(test, bitmap_equal(ro, ctx->bind_ro, 16));
 	KUNIT_EXPECT_TRUE(test, bitmap_equal(dm, ctx->bind_dm, 16));
 	KUNIT_EXPECT_TRUE(test, bitmap_equal(ae, ctx->bind_ae, 16));
 
-	svmxe_range_vma_destroy(rvma);
+	svmxe_range_bind_destroy(rb);
 }
 
 /* The copy engine of a tile's region */
@@ -2813,7 +2824,7 @@ static void svmxe_fault_attr_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 1);
 	KUNIT_EXPECT_EQ(test, ctx->bind_pat, 6);
-	KUNIT_EXPECT_FALSE(test, ctx->bind_flags & XE_VMA_ATOMIC_PTE_BIT);
+	KUNIT_EXPECT_FALSE(test, ctx->bind_atomic);
 	KUNIT_EXPECT_FALSE(test, ctx->bind_smem_atomic);
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->bind_ae, pages));
 
@@ -2824,7 +2835,7 @@ static void svmxe_fault_attr_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 2);
 	KUNIT_EXPECT_EQ(test, ctx->bind_pat, 6);
-	KUNIT_EXPECT_EQ(test, !!(ctx->bind_flags & XE_VMA_ATOMIC_PTE_BIT),
+	KUNIT_EXPECT_EQ(test, ctx->bind_atomic,
 			!!ctx->xe->info.has_atomic_enable_pte_bit);
 	KUNIT_EXPECT_TRUE(test, ctx->bind_smem_atomic);
 
@@ -3089,7 +3100,7 @@ static void svmxe_prefetch_commit_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, svmxe_prefetch_commit(&vm->svm, ctx->range, NULL), 0);
 	KUNIT_EXPECT_EQ(test, ctx->binds, 2);
 	KUNIT_EXPECT_EQ(test, ctx->bind_pat, 6);
-	KUNIT_EXPECT_FALSE(test, ctx->bind_flags & XE_VMA_ATOMIC_PTE_BIT);
+	KUNIT_EXPECT_FALSE(test, ctx->bind_atomic);
 	up_write(&vm->lock);
 }
 
@@ -3304,6 +3315,9 @@ struct svmxe_pt_harness {
 	int job_ret;			/* what the next page-table job returns */
 	u8 job_ret_tiles;		/* ... on these tiles only (0: all) */
 	struct xe_svm_range *race_range; /* the next job finds it stale */
+	struct xe_svm_range *watch_range; /* its masks when a job passed pre-commit */
+	unsigned int watched;
+	u8 job_bound, job_mapped;
 	bool inval_hold;		/* invalidations wait for svmxe_pth_release() */
 	unsigned int seq;		/* order of the events below */
 	unsigned int invals;
@@ -3356,6 +3370,11 @@ static struct dma_fence *svmxe_pth_update_pgtables(struct xe_migrate *m,
 		KUNIT_EXPECT_NE(kunit_get_current_test(), err, -ETIME);
 		if (err)
 			return ERR_PTR(err);
+	}
+	if (h->watch_range) {
+		h->watched++;
+		h->job_bound = to_svmxe_range(h->watch_range)->tiles_bound;
+		h->job_mapped = to_svmxe_range(h->watch_range)->tiles_mapped;
 	}
 
 	for (i = 0; i < pt_update_ops->num_ops; i++) {
@@ -3557,7 +3576,7 @@ static void svmxe_pt_rebind_inval_test(struct kunit *test)
 	struct svmxe_test *ctx = test->priv;
 	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
 	const u64 start = SZ_2M;
-	struct svmxe_range_vma *rvma;
+	struct svmxe_range_bind *rb;
 	struct svmxe_pt_harness *h;
 	struct xe_vm *vm = ctx->vm;
 	struct xe_svm_range *range;
@@ -3608,10 +3627,10 @@ static void svmxe_pt_rebind_inval_test(struct kunit *test)
 	to_svmxe_range(range)->tiles_mapped = 0;
 	h->inval_hold = true;
 	down_write(&vm->lock);
-	rvma = svmxe_range_vma_create(vm, range, 2, false, false);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rvma);
+	rb = svmxe_range_bind_create(vm, range, 2, false, false);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, rb);
 	KUNIT_ASSERT_EQ(test, dma_resv_lock(xe_vm_resv(vm), NULL), 0);
-	fence = xe_vma_rebind(vm, &rvma->vma, BIT(tile->id));
+	fence = xe_vm_range_rebind(vm, &rb->pt, BIT(tile->id));
 	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, fence);
 	KUNIT_EXPECT_EQ(test, h->nheld, 2);
 	KUNIT_EXPECT_EQ(test, h->destroys, 2);
@@ -3624,7 +3643,7 @@ static void svmxe_pt_rebind_inval_test(struct kunit *test)
 		dma_fence_put(fence);
 	}
 	dma_resv_unlock(xe_vm_resv(vm));
-	svmxe_range_vma_destroy(rvma);
+	svmxe_range_bind_destroy(rb);
 	up_write(&vm->lock);
 }
 
@@ -3688,6 +3707,51 @@ static void svmxe_pt_precommit_retry_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, BIT(tile->id));
 	KUNIT_EXPECT_PTR_NE(test, svmxe_pth_table(vm, tile, start, 0), old);
 	KUNIT_EXPECT_EQ(test, h->invals, 2);
+}
+
+/*
+ * A range bind is an xe VM operation whose commit marks the range: when
+ * the page-table job runs (the pre-commit passed and holds the notifier
+ * lock), the range's masks are still what they were, on a first bind and
+ * on a rebind after a zap; once the update returns, the tile is set and
+ * the entries are present.
+ */
+static void svmxe_pt_masks_at_commit_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	const u64 start = SZ_2M;
+	struct svmxe_pt_harness *h;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+	struct xe_pt *l0;
+
+	h = svmxe_pth_init(test);
+	/* 16 pages, DMA addresses 12 KiB apart: 4 KiB PTEs */
+	range = svmxe_test_range(test, vm, start, 16, 0, 0x60000000,
+				 SVMXE_TEST_DMA_STRIDE, 0, 0);
+	h->watch_range = range;
+
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, range, 2), 0);
+	KUNIT_EXPECT_EQ(test, h->watched, 1);
+	KUNIT_EXPECT_EQ(test, h->job_bound, 0);
+	KUNIT_EXPECT_EQ(test, h->job_mapped, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(tile->id));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, BIT(tile->id));
+	l0 = svmxe_pth_table(vm, tile, start, 0);
+	KUNIT_ASSERT_NOT_NULL(test, l0);
+	KUNIT_EXPECT_TRUE(test, svmxe_pth_entry(l0, start) & XE_PAGE_PRESENT);
+
+	/* zapped, faulted again: bound before, mapped only at the commit */
+	to_svmxe_range(range)->tiles_mapped = 0;
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, range, 2), 0);
+	KUNIT_EXPECT_EQ(test, h->watched, 2);
+	KUNIT_EXPECT_EQ(test, h->job_bound, BIT(tile->id));
+	KUNIT_EXPECT_EQ(test, h->job_mapped, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, BIT(tile->id));
+	l0 = svmxe_pth_table(vm, tile, start, 0);
+	KUNIT_ASSERT_NOT_NULL(test, l0);
+	KUNIT_EXPECT_TRUE(test, svmxe_pth_entry(l0, start + 15 * SZ_4K) & XE_PAGE_PRESENT);
 }
 
 /* Three 64 KiB ranges: A and B share a level-0 table, C has its own. */
@@ -4123,6 +4187,7 @@ static struct kunit_case xe_svm_xe_tests[] = {
 	KUNIT_CASE(svmxe_bind_rebind_inval_test),
 	KUNIT_CASE(svmxe_pt_rebind_inval_test),
 	KUNIT_CASE(svmxe_pt_precommit_retry_test),
+	KUNIT_CASE(svmxe_pt_masks_at_commit_test),
 	KUNIT_CASE(svmxe_pt_unbind_shared_test),
 	KUNIT_CASE(svmxe_pt_unbind_batch_test),
 	KUNIT_CASE(svmxe_pt_vram_64k_test),
