@@ -210,13 +210,13 @@
  * - Ranges the CPU unmapped leave their page tables: the garbage
  *   collector's unbind runs an unmap operation through xe_pt for the
  *   tiles the range was bound on (KUnit svmxe_unbind_test for the
- *   request, xe_svm_munmap_collects_test for the core calling it; xe_pt's
- *   unmap walk of the range VMA is only built). Hardware: map, munmap and
- *   re-fault 10^5 distinct 2 MiB ranges mapped with 4 KiB PTEs; the VRAM
- *   the page tables use comes back to where it started, and no GPU
- *   page-walk error is logged. A collector pass unbinds up to 64 ranges
- *   in one update per tile (KUnit svmxe_pt_unbind_batch_test through
- *   xe_pt's real prepare and run). Hardware: munmap 10^5 4 KiB ranges at
+ *   request, xe_svm_munmap_collects_test for the core calling it,
+ *   svmxe_pt_unbind_* for xe_pt's unmap of the range). Hardware: map,
+ *   munmap and re-fault 10^5 distinct 2 MiB ranges mapped with 4 KiB
+ *   PTEs; the VRAM the page tables use comes back to where it started,
+ *   and no GPU page-walk error is logged. A collector pass unbinds up to
+ *   64 ranges in one update per tile (KUnit svmxe_pt_unbind_batch_test
+ *   through xe_pt's real prepare and run). Hardware: munmap 10^5 4 KiB ranges at
  *   once; the next fault is served within a second, with one TLB
  *   invalidation per GT per 64 ranges in the GuC log.
  * - VRAM on devices that map it with 64 KiB pages only (Xe_HPC): the
@@ -267,13 +267,19 @@ static struct svmxe_range_bind *to_svmxe_range_bind(const struct xe_svm_pt_range
 }
 
 /*
- * The temporary VMA that unbinds one range: a plain &xe_vma that carries
- * an unmap through xe's VM operations (xe_vma_svm_range_unbind()).
+ * One unbind of a range: @pt, its addresses, carried by an
+ * XE_VMA_SUBOP_UNMAP_RANGE operation (xe_vm_range_unbind()); @range,
+ * whose mask the operation's commit clears (xe_svm_xe_range_unmap_commit()).
  */
-struct svmxe_range_vma {
-	struct xe_vma vma;
+struct svmxe_range_unbind {
+	struct xe_svm_pt_unmap pt;
 	struct xe_svm_range *range;
 };
+
+static struct svmxe_range_unbind *to_svmxe_range_unbind(const struct xe_svm_pt_unmap *pt)
+{
+	return container_of(pt, struct svmxe_range_unbind, pt);
+}
 
 /**
  * struct svmxe_range - an SVM range as the xe backend keeps it
@@ -289,10 +295,10 @@ struct svmxe_range {
 	 * @tiles_bound: a mask of tile ids: the page tables
 	 * of these tiles hold (possibly zapped) entries for the range, so a
 	 * new bind there rewrites entries already accounted for. Set when a
-	 * bind commits, under &xe_svm.notifier_lock held for reading and
-	 * the VM lock held for writing; cleared, with the VM lock held for
-	 * writing, only when the backend unbinds the range on its way out
-	 * (&xe_svm_ops.unbind).
+	 * bind commits and cleared when an unbind commits (the backend's
+	 * &xe_svm_ops.unbind, for a range on its way out), both under
+	 * &xe_svm.notifier_lock held for reading and the VM lock held for
+	 * writing.
 	 */
 	u8 tiles_bound;
 	/**
@@ -412,14 +418,15 @@ static unsigned int svmxe_core_access(struct xe_device *xe, bool write,
 
 /*
  * Run an update of @tile_mask: the bind described by @pt, or, when @pt is
- * NULL, the unbind of the @count VMAs of @vmas in one update. A bind is
- * waited for until the page tables are written and the TLB invalidated;
- * an unbind is not (see svmxe_run_unbind()). The VM dma-resv is locked
- * through drm_exec, so that page-table allocations may evict with its
- * acquire context, as on other faults.
+ * NULL, the unbind of the @count ranges of @unmaps in one update. A bind
+ * is waited for until the page tables are written and the TLB
+ * invalidated; an unbind is not (see svmxe_run_unbind()). The VM dma-resv
+ * is locked through drm_exec, so that page-table allocations may evict
+ * with its acquire context, as on other faults.
  */
 static int svmxe_run_update(struct xe_vm *vm, const struct xe_svm_pt_range *pt,
-			    struct xe_vma **vmas, unsigned int count, u8 tile_mask)
+			    const struct xe_svm_pt_unmap *const *unmaps,
+			    unsigned int count, u8 tile_mask)
 {
 	struct dma_fence *fence;
 	struct drm_exec exec;
@@ -437,7 +444,7 @@ static int svmxe_run_update(struct xe_vm *vm, const struct xe_svm_pt_range *pt,
 	if (pt)
 		fence = xe_vm_range_rebind(vm, pt, tile_mask);
 	else
-		fence = xe_vma_svm_range_unbind(vm, vmas, count, tile_mask);
+		fence = xe_vm_range_unbind(vm, unmaps, count, tile_mask);
 	if (IS_ERR(fence)) {
 		err = PTR_ERR(fence);
 		goto out_fini;
@@ -462,8 +469,8 @@ static int svmxe_run_bind(struct xe_vm *vm, const struct xe_svm_pt_range *pt,
 }
 
 /*
- * Unbind the @count VMAs of @vmas from the page tables of @tile_mask, in
- * one update (one page-table job and one TLB invalidation per tile):
+ * Unbind the @count ranges of @unmaps from the page tables of @tile_mask,
+ * in one update (one page-table job and one TLB invalidation per tile):
  * their entries are cleared, the tables only they used freed (see
  * svmxe_unbind()). Not waited for: the ranges were zapped and their TLB
  * invalidated before (see xe_svm_range_detach()), so nothing the GPU may
@@ -472,12 +479,13 @@ static int svmxe_run_bind(struct xe_vm *vm, const struct xe_svm_pt_range *pt,
  * every later update orders after it through the same dma-resv. A
  * collector pass over many ranges then waits for no TLB invalidation.
  */
-static int svmxe_run_unbind(struct xe_vm *vm, struct xe_vma **vmas,
+static int svmxe_run_unbind(struct xe_vm *vm,
+			    const struct xe_svm_pt_unmap *const *unmaps,
 			    unsigned int count, u8 tile_mask)
 {
-	KUNIT_STATIC_STUB_REDIRECT(svmxe_run_unbind, vm, vmas, count, tile_mask);
+	KUNIT_STATIC_STUB_REDIRECT(svmxe_run_unbind, vm, unmaps, count, tile_mask);
 
-	return svmxe_run_update(vm, NULL, vmas, count, tile_mask);
+	return svmxe_run_update(vm, NULL, unmaps, count, tile_mask);
 }
 
 /*
@@ -661,30 +669,6 @@ static bool svmxe_range_valid(const struct xe_svm_range *range)
 			return false;
 
 	return true;
-}
-
-/*
- * The VMA that unbinds @range: a node of no tree, covering the range, on
- * every tile, bound where the range is.
- */
-static void svmxe_range_vma_init(struct xe_vm *vm, struct svmxe_range_vma *rvma,
-				 struct xe_svm_range *range)
-{
-	struct xe_vma *vma = &rvma->vma;
-	struct xe_tile *tile;
-	u8 id;
-
-	rvma->range = range;
-	INIT_LIST_HEAD(&vma->combined_links.rebind);
-	INIT_LIST_HEAD(&vma->gpuva.gem.entry);
-	vma->gpuva.vm = &vm->gpuvm;
-	vma->gpuva.va.addr = range->start;
-	vma->gpuva.va.range = xe_svm_range_size(range);
-	vma->gpuva.flags = XE_VMA_SVM_RANGE;
-	for_each_tile(tile, vm->xe, id)
-		vma->tile_mask |= BIT(id);
-	/* Entries already accounted for in the page tables of these tiles */
-	vma->tile_present = to_svmxe_range(range)->tiles_bound;
 }
 
 /*
@@ -901,9 +885,9 @@ static void svmxe_invalidate_all(struct xe_svm *svm)
 static void svmxe_unbind(struct xe_svm *svm, struct xe_svm_range **ranges,
 			 unsigned int count)
 {
+	const struct xe_svm_pt_unmap **unmaps;
 	struct xe_vm *vm = svm_to_vm(svm);
-	struct svmxe_range_vma *rvmas;
-	struct xe_vma **vmas;
+	struct svmxe_range_unbind *ru;
 	struct xe_tile *tile;
 	unsigned int i, n;
 	u8 id, bound = 0;
@@ -925,14 +909,17 @@ static void svmxe_unbind(struct xe_svm *svm, struct xe_svm_range **ranges,
 	if (!atomic_read(&svm->mm->mm_users))
 		return;
 
-	rvmas = kvcalloc(count, sizeof(*rvmas), GFP_KERNEL);
-	vmas = kvcalloc(count, sizeof(*vmas), GFP_KERNEL);
-	if (!rvmas || !vmas) {
+	ru = kvcalloc(count, sizeof(*ru), GFP_KERNEL);
+	unmaps = kvcalloc(count, sizeof(*unmaps), GFP_KERNEL);
+	if (!ru || !unmaps) {
 		err = -ENOMEM;
 		goto out_free;
 	}
-	for (i = 0; i < count; i++)
-		svmxe_range_vma_init(vm, &rvmas[i], ranges[i]);
+	for (i = 0; i < count; i++) {
+		ru[i].pt.start = ranges[i]->start;
+		ru[i].pt.end = ranges[i]->last + 1;
+		ru[i].range = ranges[i];
+	}
 	/*
 	 * One update per tile: a failure on a second tile of one update
 	 * would leave the first one committed, which xe resolves by killing
@@ -944,19 +931,16 @@ static void svmxe_unbind(struct xe_svm *svm, struct xe_svm_range **ranges,
 			continue;
 		for (i = n = 0; i < count; i++)
 			if (to_svmxe_range(ranges[i])->tiles_bound & BIT(id))
-				vmas[n++] = &rvmas[i].vma;
-		ret = svmxe_run_unbind(vm, vmas, n, BIT(id));
-		if (ret) {
+				unmaps[n++] = &ru[i].pt;
+		/* The commit of each range's operation clears its bit. */
+		ret = svmxe_run_unbind(vm, unmaps, n, BIT(id));
+		if (ret)
 			err = err ?: ret;
-			continue;
-		}
-		for (i = 0; i < count; i++)
-			to_svmxe_range(ranges[i])->tiles_bound &= ~BIT(id);
 	}
 
 out_free:
-	kvfree(vmas);
-	kvfree(rvmas);
+	kvfree(unmaps);
+	kvfree(ru);
 	if (err)
 		vm_dbg(&vm->xe->drm,
 		       "SVM unbind of %u ranges from [%llx, ...): %d, page tables kept until VM close\n",
@@ -1073,6 +1057,33 @@ void xe_svm_xe_range_op_commit(struct xe_vm *vm, const struct xe_svm_pt_range *p
 		sr->tiles_atomic |= BIT(tile_id);
 	else
 		sr->tiles_atomic &= ~BIT(tile_id);
+}
+
+/**
+ * xe_svm_xe_range_unmap_commit() - mark a range unbound where its unbind committed
+ * @vm: the VM
+ * @pt: the addresses the unbind cleared, made by the SVM backend
+ * @tile_id: the tile whose page tables no longer hold the range
+ *
+ * The commit of an %XE_VMA_SUBOP_UNMAP_RANGE operation: the range has no
+ * entries left in @tile_id's page tables (it was zapped and invalidated
+ * before, so it was not mapped there either).
+ *
+ * Context: VM lock held for writing, VM dma-resv held and
+ * &xe_svm.notifier_lock held for reading (xe_svm_xe_pt_pre_commit() took
+ * it); does not sleep.
+ */
+void xe_svm_xe_range_unmap_commit(struct xe_vm *vm, const struct xe_svm_pt_unmap *pt,
+				  u8 tile_id)
+{
+	struct svmxe_range *sr = to_svmxe_range(to_svmxe_range_unbind(pt)->range);
+
+	lockdep_assert_held_write(&vm->lock);
+	lockdep_assert_held_read(&vm->svm.notifier_lock);
+
+	sr->tiles_bound &= ~BIT(tile_id);
+	sr->tiles_mapped &= ~BIT(tile_id);
+	sr->tiles_atomic &= ~BIT(tile_id);
 }
 
 /**

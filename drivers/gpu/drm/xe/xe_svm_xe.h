@@ -79,6 +79,20 @@ struct xe_svm_pt_range {
 	bool smem_atomic;
 };
 
+/**
+ * struct xe_svm_pt_unmap - an SVM range to take out of the page tables
+ *
+ * What the page-table code needs to unbind a range the CPU unmapped:
+ * its addresses; the SVM backend keeps it next to its range, which the
+ * unbind's commit hands back (xe_svm_xe_range_unmap_commit()).
+ */
+struct xe_svm_pt_unmap {
+	/** @start: the first GPU virtual address */
+	u64 start;
+	/** @end: the end (exclusive) */
+	u64 end;
+};
+
 #if IS_ENABLED(CONFIG_DRM_XE_SVM)
 
 /* uAPI flags SVM adds to VM_CREATE and VM_BIND */
@@ -110,6 +124,8 @@ void xe_svm_xe_pt_post_commit(struct xe_vm *vm);
 void xe_svm_xe_assert_commit_locked(struct xe_vm *vm);
 void xe_svm_xe_range_op_commit(struct xe_vm *vm, const struct xe_svm_pt_range *pt,
 			       u8 tile_id);
+void xe_svm_xe_range_unmap_commit(struct xe_vm *vm, const struct xe_svm_pt_unmap *pt,
+				  u8 tile_id);
 void xe_svm_xe_debugfs_register(struct xe_device *xe, struct dentry *root);
 int xe_svm_xe_madvise_ioctl(struct drm_device *dev, void *data, struct drm_file *file);
 int xe_svm_xe_query_mem_range_attrs_ioctl(struct drm_device *dev, void *data,
@@ -203,6 +219,12 @@ static inline void xe_svm_xe_assert_commit_locked(struct xe_vm *vm)
 static inline void xe_svm_xe_range_op_commit(struct xe_vm *vm,
 					     const struct xe_svm_pt_range *pt,
 					     u8 tile_id)
+{
+}
+
+static inline void xe_svm_xe_range_unmap_commit(struct xe_vm *vm,
+						const struct xe_svm_pt_unmap *pt,
+						u8 tile_id)
 {
 }
 

@@ -105,7 +105,7 @@ struct svmxe_test {
 	int unbind_ret;
 	u8 unbind_mask, unbind_tile_present;
 	u64 unbind_start, unbind_size;
-	u32 unbind_flags;
+	unsigned int unbind_bad_addr;	/* unmaps whose addresses are not their range's */
 	struct xe_svm_range *unbind_range;
 
 	/* svmxe_invalidate() */
@@ -422,23 +422,39 @@ static void svmxe_test_stage_bind(struct kunit *test, struct xe_tile *tile,
 	lay->pages_64k = ps64 / 16;
 }
 
-static int svmxe_test_run_unbind(struct xe_vm *vm, struct xe_vma **vmas,
+static int svmxe_test_run_unbind(struct xe_vm *vm,
+				 const struct xe_svm_pt_unmap *const *unmaps,
 				 unsigned int count, u8 tile_mask)
 {
 	struct svmxe_test *ctx = svmxe_test_ctx();
-	struct xe_vma *vma = vmas[0];
+	struct xe_svm_range *range = to_svmxe_range_unbind(unmaps[0])->range;
+	unsigned int i;
+	u8 id;
 
 	lockdep_assert_held_write(&vm->lock);
 	ctx->unbinds++;
 	ctx->unbind_count = count;
 	ctx->unbind_mask = tile_mask;
-	ctx->unbind_tile_present = vma->tile_present;
-	ctx->unbind_start = xe_vma_start(vma);
-	ctx->unbind_size = xe_vma_size(vma);
-	ctx->unbind_flags = vma->gpuva.flags;
-	ctx->unbind_range = container_of(vma, struct svmxe_range_vma, vma)->range;
+	ctx->unbind_tile_present = to_svmxe_range(range)->tiles_bound;
+	ctx->unbind_start = unmaps[0]->start;
+	ctx->unbind_size = unmaps[0]->end - unmaps[0]->start;
+	ctx->unbind_range = range;
+	for (i = 0; i < count; i++)
+		if (unmaps[i]->start != to_svmxe_range_unbind(unmaps[i])->range->start ||
+		    unmaps[i]->end != to_svmxe_range_unbind(unmaps[i])->range->last + 1)
+			ctx->unbind_bad_addr++;
+	if (ctx->unbind_ret)
+		return ctx->unbind_ret;
 
-	return ctx->unbind_ret;
+	/* What the commit of each operation does, per tile */
+	down_read(&vm->svm.notifier_lock);
+	for (id = 0; id < XE_MAX_TILES_PER_DEVICE; id++)
+		if (tile_mask & BIT(id))
+			for (i = 0; i < count; i++)
+				xe_svm_xe_range_unmap_commit(vm, unmaps[i], id);
+	up_read(&vm->svm.notifier_lock);
+
+	return 0;
 }
 
 static int svmxe_test_run_bind(struct xe_vm *vm, const struct xe_svm_pt_range *pt,
@@ -2710,15 +2726,17 @@ static void svmxe_unbind_test(struct kunit *test)
 	vm->svm.ops->unbind(&vm->svm, &range, 1);
 	KUNIT_EXPECT_EQ(test, ctx->unbinds, 0);
 
-	/* bound on both tiles, zapped since: one unbind per tile, tile 1 last */
+	/*
+	 * bound on both tiles, zapped since: one unbind per tile, tile 1
+	 * last, when tile 0's unbind has committed (its bit is gone)
+	 */
 	to_svmxe_range(range)->tiles_bound = BIT(0) | BIT(1);
 	vm->svm.ops->unbind(&vm->svm, &range, 1);
 	KUNIT_ASSERT_EQ(test, ctx->unbinds, 2);
 	KUNIT_EXPECT_EQ(test, ctx->unbind_mask, BIT(1));
-	KUNIT_EXPECT_EQ(test, ctx->unbind_tile_present, BIT(0) | BIT(1));
+	KUNIT_EXPECT_EQ(test, ctx->unbind_tile_present, BIT(1));
 	KUNIT_EXPECT_EQ(test, ctx->unbind_start, start);
 	KUNIT_EXPECT_EQ(test, ctx->unbind_size, SZ_2M);
-	KUNIT_EXPECT_TRUE(test, ctx->unbind_flags & XE_VMA_SVM_RANGE);
 	KUNIT_EXPECT_PTR_EQ(test, ctx->unbind_range, range);
 	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, 0);
 
@@ -2755,6 +2773,8 @@ static void svmxe_unbind_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->unbind_count, 1);
 	KUNIT_EXPECT_EQ(test, to_svmxe_range(batch[0])->tiles_bound, BIT(0) | BIT(1));
 	KUNIT_EXPECT_EQ(test, to_svmxe_range(batch[1])->tiles_bound, BIT(0));
+	/* every unbind carried its own range's addresses */
+	KUNIT_EXPECT_EQ(test, ctx->unbind_bad_addr, 0);
 
 	up_write(&vm->lock);
 	KUNIT_EXPECT_EQ(test, ctx->invals, 0);
@@ -3709,51 +3729,6 @@ static void svmxe_pt_precommit_retry_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h->invals, 2);
 }
 
-/*
- * A range bind is an xe VM operation whose commit marks the range: when
- * the page-table job runs (the pre-commit passed and holds the notifier
- * lock), the range's masks are still what they were, on a first bind and
- * on a rebind after a zap; once the update returns, the tile is set and
- * the entries are present.
- */
-static void svmxe_pt_masks_at_commit_test(struct kunit *test)
-{
-	struct svmxe_test *ctx = test->priv;
-	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
-	const u64 start = SZ_2M;
-	struct svmxe_pt_harness *h;
-	struct xe_vm *vm = ctx->vm;
-	struct xe_svm_range *range;
-	struct xe_pt *l0;
-
-	h = svmxe_pth_init(test);
-	/* 16 pages, DMA addresses 12 KiB apart: 4 KiB PTEs */
-	range = svmxe_test_range(test, vm, start, 16, 0, 0x60000000,
-				 SVMXE_TEST_DMA_STRIDE, 0, 0);
-	h->watch_range = range;
-
-	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, range, 2), 0);
-	KUNIT_EXPECT_EQ(test, h->watched, 1);
-	KUNIT_EXPECT_EQ(test, h->job_bound, 0);
-	KUNIT_EXPECT_EQ(test, h->job_mapped, 0);
-	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(tile->id));
-	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, BIT(tile->id));
-	l0 = svmxe_pth_table(vm, tile, start, 0);
-	KUNIT_ASSERT_NOT_NULL(test, l0);
-	KUNIT_EXPECT_TRUE(test, svmxe_pth_entry(l0, start) & XE_PAGE_PRESENT);
-
-	/* zapped, faulted again: bound before, mapped only at the commit */
-	to_svmxe_range(range)->tiles_mapped = 0;
-	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, range, 2), 0);
-	KUNIT_EXPECT_EQ(test, h->watched, 2);
-	KUNIT_EXPECT_EQ(test, h->job_bound, BIT(tile->id));
-	KUNIT_EXPECT_EQ(test, h->job_mapped, 0);
-	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, BIT(tile->id));
-	l0 = svmxe_pth_table(vm, tile, start, 0);
-	KUNIT_ASSERT_NOT_NULL(test, l0);
-	KUNIT_EXPECT_TRUE(test, svmxe_pth_entry(l0, start + 15 * SZ_4K) & XE_PAGE_PRESENT);
-}
-
 /* Three 64 KiB ranges: A and B share a level-0 table, C has its own. */
 static void svmxe_pth_three(struct kunit *test, struct xe_svm_range **a,
 			    struct xe_svm_range **b, struct xe_svm_range **c)
@@ -3782,6 +3757,67 @@ static void svmxe_pth_unbind(struct xe_vm *vm, struct xe_svm_range *range)
 	down_write(&vm->lock);
 	vm->svm.ops->unbind(&vm->svm, &range, 1);
 	up_write(&vm->lock);
+}
+
+/*
+ * A range bind is an xe VM operation whose commit marks the range: when
+ * the page-table job runs (the pre-commit passed and holds the notifier
+ * lock), the range's masks are still what they were, on a first bind and
+ * on a rebind after a zap; once the update returns, the tile is set and
+ * the entries are present. The collector's unbind is an operation too:
+ * the range is still bound while its job runs, not after.
+ */
+static void svmxe_pt_masks_at_commit_test(struct kunit *test)
+{
+	struct svmxe_test *ctx = test->priv;
+	struct xe_tile *tile = xe_device_get_root_tile(ctx->xe);
+	const u64 start = SZ_2M;
+	struct svmxe_pt_harness *h;
+	struct xe_vm *vm = ctx->vm;
+	struct xe_svm_range *range;
+	struct mm_struct *mm;
+	struct xe_pt *l0;
+
+	h = svmxe_pth_init(test);
+	/* the mirrored process, alive: the collector's unbind runs */
+	mm = kunit_kzalloc(test, sizeof(*mm), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	atomic_set(&mm->mm_users, 1);
+	vm->svm.mm = mm;
+	/* 16 pages, DMA addresses 12 KiB apart: 4 KiB PTEs */
+	range = svmxe_test_range(test, vm, start, 16, 0, 0x60000000,
+				 SVMXE_TEST_DMA_STRIDE, 0, 0);
+	h->watch_range = range;
+
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, range, 2), 0);
+	KUNIT_EXPECT_EQ(test, h->watched, 1);
+	KUNIT_EXPECT_EQ(test, h->job_bound, 0);
+	KUNIT_EXPECT_EQ(test, h->job_mapped, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, BIT(tile->id));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, BIT(tile->id));
+	l0 = svmxe_pth_table(vm, tile, start, 0);
+	KUNIT_ASSERT_NOT_NULL(test, l0);
+	KUNIT_EXPECT_TRUE(test, svmxe_pth_entry(l0, start) & XE_PAGE_PRESENT);
+
+	/* zapped, faulted again: bound before, mapped only at the commit */
+	to_svmxe_range(range)->tiles_mapped = 0;
+	KUNIT_ASSERT_EQ(test, svmxe_test_commit(vm, tile, range, 2), 0);
+	KUNIT_EXPECT_EQ(test, h->watched, 2);
+	KUNIT_EXPECT_EQ(test, h->job_bound, BIT(tile->id));
+	KUNIT_EXPECT_EQ(test, h->job_mapped, 0);
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_mapped, BIT(tile->id));
+	l0 = svmxe_pth_table(vm, tile, start, 0);
+	KUNIT_ASSERT_NOT_NULL(test, l0);
+	KUNIT_EXPECT_TRUE(test, svmxe_pth_entry(l0, start + 15 * SZ_4K) & XE_PAGE_PRESENT);
+
+	/* unmapped by the CPU, zapped, collected: bound until the commit */
+	to_svmxe_range(range)->tiles_mapped = 0;
+	svmxe_pth_unbind(vm, range);
+	KUNIT_EXPECT_EQ(test, h->watched, 3);
+	KUNIT_EXPECT_EQ(test, h->job_bound, BIT(tile->id));
+	KUNIT_EXPECT_EQ(test, to_svmxe_range(range)->tiles_bound, 0);
+	KUNIT_EXPECT_NULL(test, svmxe_pth_table(vm, tile, start, 0));
+	vm->svm.mm = NULL;
 }
 
 /*
