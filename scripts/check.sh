@@ -130,7 +130,16 @@ PLAN_ARGS=()
 PLAN=check
 [ "$MODE" = demo ] && PLAN=demo
 [ "$MODE" = bench ] && PLAN=bench
-[ "$MODE" = igt ] && PLAN=igt
+if [ "$MODE" = igt ]; then
+	PLAN=igt
+	# Each subtest's time limit guards against a hang, it is no
+	# performance gate: under TCG with the debug kernel the slowest ones
+	# take over two minutes (many-stride-new-prefetch: 127 s), so the
+	# full run allows 10 minutes each (make check's subset keeps 120 s),
+	# and the silence watchdog waits a little longer than that.
+	export IGT_TIMEOUT=${IGT_TIMEOUT:-600}
+	export GUEST_SILENCE=${GUEST_SILENCE:-660}
+fi
 QUICK_SKIPPED=
 if [ "$MODE" = quick ]; then
 	# The report of quick holds only what it ran; KUnit and e2e only when

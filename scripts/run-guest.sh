@@ -26,6 +26,9 @@
 #   BENCH_MB=N      MiB per benchmark measurement (bench plan, default 256)
 #   IGT_FROM=N      make igt starts at the Nth subtest of IGT's list (to
 #                   resume a run that was stopped)
+#   IGT_TIMEOUT=S   seconds each IGT subtest may take (default 120); above
+#                   GUEST_SILENCE, raise that too (a subtest prints
+#                   nothing until it ends)
 #   KERNEL_VARIANT=bench  boot the release bench kernel (build-kernel.sh
 #                   bench) instead of the debug test kernel
 #   GUEST_APPEND    extra kernel command-line arguments, appended last (so
@@ -59,6 +62,7 @@ APPEND="$APPEND log_buf_len=16M printk.devkmsg=on"
 [ -n "$E2E" ] && APPEND="$APPEND xe_svm.e2e=$E2E"
 [ -n "$BENCH_MB" ] && APPEND="$APPEND xe_svm.bench_mb=$BENCH_MB"
 [ -n "$IGT_FROM" ] && APPEND="$APPEND xe_svm.igt_from=$IGT_FROM"
+[ -n "$IGT_TIMEOUT" ] && APPEND="$APPEND xe_svm.igt_timeout=$IGT_TIMEOUT"
 # Benchmarks compare against test_hmm, which DMA-maps nothing: DMA-API
 # debugging (a per-mapping hash and cacheline tracking) would be charged
 # to our side only. Lockdep and KASAN stay on for both.
